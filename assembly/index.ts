@@ -1,0 +1,5 @@
+// The module's export list and nothing else. Every export takes and returns plain numbers:
+// pointers and lengths into linear memory, never managed objects.
+export { heapBase } from "./arena";
+export { crc32, crc32c } from "./checksum/crc32";
+export { inetSum } from "./checksum/internet";
