@@ -24,12 +24,14 @@
 // @ts-ignore: decorator
 @inline function tailSum(ptr: usize, len: usize): u64 {
   // The last 0..15 bytes, little-endian; an odd final byte is the low byte of a zero-padded word.
+  // The small pieces add without overflow; the 8-byte word needs the end-around carry.
+  let wide: u64 = 0;
+  if (len & 8) { wide = load<u64>(ptr); ptr += 8; }
   let s: u64 = 0;
-  if (len & 8) { s = addCarry(s, load<u64>(ptr)); ptr += 8; }
   if (len & 4) { s += <u64>load<u32>(ptr); ptr += 4; }
   if (len & 2) { s += <u64>load<u16>(ptr); ptr += 2; }
   if (len & 1) { s += <u64>load<u8>(ptr); }
-  return s;
+  return addCarry(s, wide);
 }
 
 function sumScalar(ptr: usize, len: usize): u64 {

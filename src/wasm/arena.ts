@@ -19,7 +19,7 @@ const PAGE = 64 * 1024;
  *   [userPtr, userPtr + userSize)    the region `allocBuffer` hands out; it grows, never shrinks
  */
 export class Arena {
-  readonly exports: WasmExports;
+  exports: WasmExports;
   readonly simd: boolean;
   readonly memory: WebAssembly.Memory;
   readonly windowPtr: number;
