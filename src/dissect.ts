@@ -1,0 +1,158 @@
+// The dissector: the one place that knows every protocol. It ties layers together through
+// dissector tables (link type, ethertype, IP protocol, ports), so no protocol imports another and
+// users can add their own with registerProtocol.
+import { WireError } from './errors.js';
+import { shouldVerify } from './packet/checksum-policy.js';
+import { Packet } from './packet/packet.js';
+import type { DecodeContext, DecodeOptions, DissectorTable, Layer, Next, Protocol } from './packet/protocol.js';
+import { ethernet } from './link/ethernet.js';
+
+const protocols = new Map<string, Protocol>();
+const tables: Record<DissectorTable, Map<number, string>> = {
+  linktype: new Map(),
+  ethertype: new Map(),
+  'ip.proto': new Map(),
+  'udp.port': new Map(),
+  'tcp.port': new Map(),
+};
+
+/** A binding of a protocol into a dissector table: `{ table: 'ethertype', value: 0x0800 }`. */
+export interface TableBinding {
+  table: DissectorTable;
+  value: number;
+}
+
+/**
+ * Adds a protocol (or replaces one of the same name) and binds it into dissector tables, so
+ * `decodePacket` decodes it wherever a lower layer names it, and `fields()` shows its fields.
+ *
+ * @example
+ * registerProtocol({
+ *   name: 'myproto',
+ *   decode: ({ bytes, offset, end }) => ({ header: { kind: bytes[offset] }, headerLength: 1 }),
+ *   fields: (h, out) => out.add('myproto.kind', h.kind),
+ * }, [{ table: 'udp.port', value: 9999 }]);
+ */
+export function registerProtocol<H extends object>(protocol: Protocol<H>, bindings: readonly TableBinding[] = []): void {
+  protocols.set(protocol.name, protocol as unknown as Protocol);
+  for (const { table, value } of bindings) tables[table].set(value, protocol.name);
+}
+
+/** The value that selects `protocol` in `table` (e.g. ethertype of `ip` = 0x0800), if bound. */
+export function tableValueOf(table: DissectorTable, protocol: string): number | undefined {
+  for (const [value, name] of tables[table]) if (name === protocol) return value;
+  return undefined;
+}
+
+export function protocolNamed(name: string): Protocol | undefined {
+  return protocols.get(name);
+}
+
+const LINK_TYPES: Record<string, number> = { ethernet: 1, raw: 101, ipv4: 228, ipv6: 229 };
+const RAW_IP = 101;
+
+/** Nested tunnels or quoted packets deeper than this are left undecoded (a crafted packet could loop). */
+const MAX_LAYERS = 32;
+
+function resolve(next: Next): Protocol | undefined {
+  if ('protocol' in next) return protocols.get(next.protocol);
+  const table = tables[next.table];
+  const name = table.get(next.value) ?? (next.alt === undefined ? undefined : table.get(next.alt));
+  return name === undefined ? undefined : protocols.get(name);
+}
+
+function firstNext(bytes: Uint8Array, linkType: number): Next | undefined {
+  if (linkType === RAW_IP) {
+    // Raw IP carries no link header: the version nibble says which IP it is.
+    const version = bytes.length > 0 ? bytes[0]! >>> 4 : 0;
+    return version === 4 ? { protocol: 'ip' } : version === 6 ? { protocol: 'ipv6' } : undefined;
+  }
+  return { table: 'linktype', value: linkType };
+}
+
+/**
+ * Decodes one packet through every layer wirekit knows, lenient by default: a truncated or
+ * malformed layer is decoded as far as its bytes allow, recorded in `packet.errors`, and decoding
+ * stops there. With `strict: true` the first problem throws its `WireError` instead.
+ *
+ * @example
+ * const p = decodePacket(frame);
+ * p.layers.map((l) => l.name);      // ['eth', 'ip', 'tcp']
+ * p.fields()['tcp.dstport'];        // 80
+ * decodePacket(ipBytes, { linkType: 'raw', checksums: { tcp: false } });
+ */
+export function decodePacket(bytes: Uint8Array, options: DecodeOptions = {}): Packet {
+  const rawLink = options.linkType ?? 1;
+  const linkType = typeof rawLink === 'number' ? rawLink : LINK_TYPES[rawLink];
+  if (linkType === undefined) {
+    throw new WireError('unsupported', `unknown link type '${String(rawLink)}'`, { layer: 'frame' });
+  }
+  const layers: Layer[] = [];
+  const used: Protocol[] = [];
+  const errors: WireError[] = [];
+  let offset = 0;
+  let end = bytes.length;
+  /** End of the link layer's payload, to tell padding and trailers from payload afterwards. */
+  let linkEnd = bytes.length;
+  let quoted = false;
+  let next = firstNext(bytes, linkType);
+
+  while (next !== undefined && layers.length < MAX_LAYERS) {
+    const protocol = resolve(next);
+    if (protocol === undefined) break;
+    const ctx: DecodeContext = {
+      bytes,
+      offset,
+      end,
+      below: layers,
+      quoted,
+      verifyChecksum: shouldVerify(options.checksums, protocol.name),
+    };
+    let decoded;
+    try {
+      decoded = protocol.decode(ctx);
+    } catch (cause) {
+      const error =
+        cause instanceof WireError
+          ? cause
+          : new WireError('internal', `decoder failed: ${(cause as Error)?.message ?? cause}`, {
+              layer: protocol.name,
+              offset,
+              cause,
+            });
+      if (options.strict) throw error;
+      errors.push(error);
+      break;
+    }
+    const payloadOffset = offset + decoded.headerLength;
+    const payloadEnd = Math.min(decoded.payloadEnd ?? end, end);
+    layers.push({
+      name: protocol.name,
+      header: decoded.header,
+      offset,
+      length: decoded.headerLength,
+      payloadOffset,
+      payloadLength: Math.max(0, payloadEnd - payloadOffset),
+    });
+    used.push(protocol);
+    if (layers.length === 1) linkEnd = payloadEnd;
+    if (decoded.error !== undefined) {
+      if (options.strict) throw decoded.error;
+      errors.push(decoded.error);
+      offset = Math.min(payloadOffset, end);
+      end = Math.max(offset, payloadEnd);
+      break;
+    }
+    offset = payloadOffset;
+    end = Math.max(offset, payloadEnd);
+    if (decoded.quotes) quoted = true;
+    next = decoded.next;
+  }
+  const payload = bytes.subarray(offset, end);
+  // Whatever lies between the innermost length-trimmed end and the end of the link layer's bytes
+  // is padding or trailer (an ICMP error's quoted packet is not: it ends where the ICMP payload ends).
+  const trailer = bytes.subarray(Math.min(end, linkEnd), linkEnd);
+  return new Packet(bytes, layers, used, errors, payload, trailer);
+}
+
+registerProtocol(ethernet, [{ table: 'linktype', value: 1 }]);

@@ -1,0 +1,175 @@
+// Ethernet II (DIX) and IEEE 802.3 framing: destination, source, ethertype-or-length.
+import { crc32 } from '../checksum/crc32.js';
+import { WireError } from '../errors.js';
+import type { ChecksumStatus } from '../packet/checksum-policy.js';
+import type { FieldSink } from '../packet/fields.js';
+import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol } from '../packet/protocol.js';
+import { formatMac, writeMac } from './mac.js';
+
+export const ETHERNET_HEADER_LENGTH = 14;
+/** Frames shorter than this (without FCS) are padded with zeros on encode (IEEE 802.3 clause 3.2.8). */
+export const ETHERNET_MIN_FRAME = 60;
+/** Type/length values up to this are an 802.3 length; from 0x0600 they are an ethertype. */
+const MAX_8023_LENGTH = 1500;
+
+export interface EthernetHeader {
+  /** Destination MAC, `aa:bb:cc:dd:ee:ff`. */
+  dst: string;
+  src: string;
+  /** The ethertype (0x0800 IPv4, 0x86dd IPv6, 0x0806 ARP, 0x8100 802.1Q), or an 802.3 length (<= 1500). */
+  type: number;
+  /** The frame check sequence, when the frame was decoded or encoded with one. */
+  fcs?: number;
+  fcsStatus?: ChecksumStatus;
+}
+
+/** Input for encoding: `type` defaults to the ethertype of the next layer; `fcs: true` appends one. */
+export interface EthernetInput {
+  dst: string;
+  src: string;
+  type?: number;
+  /** Append the FCS (CRC-32 of the frame, little-endian on the wire). */
+  fcs?: boolean;
+  /** Pad runt frames to 60 bytes before the FCS (default true). */
+  pad?: boolean;
+}
+
+/**
+ * A zero-copy view of an Ethernet header in a buffer. `check()` once, then read or rewrite fields
+ * in place.
+ */
+export class EthernetView {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly offset = 0,
+  ) {}
+
+  /** Throws `truncated` unless a whole header fits. */
+  check(): this {
+    const available = this.bytes.length - this.offset;
+    if (available < ETHERNET_HEADER_LENGTH) {
+      throw new WireError('truncated', `header needs 14 bytes, ${Math.max(0, available)} captured at offset ${this.offset}`, {
+        layer: 'eth',
+        offset: this.offset,
+        required: ETHERNET_HEADER_LENGTH,
+        available: Math.max(0, available),
+      });
+    }
+    return this;
+  }
+  get dst(): string {
+    return formatMac(this.bytes, this.offset);
+  }
+  set dst(mac: string) {
+    writeMac(mac, this.bytes, this.offset);
+  }
+  get src(): string {
+    return formatMac(this.bytes, this.offset + 6);
+  }
+  set src(mac: string) {
+    writeMac(mac, this.bytes, this.offset + 6);
+  }
+  get type(): number {
+    return (this.bytes[this.offset + 12]! << 8) | this.bytes[this.offset + 13]!;
+  }
+  set type(value: number) {
+    this.bytes[this.offset + 12] = value >>> 8;
+    this.bytes[this.offset + 13] = value;
+  }
+  /** Everything after the header (upper layers trim it by their own lengths). */
+  get payload(): Uint8Array {
+    return this.bytes.subarray(this.offset + ETHERNET_HEADER_LENGTH);
+  }
+}
+
+/** Decodes the header at `offset`. With `fcs: true` the last 4 bytes are the FCS and are verified. */
+export function decodeEthernet(bytes: Uint8Array, offset = 0, options: { fcs?: boolean } = {}): EthernetHeader {
+  const view = new EthernetView(bytes, offset).check();
+  const header: EthernetHeader = { dst: view.dst, src: view.src, type: view.type };
+  if (options.fcs) {
+    const end = bytes.length;
+    if (end - offset < ETHERNET_HEADER_LENGTH + 4) {
+      throw new WireError('truncated', `frame too short for an FCS at offset ${offset}`, { layer: 'eth', offset, required: 18, available: end - offset });
+    }
+    header.fcs = (bytes[end - 4]! | (bytes[end - 3]! << 8) | (bytes[end - 2]! << 16) | (bytes[end - 1]! << 24)) >>> 0;
+    header.fcsStatus = crc32(bytes.subarray(offset, end - 4)) === header.fcs ? 'good' : 'bad';
+  }
+  return header;
+}
+
+function paddedPayloadLength(header: EthernetInput, payloadLength: number): number {
+  return header.pad === false ? payloadLength : Math.max(payloadLength, ETHERNET_MIN_FRAME - ETHERNET_HEADER_LENGTH);
+}
+
+/** Writes header, payload, padding and optional FCS at out[offset]; returns the frame length. */
+export function emitEthernet(header: EthernetInput, payload: Uint8Array, out: Uint8Array, offset = 0): number {
+  const payloadAt = offset + ETHERNET_HEADER_LENGTH;
+  out.set(payload, payloadAt);
+  const trailer = ethernetEncoder.trailerLength!(header, payload.length);
+  const length = ETHERNET_HEADER_LENGTH + payload.length + trailer;
+  if (out.length - offset < length) {
+    throw new WireError('bad-length', `output needs ${length} bytes at offset ${offset}, has ${out.length - offset}`, { layer: 'eth', offset });
+  }
+  ethernetEncoder.emit(header, out, offset, payload.length, STANDALONE);
+  return length;
+}
+
+/** A new buffer holding the frame. */
+export function encodeEthernet(header: EthernetInput, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
+  const out = new Uint8Array(ETHERNET_HEADER_LENGTH + payload.length + ethernetEncoder.trailerLength!(header, payload.length));
+  emitEthernet(header, payload, out);
+  return out;
+}
+
+const STANDALONE: EncodeContext = { outer: [], inner: [], codeFor: () => undefined, fill: true };
+
+export const ethernetEncoder: Encoder<EthernetInput> = {
+  name: 'eth',
+  headerLength: () => ETHERNET_HEADER_LENGTH,
+  trailerLength: (header, payloadLength) => paddedPayloadLength(header, payloadLength) - payloadLength + (header.fcs ? 4 : 0),
+  emit(header, out, offset, payloadLength, ctx) {
+    writeMac(header.dst, out, offset);
+    writeMac(header.src, out, offset + 6);
+    const next = ctx.inner[0];
+    const type = header.type ?? (next === undefined ? undefined : ctx.codeFor('ethertype', next.name));
+    if (type === undefined) {
+      throw new WireError('bad-value', `no ethertype given and none known for the next layer '${next?.name ?? '(none)'}'`, { layer: 'eth' });
+    }
+    out[offset + 12] = type >>> 8;
+    out[offset + 13] = type;
+    const payloadEnd = offset + ETHERNET_HEADER_LENGTH + payloadLength;
+    const padEnd = offset + ETHERNET_HEADER_LENGTH + paddedPayloadLength(header, payloadLength);
+    out.fill(0, payloadEnd, padEnd);
+    if (header.fcs) {
+      const fcs = crc32(out.subarray(offset, padEnd));
+      out[padEnd] = fcs;
+      out[padEnd + 1] = fcs >>> 8;
+      out[padEnd + 2] = fcs >>> 16;
+      out[padEnd + 3] = fcs >>> 24;
+    }
+  },
+};
+
+/** Whether frames carry an FCS is not in the bytes; captures rarely have one (tshark assumes none). */
+export const ethernet: Protocol<EthernetHeader> = {
+  name: 'eth',
+  decode(ctx: DecodeContext): Decoded<EthernetHeader> {
+    const header = decodeEthernet(ctx.bytes.subarray(0, ctx.end), ctx.offset);
+    const next = header.type > MAX_8023_LENGTH ? { table: 'ethertype' as const, value: header.type } : undefined;
+    // An 802.3 length bounds the payload (LLC follows, which we do not decode yet).
+    const payloadEnd = header.type <= MAX_8023_LENGTH ? ctx.offset + ETHERNET_HEADER_LENGTH + header.type : undefined;
+    return next ? { header, headerLength: ETHERNET_HEADER_LENGTH, next } : { header, headerLength: ETHERNET_HEADER_LENGTH, payloadEnd: payloadEnd! };
+  },
+  fields(h: EthernetHeader, out: FieldSink): void {
+    out.add('eth.dst', h.dst);
+    out.add('eth.addr', h.dst);
+    out.add('eth.src', h.src);
+    out.add('eth.addr', h.src);
+    if (h.type <= MAX_8023_LENGTH) out.add('eth.len', h.type);
+    else out.add('eth.type', h.type);
+    if (h.fcs !== undefined) {
+      out.add('eth.fcs', h.fcs);
+      out.add('eth.fcs.status', h.fcsStatus ?? 'unverified');
+    }
+  },
+};
