@@ -6,6 +6,14 @@ import { shouldVerify } from './packet/checksum-policy.js';
 import { Packet } from './packet/packet.js';
 import type { DecodeContext, DecodeOptions, DissectorTable, Layer, Next, Protocol } from './packet/protocol.js';
 import { ethernet } from './link/ethernet.js';
+import { tcp } from './transport/tcp.js';
+import { udp } from './transport/udp.js';
+import { icmp } from './network/icmp.js';
+import { icmpv6 } from './network/icmpv6.js';
+import { ipv4 } from './network/ipv4.js';
+import { ipv6 } from './network/ipv6.js';
+import { ieee8021ad, vlan } from './link/vlan.js';
+import { arp } from './link/arp.js';
 
 const protocols = new Map<string, Protocol>();
 const tables: Record<DissectorTable, Map<number, string>> = {
@@ -92,8 +100,6 @@ export function decodePacket(bytes: Uint8Array, options: DecodeOptions = {}): Pa
   const errors: WireError[] = [];
   let offset = 0;
   let end = bytes.length;
-  /** End of the link layer's payload, to tell padding and trailers from payload afterwards. */
-  let linkEnd = bytes.length;
   let quoted = false;
   let next = firstNext(bytes, linkType);
 
@@ -135,7 +141,10 @@ export function decodePacket(bytes: Uint8Array, options: DecodeOptions = {}): Pa
       payloadLength: Math.max(0, payloadEnd - payloadOffset),
     });
     used.push(protocol);
-    if (layers.length === 1) linkEnd = payloadEnd;
+    if (decoded.truncated !== undefined) {
+      if (options.strict) throw decoded.truncated;
+      errors.push(decoded.truncated);
+    }
     if (decoded.error !== undefined) {
       if (options.strict) throw decoded.error;
       errors.push(decoded.error);
@@ -149,10 +158,19 @@ export function decodePacket(bytes: Uint8Array, options: DecodeOptions = {}): Pa
     next = decoded.next;
   }
   const payload = bytes.subarray(offset, end);
-  // Whatever lies between the innermost length-trimmed end and the end of the link layer's bytes
-  // is padding or trailer (an ICMP error's quoted packet is not: it ends where the ICMP payload ends).
-  const trailer = bytes.subarray(Math.min(end, linkEnd), linkEnd);
+  // Whatever follows the innermost length-trimmed end is padding or a trailer (an FCS, say):
+  // never payload. Packet.fields() splits it the way Wireshark does.
+  const trailer = bytes.subarray(Math.min(end, bytes.length));
   return new Packet(bytes, layers, used, errors, payload, trailer);
 }
 
 registerProtocol(ethernet, [{ table: 'linktype', value: 1 }]);
+registerProtocol(ipv4, [{ table: 'ethertype', value: 0x0800 }, { table: 'linktype', value: 228 }, { table: 'ip.proto', value: 4 }]);
+registerProtocol(ipv6, [{ table: 'ethertype', value: 0x86dd }, { table: 'linktype', value: 229 }, { table: 'ip.proto', value: 41 }]);
+registerProtocol(vlan, [{ table: 'ethertype', value: 0x8100 }, { table: 'ethertype', value: 0x9100 }]);
+registerProtocol(ieee8021ad, [{ table: 'ethertype', value: 0x88a8 }]);
+registerProtocol(arp, [{ table: 'ethertype', value: 0x0806 }]);
+registerProtocol(icmp, [{ table: 'ip.proto', value: 1 }]);
+registerProtocol(icmpv6, [{ table: 'ip.proto', value: 58 }]);
+registerProtocol(udp, [{ table: 'ip.proto', value: 17 }]);
+registerProtocol(tcp, [{ table: 'ip.proto', value: 6 }]);

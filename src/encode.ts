@@ -5,6 +5,14 @@ import { tableValueOf } from './dissect.js';
 import { WireError } from './errors.js';
 import type { EncodeContext, Encoder, LayerSpec } from './packet/protocol.js';
 import { ethernetEncoder } from './link/ethernet.js';
+import { tcpEncoder } from './transport/tcp.js';
+import { udpEncoder } from './transport/udp.js';
+import { icmpEncoder } from './network/icmp.js';
+import { icmpv6Encoder } from './network/icmpv6.js';
+import { ipv4Encoder } from './network/ipv4.js';
+import { ipv6Encoder } from './network/ipv6.js';
+import { ieee8021adEncoder, vlanEncoder } from './link/vlan.js';
+import { arpEncoder } from './link/arp.js';
 
 const encoders = new Map<string, Encoder>();
 
@@ -110,3 +118,12 @@ export function encodeFrame(layers: readonly FrameLayer[], payload: Uint8Array =
 }
 
 registerEncoder(ethernetEncoder);
+registerEncoder(ipv4Encoder);
+registerEncoder(ipv6Encoder);
+registerEncoder(vlanEncoder);
+registerEncoder(ieee8021adEncoder);
+registerEncoder(arpEncoder);
+registerEncoder(icmpEncoder);
+registerEncoder(icmpv6Encoder);
+registerEncoder(udpEncoder);
+registerEncoder(tcpEncoder);

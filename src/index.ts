@@ -7,3 +7,61 @@ export { crc32, crc32c } from './checksum/crc32.js';
 export { internetChecksum, onesComplementSum } from './checksum/internet.js';
 export { pseudoHeaderSum, checksumUpdate } from './checksum/incremental.js';
 export type { PseudoHeaderAddress } from './checksum/incremental.js';
+
+// Decoding and encoding whole packets
+export { decodePacket, registerProtocol, tableValueOf } from './dissect.js';
+export type { TableBinding } from './dissect.js';
+export { encodeFrame, emitFrame, registerEncoder } from './encode.js';
+export type { FrameLayer, EncodeOptions } from './encode.js';
+export { Packet } from './packet/packet.js';
+export { FieldSink, bytesField } from './packet/fields.js';
+export type { FieldMap, FieldValue } from './packet/fields.js';
+export type { ChecksumPolicy, ChecksumStatus } from './packet/checksum-policy.js';
+export type {
+  DecodeContext,
+  DecodeOptions,
+  Decoded,
+  DissectorTable,
+  EncodeContext,
+  Encoder,
+  Layer,
+  LayerSpec,
+  Next,
+  Protocol,
+} from './packet/protocol.js';
+
+// Link layer
+export { EthernetView, decodeEthernet, encodeEthernet, emitEthernet, ethernet, ethernetEncoder, ETHERNET_HEADER_LENGTH, ETHERNET_MIN_FRAME } from './link/ethernet.js';
+export type { EthernetHeader, EthernetInput } from './link/ethernet.js';
+export { MacAddress, formatMac, writeMac, parseMac } from './link/mac.js';
+export type { MacKind } from './link/mac.js';
+export { VlanView, decodeVlan, encodeVlan, emitVlan, vlan, ieee8021ad, vlanEncoder, ieee8021adEncoder, VLAN_TAG_LENGTH, TPID_8021Q, TPID_8021AD, TPID_QINQ_LEGACY } from './link/vlan.js';
+export type { VlanHeader, VlanInput } from './link/vlan.js';
+export { ArpView, decodeArp, encodeArp, emitArp, arpLength, arpAnnouncement, arpProbe, classifyArp, ArpOpcode, arp, arpEncoder, ARP_FIXED_LENGTH, ARP_HW_ETHERNET, ARP_HW_IEEE802 } from './link/arp.js';
+export type { ArpHeader, ArpInput, ArpKind } from './link/arp.js';
+
+// Network layer
+export { formatIpv4, formatIpv6, parseIpv4, parseIpv6, writeIp, writeIpv4, writeIpv6, IpAddress } from './network/ip-address.js';
+export type { IpScope } from './network/ip-address.js';
+export { Ipv4View, decodeIpv4, encodeIpv4, emitIpv4, ipv4, ipv4Encoder, IPV4_MIN_HEADER_LENGTH, IPV4_MAX_HEADER_LENGTH } from './network/ipv4.js';
+export type { Ipv4Header, Ipv4Input } from './network/ipv4.js';
+export { IPV4_OPTION, parseIpv4Options, sourceRouteDestination } from './network/ipv4-options.js';
+export type { Ipv4Option, Ipv4OptionInput, Ipv4OptionList, Ipv4TimestampEntry } from './network/ipv4-options.js';
+export { Ipv6View, decodeIpv6, encodeIpv6, emitIpv6, ipv6, ipv6Encoder, IPV6_HEADER_LENGTH, IPV6_MAX_EXTENSIONS, IPV6_NO_NEXT_HEADER } from './network/ipv6.js';
+export type { Ipv6Header, Ipv6Input } from './network/ipv6.js';
+export { IPV6_EXTENSION, isIpv6Extension, parseIpv6Options, routingFinalDestination } from './network/ipv6-extensions.js';
+export type { Ipv6Extension, Ipv6ExtensionInput, Ipv6ExtensionName, Ipv6Option, Ipv6OptionInput } from './network/ipv6-extensions.js';
+export { icmp, icmpEncoder, decodeIcmp, encodeIcmp, emitIcmp, icmpHeaderLength, IcmpView, IcmpType, ICMP_HEADER_LENGTH } from './network/icmp.js';
+export type { IcmpHeader, IcmpInput } from './network/icmp.js';
+export { icmpv6, icmpv6Encoder, decodeIcmpv6, encodeIcmpv6, emitIcmpv6, icmpv6HeaderLength, Icmpv6View, Icmpv6Type, ICMPV6_HEADER_LENGTH, ICMPV6_PROTOCOL } from './network/icmpv6.js';
+export type { Icmpv6Header, Icmpv6Input, Icmpv6Addresses } from './network/icmpv6.js';
+export { readNdpOptions, writeNdpOptions, ndpOptionsLength, NdpOptionType } from './network/ndp.js';
+export type { NdpOption, NdpLinkLayerAddressOption, NdpPrefixInformationOption, NdpMtuOption, NdpRawOption, NdpOptionsRead } from './network/ndp.js';
+
+// Transport layer
+export { tcp, tcpEncoder, TcpView, TcpFlag, decodeTcp, encodeTcp, emitTcp, tcpFlagString, TCP_HEADER_LENGTH } from './transport/tcp.js';
+export type { TcpHeader, TcpInput, PseudoHeaderAddresses } from './transport/tcp.js';
+export { parseTcpOptions, writeTcpOption, tcpOptionLength } from './transport/tcp-options.js';
+export type { TcpOption, TcpRawOption, ParsedTcpOptions } from './transport/tcp-options.js';
+export { udp, udpEncoder, UdpView, decodeUdp, encodeUdp, emitUdp, UDP_HEADER_LENGTH } from './transport/udp.js';
+export type { UdpHeader, UdpInput } from './transport/udp.js';

@@ -28,7 +28,7 @@ describe('ethernet', () => {
     expect([...frame.subarray(17, 60)].every((b) => b === 0)).toBe(true);
     const h = decodeEthernet(frame, 0, { fcs: true });
     expect(h).toMatchObject({ type: 0x88b5, fcsStatus: 'good', fcs: crc32(frame.subarray(0, 60)) });
-    frame[20] ^= 1;
+    frame[20] = frame[20]! ^ 1;
     expect(decodeEthernet(frame, 0, { fcs: true }).fcsStatus).toBe('bad');
   });
 

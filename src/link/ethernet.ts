@@ -18,7 +18,7 @@ export interface EthernetHeader {
   src: string;
   /** The ethertype (0x0800 IPv4, 0x86dd IPv6, 0x0806 ARP, 0x8100 802.1Q), or an 802.3 length (<= 1500). */
   type: number;
-  /** The frame check sequence, when the frame was decoded or encoded with one. */
+  /** The frame check sequence as a CRC-32 value (equal to `crc32` of the frame when good), when decoded with one. */
   fcs?: number;
   fcsStatus?: ChecksumStatus;
 }
@@ -168,7 +168,10 @@ export const ethernet: Protocol<EthernetHeader> = {
     if (h.type <= MAX_8023_LENGTH) out.add('eth.len', h.type);
     else out.add('eth.type', h.type);
     if (h.fcs !== undefined) {
-      out.add('eth.fcs', h.fcs);
+      // The FCS goes on the wire least significant byte first; tshark shows the 4 bytes read
+      // big-endian, so its eth.fcs is our value byte-swapped.
+      const f = h.fcs;
+      out.add('eth.fcs', (((f & 0xff) << 24) | ((f & 0xff00) << 8) | ((f >>> 8) & 0xff00) | (f >>> 24)) >>> 0);
       out.add('eth.fcs.status', h.fcsStatus ?? 'unverified');
     }
   },

@@ -1,0 +1,239 @@
+// IEEE 802.1Q VLAN tags: C-tags (TPID 0x8100), S-tags of 802.1ad provider bridging (0x88a8) and the
+// pre-standard QinQ TPID 0x9100, stacked to any depth. The TPID is the ethertype of the layer
+// outside, so a tag here is its last 4 bytes: the TCI (IEEE 802.1Q-2018 clause 9.6: PCP, DEI, VID)
+// and the type-or-length of what it carries.
+//
+// tshark names a tag by its TPID: 0x8100 and 0x9100 are protocol `vlan` (vlan.priority, vlan.dei,
+// vlan.id, vlan.etype or vlan.len), 0x88a8 is `ieee8021ad` (ieee8021ad.priority, ieee8021ad.dei,
+// ieee8021ad.id, and, for historical reasons, ieee8021ah.etype). Both faces share this codec.
+import { WireError } from '../errors.js';
+import type { FieldSink } from '../packet/fields.js';
+import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol } from '../packet/protocol.js';
+
+export const VLAN_TAG_LENGTH = 4;
+/** TPIDs: 802.1Q customer tag, 802.1ad service tag, and the pre-802.1ad QinQ tag still in the field. */
+export const TPID_8021Q = 0x8100;
+export const TPID_8021AD = 0x88a8;
+export const TPID_QINQ_LEGACY = 0x9100;
+/** A type field up to this is an IEEE 802.3 length (802.1Q-2018 clause 9.5), as in Ethernet. */
+const MAX_8023_LENGTH = 1500;
+/** 802.1ah backbone I-tag: tshark folds it into the 802.1ad layer (not decoded here). */
+const ETHERTYPE_8021AH = 0x88e7;
+
+export interface VlanHeader {
+  /** Priority code point, 0-7 (802.1Q clause 6.9.3; 802.1p traffic classes). */
+  priority: number;
+  /** Drop eligible indicator, 0 or 1 (the CFI bit before 802.1Q-2011). */
+  dei: number;
+  /** VLAN identifier, 0-4095; 0 is a priority tag (priority only, no VLAN), 4095 is reserved. */
+  id: number;
+  /** Ethertype of the payload, or an 802.3 length (<= 1500) when LLC follows. */
+  type: number;
+}
+
+/** Input for encoding: every field but `id` has a default; `type` comes from the next layer. */
+export interface VlanInput {
+  priority?: number;
+  dei?: number;
+  /** VLAN identifier (default 0: a priority tag). */
+  id?: number;
+  type?: number;
+}
+
+function truncated(offset: number, available: number, layer: string): WireError {
+  return new WireError('truncated', `tag needs 4 bytes, ${Math.max(0, available)} captured at offset ${offset}`, {
+    layer,
+    offset,
+    required: VLAN_TAG_LENGTH,
+    available: Math.max(0, available),
+  });
+}
+
+/**
+ * A zero-copy view of one VLAN tag's TCI and type in a buffer (the TPID is the field just before
+ * `offset`). `check()` once, then read or rewrite in place, e.g. to re-tag a frame.
+ *
+ * @example
+ * const tag = new VlanView(frame, 14).check();
+ * tag.id;          // 100
+ * tag.id = 200;    // rewrite the VID, priority and DEI untouched
+ */
+export class VlanView {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly offset = 0,
+  ) {}
+
+  /** Throws `truncated` unless the 4 bytes of the tag fit. */
+  check(layer = 'vlan'): this {
+    const available = this.bytes.length - this.offset;
+    if (this.offset < 0 || available < VLAN_TAG_LENGTH) throw truncated(this.offset, available, layer);
+    return this;
+  }
+  /** The whole 16-bit tag control information. */
+  get tci(): number {
+    return (this.bytes[this.offset]! << 8) | this.bytes[this.offset + 1]!;
+  }
+  set tci(value: number) {
+    this.bytes[this.offset] = value >>> 8;
+    this.bytes[this.offset + 1] = value;
+  }
+  get priority(): number {
+    return this.bytes[this.offset]! >>> 5;
+  }
+  set priority(value: number) {
+    this.tci = (this.tci & 0x1fff) | ((value & 7) << 13);
+  }
+  get dei(): number {
+    return (this.bytes[this.offset]! >>> 4) & 1;
+  }
+  set dei(value: number) {
+    this.tci = (this.tci & 0xefff) | ((value & 1) << 12);
+  }
+  get id(): number {
+    return this.tci & 0x0fff;
+  }
+  set id(value: number) {
+    this.tci = (this.tci & 0xf000) | (value & 0x0fff);
+  }
+  get type(): number {
+    return (this.bytes[this.offset + 2]! << 8) | this.bytes[this.offset + 3]!;
+  }
+  set type(value: number) {
+    this.bytes[this.offset + 2] = value >>> 8;
+    this.bytes[this.offset + 3] = value;
+  }
+  /** Everything after the tag (upper layers trim it by their own lengths). */
+  get payload(): Uint8Array {
+    return this.bytes.subarray(this.offset + VLAN_TAG_LENGTH);
+  }
+}
+
+/**
+ * Decodes the tag at `offset` (the TCI, right after the TPID).
+ *
+ * @example
+ * decodeVlan(frame, 14); // { priority: 3, dei: 0, id: 100, type: 0x0800 }
+ */
+export function decodeVlan(bytes: Uint8Array, offset = 0): VlanHeader {
+  const view = new VlanView(bytes, offset).check();
+  return { priority: view.priority, dei: view.dei, id: view.id, type: view.type };
+}
+
+function checkRange(name: string, value: number, max: number, layer: string): number {
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new WireError('bad-value', `${name} ${value} is out of range 0-${max}`, { layer });
+  }
+  return value;
+}
+
+function writeTag(header: VlanInput, type: number, out: Uint8Array, offset: number, layer: string): void {
+  const priority = checkRange('priority', header.priority ?? 0, 7, layer);
+  const dei = checkRange('dei', header.dei ?? 0, 1, layer);
+  const id = checkRange('id', header.id ?? 0, 4095, layer);
+  checkRange('type', type, 0xffff, layer);
+  const tci = (priority << 13) | (dei << 12) | id;
+  out[offset] = tci >>> 8;
+  out[offset + 1] = tci;
+  out[offset + 2] = type >>> 8;
+  out[offset + 3] = type;
+}
+
+function makeEncoder(name: string): Encoder<VlanInput> {
+  return {
+    name,
+    headerLength: () => VLAN_TAG_LENGTH,
+    emit(header, out, offset, _payloadLength, ctx: EncodeContext) {
+      const next = ctx.inner[0];
+      const type = header.type ?? (next === undefined ? undefined : ctx.codeFor('ethertype', next.name));
+      if (type === undefined) {
+        throw new WireError('bad-value', `no type given and no ethertype known for the next layer '${next?.name ?? '(none)'}'`, { layer: name });
+      }
+      writeTag(header, type, out, offset, name);
+    },
+  };
+}
+
+/**
+ * Writes a 4-byte tag at out[offset]; `type` must be given (no next layer to ask). Returns 4.
+ *
+ * @example
+ * const tag = new Uint8Array(4);
+ * emitVlan({ priority: 5, id: 0, type: 0x0800 }, tag); // a priority tag over IPv4: a0 00 08 00
+ */
+export function emitVlan(header: VlanInput, out: Uint8Array, offset = 0): number {
+  if (header.type === undefined) throw new WireError('bad-value', 'type is required outside encodeFrame', { layer: 'vlan' });
+  if (offset < 0 || out.length - offset < VLAN_TAG_LENGTH) {
+    throw new WireError('bad-length', `output needs 4 bytes at offset ${offset}, has ${Math.max(0, out.length - offset)}`, { layer: 'vlan', offset });
+  }
+  writeTag(header, header.type, out, offset, 'vlan');
+  return VLAN_TAG_LENGTH;
+}
+
+/** A new 4-byte tag. */
+export function encodeVlan(header: VlanInput): Uint8Array {
+  const out = new Uint8Array(VLAN_TAG_LENGTH);
+  emitVlan(header, out);
+  return out;
+}
+
+/** Encoder for tags that follow TPID 0x8100 (or 0x9100): `{ vlan: { id: 100 } }` in encodeFrame. */
+export const vlanEncoder: Encoder<VlanInput> = makeEncoder('vlan');
+/** Encoder for 802.1ad service tags: `{ ieee8021ad: { id: 200 } }` makes the outer layer's type 0x88a8. */
+export const ieee8021adEncoder: Encoder<VlanInput> = makeEncoder('ieee8021ad');
+
+function decodeTag(ctx: DecodeContext, layer: string): VlanHeader {
+  const available = ctx.end - ctx.offset;
+  if (available < VLAN_TAG_LENGTH) throw truncated(ctx.offset, available, layer);
+  return decodeVlan(ctx.bytes, ctx.offset);
+}
+
+/**
+ * 802.1Q tags (TPID 0x8100 and the legacy QinQ 0x9100). A type up to 1500 is an 802.3 length
+ * (packet-vlan.c treats it so too): it bounds the payload, and what lies beyond is trailer.
+ */
+export const vlan: Protocol<VlanHeader> = {
+  name: 'vlan',
+  decode(ctx: DecodeContext): Decoded<VlanHeader> {
+    const header = decodeTag(ctx, 'vlan');
+    if (header.type <= MAX_8023_LENGTH) {
+      return { header, headerLength: VLAN_TAG_LENGTH, payloadEnd: ctx.offset + VLAN_TAG_LENGTH + header.type };
+    }
+    return { header, headerLength: VLAN_TAG_LENGTH, next: { table: 'ethertype', value: header.type } };
+  },
+  fields(h: VlanHeader, out: FieldSink): void {
+    out.add('vlan.priority', h.priority);
+    out.add('vlan.dei', h.dei);
+    out.add('vlan.id', h.id);
+    if (h.type <= MAX_8023_LENGTH) out.add('vlan.len', h.type);
+    else out.add('vlan.etype', h.type);
+  },
+};
+
+/**
+ * 802.1ad service tags (TPID 0x88a8). Wireshark always dispatches the type as an ethertype here,
+ * length-looking values included, so this does the same.
+ *
+ * Two tshark quirks are mirrored in the field names: an S-tag followed by another S-tag (0x88a8
+ * twice, non-standard) is shown by tshark as one layer with `ieee8021ad.svid`/`ieee8021ad.cvid`,
+ * so the outer tag reports `svid` and no type (the inner one then reports its VID as
+ * `ieee8021ad.id`, where tshark says `cvid`); and a B-tag before an 802.1ah I-tag (0x88e7) has no
+ * `ieee8021ah.etype` of its own.
+ */
+export const ieee8021ad: Protocol<VlanHeader> = {
+  name: 'ieee8021ad',
+  decode(ctx: DecodeContext): Decoded<VlanHeader> {
+    const header = decodeTag(ctx, 'ieee8021ad');
+    return { header, headerLength: VLAN_TAG_LENGTH, next: { table: 'ethertype', value: header.type } };
+  },
+  fields(h: VlanHeader, out: FieldSink): void {
+    out.add('ieee8021ad.priority', h.priority);
+    out.add('ieee8021ad.dei', h.dei);
+    if (h.type === TPID_8021AD) {
+      out.add('ieee8021ad.svid', h.id);
+      return;
+    }
+    out.add('ieee8021ad.id', h.id);
+    if (h.type !== ETHERTYPE_8021AH) out.add('ieee8021ah.etype', h.type);
+  },
+};
