@@ -1,16 +1,23 @@
 import { crc32cJs, crc32Js } from '../kernels/crc32.js';
 import { WINDOW_SIZE, type Arena } from '../wasm/arena.js';
-import { isAuto, wasmArena } from '../wasm/backend.js';
+import { autoMode, wasmArena } from '../wasm/backend.js';
 import { nativeCrc32 } from '../wasm/native.js';
 import { trapToWireError } from '../wasm/trap.js';
 
 /**
- * Under `auto`, inputs shorter than this that would have to be copied into WASM memory go to the
- * JS twin: for them the copy and the call cost more than the work (measured by `npm run bench`).
+ * Under `auto`, inputs shorter than this go to the JS twin: for them the copy into WASM memory and
+ * the call cost more than the work (`npm run bench` crossover table: WASM with its copy overtakes
+ * the JS twin at 64 B for CRC-32 and at 96 B for CRC-32C). The JS twin reads any view, WASM
+ * memory included, so no ownership test is needed on this path.
  */
 export const CRC_JS_BELOW = 64;
-/** Under `auto`, Node's zlib.crc32 (native, PCLMUL-accelerated) wins from about this size up. */
-export const CRC_NATIVE_FROM = 1024;
+export const CRC32C_JS_BELOW = 96;
+/**
+ * Under `auto`, Node's native zlib.crc32 from this size up: it ties our WASM at 256 B and wins
+ * from 512 B in the crossover table (1.1x at 512 B, 1.5x at 1 KiB). It reads WASM memory views
+ * as well as any other, so it takes those too.
+ */
+export const CRC_NATIVE_FROM = 512;
 
 type CrcExport = 'crc32' | 'crc32c';
 
@@ -46,13 +53,12 @@ function crcWasm(a: Arena, name: CrcExport, data: Uint8Array, seed: number): num
  */
 export function crc32(data: Uint8Array, seed = 0): number {
   seed >>>= 0;
-  const a = wasmArena();
-  if (a === null) return crc32Js(data, seed);
-  if (isAuto() && !a.owns(data)) {
-    if (nativeCrc32 !== null && data.length >= CRC_NATIVE_FROM) return nativeCrc32(data, seed);
+  if (autoMode) {
     if (data.length < CRC_JS_BELOW) return crc32Js(data, seed);
+    if (nativeCrc32 !== null && data.length >= CRC_NATIVE_FROM) return nativeCrc32(data, seed);
   }
-  return crcWasm(a, 'crc32', data, seed);
+  const a = wasmArena();
+  return a === null ? crc32Js(data, seed) : crcWasm(a, 'crc32', data, seed);
 }
 
 /**
@@ -64,7 +70,7 @@ export function crc32(data: Uint8Array, seed = 0): number {
  */
 export function crc32c(data: Uint8Array, seed = 0): number {
   seed >>>= 0;
+  if (autoMode && data.length < CRC32C_JS_BELOW) return crc32cJs(data, seed);
   const a = wasmArena();
-  if (a === null || (isAuto() && data.length < CRC_JS_BELOW && !a.owns(data))) return crc32cJs(data, seed);
-  return crcWasm(a, 'crc32c', data, seed);
+  return a === null ? crc32cJs(data, seed) : crcWasm(a, 'crc32c', data, seed);
 }

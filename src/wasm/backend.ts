@@ -27,6 +27,11 @@ export interface BackendInfo {
 }
 
 let mode: BackendMode = 'auto';
+/**
+ * Mirrors `mode === 'auto'` as a live binding kernels read on every call: cheaper than a
+ * function call, which is measurable on 16-64 byte inputs.
+ */
+export let autoMode = true;
 let preferSimd = true;
 /** undefined: not tried yet; null: tried and failed (see `failure`). */
 let arena: Arena | null | undefined;
@@ -70,11 +75,6 @@ export function requireArena(): Arena {
   return a;
 }
 
-/** True under `auto`, where kernels may pick JS or a native path by size. */
-export function isAuto(): boolean {
-  return mode === 'auto';
-}
-
 /**
  * Chooses how kernels run. `wasm` throws a `WireError` (code `unsupported`) right away when
  * WebAssembly cannot be loaded here.
@@ -95,6 +95,7 @@ export function setBackend(next: BackendMode, options: BackendOptions = {}): voi
   }
   if (next === 'wasm') requireArena();
   mode = next;
+  autoMode = next === 'auto';
 }
 
 /** What the kernels run on now: `wasm` or `js`. Loads WebAssembly if it has not been tried yet. */
@@ -154,5 +155,6 @@ export function resetBackendForTests(): void {
   arena = undefined;
   failure = undefined;
   mode = 'auto';
+  autoMode = true;
   preferSimd = true;
 }
