@@ -8,7 +8,7 @@ import type { ChecksumStatus } from '../packet/checksum-policy.js';
 import { bytesField, type FieldSink } from '../packet/fields.js';
 import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol } from '../packet/protocol.js';
 // Where the IP layer below says its payload ends, and whether it is a fragment: as TCP and UDP read it.
-import { ipCarrier } from '../transport/pseudo-header.js';
+import { ipCarrier } from './ip-carrier.js';
 import { formatIpv4, writeIpv4 } from './ip-address.js';
 
 /** The header every known ICMP message has: type, code, checksum and a 4-byte type-specific word. */

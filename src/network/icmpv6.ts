@@ -10,7 +10,7 @@ import type { ChecksumStatus } from '../packet/checksum-policy.js';
 import { bytesField, type FieldSink } from '../packet/fields.js';
 import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol } from '../packet/protocol.js';
 // The pseudo-header reader TCP and UDP use: ICMPv6 needs exactly the same (RFC 4443 section 2.3).
-import { encodeCarrier, ipCarrier } from '../transport/pseudo-header.js';
+import { encodeCarrier, ipCarrier } from './ip-carrier.js';
 import { formatIpv6, parseIpv6, writeIpv6 } from './ip-address.js';
 import { ndpOptionFields, ndpOptionsLength, readNdpOptions, writeNdpOptions, type NdpOption } from './ndp.js';
 

@@ -16,8 +16,8 @@ import {
   verifyTransportChecksum,
   type IpCarrier,
   type PseudoHeaderAddresses,
-} from './pseudo-header.js';
-export type { PseudoHeaderAddresses } from './pseudo-header.js';
+} from '../network/ip-carrier.js';
+export type { PseudoHeaderAddresses } from '../network/ip-carrier.js';
 import { hexBytes, parseTcpOptions, tcpOptionFields, tcpOptionLength, writeTcpOption, type TcpOption } from './tcp-options.js';
 
 export const TCP_HEADER_LENGTH = 20;

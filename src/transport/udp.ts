@@ -15,7 +15,7 @@ import {
   verifyTransportChecksum,
   type IpCarrier,
   type PseudoHeaderAddresses,
-} from './pseudo-header.js';
+} from '../network/ip-carrier.js';
 
 export const UDP_HEADER_LENGTH = 8;
 export const IP_PROTO_UDP = 17;

@@ -1,13 +1,14 @@
-// What TCP and UDP need from the IP layer that carries them: the pseudo-header addresses for the
+// What TCP, UDP and ICMPv6 need from the IP layer that carries them: the pseudo-header addresses for the
 // checksum (RFC 9293 3.1, RFC 768, RFC 8200 8.1) and where IP says the segment ends. Read from the
 // packet's bytes at the IP layer's offset (and, for IPv6, what its header object found in the
-// extension chain), so no transport file imports an IP decoder.
+// extension chain), so no upper-layer file imports an IP decoder. It lives with the network
+// layer because it reads IP; transport and ICMP import it, never the reverse.
 import { checksumUpdate, pseudoHeaderSum } from '../checksum/incremental.js';
 import { internetChecksum, onesComplementSum } from '../checksum/internet.js';
 import { WireError } from '../errors.js';
 import type { ChecksumStatus } from '../packet/checksum-policy.js';
 import type { DecodeContext, EncodeContext, Layer, LayerSpec } from '../packet/protocol.js';
-import { parseIpv4, parseIpv6 } from '../network/ip-address.js';
+import { parseIpv4, parseIpv6 } from './ip-address.js';
 
 /** The IP layer under a segment, as the checksum and length checks see it. */
 export interface IpCarrier {
