@@ -1,0 +1,110 @@
+// The README's examples, run as written (through the package entry), so the docs cannot rot.
+import { describe, expect, it } from 'vitest';
+import {
+  decodePacket,
+  encodeFrame,
+  Ipv4View,
+  IpAddress,
+  MacAddress,
+  registerProtocol,
+  TcpFlag,
+  WireError,
+} from 'wirekit';
+
+describe('README examples', () => {
+  it('decode a frame and read fields by Wireshark name', () => {
+    const frame = encodeFrame(
+      [
+        { eth: { src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' } },
+        { ip: { src: '10.0.0.1', dst: '10.0.0.2', ttl: 64 } },
+        { tcp: { srcport: 40000, dstport: 80, seq: 1, flags: TcpFlag.SYN, options: [{ kind: 'mss', value: 1460 }] } },
+      ],
+    );
+    const packet = decodePacket(frame);
+    expect(packet.protocols).toBe('eth:ip:tcp');
+    const f = packet.fields();
+    expect(f['ip.src']).toBe('10.0.0.1');
+    expect(f['tcp.flags.syn']).toBe(1);
+    expect(f['tcp.options.mss_val']).toBe(1460);
+    expect(f['ip.checksum.status']).toBe('good');
+    expect(f['tcp.checksum.status']).toBe('good');
+    expect(frame.length).toBe(60); // padded runt: 14 + 20 + 24 = 58 -> 60
+    expect(packet.payload.length).toBe(0);
+  });
+
+  it('VLAN, IPv6 and UDP with a payload, then the TTL edited in place', () => {
+    const frame = encodeFrame(
+      [
+        { eth: { src: '02:00:00:00:00:01', dst: '33:33:00:00:00:fb' } },
+        { vlan: { id: 100, priority: 5 } },
+        { ipv6: { src: 'fe80::1', dst: 'ff02::fb', hopLimit: 255 } },
+        { udp: { srcport: 5353, dstport: 5353 } },
+      ],
+      new TextEncoder().encode('hello'),
+    );
+    const p = decodePacket(frame);
+    expect(p.protocols).toBe('eth:vlan:ipv6:udp');
+    expect(p.fields()['vlan.id']).toBe(100);
+    expect(new TextDecoder().decode(p.payload)).toBe('hello');
+
+    const v4 = encodeFrame([{ eth: { src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' } }, { ip: { src: '192.0.2.1', dst: '198.51.100.7', ttl: 64 } }, { udp: { srcport: 1, dstport: 2 } }]);
+    const ip = new Ipv4View(v4, 14).check();
+    ip.decrementTtl(); // RFC 1624 incremental checksum update
+    const again = decodePacket(v4).fields();
+    expect(again['ip.ttl']).toBe(63);
+    expect(again['ip.checksum.status']).toBe('good');
+  });
+
+  it('lenient and strict decoding of a truncated packet', () => {
+    const frame = encodeFrame([{ eth: { src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02', pad: false } }, { ip: { src: '10.0.0.1', dst: '10.0.0.2' } }, { udp: { srcport: 1, dstport: 2 } }]);
+    const cut = frame.subarray(0, 40); // the IP header whole, the UDP header cut
+    const p = decodePacket(cut);
+    expect(p.protocols).toBe('eth:ip');
+    expect(p.errors.map((e) => `${e.layer} ${e.code} @${e.offset}`)).toEqual(['ip truncated @14', 'udp truncated @34']);
+    expect(() => decodePacket(cut, { strict: true })).toThrow(WireError);
+  });
+
+  it('link and network encode examples from the README', () => {
+    const src = '02:00:00:00:00:01';
+    const qinq = encodeFrame([{ eth: { src, dst: '02:00:00:00:00:02' } }, { ieee8021ad: { id: 10 } }, { vlan: { id: 100, priority: 5 } }, { ip: { src: '10.0.0.1', dst: '10.0.0.2' } }, { udp: { srcport: 1, dstport: 2 } }]);
+    expect(decodePacket(qinq).protocols).toBe('eth:ieee8021ad:vlan:ip:udp');
+    expect(decodePacket(qinq).fields()['vlan.id']).toBe(100);
+    const arp = encodeFrame([{ eth: { src, dst: 'ff:ff:ff:ff:ff:ff' } }, { arp: { srcHw: src, srcProto: '10.0.0.1', dstProto: '10.0.0.2' } }]);
+    expect(decodePacket(arp).fields()['arp.dst.proto_ipv4']).toBe('10.0.0.2');
+    const ip = encodeFrame([{ eth: { src, dst: src } }, { ip: { src: '192.0.2.1', dst: '198.51.100.7', protocol: 17, dontFragment: true, options: [{ type: 148 }] } }]);
+    expect(decodePacket(ip).fields()['ip.flags.df']).toBe(1);
+    expect(decodePacket(ip).fields()['ip.hdr_len']).toBe(24);
+    const echo = encodeFrame([{ eth: { src, dst: src } }, { ipv6: { src: 'fe80::1', dst: 'ff02::1', extensions: [{ type: 0, options: [] }] } }, { icmpv6: { type: 128, ident: 1, seq: 1 } }], new Uint8Array(4));
+    const e = decodePacket(echo).fields();
+    expect(e['icmpv6.checksum.status']).toBe('good');
+    expect(e['ipv6.nxt']).toBe(0);
+  });
+
+  it('addresses: parse, format, classify', () => {
+    expect(IpAddress.parse('2001:0db8:0000:0000:0000:0000:0000:0001').toString()).toBe('2001:db8::1');
+    expect(IpAddress.parse('10.1.2.3').isPrivate()).toBe(true);
+    expect(IpAddress.parse('100.64.0.1').classify()).toBe('cgnat');
+    expect(IpAddress.parse('8.8.8.8').isPublic()).toBe(true);
+    const mac = MacAddress.parse('01-00-5E-00-00-FB');
+    expect(mac.toString()).toBe('01:00:5e:00:00:fb');
+    expect(mac.kind).toBe('multicast');
+  });
+
+  it('a user protocol on a UDP port shows up in layers and fields', () => {
+    registerProtocol(
+      {
+        name: 'hello',
+        decode: ({ bytes, offset, end }) => {
+          if (end - offset < 1) throw new WireError('truncated', 'needs 1 byte', { layer: 'hello', offset });
+          return { header: { version: bytes[offset]! }, headerLength: 1 };
+        },
+        fields: (h: { version: number }, out) => out.add('hello.version', h.version),
+      },
+      [{ table: 'udp.port', value: 9999 }],
+    );
+    const frame = encodeFrame([{ eth: { src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' } }, { ip: { src: '10.0.0.1', dst: '10.0.0.2' } }, { udp: { srcport: 40000, dstport: 9999 } }], new Uint8Array([7, 1, 2]));
+    const p = decodePacket(frame);
+    expect(p.protocols).toBe('eth:ip:udp:hello');
+    expect(p.fields()['hello.version']).toBe(7);
+  });
+});
