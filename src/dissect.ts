@@ -4,7 +4,7 @@
 import { WireError } from './errors.js';
 import { shouldVerify } from './packet/checksum-policy.js';
 import { Packet } from './packet/packet.js';
-import type { DecodeContext, DecodeOptions, DissectorTable, Layer, Next, Protocol } from './packet/protocol.js';
+import type { DecodeContext, DecodeOptions, DissectorTable, Layer, Next, Protocol, Scanned } from './packet/protocol.js';
 import { ethernet } from './link/ethernet.js';
 import { tcp } from './transport/tcp.js';
 import { udp } from './transport/udp.js';
@@ -14,6 +14,8 @@ import { ipv4 } from './network/ipv4.js';
 import { ipv6 } from './network/ipv6.js';
 import { ieee8021ad, vlan } from './link/vlan.js';
 import { arp } from './link/arp.js';
+import { nullLink } from './link/null.js';
+import { sll, sll2 } from './link/sll.js';
 
 const protocols = new Map<string, Protocol>();
 const tables: Record<DissectorTable, Map<number, string>> = {
@@ -79,6 +81,33 @@ function firstNext(bytes: Uint8Array, linkType: number): Next | undefined {
 }
 
 /**
+ * A layer whose header object is built on first access, by the protocol's full decoder, with the
+ * context it was scanned in (the layers below it as they were then). The getter is an own,
+ * enumerable property, so the layer still reads, compares and serialises like a plain object.
+ */
+function lazyLayer(
+  protocol: Protocol,
+  ctx: DecodeContext,
+  all: Layer[],
+  index: number,
+  length: number,
+  payloadOffset: number,
+  payloadLength: number,
+): Layer {
+  let header: object | undefined;
+  return {
+    name: protocol.name,
+    offset: ctx.offset,
+    length,
+    payloadOffset,
+    payloadLength,
+    get header(): object {
+      return (header ??= protocol.decode({ ...ctx, below: all.slice(0, index) }).header);
+    },
+  };
+}
+
+/**
  * Decodes one packet through every layer wirekit knows, lenient by default: a truncated or
  * malformed layer is decoded as far as its bytes allow, recorded in `packet.errors`, and decoding
  * stops there. With `strict: true` the first problem throws its `WireError` instead.
@@ -101,6 +130,7 @@ export function decodePacket(bytes: Uint8Array, options: DecodeOptions = {}): Pa
   let offset = 0;
   let end = bytes.length;
   let quoted = false;
+  const lazy = options.lazy !== false;
   let next = firstNext(bytes, linkType);
 
   while (next !== undefined && layers.length < MAX_LAYERS) {
@@ -114,9 +144,10 @@ export function decodePacket(bytes: Uint8Array, options: DecodeOptions = {}): Pa
       quoted,
       verifyChecksum: shouldVerify(options.checksums, protocol.name),
     };
-    let decoded;
+    let decoded: Scanned & { header?: object };
+    const scan = lazy ? protocol.scan : undefined;
     try {
-      decoded = protocol.decode(ctx);
+      decoded = scan !== undefined ? scan.call(protocol, ctx) : protocol.decode(ctx);
     } catch (cause) {
       const error =
         cause instanceof WireError
@@ -132,14 +163,12 @@ export function decodePacket(bytes: Uint8Array, options: DecodeOptions = {}): Pa
     }
     const payloadOffset = offset + decoded.headerLength;
     const payloadEnd = Math.min(decoded.payloadEnd ?? end, end);
-    layers.push({
-      name: protocol.name,
-      header: decoded.header,
-      offset,
-      length: decoded.headerLength,
-      payloadOffset,
-      payloadLength: Math.max(0, payloadEnd - payloadOffset),
-    });
+    const payloadLength = Math.max(0, payloadEnd - payloadOffset);
+    if (scan === undefined) {
+      layers.push({ name: protocol.name, header: decoded.header!, offset, length: decoded.headerLength, payloadOffset, payloadLength });
+    } else {
+      layers.push(lazyLayer(protocol, ctx, layers, layers.length, decoded.headerLength, payloadOffset, payloadLength));
+    }
     used.push(protocol);
     if (decoded.truncated !== undefined) {
       if (options.strict) throw decoded.truncated;
@@ -174,3 +203,6 @@ registerProtocol(icmp, [{ table: 'ip.proto', value: 1 }]);
 registerProtocol(icmpv6, [{ table: 'ip.proto', value: 58 }]);
 registerProtocol(udp, [{ table: 'ip.proto', value: 17 }]);
 registerProtocol(tcp, [{ table: 'ip.proto', value: 6 }]);
+registerProtocol(nullLink, [{ table: 'linktype', value: 0 }, { table: 'linktype', value: 108 }]);
+registerProtocol(sll, [{ table: 'linktype', value: 113 }]);
+registerProtocol(sll2, [{ table: 'linktype', value: 276 }]);

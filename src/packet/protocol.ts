@@ -57,13 +57,22 @@ export interface Decoded<H extends object> {
   quotes?: boolean;
 }
 
+/** What `scan` finds: everything `decode` returns but the header object. */
+export type Scanned = Omit<Decoded<object>, 'header'>;
+
 /**
  * A protocol's decoder as the dissector sees it. `decode` throws a `WireError` when not even a
  * header can be read; `fields` writes tshark-named fields for a decoded header.
+ *
+ * `scan`, when a protocol has one, is the fast path: it validates exactly what `decode` validates
+ * (same lengths, same errors, same next protocol) without building the header object, which
+ * `decodePacket` then builds on first access. It must agree with `decode` on every input (a
+ * differential test holds the two equal on fixtures and fuzzed packets).
  */
 export interface Protocol<H extends object = object> {
   readonly name: string;
   decode(ctx: DecodeContext): Decoded<H>;
+  scan?(ctx: DecodeContext): Scanned;
   fields(header: H, out: FieldSink, layer: Layer<H>): void;
 }
 
@@ -75,6 +84,12 @@ export interface DecodeOptions {
   checksums?: ChecksumPolicy;
   /** Throw the first WireError instead of recording it in `packet.errors`. */
   strict?: boolean;
+  /**
+   * Build header objects on first access (default true): decoding then only walks and validates
+   * the layers, and a header (addresses as text, parsed options) costs nothing until it is read.
+   * `false` builds them all at once.
+   */
+  lazy?: boolean;
 }
 
 /** One layer of a frame to encode: the protocol's name and its header input. */
