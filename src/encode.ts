@@ -13,6 +13,8 @@ import { ipv4Encoder } from './network/ipv4.js';
 import { ipv6Encoder } from './network/ipv6.js';
 import { ieee8021adEncoder, vlanEncoder } from './link/vlan.js';
 import { arpEncoder } from './link/arp.js';
+import { nullEncoder } from './link/null.js';
+import { sll2Encoder, sllEncoder } from './link/sll.js';
 
 const encoders = new Map<string, Encoder>();
 
@@ -127,3 +129,6 @@ registerEncoder(icmpEncoder);
 registerEncoder(icmpv6Encoder);
 registerEncoder(udpEncoder);
 registerEncoder(tcpEncoder);
+registerEncoder(nullEncoder);
+registerEncoder(sllEncoder);
+registerEncoder(sll2Encoder);
