@@ -65,3 +65,11 @@ export { parseTcpOptions, writeTcpOption, tcpOptionLength } from './transport/tc
 export type { TcpOption, TcpRawOption, ParsedTcpOptions } from './transport/tcp-options.js';
 export { udp, udpEncoder, UdpView, decodeUdp, encodeUdp, emitUdp, UDP_HEADER_LENGTH } from './transport/udp.js';
 export type { UdpHeader, UdpInput } from './transport/udp.js';
+export { NullView, decodeNull, encodeNull, emitNull, nullLink, nullEncoder, BsdFamily, NULL_HEADER_LENGTH, LINKTYPE_NULL, LINKTYPE_LOOP } from './link/null.js';
+export type { NullHeader, NullInput, NullByteOrder } from './link/null.js';
+export { SllView, Sll2View, decodeSll, decodeSll2, encodeSll, encodeSll2, emitSll, emitSll2, sll, sll2, sllEncoder, sll2Encoder, SllPacketType, SllProtocol, SLL_HEADER_LENGTH, SLL2_HEADER_LENGTH, SLL_ADDRESS_LENGTH, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2 } from './link/sll.js';
+export type { SllCommon, SllHeader, Sll2Header, SllInput, Sll2Input } from './link/sll.js';
+
+// Captures
+export { CaptureReader, readCapture, readCaptureSync, DEFAULT_MAX_RECORD_LENGTH, indexCapture, CaptureWriter, writePcap, writePcapng, LINK_TYPE_NAMES, linkTypeName, linkTypeNumber, SECRETS_TYPES, TimeResolution, formatEpoch } from './capture/index.js';
+export type { CaptureRecord, CaptureSource, ReadOptions, CaptureIndex, IndexOptions, CaptureWriterOptions, WriteOptions, InterfaceDeclaration, CaptureDestination, NodeWritableLike, LinkTypeName, BlockInfo, DecryptionSecrets, InterfaceInfo, InterfaceStatistics, NameResolutionEntry, SectionInfo } from './capture/index.js';

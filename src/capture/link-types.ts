@@ -1,0 +1,44 @@
+// Link-layer header types (LINKTYPE_* of draft-ietf-opsawg-pcaplinktype). Records carry the number;
+// names exist only for display and for options that accept either.
+
+/** Display names of the link types wirekit meets most, by LINKTYPE number. */
+export const LINK_TYPE_NAMES: Readonly<Record<number, string>> = Object.freeze({
+  0: 'null',
+  1: 'ethernet',
+  101: 'raw',
+  108: 'loop',
+  113: 'linux_sll',
+  228: 'ipv4',
+  229: 'ipv6',
+  276: 'linux_sll2',
+});
+
+/** A link type by name, for options: `'ethernet'`, `'raw'`, ... */
+export type LinkTypeName = 'null' | 'ethernet' | 'raw' | 'loop' | 'linux_sll' | 'ipv4' | 'ipv6' | 'linux_sll2';
+
+const NUMBERS: Readonly<Record<string, number>> = Object.freeze(
+  Object.fromEntries(Object.entries(LINK_TYPE_NAMES).map(([n, name]) => [name, Number(n)])),
+);
+
+/**
+ * The display name of a link type, or `linktype_<n>` for one without a name here.
+ *
+ * @example
+ * linkTypeName(1);   // 'ethernet'
+ * linkTypeName(147); // 'linktype_147'
+ */
+export function linkTypeName(linkType: number): string {
+  return LINK_TYPE_NAMES[linkType] ?? `linktype_${linkType}`;
+}
+
+/**
+ * The LINKTYPE number of a name or number (numbers pass through), or undefined for an unknown name.
+ *
+ * @example
+ * linkTypeNumber('linux_sll2'); // 276
+ */
+export function linkTypeNumber(linkType: number | string): number | undefined {
+  if (typeof linkType === 'number') return linkType;
+  const match = /^linktype_(\d+)$/.exec(linkType);
+  return match ? Number(match[1]) : NUMBERS[linkType];
+}

@@ -1,0 +1,145 @@
+// Classic pcap (draft-ietf-opsawg-pcap): a 24-byte file header, then records of a 16-byte header
+// and the captured bytes. Both byte orders (the magic says which), micro- and nanosecond magic.
+import { fileError } from './errors.js';
+import { linkTypeName } from './link-types.js';
+import type { CaptureRecord } from './types.js';
+import { PCAP_MAGIC_MICRO, PCAP_MAGIC_NANO, type CaptureState, type UnitParser } from './unit-parser.js';
+import { secondsNanos } from './timestamp.js';
+
+export const PCAP_HEADER_LENGTH = 24;
+export const PCAP_RECORD_HEADER_LENGTH = 16;
+
+/**
+ * Fields of the "LinkType and additional information" word (draft-ietf-opsawg-pcap 4): the
+ * link-layer type is its low 16 bits; bit 26 (P) says the top 4 bits give the FCS length in 16-bit
+ * words. Bits 16-25 and 27 are reserved: readers MUST ignore them, so they are masked off.
+ */
+export const LINKTYPE_MASK = 0x0000ffff;
+export const FCS_PRESENT = 0x04000000;
+
+export interface PcapFileHeader {
+  little: boolean;
+  nano: boolean;
+  versionMajor: number;
+  versionMinor: number;
+  snaplen: number;
+  linkType: number;
+  /** FCS bytes per packet when the P bit is set. */
+  fcsLength: number | undefined;
+}
+
+/** Reads and checks a pcap file header at `bytes[at]`. */
+export function parsePcapHeader(view: DataView, at: number, fileOffset: number): PcapFileHeader {
+  const magic = view.getUint32(at, true);
+  const little = magic === PCAP_MAGIC_MICRO || magic === PCAP_MAGIC_NANO;
+  const nano = (little ? magic : view.getUint32(at, false)) === PCAP_MAGIC_NANO;
+  const versionMajor = view.getUint16(at + 4, little);
+  const versionMinor = view.getUint16(at + 6, little);
+  // Version 2.4 since 1998; 2.3 and 2.2 files differ only in details libpcap ignores. Another
+  // major version is another format.
+  if (versionMajor !== 2) {
+    throw fileError('pcap', 'bad-version', `pcap version ${versionMajor}.${versionMinor} at offset ${fileOffset + 4} is not 2.x: not a pcap file this reader understands`, fileOffset + 4);
+  }
+  const word = view.getUint32(at + 20, little);
+  return {
+    little,
+    nano,
+    versionMajor,
+    versionMinor,
+    snaplen: view.getUint32(at + 16, little),
+    linkType: word & LINKTYPE_MASK,
+    fcsLength: word & FCS_PRESENT ? (word >>> 28) * 2 : undefined,
+  };
+}
+
+export class PcapParser implements UnitParser {
+  readonly format = 'pcap' as const;
+  private little = true;
+  private fractionScale = 1000;
+  private linkType = 1;
+  private headerDone = false;
+  private readonly state: CaptureState;
+
+  constructor(state: CaptureState) {
+    this.state = state;
+  }
+
+  unitName(): string {
+    return this.headerDone ? 'record' : 'file header';
+  }
+
+  headerLength(): number {
+    return this.headerDone ? PCAP_RECORD_HEADER_LENGTH : PCAP_HEADER_LENGTH;
+  }
+
+  unitLength(_bytes: Uint8Array, view: DataView, at: number, fileOffset: number): number {
+    if (!this.headerDone) return PCAP_HEADER_LENGTH;
+    const captured = view.getUint32(at + 8, this.little);
+    // A captured length above the file's snaplen is accepted as Wireshark and libpcap accept it
+    // (old Solaris bufmod wrote such files); only the hard cap stops a length no memory should hold.
+    if (captured > this.state.maxRecordLength) {
+      throw fileError(
+        'pcap',
+        'limit-exceeded',
+        `record at offset ${fileOffset} claims ${captured} captured bytes, above maxRecordLength ${this.state.maxRecordLength}: the file is damaged (or raise maxRecordLength)`,
+        fileOffset + 8,
+        captured,
+        this.state.maxRecordLength,
+      );
+    }
+    return PCAP_RECORD_HEADER_LENGTH + captured;
+  }
+
+  decode(bytes: Uint8Array, view: DataView, at: number, length: number, fileOffset: number): CaptureRecord | undefined {
+    if (!this.headerDone) {
+      this.decodeHeader(view, at, fileOffset);
+      return undefined;
+    }
+    const little = this.little;
+    const seconds = view.getUint32(at, little);
+    const fraction = view.getUint32(at + 4, little);
+    const captured = length - PCAP_RECORD_HEADER_LENGTH;
+    const record: CaptureRecord = {
+      // Seconds are unsigned 32-bit (draft-ietf-opsawg-pcap 5): good until 2106.
+      timestamp: secondsNanos(seconds, fraction * this.fractionScale),
+      capturedLength: captured,
+      originalLength: view.getUint32(at + 12, little),
+      linkType: this.linkType,
+      interfaceId: 0,
+      data: bytes.subarray(at + PCAP_RECORD_HEADER_LENGTH, at + length),
+    };
+    this.state.onBlock?.({ type: 0, name: 'record', offset: fileOffset, length, section: 0 });
+    return record;
+  }
+
+  private decodeHeader(view: DataView, at: number, fileOffset: number): void {
+    const header = parsePcapHeader(view, at, fileOffset);
+    this.little = header.little;
+    this.fractionScale = header.nano ? 1 : 1000;
+    this.linkType = header.linkType;
+    this.headerDone = true;
+    const state = this.state;
+    state.format = 'pcap';
+    state.byteOrder = header.little ? 'little' : 'big';
+    state.precision = header.nano ? 'nano' : 'micro';
+    state.sections.push({
+      index: 0,
+      offset: fileOffset,
+      byteOrder: state.byteOrder,
+      version: `${header.versionMajor}.${header.versionMinor}`,
+      sectionLength: -1n,
+    });
+    const info: (typeof state.interfaces)[number] = {
+      section: 0,
+      id: 0,
+      linkType: header.linkType,
+      linkTypeName: linkTypeName(header.linkType),
+      snaplen: header.snaplen,
+      tsresol: header.nano ? 9 : 6,
+      tsoffset: 0n,
+    };
+    if (header.fcsLength !== undefined) info.fcsLength = header.fcsLength;
+    state.interfaces.push(info);
+    state.onBlock?.({ type: 0, name: 'header', offset: fileOffset, length: PCAP_HEADER_LENGTH, section: 0 });
+  }
+}

@@ -1,0 +1,69 @@
+// The seam between framing and decoding. A capture file is a sequence of units (the pcap file
+// header, pcap records, pcapng blocks), each of which announces its length in its first bytes.
+// A parser says how many bytes it needs to learn a unit's length, then decodes complete units;
+// the drivers (in-memory and streaming) only move bytes. So both readers share every check.
+import type { CaptureRecord } from './types.js';
+import type { BlockInfo, DecryptionSecrets, InterfaceInfo, InterfaceStatistics, NameResolutionEntry, SectionInfo } from './metadata.js';
+import { fileError } from './errors.js';
+
+export interface UnitParser {
+  readonly format: 'pcap' | 'pcapng';
+  /** What the next unit is, for messages: `file header`, `record`, `block`. */
+  unitName(): string;
+  /** Bytes the next unit needs before its length is known (24 for a pcap file header, 16, 12). */
+  headerLength(): number;
+  /**
+   * Total length of the unit starting at `bytes[at]` (file offset `fileOffset`), checked against
+   * the format's rules and the reader's size cap, so nothing absurd is ever buffered.
+   */
+  unitLength(bytes: Uint8Array, view: DataView, at: number, fileOffset: number): number;
+  /** Decodes one complete unit: a packet record, or undefined for metadata. */
+  decode(bytes: Uint8Array, view: DataView, at: number, length: number, fileOffset: number): CaptureRecord | undefined;
+}
+
+/** Where parsers put what they learn besides packets. `CaptureReader` implements it. */
+export interface CaptureState {
+  format: 'pcap' | 'pcapng' | undefined;
+  byteOrder: 'little' | 'big' | undefined;
+  precision: 'micro' | 'nano' | undefined;
+  readonly sections: SectionInfo[];
+  readonly interfaces: InterfaceInfo[];
+  readonly nameResolution: NameResolutionEntry[];
+  readonly statistics: InterfaceStatistics[];
+  readonly decryptionSecrets: DecryptionSecrets[];
+  readonly maxRecordLength: number;
+  readonly onBlock: ((block: BlockInfo) => void) | undefined;
+  readonly onDecryptionSecrets: ((secrets: DecryptionSecrets) => void) | undefined;
+}
+
+/** First four bytes of each format we read (pcap in both byte orders, micro- and nanosecond). */
+export const PCAP_MAGIC_MICRO = 0xa1b2c3d4;
+export const PCAP_MAGIC_NANO = 0xa1b23c4d;
+export const PCAPNG_MAGIC = 0x0a0d0d0a;
+
+/** Other formats people hand a pcap reader, so the error can say what the file is. */
+const KNOWN_OTHERS: ReadonlyArray<[number, string]> = [
+  [0xa1b2cd34, 'a "modified" (Kuznetzov) pcap file, not supported: convert it with `editcap -F pcap`'],
+  [0x34cdb2a1, 'a "modified" (Kuznetzov) pcap file, not supported: convert it with `editcap -F pcap`'],
+  [0x736e6f6f, 'a snoop file, not supported: convert it with `editcap -F pcapng`'],
+];
+
+/**
+ * The format of a capture from its first four bytes (at `bytes[at]`), or a WireError at offset 0
+ * saying what the file seems to be instead.
+ */
+export function detectFormat(view: DataView, at: number): 'pcap' | 'pcapng' {
+  const big = view.getUint32(at, false);
+  const little = view.getUint32(at, true);
+  if (big === PCAPNG_MAGIC) return 'pcapng';
+  if (big === PCAP_MAGIC_MICRO || big === PCAP_MAGIC_NANO || little === PCAP_MAGIC_MICRO || little === PCAP_MAGIC_NANO) return 'pcap';
+  const hex = big.toString(16).padStart(8, '0');
+  const other = KNOWN_OTHERS.find(([magic]) => magic === big)?.[1];
+  const gzip = big >>> 16 === 0x1f8b ? 'a gzip-compressed file: decompress it first' : undefined;
+  const what = other ?? gzip ?? 'not a pcap (a1b2c3d4, a1b23c4d in either byte order) or pcapng (0a0d0d0a) file';
+  return unknownMagic(hex, what);
+}
+
+function unknownMagic(hex: string, what: string): never {
+  throw fileError('capture', 'unsupported', `unknown magic 0x${hex} at offset 0: ${what}`, 0);
+}
