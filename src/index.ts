@@ -75,3 +75,7 @@ export { CaptureReader, readCapture, readCaptureSync, DEFAULT_MAX_RECORD_LENGTH,
 export type { CaptureRecord, CaptureSource, ReadOptions, CaptureIndex, IndexOptions, CaptureWriterOptions, WriteOptions, InterfaceDeclaration, CaptureDestination, NodeWritableLike, LinkTypeName, BlockInfo, DecryptionSecrets, InterfaceInfo, InterfaceStatistics, NameResolutionEntry, SectionInfo } from './capture/index.js';
 export { compileFrame, FrameTemplate } from './frame-template.js';
 export type { FrameValues, FrameColumns } from './frame-template.js';
+
+// Batch decoding (WebAssembly, with a pure-TypeScript twin)
+export { decodeBatch, PacketTable, BatchLayer, TcpOptionBit, BATCH_STATUS, BATCH_ERROR_LAYER, CHECKSUM_UNVERIFIED, CHECKSUM_GOOD, CHECKSUM_BAD, MAX_VLAN_TAGS, MAX_IPV6_EXTENSIONS } from './batch.js';
+export type { PacketRecords, BatchOptions, BatchStatus } from './batch.js';

@@ -46,10 +46,15 @@ export function ipCarrier(ctx: DecodeContext): IpCarrier | undefined {
   if (ip.name === 'ip') {
     if (at + 20 > ctx.offset) return undefined;
     const total = (bytes[at + 2]! << 8) | bytes[at + 3]!;
+    // With a source route still in progress (LSRR/SSRR), the pseudo-header names the route's last
+    // address, the final destination (RFC 9293 3.1 "the destination address ... in the pseudo
+    // header is the final destination"); the IPv4 decoder found it. Only options make it differ,
+    // so the header object is built only when the IHL says there are options.
+    const finalDst = (bytes[at]! & 0x0f) > 5 ? (ip.header as { finalDst?: unknown }).finalDst : undefined;
     return {
       family: 4,
       source: bytes.subarray(at + 12, at + 16),
-      destination: bytes.subarray(at + 16, at + 20),
+      destination: typeof finalDst === 'string' ? parseIpv4(finalDst) : bytes.subarray(at + 16, at + 20),
       claimedEnd: total === 0 ? undefined : at + total,
       // More-fragments set or a non-zero fragment offset (RFC 791 3.1).
       fragment: (((bytes[at + 6]! << 8) | bytes[at + 7]!) & 0x3fff) !== 0,

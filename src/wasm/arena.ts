@@ -17,6 +17,8 @@ const PAGE = 64 * 1024;
  *   [0, heapBase)                    the module's static data (CRC tables)
  *   [windowPtr, windowPtr + WINDOW)  the I/O window
  *   [userPtr, userPtr + userSize)    the region `allocBuffer` hands out; it grows, never shrinks
+ *   [scratchPtr, + scratchSize)      batch kernels' inputs and outputs, above the largest user region
+ *                                    handed out so far (see `scratch`)
  */
 export class Arena {
   exports: WasmExports;
@@ -28,6 +30,11 @@ export class Arena {
   heap: Uint8Array;
   /** memory.buffer as of the last refresh: compared by identity to spot inputs already inside. */
   buffer: ArrayBuffer;
+  /** The largest size `userView` has handed out: the user region's high-water mark. */
+  userHigh = 0;
+  /** The scratch region (0 until first asked for); its contents live for one kernel call. */
+  scratchPtr = 0;
+  scratchSize = 0;
 
   constructor(exports: WasmExports, simd: boolean) {
     this.exports = exports;
@@ -60,8 +67,46 @@ export class Arena {
 
   /** A view of `size` bytes of the user region, growing memory first if needed. */
   userView(size: number): Uint8Array {
-    this.reserve(this.userPtr + size);
+    if (size > this.userHigh) {
+      // The user region grows into the batch scratch: move the scratch above it in the same growth,
+      // so the next batch call need not grow memory (which would detach the view returned here).
+      const floor = alignUp(this.userPtr + size, 64);
+      const moveScratch = this.scratchSize > 0 && this.scratchPtr < floor;
+      this.reserve(moveScratch ? floor + this.scratchSize : this.userPtr + size);
+      if (moveScratch) this.scratchPtr = floor;
+      this.userHigh = size;
+    } else {
+      this.reserve(this.userPtr + size);
+    }
     return new Uint8Array(this.buffer, this.userPtr, size);
+  }
+
+  /**
+   * The address of a region of at least `size` bytes for one batch kernel call's inputs and outputs.
+   * It sits above every byte allocBuffer has handed out, so views of the user region can be kernel
+   * inputs while the region holds the outputs. It is reused by every call, grows to the largest size
+   * asked for (never per call, never shrinking), and moves up when allocBuffer grows into it; its
+   * contents do not survive that, or the next call. Growing memory detaches earlier views of it
+   * (allocBuffer's included): take what you need from them (addresses) before calling this.
+   */
+  scratch(size: number): number {
+    const floor = alignUp(this.userPtr + this.userHigh, 64);
+    if (this.scratchPtr < floor) {
+      this.scratchPtr = floor;
+      this.scratchSize = 0;
+    }
+    if (size > this.scratchSize) {
+      // Round up to whole pages: a batch a little larger than the last should not grow memory again.
+      const want = alignUp(size, PAGE);
+      this.reserve(this.scratchPtr + want);
+      this.scratchSize = want;
+    }
+    return this.scratchPtr;
+  }
+
+  /** True when [ptr, ptr + len) lies in the user region: safe to read in place while scratch is written. */
+  inUserRegion(ptr: number, len: number): boolean {
+    return ptr >= this.userPtr && ptr + len <= this.userPtr + this.userHigh;
   }
 
   /** True when `data` is a view of this module's memory, so kernels can read it where it is. */
