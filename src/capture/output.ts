@@ -2,6 +2,8 @@
 // buffers go to a destination (collected in memory, a Node writable stream, a web WritableStream)
 // as one write each, so a million small records cost a few hundred writes, not a million.
 
+import { WireError } from '../errors.js';
+
 /** A Node writable stream, as far as writers need it (no import of node:stream: isomorphic). */
 export interface NodeWritableLike {
   write(chunk: Uint8Array): boolean;
@@ -77,7 +79,9 @@ export class Output {
 
   /** Everything written, in one array (only without a destination). */
   bytes(): Uint8Array {
-    if (this.destination !== undefined) throw new Error('toBytes() is for writers without a destination: the bytes went to the stream');
+    if (this.destination !== undefined) {
+      throw new WireError('bad-value', 'toBytes() is for writers without a destination: the bytes went to the stream', { layer: 'capture' });
+    }
     this.seal();
     while (this.ready.length > 0) this.collected.push(this.ready.shift()!);
     if (this.collected.length === 1) return this.collected[0]!;

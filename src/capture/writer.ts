@@ -1,4 +1,5 @@
 // CaptureWriter: records in, a pcap or pcapng file out, to a stream or to memory.
+import { WireError } from '../errors.js';
 import type { Output as OutputType } from './output.js';
 import { Output } from './output.js';
 import { PcapEncoder } from './pcap-encoder.js';
@@ -44,7 +45,7 @@ export class CaptureWriter {
   }
 
   write(record: CaptureRecord): Promise<void> {
-    if (this.closed) throw new Error('CaptureWriter: write after close');
+    if (this.closed) throw new WireError('bad-value', 'write after close', { layer: 'capture' });
     this.encoder.record(this.out, record);
     return this.out.pending ? this.out.drain() : RESOLVED;
   }
