@@ -1,0 +1,178 @@
+// One line per packet in the layout of `tshark -r FILE` (tshark.c print_columns): number, time
+// relative to the first packet, source, destination, protocol, length and info, with tshark's
+// column widths and its arrow between source and destination.
+import {
+  classifyArp,
+  type ArpHeader,
+  type CaptureRecord,
+  type EthernetHeader,
+  type IcmpHeader,
+  type Icmpv6Header,
+  type Ipv4Header,
+  type Ipv6Header,
+  type Layer,
+  type Packet,
+  type TcpHeader,
+  type UdpHeader,
+} from 'wirekit';
+import { EchoTracker, icmpInfo, icmpv6Info } from './summary-icmp.js';
+import { TcpTracker } from './summary-tcp.js';
+
+const PROTOCOL_NAMES: Record<string, string> = {
+  ip: 'IPv4',
+  ipv6: 'IPv6',
+  tcp: 'TCP',
+  udp: 'UDP',
+  icmp: 'ICMP',
+  icmpv6: 'ICMPv6',
+  arp: 'ARP',
+};
+
+/** IP protocol numbers tshark names in "Fragmented IP protocol (proto=UDP 17, ...)". */
+const IP_PROTOCOL_NAMES: Record<number, string> = { 1: 'ICMP', 2: 'IGMP', 6: 'TCP', 17: 'UDP', 41: 'IPv6', 47: 'GRE', 50: 'ESP', 51: 'AH', 58: 'ICMPv6', 132: 'SCTP' };
+
+/**
+ * Time relative to the first packet with `digits` decimals, as tshark's "auto" precision shows the
+ * file's own resolution (6 for microsecond pcap and default pcapng, 9 for nanosecond files).
+ */
+export function formatRelative(ns: bigint, digits: number): string {
+  const negative = ns < 0n;
+  const abs = negative ? -ns : ns;
+  const seconds = abs / 1_000_000_000n;
+  let text = `${negative ? '-' : ''}${seconds}`;
+  if (digits > 0) {
+    const fraction = (abs % 1_000_000_000n).toString().padStart(9, '0');
+    text += `.${fraction.slice(0, Math.min(digits, 9))}`;
+  }
+  return text;
+}
+
+/** A MAC as tshark shows it unresolved, except the broadcast address it always names. */
+function macColumn(mac: string): string {
+  return mac === 'ff:ff:ff:ff:ff:ff' ? 'Broadcast' : mac;
+}
+
+function arpInfo(h: ArpHeader): string {
+  const kind = classifyArp(h);
+  if (h.opcode === 1) {
+    if (kind.announcement) return `ARP Announcement for ${h.dstProto}`;
+    if (kind.gratuitous) return `Gratuitous ARP for ${h.dstProto} (Request)`;
+    if (kind.probe) return `Who has ${h.dstProto}? (ARP Probe)`;
+    return `Who has ${h.dstProto}? Tell ${h.srcProto}`;
+  }
+  if (h.opcode === 2) return kind.gratuitous ? `Gratuitous ARP for ${h.srcProto} (Reply)` : `${h.srcProto} is at ${h.srcHw}`;
+  return `Unknown ARP opcode 0x${h.opcode.toString(16).padStart(4, '0')}`;
+}
+
+function ipv4FragmentInfo(h: Ipv4Header): string {
+  const name = IP_PROTOCOL_NAMES[h.protocol];
+  const proto = name === undefined ? `${h.protocol}` : `${name} ${h.protocol}`;
+  return `Fragmented IP protocol (proto=${proto}, off=${h.fragmentOffset * 8}, ID=${h.id.toString(16).padStart(4, '0')})`;
+}
+
+function ipv6Info(h: Ipv6Header): string {
+  if (h.fragment !== undefined) {
+    const f = h.fragment;
+    return `IPv6 fragment (off=${f.offset * 8} more=${f.more ? 'y' : 'n'} ident=0x${f.id.toString(16).padStart(8, '0')} nxt=${h.protocol})`;
+  }
+  if (h.protocol === 59) return 'IPv6 no next header';
+  return `Unknown (${h.protocol})`;
+}
+
+/** Summary lines for one capture, in order: it keeps the state tshark's single pass keeps. */
+export class SummaryFormatter {
+  readonly #tcp = new TcpTracker();
+  readonly #echoes = new EchoTracker();
+  #first: bigint | undefined;
+
+  /**
+   * The line for packet `number` (1-based). Call for every packet read, shown or not, so the
+   * relative time and the TCP and ICMP state advance as in tshark.
+   */
+  line(number: number, record: CaptureRecord, packet: Packet, digits: number): string {
+    if (this.#first === undefined) this.#first = record.timestamp;
+    const [source, destination, protocol, columnInfo] = this.#columns(number, packet);
+    let info = columnInfo;
+    if (record.capturedLength < record.originalLength) info += ' [Packet size limited during capture]';
+    else if (packet.errors.length > 0) info += '[Malformed Packet]';
+    let line = String(number).padStart(5);
+    line += ' ';
+    line += formatRelative(record.timestamp - this.#first, digits).padStart(10);
+    line += ' ';
+    line += source.padStart(12);
+    line += ' \u2192 ';
+    line += destination.padEnd(12);
+    return `${line} ${protocol} ${record.originalLength} ${info}`;
+  }
+
+  #columns(number: number, packet: Packet): [string, string, string, string] {
+    const layers = packet.layers;
+    let src = '';
+    let dst = '';
+    let network: Layer | undefined;
+    let top: Layer | undefined;
+    for (const layer of layers) {
+      top = layer;
+      if (layer.name === 'eth' && network === undefined) {
+        const h = layer.header as EthernetHeader;
+        src = macColumn(h.src);
+        dst = macColumn(h.dst);
+      }
+      if (layer.name === 'ip' || layer.name === 'ipv6') {
+        // Each IP header overwrites the columns, so a tunnel shows its inner addresses, and a
+        // source route its final destination, as in tshark.
+        network = layer;
+        const h = layer.header as Ipv4Header | Ipv6Header;
+        src = h.src;
+        dst = h.finalDst ?? h.dst;
+        // tshark reassembles fragments; wirekit does not, so every fragment reads as one.
+        if (layer.name === 'ip') {
+          const ip = h as Ipv4Header;
+          if (ip.moreFragments || ip.fragmentOffset > 0) return [src, dst, 'IPv4', ipv4FragmentInfo(ip)];
+        } else if ((h as Ipv6Header).fragment !== undefined) {
+          return [src, dst, 'IPv6', ipv6Info(h as Ipv6Header)];
+        }
+      }
+      // What an ICMP error quotes never reaches the columns (tshark makes them read-only there).
+      if (layer.name === 'icmp' || layer.name === 'icmpv6') break;
+    }
+    let info = '';
+    let protocol = top === undefined ? '' : (PROTOCOL_NAMES[top.name] ?? top.name.toUpperCase());
+    if (top !== undefined) {
+      switch (top.name) {
+        case 'tcp':
+          info = this.#tcp.info(src, dst, top.header as TcpHeader, top.payloadLength);
+          break;
+        case 'udp': {
+          const h = top.header as UdpHeader;
+          info = `${h.srcport} \u2192 ${h.dstport} Len=${Math.max(0, h.length - 8)}`;
+          break;
+        }
+        case 'icmp':
+          info = icmpInfo(top.header as IcmpHeader, (network?.header as Ipv4Header | undefined)?.ttl, src, dst, number, this.#echoes);
+          break;
+        case 'icmpv6':
+          info = icmpv6Info(top.header as Icmpv6Header, (network?.header as Ipv6Header | undefined)?.hopLimit, src, dst, number, this.#echoes);
+          break;
+        case 'arp':
+          info = arpInfo(top.header as ArpHeader);
+          break;
+        case 'ip':
+          info = `Unknown (${(top.header as Ipv4Header).protocol})`;
+          break;
+        case 'ipv6':
+          info = ipv6Info(top.header as Ipv6Header);
+          break;
+        case 'eth':
+        case 'vlan':
+        case 'ieee8021ad': {
+          const type = (top.header as { type?: number; etype?: number }).type ?? 0;
+          protocol = `0x${type.toString(16).padStart(4, '0')}`;
+          info = `Ethertype 0x${type.toString(16).padStart(4, '0')}`;
+          break;
+        }
+      }
+    }
+    return [src, dst, protocol, info];
+  }
+}

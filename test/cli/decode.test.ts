@@ -1,0 +1,125 @@
+// `wirekit decode` against tshark 4.0 on real loopback captures: summary lines as `tshark -r`
+// prints them, NDJSON fields as `tshark -T json` gives them, and display filters selecting the
+// same packets as `tshark -Y`. Needs the build (npm test builds first).
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { compareFields, readTsharkJson } from '../util/tshark.js';
+import { cli, cliFixture, lines, REAL_CAPTURES, realCapture, tsharkSummary } from './cli-util.js';
+
+interface TsharkFrame {
+  'frame.number': string;
+  'frame.time_epoch': string;
+  'frame.len': string;
+  'frame.cap_len': string;
+  'frame.interface_id'?: string;
+  'frame.protocols': string;
+}
+
+function tsharkFrames(capture: string): TsharkFrame[] {
+  const packets = JSON.parse(readFileSync(realCapture(`${capture}.json`), 'utf8')) as { _source: { layers: { frame: TsharkFrame } } }[];
+  return packets.map((p) => p._source.layers.frame);
+}
+
+/** tshark's pseudo-protocols (a dissector table, the raw-IP link), which wirekit's layer list leaves out. */
+const PSEUDO_PROTOCOLS = new Set(['ethertype', 'raw']);
+/** wirekit names Linux cooked capture v2 `sll2`; tshark's one dissector for both versions is `sll`. */
+const TSHARK_NAME: Record<string, string> = { sll2: 'sll' };
+
+describe('wirekit decode: summary lines', () => {
+  it.each(REAL_CAPTURES)('%s: one line per packet, as tshark -r prints it', (capture) => {
+    const r = cli(['decode', realCapture(capture)]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(lines(r.stdout)).toEqual(tsharkSummary(`${capture}.summary.txt`));
+  });
+
+  it('with no command and no file decodes the embedded HTTP sample (npm start)', () => {
+    const r = cli([]);
+    expect(r.status).toBe(0);
+    expect(lines(r.stdout)).toEqual(tsharkSummary('http-sample.pcap.summary.txt'));
+    expect(r.stdout).toMatch(/ 127\.0\.0\.1 → 127\.0\.0\.1 +TCP 74 \d+ → 8000 \[SYN\] Seq=0 Win=65495 Len=0 MSS=65495/);
+    expect(cli(['decode']).stdout).toBe(r.stdout);
+  });
+
+  it('reads standard input for -, and a file given without the command name', () => {
+    const bytes = readFileSync(realCapture('lo-eth.pcapng'));
+    expect(lines(cli(['decode', '-'], bytes).stdout)).toEqual(tsharkSummary('lo-eth.pcapng.summary.txt'));
+    expect(lines(cli([realCapture('lo-eth.pcapng')]).stdout)).toEqual(tsharkSummary('lo-eth.pcapng.summary.txt'));
+  });
+
+  it('-c N reads only the first N packets', () => {
+    expect(lines(cli(['decode', '-c', '3', realCapture('lo-eth.pcap')]).stdout)).toEqual(tsharkSummary('lo-eth.pcap.summary.txt').slice(0, 3));
+    expect(lines(cli(['decode', '--json', '-c', '2', realCapture('lo-eth.pcap')]).stdout)).toHaveLength(2);
+  });
+});
+
+describe('wirekit decode -Y', () => {
+  const filters = lines(readFileSync(cliFixture('filters.tsv'), 'utf8')).map((l) => l.split('\t') as [string, string]);
+  const cases = ['lo-eth.pcap', 'sll2.pcap', 'lo-eth-be.pcap', 'lo-eth-nsec.pcap'].flatMap((capture) => filters.map(([name, filter]) => [capture, name, filter] as const));
+
+  it.each(cases)('%s %s: the packets tshark -Y selects', (capture, name, filter) => {
+    const r = cli(['decode', '-Y', filter, realCapture(capture)]);
+    expect(r.stderr).toBe('');
+    expect(lines(r.stdout)).toEqual(tsharkSummary(`${capture}.${name}.filtered.txt`));
+  });
+
+  it('filters NDJSON too, and -c counts packets read, not shown (as tshark does)', () => {
+    const json = lines(cli(['decode', '--json', '-Y', 'tcp.flags.syn == 1', realCapture('lo-eth.pcap')]).stdout).map((l) => JSON.parse(l));
+    expect(json.map((p) => p['frame.number'])).toEqual([1, 2]);
+    expect(lines(cli(['decode', '-c', '1', '-Y', 'tcp.flags.ack == 1', realCapture('lo-eth.pcap')]).stdout)).toEqual([]);
+    expect(lines(cli(['decode', '-Y', 'frame.number <= 2', realCapture('lo-eth.pcap')]).stdout)).toHaveLength(2);
+  });
+
+  it('a bad filter is one line on stderr naming the column, and exit status 64', () => {
+    const r = cli(['decode', '-Y', 'ip.src == 127.0.0.1)', realCapture('lo-eth.pcap')]);
+    expect(r.status).toBe(64);
+    expect(r.stdout).toBe('');
+    expect(lines(r.stderr)[0]).toBe("wirekit: filter: unexpected ')' at column 20");
+  });
+});
+
+describe('wirekit decode --json', () => {
+  it.each(REAL_CAPTURES)('%s: every field tshark also shows has tshark\'s value', (capture) => {
+    const r = cli(['decode', '--json', realCapture(capture)]);
+    expect(r.stderr).toBe('');
+    const ours = lines(r.stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const theirs = readTsharkJson(realCapture(`${capture}.json`));
+    const frames = tsharkFrames(capture);
+    expect(ours).toHaveLength(theirs.length);
+    ours.forEach((packet, i) => {
+      const { _errors, ...fields } = packet;
+      expect(_errors).toEqual([]);
+      const frame = frames[i]!;
+      expect(fields['frame.number']).toBe(Number(frame['frame.number']));
+      expect(fields['frame.time_epoch']).toBe(frame['frame.time_epoch']);
+      expect(fields['frame.len']).toBe(Number(frame['frame.len']));
+      expect(fields['frame.cap_len']).toBe(Number(frame['frame.cap_len']));
+      expect(fields['frame.interface_id']).toBe(Number(frame['frame.interface_id'] ?? 0));
+      // Our layer names are tshark's protocol path without its pseudo-protocols, as far as wirekit decodes.
+      const path = frame['frame.protocols'].split(':').filter((p) => !PSEUDO_PROTOCOLS.has(p));
+      const layers = (fields['frame.protocols'] as string).split(':').map((l) => TSHARK_NAME[l] ?? l);
+      expect(path.slice(0, layers.length), `packet ${i + 1}`).toEqual(layers);
+      const mismatches = compareFields(fields as never, theirs[i]!, ['ip.src', 'ipv6.src', 'tcp.srcport', 'udp.srcport', 'icmp.type', 'icmpv6.type']);
+      expect(mismatches, `packet ${i + 1}`).toEqual([]);
+    });
+  });
+
+  it('writes integers as numbers, addresses and bytes as tshark strings, statuses as words', () => {
+    const [syn] = lines(cli(['decode', '--json', '-c', '1', realCapture('http-sample.pcap')]).stdout).map((l) => JSON.parse(l));
+    expect(syn).toMatchObject({
+      'frame.number': 1,
+      'frame.protocols': 'eth:ip:tcp',
+      'eth.type': 0x0800,
+      'ip.src': '127.0.0.1',
+      'ip.addr': ['127.0.0.1', '127.0.0.1'],
+      'ip.checksum.status': 'good',
+      'tcp.dstport': 8000,
+      'tcp.flags.syn': 1,
+      'tcp.flags.str': '··········S·',
+      'tcp.checksum.status': 'bad', // loopback checksums are offloaded: tshark says bad too
+      'tcp.options.mss_val': 65495,
+      _errors: [],
+    });
+    expect(syn['frame.time_epoch']).toMatch(/^\d+\.\d{9}$/);
+  });
+});
