@@ -6,7 +6,7 @@
 // Tables live in static memory (memory.data) and are filled when the module starts, which keeps
 // the .wasm small (2 x 16 KiB of tables would otherwise be shipped as data segments).
 
-import { crcLanes, LANE_BLOCK, LANES_IEEE, LANES_CASTAGNOLI } from "./crc32-lanes";
+import { crcLanes, LANE_MIN_BLOCK, LANES_MIN, LANES_IEEE, LANES_CASTAGNOLI } from "./crc32-lanes";
 
 const SLICES = 16;
 const TABLE_SET_BYTES: usize = SLICES * 256 * 4;
@@ -79,10 +79,11 @@ buildTables(CASTAGNOLI, 0x82f63b78);
 /** CRC-32 (IEEE) of len bytes at ptr, continuing from `seed` (a previous result, 0 to start). */
 export function crc32(ptr: usize, len: usize, seed: u32): u32 {
   if (ASC_FEATURE_SIMD) {
-    // Whole superblocks go through the 16-lane SIMD path (see crc32-lanes.ts); the remainder,
-    // shorter than a superblock, is finished here by slicing from the lanes' result.
-    if (len >= LANE_BLOCK) {
-      const n = len - len % LANE_BLOCK;
+    // From 512 bytes the 16-lane SIMD path (crc32-lanes.ts) is faster: it takes the whole
+    // superblocks, and the remainder (under 512 bytes) is finished here by slicing, seeded with the
+    // lanes' result.
+    if (len >= LANES_MIN) {
+      const n = len & ~(LANE_MIN_BLOCK - 1);
       seed = crcLanes(LANES_IEEE, seed, ptr, n);
       ptr += n;
       len -= n;
@@ -94,8 +95,8 @@ export function crc32(ptr: usize, len: usize, seed: u32): u32 {
 /** CRC-32C (Castagnoli) of len bytes at ptr, continuing from `seed`. */
 export function crc32c(ptr: usize, len: usize, seed: u32): u32 {
   if (ASC_FEATURE_SIMD) {
-    if (len >= LANE_BLOCK) {
-      const n = len - len % LANE_BLOCK;
+    if (len >= LANES_MIN) {
+      const n = len & ~(LANE_MIN_BLOCK - 1);
       seed = crcLanes(LANES_CASTAGNOLI, seed, ptr, n);
       ptr += n;
       len -= n;
