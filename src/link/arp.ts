@@ -5,7 +5,8 @@
 import { WireError } from '../errors.js';
 import { formatIpv4 } from '../network/ip-address.js';
 import { bytesField, type FieldSink } from '../packet/fields.js';
-import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol } from '../packet/protocol.js';
+import { scanned } from '../packet/packet.js';
+import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
 import { writeMac } from './mac.js';
 
 /** The fixed part: hardware type, protocol type, both sizes, opcode. */
@@ -104,6 +105,33 @@ function parseAddress(text: string, out: Uint8Array | undefined, offset: number)
 }
 
 /**
+ * Throws `truncated` unless the fixed part and all four addresses the sizes announce fit in
+ * bytes[offset, end); returns the packet's length. The one check `ArpView`, `decode` and `scan` run.
+ */
+function checkArp(bytes: Uint8Array, offset: number, end: number): number {
+  const available = Math.max(0, Math.min(end, bytes.length) - offset);
+  if (offset < 0 || available < ARP_FIXED_LENGTH) {
+    throw new WireError('truncated', `header needs 8 bytes, ${available} captured at offset ${offset}`, {
+      layer: 'arp',
+      offset,
+      required: ARP_FIXED_LENGTH,
+      available,
+    });
+  }
+  const hwSize = bytes[offset + 4]!;
+  const protoSize = bytes[offset + 5]!;
+  const required = ARP_FIXED_LENGTH + 2 * (hwSize + protoSize);
+  if (available < required) {
+    throw new WireError(
+      'truncated',
+      `hardware address length ${hwSize} and protocol length ${protoSize} need ${required} bytes, ${available} captured at offset ${offset}`,
+      { layer: 'arp', offset, required, available },
+    );
+  }
+  return required;
+}
+
+/**
  * A zero-copy view of an ARP packet. `check()` validates that the addresses the sizes announce
  * are all there; the getters then read without bounds tests.
  *
@@ -121,23 +149,7 @@ export class ArpView {
 
   /** Throws `truncated` unless the fixed part and all four addresses fit. */
   check(): this {
-    const available = Math.max(0, Math.min(this.end, this.bytes.length) - this.offset);
-    if (this.offset < 0 || available < ARP_FIXED_LENGTH) {
-      throw new WireError('truncated', `header needs 8 bytes, ${available} captured at offset ${this.offset}`, {
-        layer: 'arp',
-        offset: this.offset,
-        required: ARP_FIXED_LENGTH,
-        available,
-      });
-    }
-    const required = this.length;
-    if (available < required) {
-      throw new WireError(
-        'truncated',
-        `hardware address length ${this.hwSize} and protocol length ${this.protoSize} need ${required} bytes, ${available} captured at offset ${this.offset}`,
-        { layer: 'arp', offset: this.offset, required, available },
-      );
-    }
+    checkArp(this.bytes, this.offset, this.end);
     return this;
   }
   get hwType(): number {
@@ -357,6 +369,24 @@ export const arpEncoder: Encoder<ArpInput> = {
 };
 
 /**
+ * The checks both `scan` and `decode` run (`checkArp`, then the ATM layout this does not read),
+ * and what the dissector needs: the packet ends where its sizes say.
+ */
+function scanArp(ctx: DecodeContext): Scanned {
+  const { bytes, offset, end } = ctx;
+  const length = checkArp(bytes, offset, end);
+  if (((bytes[offset]! << 8) | bytes[offset + 1]!) === ARP_HW_ATM) {
+    // Its real length is not the generic one, so claim every byte rather than invent a trailer.
+    const error = new WireError('unsupported', `ATM ARP (hardware type 19, RFC 2225) has its own layout and is not decoded; read at offset ${offset} as plain ARP`, {
+      layer: 'arp',
+      offset,
+    });
+    return scanned(length, end, undefined, error);
+  }
+  return scanned(length, offset + length);
+}
+
+/**
  * ARP as the dissector sees it: the packet ends where its sizes say, so what follows in a frame
  * is Ethernet padding or trailer, never payload.
  *
@@ -366,18 +396,11 @@ export const arpEncoder: Encoder<ArpInput> = {
  */
 export const arp: Protocol<ArpHeader> = {
   name: 'arp',
+  scan: scanArp,
   decode(ctx: DecodeContext): Decoded<ArpHeader> {
-    const header = decodeArp(ctx.bytes, ctx.offset, ctx.end);
-    const length = ARP_FIXED_LENGTH + 2 * (header.hwSize + header.protoSize);
-    if (header.hwType === ARP_HW_ATM) {
-      // Its real length is not the generic one, so claim every byte rather than invent a trailer.
-      const error = new WireError('unsupported', `ATM ARP (hardware type 19, RFC 2225) has its own layout and is not decoded; read at offset ${ctx.offset} as plain ARP`, {
-        layer: 'arp',
-        offset: ctx.offset,
-      });
-      return { header, headerLength: length, payloadEnd: ctx.end, error };
-    }
-    return { header, headerLength: length, payloadEnd: ctx.offset + length };
+    const decoded = scanArp(ctx) as Decoded<ArpHeader>;
+    decoded.header = decodeArp(ctx.bytes, ctx.offset, ctx.end);
+    return decoded;
   },
   fields(h: ArpHeader, out: FieldSink): void {
     out.add('arp.hw.type', h.hwType);

@@ -3,7 +3,8 @@ import { crc32 } from '../checksum/crc32.js';
 import { WireError } from '../errors.js';
 import type { ChecksumStatus } from '../packet/checksum-policy.js';
 import type { FieldSink } from '../packet/fields.js';
-import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol } from '../packet/protocol.js';
+import { scanned } from '../packet/packet.js';
+import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
 import { formatMac, writeMac } from './mac.js';
 
 export const ETHERNET_HEADER_LENGTH = 14;
@@ -34,6 +35,15 @@ export interface EthernetInput {
   pad?: boolean;
 }
 
+function truncatedHeader(offset: number, available: number): WireError {
+  return new WireError('truncated', `header needs 14 bytes, ${Math.max(0, available)} captured at offset ${offset}`, {
+    layer: 'eth',
+    offset,
+    required: ETHERNET_HEADER_LENGTH,
+    available: Math.max(0, available),
+  });
+}
+
 /**
  * A zero-copy view of an Ethernet header in a buffer. `check()` once, then read or rewrite fields
  * in place.
@@ -47,14 +57,7 @@ export class EthernetView {
   /** Throws `truncated` unless a whole header fits. */
   check(): this {
     const available = this.bytes.length - this.offset;
-    if (available < ETHERNET_HEADER_LENGTH) {
-      throw new WireError('truncated', `header needs 14 bytes, ${Math.max(0, available)} captured at offset ${this.offset}`, {
-        layer: 'eth',
-        offset: this.offset,
-        required: ETHERNET_HEADER_LENGTH,
-        available: Math.max(0, available),
-      });
-    }
+    if (available < ETHERNET_HEADER_LENGTH) throw truncatedHeader(this.offset, available);
     return this;
   }
   get dst(): string {
@@ -150,15 +153,31 @@ export const ethernetEncoder: Encoder<EthernetInput> = {
   },
 };
 
+/**
+ * What the dissector needs of the header at `offset`, read from bytes[offset, end): the one check
+ * both `scan` and `decode` run. An 802.3 length bounds the payload (LLC follows, which we do not
+ * decode yet); an ethertype names the next protocol.
+ */
+function scanHeader(bytes: Uint8Array, offset: number, end: number): Scanned {
+  const available = Math.min(end, bytes.length) - offset;
+  if (available < ETHERNET_HEADER_LENGTH) throw truncatedHeader(offset, available);
+  const type = (bytes[offset + 12]! << 8) | bytes[offset + 13]!;
+  return type > MAX_8023_LENGTH
+    ? scanned(ETHERNET_HEADER_LENGTH, undefined, { table: 'ethertype', value: type })
+    : scanned(ETHERNET_HEADER_LENGTH, offset + ETHERNET_HEADER_LENGTH + type);
+}
+
 /** Whether frames carry an FCS is not in the bytes; captures rarely have one (tshark assumes none). */
 export const ethernet: Protocol<EthernetHeader> = {
   name: 'eth',
+  scan(ctx: DecodeContext): Scanned {
+    return scanHeader(ctx.bytes, ctx.offset, ctx.end);
+  },
   decode(ctx: DecodeContext): Decoded<EthernetHeader> {
-    const header = decodeEthernet(ctx.bytes.subarray(0, ctx.end), ctx.offset);
-    const next = header.type > MAX_8023_LENGTH ? { table: 'ethertype' as const, value: header.type } : undefined;
-    // An 802.3 length bounds the payload (LLC follows, which we do not decode yet).
-    const payloadEnd = header.type <= MAX_8023_LENGTH ? ctx.offset + ETHERNET_HEADER_LENGTH + header.type : undefined;
-    return next ? { header, headerLength: ETHERNET_HEADER_LENGTH, next } : { header, headerLength: ETHERNET_HEADER_LENGTH, payloadEnd: payloadEnd! };
+    const { bytes, offset } = ctx;
+    const decoded = scanHeader(bytes, offset, ctx.end) as Decoded<EthernetHeader>;
+    decoded.header = { dst: formatMac(bytes, offset), src: formatMac(bytes, offset + 6), type: (bytes[offset + 12]! << 8) | bytes[offset + 13]! };
+    return decoded;
   },
   fields(h: EthernetHeader, out: FieldSink): void {
     out.add('eth.dst', h.dst);

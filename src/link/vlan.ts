@@ -8,7 +8,8 @@
 // ieee8021ad.id, and, for historical reasons, ieee8021ah.etype). Both faces share this codec.
 import { WireError } from '../errors.js';
 import type { FieldSink } from '../packet/fields.js';
-import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol } from '../packet/protocol.js';
+import { scanned } from '../packet/packet.js';
+import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
 
 export const VLAN_TAG_LENGTH = 4;
 /** TPIDs: 802.1Q customer tag, 802.1ad service tag, and the pre-802.1ad QinQ tag still in the field. */
@@ -49,6 +50,11 @@ function truncated(offset: number, available: number, layer: string): WireError 
   });
 }
 
+function checkTagBytes(bytes: Uint8Array, offset: number, layer: string): void {
+  const available = bytes.length - offset;
+  if (offset < 0 || available < VLAN_TAG_LENGTH) throw truncated(offset, available, layer);
+}
+
 /**
  * A zero-copy view of one VLAN tag's TCI and type in a buffer (the TPID is the field just before
  * `offset`). `check()` once, then read or rewrite in place, e.g. to re-tag a frame.
@@ -66,8 +72,7 @@ export class VlanView {
 
   /** Throws `truncated` unless the 4 bytes of the tag fit. */
   check(layer = 'vlan'): this {
-    const available = this.bytes.length - this.offset;
-    if (this.offset < 0 || available < VLAN_TAG_LENGTH) throw truncated(this.offset, available, layer);
+    checkTagBytes(this.bytes, this.offset, layer);
     return this;
   }
   /** The whole 16-bit tag control information. */
@@ -182,10 +187,32 @@ export const vlanEncoder: Encoder<VlanInput> = makeEncoder('vlan');
 /** Encoder for 802.1ad service tags: `{ ieee8021ad: { id: 200 } }` makes the outer layer's type 0x88a8. */
 export const ieee8021adEncoder: Encoder<VlanInput> = makeEncoder('ieee8021ad');
 
-function decodeTag(ctx: DecodeContext, layer: string): VlanHeader {
-  const available = ctx.end - ctx.offset;
-  if (available < VLAN_TAG_LENGTH) throw truncated(ctx.offset, available, layer);
-  return decodeVlan(ctx.bytes, ctx.offset);
+/**
+ * The tag's type after the checks both `scan` and `decode` run: 4 bytes before the layer's end,
+ * and in the buffer (a check that names `vlan` whichever layer asks, as `decodeVlan` does).
+ */
+function tagType(ctx: DecodeContext, layer: string): number {
+  const { bytes, offset } = ctx;
+  const available = ctx.end - offset;
+  if (available < VLAN_TAG_LENGTH) throw truncated(offset, available, layer);
+  checkTagBytes(bytes, offset, 'vlan');
+  return (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
+}
+
+function withTag(result: Scanned, ctx: DecodeContext): Decoded<VlanHeader> {
+  const decoded = result as Decoded<VlanHeader>;
+  decoded.header = decodeVlan(ctx.bytes, ctx.offset);
+  return decoded;
+}
+
+function scanVlan(ctx: DecodeContext): Scanned {
+  const type = tagType(ctx, 'vlan');
+  if (type <= MAX_8023_LENGTH) return scanned(VLAN_TAG_LENGTH, ctx.offset + VLAN_TAG_LENGTH + type);
+  return scanned(VLAN_TAG_LENGTH, undefined, { table: 'ethertype', value: type });
+}
+
+function scanIeee8021ad(ctx: DecodeContext): Scanned {
+  return scanned(VLAN_TAG_LENGTH, undefined, { table: 'ethertype', value: tagType(ctx, 'ieee8021ad') });
 }
 
 /**
@@ -194,13 +221,8 @@ function decodeTag(ctx: DecodeContext, layer: string): VlanHeader {
  */
 export const vlan: Protocol<VlanHeader> = {
   name: 'vlan',
-  decode(ctx: DecodeContext): Decoded<VlanHeader> {
-    const header = decodeTag(ctx, 'vlan');
-    if (header.type <= MAX_8023_LENGTH) {
-      return { header, headerLength: VLAN_TAG_LENGTH, payloadEnd: ctx.offset + VLAN_TAG_LENGTH + header.type };
-    }
-    return { header, headerLength: VLAN_TAG_LENGTH, next: { table: 'ethertype', value: header.type } };
-  },
+  scan: scanVlan,
+  decode: (ctx: DecodeContext) => withTag(scanVlan(ctx), ctx),
   fields(h: VlanHeader, out: FieldSink): void {
     out.add('vlan.priority', h.priority);
     out.add('vlan.dei', h.dei);
@@ -222,10 +244,8 @@ export const vlan: Protocol<VlanHeader> = {
  */
 export const ieee8021ad: Protocol<VlanHeader> = {
   name: 'ieee8021ad',
-  decode(ctx: DecodeContext): Decoded<VlanHeader> {
-    const header = decodeTag(ctx, 'ieee8021ad');
-    return { header, headerLength: VLAN_TAG_LENGTH, next: { table: 'ethertype', value: header.type } };
-  },
+  scan: scanIeee8021ad,
+  decode: (ctx: DecodeContext) => withTag(scanIeee8021ad(ctx), ctx),
   fields(h: VlanHeader, out: FieldSink): void {
     out.add('ieee8021ad.priority', h.priority);
     out.add('ieee8021ad.dei', h.dei);

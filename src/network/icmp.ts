@@ -6,7 +6,8 @@ import { internetChecksum } from '../checksum/internet.js';
 import { WireError } from '../errors.js';
 import type { ChecksumStatus } from '../packet/checksum-policy.js';
 import { bytesField, type FieldSink } from '../packet/fields.js';
-import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol } from '../packet/protocol.js';
+import { scanned, withHeader } from '../packet/packet.js';
+import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
 // Where the IP layer below says its payload ends, and whether it is a fragment: as TCP and UDP read it.
 import { ipCarrier } from './ip-carrier.js';
 import { formatIpv4, writeIpv4 } from './ip-address.js';
@@ -317,42 +318,51 @@ function verifiable(ctx: DecodeContext): boolean {
   return !carrier.fragment && (carrier.claimedEnd === undefined || carrier.claimedEnd <= ctx.end);
 }
 
-function parseIcmp(bytes: Uint8Array, offset: number, end: number, status: 'verify' | 'skip'): Decoded<IcmpHeader> {
+/**
+ * The one walk behind `decodeIcmp`, the `icmp` protocol's `decode` and its `scan`: every check,
+ * and with `build` the header object too (its checksum verified when `build` is `verify`). Without
+ * `build` it reads bytes and allocates nothing but its result (and a `WireError` for a short message).
+ */
+function parseIcmp(bytes: Uint8Array, offset: number, end: number, build: 'verify' | 'skip' | false): Scanned & { header?: IcmpHeader } {
   const available = Math.max(0, end - offset);
   if (available < COMMON_LENGTH) throw truncated(offset, COMMON_LENGTH, available, 'message');
   const type = bytes[offset]!;
-  const header: IcmpHeader = {
-    type,
-    code: bytes[offset + 1]!,
-    checksum: (bytes[offset + 2]! << 8) | bytes[offset + 3]!,
-    checksumStatus:
-      status === 'skip' ? 'unverified' : internetChecksum(bytes.subarray(offset, end)) === 0 ? 'good' : 'bad',
-  };
   const kind = kindOf(type);
+  const header: IcmpHeader | undefined = build
+    ? {
+        type,
+        code: bytes[offset + 1]!,
+        checksum: (bytes[offset + 2]! << 8) | bytes[offset + 3]!,
+        checksumStatus: build === 'skip' ? 'unverified' : internetChecksum(bytes.subarray(offset, end)) === 0 ? 'good' : 'bad',
+      }
+    : undefined;
   const wanted = icmpHeaderLength(type);
-  if (kind === 'unknown') return { header, headerLength: COMMON_LENGTH };
+  if (kind === 'unknown') return withHeader(scanned(COMMON_LENGTH), header);
   if (available < ICMP_HEADER_LENGTH) {
-    return { header, headerLength: available, error: truncated(offset, wanted, available, `type ${type} header`) };
+    return withHeader(scanned(available, undefined, undefined, truncated(offset, wanted, available, `type ${type} header`)), header);
   }
-  splitWord(header, kind, readU32(bytes, offset + 4), bytes, offset + 4);
+  const word = readU32(bytes, offset + 4);
+  if (header !== undefined) splitWord(header, kind, word, bytes, offset + 4);
   if (wanted > ICMP_HEADER_LENGTH) {
     if (available < wanted) {
-      return { header, headerLength: ICMP_HEADER_LENGTH, error: truncated(offset, wanted, available, `type ${type} message`) };
+      return withHeader(scanned(ICMP_HEADER_LENGTH, undefined, undefined, truncated(offset, wanted, available, `type ${type} message`)), header);
     }
-    if (wanted === 20) {
+    if (header !== undefined && wanted === 20) {
       header.originateTimestamp = readU32(bytes, offset + 8);
       header.receiveTimestamp = readU32(bytes, offset + 12);
       header.transmitTimestamp = readU32(bytes, offset + 16);
-    } else {
+    } else if (header !== undefined) {
       header.addressMask = formatIpv4(bytes, offset + 8);
     }
   }
-  const decoded: Decoded<IcmpHeader> = { header, headerLength: wanted };
+  const decoded: Scanned & { header?: IcmpHeader } = withHeader(scanned(wanted), header);
   if (quotesDatagram(kind)) {
     decoded.quotes = true;
     const start = offset + ICMP_HEADER_LENGTH;
-    // RFC 4884 section 4: a non-zero length bounds the quoted datagram; extension objects follow it.
-    if (header.length) decoded.payloadEnd = Math.min(end, start + header.length * 4);
+    // RFC 4884 section 4: a non-zero length bounds the quoted datagram (of the errors that carry
+    // one: not source quench, not redirect); extension objects follow it.
+    const length = kind === 'quench' || kind === 'redirect' ? 0 : (word >>> 16) & 0xff;
+    if (length) decoded.payloadEnd = Math.min(end, start + length * 4);
     const quotedEnd = decoded.payloadEnd ?? end;
     // The quoted datagram is IP: tshark hands a version-6 one to IPv6, as we do.
     if (quotedEnd > start) decoded.next = { protocol: bytes[start]! >>> 4 === 6 ? 'ipv6' : 'ip' };
@@ -372,7 +382,7 @@ function parseIcmp(bytes: Uint8Array, offset: number, end: number, status: 'veri
 export function decodeIcmp(bytes: Uint8Array, offset = 0, end = bytes.length): IcmpHeader {
   const decoded = parseIcmp(bytes, offset, Math.min(end, bytes.length), 'verify');
   if (decoded.error) throw decoded.error;
-  return decoded.header;
+  return decoded.header!;
 }
 
 function emitHeader(h: IcmpInput, out: Uint8Array, offset: number, payloadLength: number, fill: boolean): void {
@@ -475,8 +485,11 @@ function addErrorWordFields(h: IcmpHeader, kind: Kind, out: FieldSink): void {
 /** Registered for IP protocol 1. */
 export const icmp: Protocol<IcmpHeader> = {
   name: 'icmp',
+  scan(ctx: DecodeContext): Scanned {
+    return parseIcmp(ctx.bytes, ctx.offset, Math.min(ctx.end, ctx.bytes.length), false);
+  },
   decode(ctx: DecodeContext): Decoded<IcmpHeader> {
-    return parseIcmp(ctx.bytes, ctx.offset, Math.min(ctx.end, ctx.bytes.length), verifiable(ctx) ? 'verify' : 'skip');
+    return parseIcmp(ctx.bytes, ctx.offset, Math.min(ctx.end, ctx.bytes.length), verifiable(ctx) ? 'verify' : 'skip') as Decoded<IcmpHeader>;
   },
   fields(h: IcmpHeader, out: FieldSink): void {
     out.add('icmp.type', h.type);

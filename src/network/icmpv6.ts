@@ -8,11 +8,12 @@ import { pseudoHeaderSum } from '../checksum/incremental.js';
 import { WireError } from '../errors.js';
 import type { ChecksumStatus } from '../packet/checksum-policy.js';
 import { bytesField, type FieldSink } from '../packet/fields.js';
-import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol } from '../packet/protocol.js';
+import { scanned, withHeader } from '../packet/packet.js';
+import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
 // The pseudo-header reader TCP and UDP use: ICMPv6 needs exactly the same (RFC 4443 section 2.3).
 import { encodeCarrier, ipCarrier } from './ip-carrier.js';
 import { formatIpv6, parseIpv6, writeIpv6 } from './ip-address.js';
-import { ndpOptionFields, ndpOptionsLength, readNdpOptions, writeNdpOptions, type NdpOption } from './ndp.js';
+import { ndpOptionError, ndpOptionFields, ndpOptionsLength, walkNdpOptions, writeNdpOptions, type NdpOption } from './ndp.js';
 
 /** IPv6 next-header value of ICMPv6. */
 export const ICMPV6_PROTOCOL = 58;
@@ -293,52 +294,65 @@ function splitWord(h: Icmpv6Header, word: number): void {
   }
 }
 
+/**
+ * The one walk behind `decodeIcmpv6`, the `icmpv6` protocol's `decode` and its `scan`: every
+ * check (Neighbor Discovery options included), and with `build` the header object too, its
+ * checksum verified when `pseudo` gives the addresses. Without `build` it reads bytes and
+ * allocates nothing but its result (and a `WireError` for a malformed message).
+ */
 function parseIcmpv6(
   bytes: Uint8Array,
   offset: number,
   end: number,
+  build: boolean,
   pseudo: { src: Uint8Array; dst: Uint8Array } | undefined,
-): Decoded<Icmpv6Header> {
+): Scanned & { header?: Icmpv6Header } {
   const available = Math.max(0, end - offset);
   if (available < COMMON_LENGTH) throw truncated(offset, COMMON_LENGTH, available, 'message');
   const type = bytes[offset]!;
-  const message = bytes.subarray(offset, end);
-  const header: Icmpv6Header = {
-    type,
-    code: bytes[offset + 1]!,
-    checksum: (bytes[offset + 2]! << 8) | bytes[offset + 3]!,
-    checksumStatus:
-      pseudo === undefined ? 'unverified' : internetChecksum(message, pseudoSum(pseudo.src, pseudo.dst, available)) === 0 ? 'good' : 'bad',
-  };
+  const header: Icmpv6Header | undefined = build
+    ? {
+        type,
+        code: bytes[offset + 1]!,
+        checksum: (bytes[offset + 2]! << 8) | bytes[offset + 3]!,
+        checksumStatus:
+          pseudo === undefined
+            ? 'unverified'
+            : internetChecksum(bytes.subarray(offset, end), pseudoSum(pseudo.src, pseudo.dst, available)) === 0
+              ? 'good'
+              : 'bad',
+      }
+    : undefined;
   const fixed = FIXED_LENGTH[type];
-  if (fixed === undefined) return { header, headerLength: COMMON_LENGTH };
+  if (fixed === undefined) return withHeader(scanned(COMMON_LENGTH), header);
   if (available < ICMPV6_HEADER_LENGTH) {
-    return { header, headerLength: available, error: truncated(offset, fixed, available, `type ${type} header`) };
+    return withHeader(scanned(available, undefined, undefined, truncated(offset, fixed, available, `type ${type} header`)), header);
   }
-  splitWord(header, u32(bytes, offset + 4));
+  const word = u32(bytes, offset + 4);
+  if (header !== undefined) splitWord(header, word);
   if (available < fixed) {
-    return { header, headerLength: ICMPV6_HEADER_LENGTH, error: truncated(offset, fixed, available, `type ${type} message`) };
+    return withHeader(scanned(ICMPV6_HEADER_LENGTH, undefined, undefined, truncated(offset, fixed, available, `type ${type} message`)), header);
   }
-  if (type === 134) {
+  if (header !== undefined && type === 134) {
     header.reachableTime = u32(bytes, offset + 8);
     header.retransTimer = u32(bytes, offset + 12);
-  } else if (type >= 135) {
+  } else if (header !== undefined && type >= 135) {
     header.targetAddress = formatIpv6(bytes, offset + 8);
     if (type === 137) header.destinationAddress = formatIpv6(bytes, offset + 24);
   }
   if (isNdp(type)) {
-    const read = readNdpOptions(bytes, offset + fixed, end);
-    header.options = read.options;
-    const decoded: Decoded<Icmpv6Header> = { header, headerLength: read.end - offset };
-    if (read.error) decoded.error = read.error;
-    return decoded;
+    const options: NdpOption[] | undefined = header === undefined ? undefined : (header.options = []);
+    const stop = walkNdpOptions(bytes, offset + fixed, end, options);
+    return withHeader(scanned(stop - offset, undefined, undefined, stop < end ? ndpOptionError(bytes, stop, end) : undefined), header);
   }
-  const decoded: Decoded<Icmpv6Header> = { header, headerLength: fixed };
+  const decoded: Scanned & { header?: Icmpv6Header } = withHeader(scanned(fixed), header);
   if (isError(type)) {
     decoded.quotes = true;
     const start = offset + fixed;
-    // RFC 4884 section 4.5: a non-zero length bounds the quoted packet; extension objects follow it.
-    if (header.length) decoded.payloadEnd = Math.min(end, start + header.length * 8);
+    // RFC 4884 section 4.5: a non-zero length (of unreachable and time exceeded messages) bounds
+    // the quoted packet; extension objects follow it.
+    const length = type === 1 || type === 3 ? word >>> 24 : 0;
+    if (length) decoded.payloadEnd = Math.min(end, start + length * 8);
     const quotedEnd = decoded.payloadEnd ?? end;
     // As tshark does, only what looks like IPv6 is decoded as the quoted packet.
     if (quotedEnd > start && bytes[start]! >>> 4 === 6) decoded.next = { protocol: 'ipv6' };
@@ -360,9 +374,9 @@ export function decodeIcmpv6(bytes: Uint8Array, offset = 0, options: Partial<Icm
     options.src !== undefined && options.dst !== undefined
       ? { src: addressBytes(options.src, 'src'), dst: addressBytes(options.dst, 'dst') }
       : undefined;
-  const decoded = parseIcmpv6(bytes, offset, Math.min(options.end ?? bytes.length, bytes.length), pseudo);
+  const decoded = parseIcmpv6(bytes, offset, Math.min(options.end ?? bytes.length, bytes.length), true, pseudo);
   if (decoded.error) throw decoded.error;
-  return decoded.header;
+  return decoded.header!;
 }
 
 function checkUint(name: string, value: number | undefined, max: number): number {
@@ -508,8 +522,11 @@ function reservedBytes(value: number, bytes: number): string {
 /** Registered for IP protocol (next header) 58. */
 export const icmpv6: Protocol<Icmpv6Header> = {
   name: 'icmpv6',
+  scan(ctx: DecodeContext): Scanned {
+    return parseIcmpv6(ctx.bytes, ctx.offset, Math.min(ctx.end, ctx.bytes.length), false, undefined);
+  },
   decode(ctx: DecodeContext): Decoded<Icmpv6Header> {
-    return parseIcmpv6(ctx.bytes, ctx.offset, Math.min(ctx.end, ctx.bytes.length), pseudoHeaderFrom(ctx));
+    return parseIcmpv6(ctx.bytes, ctx.offset, Math.min(ctx.end, ctx.bytes.length), true, pseudoHeaderFrom(ctx)) as Decoded<Icmpv6Header>;
   },
   fields(h: Icmpv6Header, out: FieldSink): void {
     out.add('icmpv6.type', h.type);

@@ -118,7 +118,7 @@ export interface Ipv4OptionInput {
 export interface Ipv4OptionList {
   options: Ipv4Option[];
   /** Set when an option is malformed: the walk stopped there (RFC 791 gives no way to resync). */
-  problem?: { message: string; offset: number };
+  problem?: Ipv4OptionProblem;
 }
 
 function u16(b: Uint8Array, at: number): number {
@@ -161,6 +161,12 @@ function parseContents(option: Ipv4Option, b: Uint8Array, at: number, length: nu
   }
 }
 
+/** A malformed option list: why, and where the option that breaks it starts. */
+export interface Ipv4OptionProblem {
+  message: string;
+  offset: number;
+}
+
 /**
  * Walks the options in bytes [start, end) the way RFC 791 and tshark do: EOL ends the list, NOP is
  * one byte, every other option has a length byte counting type and length. A malformed option
@@ -171,40 +177,50 @@ function parseContents(option: Ipv4Option, b: Uint8Array, at: number, length: nu
  */
 export function parseIpv4Options(b: Uint8Array, start: number, end: number): Ipv4OptionList {
   const options: Ipv4Option[] = [];
+  const problem = walkIpv4Options(b, start, end, options);
+  return problem === undefined ? { options } : { options, problem };
+}
+
+/**
+ * The walk behind `parseIpv4Options` and the IPv4 layer's validation: returns the problem of a
+ * malformed list (undefined when it is well formed), and when `out` is given pushes each option
+ * read to it. Without `out` it allocates nothing unless the list is malformed.
+ */
+export function walkIpv4Options(b: Uint8Array, start: number, end: number, out?: Ipv4Option[]): Ipv4OptionProblem | undefined {
   let at = start;
   while (at < end) {
     const type = b[at]!;
-    const name = NAMES[type];
     if (type === 0 || type === 1) {
-      options.push({ type, name: name! });
+      out?.push({ type, name: NAMES[type]! });
       at++;
       if (type === 0) break;
       continue;
     }
-    const label = `option ${name ?? 'type'} (${type}) at offset ${at}`;
-    if (at + 1 >= end) return { options, problem: { message: `${label} has no room for its length byte`, offset: at } };
+    if (at + 1 >= end) return optionProblem(type, at, 'has no room for its length byte');
     const length = b[at + 1]!;
-    if (length < 2) return { options, problem: { message: `${label} has length ${length}, below the minimum 2`, offset: at } };
-    if (at + length > end) {
-      return { options, problem: { message: `${label} has length ${length}, past the end of the options (${end - at} bytes left)`, offset: at } };
+    if (length < 2) return optionProblem(type, at, `has length ${length}, below the minimum 2`);
+    if (at + length > end) return optionProblem(type, at, `has length ${length}, past the end of the options (${end - at} bytes left)`);
+    let option: Ipv4Option | undefined;
+    if (out !== undefined) {
+      option = { type, length, data: bytesField(b.subarray(at + 2, at + length)) };
+      const name = NAMES[type];
+      if (name !== undefined) option.name = name;
+      out.push(option);
     }
-    const option: Ipv4Option = { type, length, data: bytesField(b.subarray(at + 2, at + length)) };
-    if (name !== undefined) option.name = name;
-    options.push(option);
     // A known option of the wrong size is kept as a bare TLV (its extent is clear), but the list is
     // reported malformed: a router would reject it (RFC 1812 section 5.2.2).
     const fixed = FIXED_LENGTH[type];
-    if (fixed !== undefined && length !== fixed) {
-      return { options, problem: { message: `${label} has length ${length}, but this option is always ${fixed} bytes`, offset: at } };
-    }
+    if (fixed !== undefined && length !== fixed) return optionProblem(type, at, `has length ${length}, but this option is always ${fixed} bytes`);
     const min = MIN_LENGTH[type];
-    if (min !== undefined && length < min) {
-      return { options, problem: { message: `${label} has length ${length}, below the minimum ${min} for this option`, offset: at } };
-    }
-    parseContents(option, b, at, length);
+    if (min !== undefined && length < min) return optionProblem(type, at, `has length ${length}, below the minimum ${min} for this option`);
+    if (option !== undefined) parseContents(option, b, at, length);
     at += length;
   }
-  return { options };
+  return undefined;
+}
+
+function optionProblem(type: number, at: number, what: string): Ipv4OptionProblem {
+  return { message: `option ${NAMES[type] ?? 'type'} (${type}) at offset ${at} ${what}`, offset: at };
 }
 
 function hexBytes(text: string): Uint8Array {

@@ -5,13 +5,15 @@ import { internetChecksum, onesComplementSum } from '../checksum/internet.js';
 import { WireError } from '../errors.js';
 import type { ChecksumStatus } from '../packet/checksum-policy.js';
 import type { FieldSink } from '../packet/fields.js';
-import type { Decoded, DecodeContext, EncodeContext, Encoder, Layer, Next, Protocol } from '../packet/protocol.js';
+import { scanned } from '../packet/packet.js';
+import type { Decoded, DecodeContext, EncodeContext, Encoder, Layer, Protocol, Scanned } from '../packet/protocol.js';
 import { formatIpv4, writeIpv4 } from './ip-address.js';
 import {
   ipv4OptionFields,
   ipv4OptionsLength,
   parseIpv4Options,
   sourceRouteDestination,
+  walkIpv4Options,
   writeIpv4Options,
   type Ipv4Option,
   type Ipv4OptionInput,
@@ -307,16 +309,19 @@ interface DecodeOptions {
   quoted: boolean;
 }
 
-/** The lenient decode behind both `decodeIpv4` and the `ip` protocol: see the protocol's notes. */
-function decodeLayer(bytes: Uint8Array, offset: number, { end, verifyChecksum, quoted }: DecodeOptions): Decoded<Ipv4Header> {
+/**
+ * The one walk behind `decodeIpv4`, the `ip` protocol's `decode` and its `scan` (see the
+ * protocol's notes): every check, and with `build` the header object too. Without `build` it
+ * reads bytes and allocates nothing but its result (and a `WireError` for a malformed packet).
+ */
+function parseLayer(bytes: Uint8Array, offset: number, { end, verifyChecksum, quoted }: DecodeOptions, build: boolean): Scanned & { header?: Ipv4Header } {
   const available = end - offset;
   if (available < IPV4_MIN_HEADER_LENGTH) throw truncated('header', IPV4_MIN_HEADER_LENGTH, available, offset);
-  // A view over the bytes this layer may read, so nothing past ctx.end is touched.
-  const view = new Ipv4View(bytes.subarray(0, end), offset);
-  if (view.version !== 4) {
-    throw new WireError('bad-version', `version is ${view.version}, expected 4, at offset ${offset}`, { layer: LAYER, offset });
+  const version = bytes[offset]! >>> 4;
+  if (version !== 4) {
+    throw new WireError('bad-version', `version is ${version}, expected 4, at offset ${offset}`, { layer: LAYER, offset });
   }
-  const hl = view.headerLength;
+  const hl = (bytes[offset]! & 0x0f) * 4;
   if (hl < IPV4_MIN_HEADER_LENGTH) {
     throw new WireError('bad-length', `header length ${hl} (IHL ${hl / 4}) is below the minimum 20 at offset ${offset}`, {
       layer: LAYER,
@@ -326,39 +331,10 @@ function decodeLayer(bytes: Uint8Array, offset: number, { end, verifyChecksum, q
     });
   }
   const headerEnd = Math.min(offset + hl, end);
-  const { options, problem } = parseIpv4Options(bytes, offset + IPV4_MIN_HEADER_LENGTH, headerEnd);
-  const header: Ipv4Header = {
-    version: 4,
-    headerLength: hl,
-    dscp: view.dscp,
-    ecn: view.ecn,
-    totalLength: view.totalLength,
-    id: view.id,
-    reservedFlag: view.reservedFlag,
-    dontFragment: view.dontFragment,
-    moreFragments: view.moreFragments,
-    fragmentOffset: view.fragmentOffset,
-    ttl: view.ttl,
-    protocol: view.protocol,
-    checksum: view.checksum,
-    checksumStatus: 'unverified',
-    src: view.src,
-    dst: view.dst,
-    options,
-  };
-  const finalDst = sourceRouteDestination(options);
-  if (finalDst !== undefined) header.finalDst = finalDst;
-
-  // The checksum can only be checked over a whole header (tshark: "not all data available").
-  if (verifyChecksum && hl <= available) {
-    if (view.verifyChecksum()) header.checksumStatus = 'good';
-    else {
-      header.checksumStatus = 'bad';
-      header.checksumExpected = view.computeChecksum();
-    }
-  }
-
-  const result: Decoded<Ipv4Header> = { header, headerLength: headerEnd - offset };
+  const options: Ipv4Option[] | undefined = build ? [] : undefined;
+  const problem = walkIpv4Options(bytes, offset + IPV4_MIN_HEADER_LENGTH, headerEnd, options);
+  const result: Scanned & { header?: Ipv4Header } = scanned(headerEnd - offset);
+  if (build) result.header = buildHeader(bytes, offset, end, hl, options!, verifyChecksum && hl <= available);
   if (hl > available) {
     result.error = new WireError('truncated', `header length ${hl} exceeds the ${available} bytes captured at offset ${offset}`, {
       layer: LAYER,
@@ -372,7 +348,7 @@ function decodeLayer(bytes: Uint8Array, offset: number, { end, verifyChecksum, q
     result.error = new WireError('bad-value', `bad options: ${problem.message}`, { layer: LAYER, offset: problem.offset });
     return result;
   }
-  const total = header.totalLength;
+  const total = (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
   if (total === 0) {
     // TCP segmentation offload: the NIC fills the length in later, so captures on the sending host
     // show 0. tshark then takes the frame's length, and so do we.
@@ -400,8 +376,44 @@ function decodeLayer(bytes: Uint8Array, offset: number, { end, verifyChecksum, q
     }
   }
   // Only the first fragment carries the upper layer's header; later ones are opaque data.
-  if (header.fragmentOffset === 0) result.next = { table: 'ip.proto', value: header.protocol } satisfies Next;
+  if ((((bytes[offset + 6]! << 8) | bytes[offset + 7]!) & 0x1fff) === 0) result.next = { table: 'ip.proto', value: bytes[offset + 9]! };
   return result;
+}
+
+/** The header object of a packet `parseLayer` has checked; the checksum is verified when asked (and whole). */
+function buildHeader(bytes: Uint8Array, offset: number, end: number, hl: number, options: Ipv4Option[], verify: boolean): Ipv4Header {
+  // A view over the bytes this layer may read, so nothing past the layer's end is touched.
+  const view = new Ipv4View(bytes.subarray(0, end), offset);
+  const header: Ipv4Header = {
+    version: 4,
+    headerLength: hl,
+    dscp: view.dscp,
+    ecn: view.ecn,
+    totalLength: view.totalLength,
+    id: view.id,
+    reservedFlag: view.reservedFlag,
+    dontFragment: view.dontFragment,
+    moreFragments: view.moreFragments,
+    fragmentOffset: view.fragmentOffset,
+    ttl: view.ttl,
+    protocol: view.protocol,
+    checksum: view.checksum,
+    checksumStatus: 'unverified',
+    src: view.src,
+    dst: view.dst,
+    options,
+  };
+  const finalDst = sourceRouteDestination(options);
+  if (finalDst !== undefined) header.finalDst = finalDst;
+  // The checksum can only be checked over a whole header (tshark: "not all data available").
+  if (verify) {
+    if (view.verifyChecksum()) header.checksumStatus = 'good';
+    else {
+      header.checksumStatus = 'bad';
+      header.checksumExpected = view.computeChecksum();
+    }
+  }
+  return header;
 }
 
 /**
@@ -415,10 +427,10 @@ function decodeLayer(bytes: Uint8Array, offset: number, { end, verifyChecksum, q
  * ip.checksumStatus;  // 'good'
  */
 export function decodeIpv4(bytes: Uint8Array, offset = 0, options: { verifyChecksum?: boolean } = {}): Ipv4Header {
-  const decoded = decodeLayer(bytes, offset, { end: bytes.length, verifyChecksum: options.verifyChecksum ?? true, quoted: false });
+  const decoded = parseLayer(bytes, offset, { end: bytes.length, verifyChecksum: options.verifyChecksum ?? true, quoted: false }, true);
   if (decoded.error) throw decoded.error;
   if (decoded.truncated) throw decoded.truncated;
-  return decoded.header;
+  return decoded.header!;
 }
 
 function headerBytes(header: Ipv4Input): number {
@@ -526,8 +538,11 @@ function addressFields(out: FieldSink, field: 'src' | 'dst', address: string): v
  */
 export const ipv4: Protocol<Ipv4Header> = {
   name: 'ip',
+  scan(ctx: DecodeContext): Scanned {
+    return parseLayer(ctx.bytes, ctx.offset, ctx, false);
+  },
   decode(ctx: DecodeContext): Decoded<Ipv4Header> {
-    return decodeLayer(ctx.bytes, ctx.offset, { end: ctx.end, verifyChecksum: ctx.verifyChecksum, quoted: ctx.quoted });
+    return parseLayer(ctx.bytes, ctx.offset, ctx, true) as Decoded<Ipv4Header>;
   },
   fields(h: Ipv4Header, out: FieldSink, layer: Layer<Ipv4Header>): void {
     out.add('ip.version', h.version);

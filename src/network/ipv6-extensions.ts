@@ -133,42 +133,88 @@ export function ipv6ExtensionLength(type: number, b: Uint8Array, at: number): nu
   return (b[at + 1]! + 1) * 8;
 }
 
+/** A malformed option list: why, and where the option that breaks it starts. */
+export interface Ipv6OptionProblem {
+  message: string;
+  offset: number;
+}
+
 /**
  * Options in [start, end), per RFC 8200 section 4.2; `problem` says where the list breaks.
  *
  * @example
  * parseIpv6Options(packet, 42, 48).options // [{ type: 5, name: 'router-alert', length: 2, data: '00:00', value: 0 }, ...]
  */
-export function parseIpv6Options(b: Uint8Array, start: number, end: number): { options: Ipv6Option[]; problem?: { message: string; offset: number } } {
+export function parseIpv6Options(b: Uint8Array, start: number, end: number): { options: Ipv6Option[]; problem?: Ipv6OptionProblem } {
   const options: Ipv6Option[] = [];
+  const problem = walkIpv6Options(b, start, end, options);
+  return problem === undefined ? { options } : { options, problem };
+}
+
+/**
+ * The walk behind `parseIpv6Options` and the IPv6 layer's validation: returns the problem of a
+ * malformed list (undefined when it is well formed), and when `out` is given pushes each option
+ * read to it. Without `out` it allocates nothing unless the list is malformed.
+ */
+export function walkIpv6Options(b: Uint8Array, start: number, end: number, out?: Ipv6Option[]): Ipv6OptionProblem | undefined {
   for (let at = start; at < end; ) {
     const type = b[at]!;
-    const name = OPTION_NAMES[type] ?? (isExperimentalOption(type) ? 'experimental' : undefined);
     if (type === 0) {
-      options.push({ type, name: 'pad1' });
+      out?.push({ type, name: 'pad1' });
       at++;
       continue;
     }
-    if (at + 2 > end) return { options, problem: { message: `option ${type} at offset ${at} has no room for its length byte`, offset: at } };
+    if (at + 2 > end) return { message: `option ${type} at offset ${at} has no room for its length byte`, offset: at };
     const length = b[at + 1]!;
     if (at + 2 + length > end) {
-      return { options, problem: { message: `option ${type} at offset ${at} has ${length} data bytes, past the end of its header (${end - at - 2} left)`, offset: at } };
+      return { message: `option ${type} at offset ${at} has ${length} data bytes, past the end of its header (${end - at - 2} left)`, offset: at };
     }
-    const option: Ipv6Option = { type, length, data: bytesField(b.subarray(at + 2, at + 2 + length)) };
-    if (name !== undefined) option.name = name;
-    if ((type === 0x05 && length === 2) || (type === 0xc2 && length === 4) || (type === 0x04 && length === 1)) {
-      option.value = length === 2 ? u16(b, at + 2) : length === 4 ? u32(b, at + 2) : b[at + 2]!;
-    } else if (type === 0xc9 && length === 16) {
-      option.address = formatIpv6(b, at + 2);
-    }
-    options.push(option);
+    if (out !== undefined) out.push(readOption(b, at, type, length));
     at += 2 + length;
   }
-  return { options };
+  return undefined;
+}
+
+function readOption(b: Uint8Array, at: number, type: number, length: number): Ipv6Option {
+  const name = OPTION_NAMES[type] ?? (isExperimentalOption(type) ? 'experimental' : undefined);
+  const option: Ipv6Option = { type, length, data: bytesField(b.subarray(at + 2, at + 2 + length)) };
+  if (name !== undefined) option.name = name;
+  if ((type === 0x05 && length === 2) || (type === 0xc2 && length === 4) || (type === 0x04 && length === 1)) {
+    option.value = length === 2 ? u16(b, at + 2) : length === 4 ? u32(b, at + 2) : b[at + 2]!;
+  } else if (type === 0xc9 && length === 16) {
+    option.address = formatIpv6(b, at + 2);
+  }
+  return option;
+}
+
+/**
+ * The problem with an extension header's contents, when it has one: only the option lists of
+ * hop-by-hop and destination options headers can be malformed (the header's length is checked
+ * by the chain walk). What `parseIpv6Extension` reports, without parsing anything.
+ */
+export function ipv6ExtensionProblem(type: number, b: Uint8Array, at: number, length: number): Ipv6OptionProblem | undefined {
+  return type === 0 || type === 60 ? walkIpv6Options(b, at + 2, at + length) : undefined;
+}
+
+/**
+ * The Jumbo Payload length (RFC 2675) a well-formed hop-by-hop header at [at, at + length) carries:
+ * its first jumbo option of the right size (type 0xc2, 4 data bytes); undefined when it has none.
+ */
+export function ipv6JumboLength(b: Uint8Array, at: number, length: number): number | undefined {
+  for (let o = at + 2, end = at + length; o < end; ) {
+    const type = b[o]!;
+    if (type === 0) {
+      o++;
+      continue;
+    }
+    if (type === 0xc2 && b[o + 1] === 4) return u32(b, o + 2);
+    o += 2 + b[o + 1]!;
+  }
+  return undefined;
 }
 
 /** Parses the extension header of `type` at [at, at + length) (its length already checked). */
-export function parseIpv6Extension(type: number, b: Uint8Array, at: number, length: number): { extension: Ipv6Extension; problem?: { message: string; offset: number } } {
+export function parseIpv6Extension(type: number, b: Uint8Array, at: number, length: number): { extension: Ipv6Extension; problem?: Ipv6OptionProblem } {
   const extension: Ipv6Extension = {
     type,
     name: EXTENSION_NAMES[type]!,

@@ -3,18 +3,22 @@
 // the caller, and tshark shows inside the ipv6 tree).
 import { WireError } from '../errors.js';
 import type { FieldSink } from '../packet/fields.js';
-import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol } from '../packet/protocol.js';
+import { scanned } from '../packet/packet.js';
+import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
 import { formatIpv6, writeIpv6 } from './ip-address.js';
 import {
   ipv6ExtensionFields,
   ipv6ExtensionLength,
+  ipv6ExtensionProblem,
   ipv6ExtensionSize,
+  ipv6JumboLength,
   isIpv6Extension,
   parseIpv6Extension,
   routingFinalDestination,
   writeIpv6Extension,
   type Ipv6Extension,
   type Ipv6ExtensionInput,
+  type Ipv6OptionProblem,
 } from './ipv6-extensions.js';
 
 export const IPV6_HEADER_LENGTH = 40;
@@ -188,100 +192,94 @@ export class Ipv6View {
   }
 }
 
-function decodeLayer(bytes: Uint8Array, offset: number, end: number, quoted: boolean): Decoded<Ipv6Header> {
+/**
+ * The one walk behind `decodeIpv6`, the `ipv6` protocol's `decode` and its `scan` (see the
+ * protocol's notes): the fixed header and the extension chain, every check, and with `build` the
+ * header object too. Without `build` it reads bytes and allocates nothing but its result (and a
+ * `WireError` for a malformed packet).
+ */
+function parseLayer(bytes: Uint8Array, offset: number, end: number, quoted: boolean, build: boolean): Scanned & { header?: Ipv6Header } {
   const available = end - offset;
   if (available < IPV6_HEADER_LENGTH) throw truncated(IPV6_HEADER_LENGTH, available, offset);
-  const view = new Ipv6View(bytes, offset);
-  if (view.version !== 6) {
-    throw new WireError('bad-version', `version is ${view.version}, expected 6, at offset ${offset}`, { layer: LAYER, offset });
+  const version = bytes[offset]! >>> 4;
+  if (version !== 6) {
+    throw new WireError('bad-version', `version is ${version}, expected 6, at offset ${offset}`, { layer: LAYER, offset });
   }
-  const header: Ipv6Header = {
-    version: 6,
-    dscp: view.dscp,
-    ecn: view.ecn,
-    flowLabel: view.flowLabel,
-    payloadLength: view.payloadLength,
-    nextHeader: view.nextHeader,
-    hopLimit: view.hopLimit,
-    src: view.src,
-    dst: view.dst,
-    extensions: [],
-    protocol: view.nextHeader,
-  };
-  let declaredEnd = offset + IPV6_HEADER_LENGTH + header.payloadLength;
+  const payloadLength = (bytes[offset + 4]! << 8) | bytes[offset + 5]!;
+  let nh = bytes[offset + 6]!;
+  const header = build ? fixedHeader(bytes, offset) : undefined;
+  let declaredEnd = offset + IPV6_HEADER_LENGTH + payloadLength;
   // A jumbogram's length is in its hop-by-hop header (RFC 2675), so that header may extend past
   // the zero payload length; anything else must fit in what the payload length declares.
-  const maybeJumbo = header.payloadLength === 0 && header.nextHeader === 0;
-  const limitFor = () => Math.min(maybeJumbo && header.jumboLength === undefined ? end : declaredEnd, end);
+  const maybeJumbo = payloadLength === 0 && nh === 0;
+  let jumbo = false;
   let error: WireError | undefined;
   let at = offset + IPV6_HEADER_LENGTH;
-  let nh = header.nextHeader;
+  let count = 0;
   let opaque = false;
 
-  const cutShort = (what: string, required: number) => {
-    const limit = limitFor();
-    // Cut by the capture (the payload length promised more), or by the payload length itself.
-    const capturedShort = limit === end && (declaredEnd > end || (maybeJumbo && header.jumboLength === undefined));
-    const message = capturedShort
-      ? `${what} at offset ${at} needs ${required} bytes, ${Math.max(0, limit - at)} captured`
-      : `${what} at offset ${at} needs ${required} bytes, the payload length leaves ${Math.max(0, limit - at)}`;
-    return new WireError(capturedShort ? 'truncated' : 'bad-length', message, {
-      layer: LAYER,
-      offset: at,
-      required,
-      available: Math.max(0, limit - at),
-    });
-  };
-
   while (isIpv6Extension(nh)) {
-    if (header.extensions.length >= IPV6_MAX_EXTENSIONS) {
+    if (count >= IPV6_MAX_EXTENSIONS) {
       error = new WireError('limit-exceeded', `more than ${IPV6_MAX_EXTENSIONS} extension headers; stopped at offset ${at}`, { layer: LAYER, offset: at });
       break;
     }
-    const limit = limitFor();
+    const unbounded = maybeJumbo && !jumbo;
+    const limit = unbounded ? end : Math.min(declaredEnd, end);
     if (at + 2 > limit) {
-      error = cutShort(`extension header ${nh}`, 2);
+      error = cutShort(`extension header ${nh}`, 2, at, limit, end, declaredEnd, unbounded);
       break;
     }
     const length = ipv6ExtensionLength(nh, bytes, at);
     if (at + length > limit) {
-      error = cutShort(`extension header ${nh} of ${length} bytes`, length);
+      error = cutShort(`extension header ${nh} of ${length} bytes`, length, at, limit, end, declaredEnd, unbounded);
       break;
     }
-    const { extension, problem } = parseIpv6Extension(nh, bytes, at, length);
-    header.extensions.push(extension);
+    count++;
+    let problem: Ipv6OptionProblem | undefined;
+    let extension: Ipv6Extension | undefined;
+    if (header !== undefined) {
+      ({ extension, problem } = parseIpv6Extension(nh, bytes, at, length));
+      header.extensions.push(extension);
+    } else {
+      problem = ipv6ExtensionProblem(nh, bytes, at, length);
+    }
     if (problem !== undefined) {
       error = new WireError('bad-value', `bad options: ${problem.message}`, { layer: LAYER, offset: problem.offset });
       break;
     }
-    if (extension.type === 0 && maybeJumbo) {
-      const jumbo = extension.options?.find((o) => o.type === 0xc2 && o.value !== undefined);
-      if (jumbo !== undefined) {
-        header.jumboLength = jumbo.value!;
-        declaredEnd = offset + IPV6_HEADER_LENGTH + jumbo.value!;
+    if (nh === 0 && maybeJumbo) {
+      const value = ipv6JumboLength(bytes, at, length);
+      if (value !== undefined) {
+        jumbo = true;
+        declaredEnd = offset + IPV6_HEADER_LENGTH + value;
+        if (header !== undefined) header.jumboLength = value;
       }
     }
-    if (header.finalDst === undefined) {
-      const finalDst = routingFinalDestination(extension);
+    if (header !== undefined && header.finalDst === undefined) {
+      const finalDst = routingFinalDestination(extension!);
       if (finalDst !== undefined) header.finalDst = finalDst;
     }
-    nh = extension.nextHeader;
+    const type = nh;
+    const start = at;
+    nh = bytes[at]!;
     at += length;
-    if (extension.type === 44) {
-      header.fragment = { offset: extension.fragmentOffset!, more: extension.moreFragments!, id: extension.id! };
+    if (type === 44) {
+      const fragmentOffset = ((bytes[start + 2]! << 8) | bytes[start + 3]!) >>> 3;
+      if (header !== undefined) header.fragment = { offset: fragmentOffset, more: extension!.moreFragments!, id: extension!.id! };
       // After the fragment header of a later fragment comes the middle of the original payload.
-      if (extension.fragmentOffset! > 0) {
+      if (fragmentOffset > 0) {
         opaque = true;
         break;
       }
     }
   }
-  header.protocol = nh;
+  if (header !== undefined) header.protocol = nh;
 
-  if (error === undefined && maybeJumbo && header.jumboLength === undefined) {
+  if (error === undefined && maybeJumbo && !jumbo) {
     error = new WireError('bad-length', `payload length 0 at offset ${offset} without a Jumbo Payload option (RFC 2675)`, { layer: LAYER, offset });
   }
-  const result: Decoded<Ipv6Header> = { header, headerLength: at - offset, payloadEnd: Math.max(at, declaredEnd) };
+  const result: Scanned & { header?: Ipv6Header } = scanned(at - offset, Math.max(at, declaredEnd));
+  if (header !== undefined) result.header = header;
   // A payload longer than the capture is a snaplen cut, not a malformed header: record it and go on.
   if (error === undefined && declaredEnd > end && !quoted) {
     result.truncated = new WireError('truncated', `payload length ${declaredEnd - offset - IPV6_HEADER_LENGTH} exceeds the ${available - IPV6_HEADER_LENGTH} bytes captured after the header at offset ${offset}`, {
@@ -296,6 +294,35 @@ function decodeLayer(bytes: Uint8Array, offset: number, end: number, quoted: boo
   return result;
 }
 
+/** The header object's fixed part, before the extension chain fills in the rest. */
+function fixedHeader(bytes: Uint8Array, offset: number): Ipv6Header {
+  const view = new Ipv6View(bytes, offset);
+  return {
+    version: 6,
+    dscp: view.dscp,
+    ecn: view.ecn,
+    flowLabel: view.flowLabel,
+    payloadLength: view.payloadLength,
+    nextHeader: view.nextHeader,
+    hopLimit: view.hopLimit,
+    src: view.src,
+    dst: view.dst,
+    extensions: [],
+    protocol: view.nextHeader,
+  };
+}
+
+/**
+ * An extension header that does not fit before `limit`: cut by the capture (the payload length
+ * promised more, or a jumbogram's length is not known yet), or by the payload length itself.
+ */
+function cutShort(what: string, required: number, at: number, limit: number, end: number, declaredEnd: number, unbounded: boolean): WireError {
+  const capturedShort = limit === end && (declaredEnd > end || unbounded);
+  const left = Math.max(0, limit - at);
+  const message = capturedShort ? `${what} at offset ${at} needs ${required} bytes, ${left} captured` : `${what} at offset ${at} needs ${required} bytes, the payload length leaves ${left}`;
+  return new WireError(capturedShort ? 'truncated' : 'bad-length', message, { layer: LAYER, offset: at, required, available: left });
+}
+
 /**
  * Decodes the IPv6 header and its extension headers at `offset`, strictly: a truncated header,
  * a wrong version, an extension header past the payload, malformed options or a payload length
@@ -307,10 +334,10 @@ function decodeLayer(bytes: Uint8Array, offset: number, end: number, quoted: boo
  * ip6.extensions.map((e) => e.name);   // ['hopopts', 'fraghdr']
  */
 export function decodeIpv6(bytes: Uint8Array, offset = 0): Ipv6Header {
-  const decoded = decodeLayer(bytes, offset, bytes.length, false);
+  const decoded = parseLayer(bytes, offset, bytes.length, false, true);
   if (decoded.error) throw decoded.error;
   if (decoded.truncated) throw decoded.truncated;
-  return decoded.header;
+  return decoded.header!;
 }
 
 function checkField(name: string, value: number, max: number): number {
@@ -416,8 +443,11 @@ function addressFields(out: FieldSink, field: 'src' | 'dst', address: string): v
  */
 export const ipv6: Protocol<Ipv6Header> = {
   name: 'ipv6',
+  scan(ctx: DecodeContext): Scanned {
+    return parseLayer(ctx.bytes, ctx.offset, ctx.end, ctx.quoted, false);
+  },
   decode(ctx: DecodeContext): Decoded<Ipv6Header> {
-    return decodeLayer(ctx.bytes, ctx.offset, ctx.end, ctx.quoted);
+    return parseLayer(ctx.bytes, ctx.offset, ctx.end, ctx.quoted, true) as Decoded<Ipv6Header>;
   },
   fields(h: Ipv6Header, out: FieldSink): void {
     out.add('ipv6.version', h.version);

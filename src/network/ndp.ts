@@ -119,38 +119,51 @@ function readOption(bytes: Uint8Array, at: number, size: number): NdpOption {
 export function readNdpOptions(bytes: Uint8Array, offset = 0, end = bytes.length, layer = 'icmpv6'): NdpOptionsRead {
   const options: NdpOption[] = [];
   end = Math.min(end, bytes.length);
+  const stop = walkNdpOptions(bytes, offset, end, options);
+  return stop < end ? { options, end: stop, error: ndpOptionError(bytes, stop, end, layer) } : { options, end: stop };
+}
+
+/**
+ * The walk behind `readNdpOptions` and ICMPv6's validation: steps over the options in
+ * bytes[offset, end) (`end` within `bytes`), pushing each to `out` when given, and returns where it
+ * stopped: `end`, or before an option that is cut short or has length 0 (`ndpOptionError` says
+ * which). Without `out` it allocates nothing.
+ */
+export function walkNdpOptions(bytes: Uint8Array, offset: number, end: number, out?: NdpOption[]): number {
   let at = offset;
   while (at < end) {
-    if (end - at < 2) {
-      const error = new WireError('truncated', `option at offset ${at} needs 2 bytes for its type and length, ${end - at} left`, {
-        layer,
-        offset: at,
-        required: 2,
-        available: end - at,
-      });
-      return { options, end: at, error };
-    }
+    if (end - at < 2) return at;
     const size = bytes[at + 1]! * 8;
-    if (size === 0) {
-      const error = new WireError('bad-length', `option type ${bytes[at]!} at offset ${at} has length 0, which RFC 4861 section 4.6 forbids`, {
-        layer,
-        offset: at,
-      });
-      return { options, end: at, error };
-    }
-    if (size > end - at) {
-      const error = new WireError('truncated', `option type ${bytes[at]!} at offset ${at} is ${size} bytes long, ${end - at} left in the message`, {
-        layer,
-        offset: at,
-        required: size,
-        available: end - at,
-      });
-      return { options, end: at, error };
-    }
-    options.push(readOption(bytes, at, size));
+    if (size === 0 || size > end - at) return at;
+    if (out !== undefined) out.push(readOption(bytes, at, size));
     at += size;
   }
-  return { options, end: at };
+  return at;
+}
+
+/** Why `walkNdpOptions` stopped at `at` before `end`. */
+export function ndpOptionError(bytes: Uint8Array, at: number, end: number, layer = 'icmpv6'): WireError {
+  if (end - at < 2) {
+    return new WireError('truncated', `option at offset ${at} needs 2 bytes for its type and length, ${end - at} left`, {
+      layer,
+      offset: at,
+      required: 2,
+      available: end - at,
+    });
+  }
+  const size = bytes[at + 1]! * 8;
+  if (size === 0) {
+    return new WireError('bad-length', `option type ${bytes[at]!} at offset ${at} has length 0, which RFC 4861 section 4.6 forbids`, {
+      layer,
+      offset: at,
+    });
+  }
+  return new WireError('truncated', `option type ${bytes[at]!} at offset ${at} is ${size} bytes long, ${end - at} left in the message`, {
+    layer,
+    offset: at,
+    required: size,
+    available: end - at,
+  });
 }
 
 function checkUint(name: string, value: number | undefined, max: number): number {

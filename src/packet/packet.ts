@@ -1,6 +1,6 @@
 import type { WireError } from '../errors.js';
 import { bytesField, FieldSink, type FieldMap } from './fields.js';
-import type { Layer, Protocol } from './protocol.js';
+import type { DecodeContext, Layer, Next, Protocol, Scanned } from './protocol.js';
 
 /**
  * A decoded packet: its layers in order, the errors met while decoding (lenient mode), and the
@@ -10,30 +10,39 @@ export class Packet {
   readonly bytes: Uint8Array;
   readonly layers: readonly Layer[];
   readonly errors: readonly WireError[];
-  /** The innermost undecoded bytes (application data), a view into `bytes`. */
-  readonly payload: Uint8Array;
-  /**
-   * Bytes after the end the upper layers' length fields give, up to the end of the link layer:
-   * Ethernet padding of runt frames, or an FCS or trailer. Never part of any payload.
-   */
-  readonly trailer: Uint8Array;
-  readonly #protocols: readonly Protocol[];
+  readonly #protocols: readonly Protocol[] | undefined;
+  readonly #payloadStart: number;
+  readonly #payloadEnd: number;
+  #payload: Uint8Array | undefined;
+  #trailer: Uint8Array | undefined;
   #fields: FieldMap | undefined;
 
-  constructor(
-    bytes: Uint8Array,
-    layers: Layer[],
-    protocols: Protocol[],
-    errors: WireError[],
-    payload: Uint8Array,
-    trailer: Uint8Array,
-  ) {
+  /**
+   * `protocols` are the layers' protocols, in order (`LazyLayer`s know theirs: it may be left out
+   * when every layer is one). `payloadStart` and `payloadEnd` bound the innermost undecoded bytes;
+   * the trailer is what follows them. Both views are made on first access (a `subarray` costs more
+   * than the rest of a small packet's bookkeeping).
+   */
+  constructor(bytes: Uint8Array, layers: Layer[], protocols: Protocol[] | undefined, errors: WireError[], payloadStart: number, payloadEnd: number) {
     this.bytes = bytes;
     this.layers = layers;
     this.#protocols = protocols;
     this.errors = errors;
-    this.payload = payload;
-    this.trailer = trailer;
+    this.#payloadStart = payloadStart;
+    this.#payloadEnd = payloadEnd;
+  }
+
+  /** The innermost undecoded bytes (application data), a view into `bytes`. */
+  get payload(): Uint8Array {
+    return (this.#payload ??= this.bytes.subarray(this.#payloadStart, this.#payloadEnd));
+  }
+
+  /**
+   * Bytes after the end the upper layers' length fields give, up to the end of the link layer:
+   * Ethernet padding of runt frames, or an FCS or trailer. Never part of any payload.
+   */
+  get trailer(): Uint8Array {
+    return (this.#trailer ??= this.bytes.subarray(Math.min(this.#payloadEnd, this.bytes.length)));
   }
 
   /** The first layer with this name (`ip`, `tcp`, ...), if any. */
@@ -51,7 +60,7 @@ export class Packet {
       const sink = new FieldSink();
       for (let i = 0; i < this.layers.length; i++) {
         const layer = this.layers[i]!;
-        this.#protocols[i]!.fields(layer.header, sink, layer);
+        (this.#protocols?.[i] ?? LazyLayer.protocolOf(layer)!).fields(layer.header, sink, layer);
       }
       addLinkTrailerFields(this.bytes, this.layers, sink);
       this.#fields = sink.map;
@@ -64,6 +73,79 @@ export class Packet {
     return this.layers.map((l) => l.name).join(':');
   }
 }
+
+/**
+ * A layer whose header object is built on first access, by the protocol's full decoder, with the
+ * context it was scanned in (the layers below it as they were then), and kept.
+ *
+ * `header` is a getter on the prototype, so it is not among the layer's own keys (`Object.keys`,
+ * spread and deep-equality helpers do not see it); `toJSON` puts it back, so `JSON.stringify`
+ * shows the layer as the eager path's plain object. The plain-object form would need an own
+ * accessor per layer, and V8 turns every object with one (an object literal with a getter, or
+ * `Object.defineProperty`) into a dictionary: ~1-3 µs per layer in bench/packets.mjs, more than
+ * all the rest of decoding a packet; a class instance costs ~30 ns.
+ */
+export class LazyLayer implements Layer {
+  readonly name: string;
+  readonly offset: number;
+  readonly length: number;
+  readonly payloadOffset: number;
+  readonly payloadLength: number;
+  readonly #protocol: Protocol;
+  /** The packet's context: only its `bytes` and `below` (every layer of the packet) are read, and those never change. */
+  readonly #packet: DecodeContext;
+  /** This layer's index, and whether it was scanned quoted and with checksums on: `index | QUOTED | VERIFY`. */
+  readonly #state: number;
+  #header: object | undefined;
+
+  /**
+   * Reads what it needs from `ctx` now: `ctx` is the one context `decodePacket` refills for each
+   * layer, whose `below` is the packet's layer list, with this layer next.
+   */
+  constructor(protocol: Protocol, ctx: DecodeContext, length: number, payloadOffset: number, payloadLength: number) {
+    this.name = protocol.name;
+    this.offset = ctx.offset;
+    this.length = length;
+    this.payloadOffset = payloadOffset;
+    this.payloadLength = payloadLength;
+    this.#protocol = protocol;
+    this.#packet = ctx;
+    this.#state = ctx.below.length | (ctx.quoted ? QUOTED : 0) | (ctx.verifyChecksum ? VERIFY : 0);
+  }
+
+  /** The protocol of a `LazyLayer`: the one that scanned it, decodes its header and gives its fields. */
+  static protocolOf(layer: Layer): Protocol | undefined {
+    return #protocol in layer ? layer.#protocol : undefined;
+  }
+
+  get header(): object {
+    if (this.#header === undefined) {
+      const { bytes, below: layers } = this.#packet;
+      const index = this.#state & INDEX;
+      // The end this layer was scanned with: where the layer below's payload ends, as the
+      // dissector trims it (or the packet's end under the first layer).
+      const under = index === 0 ? undefined : layers[index - 1]!;
+      const ctx: DecodeContext = {
+        bytes,
+        offset: this.offset,
+        end: under === undefined ? bytes.length : under.payloadOffset + under.payloadLength,
+        below: layers.slice(0, index),
+        quoted: (this.#state & QUOTED) !== 0,
+        verifyChecksum: (this.#state & VERIFY) !== 0,
+      };
+      this.#header = this.#protocol.decode(ctx).header;
+    }
+    return this.#header;
+  }
+
+  toJSON(): Layer {
+    return { name: this.name, header: this.header, offset: this.offset, length: this.length, payloadOffset: this.payloadOffset, payloadLength: this.payloadLength };
+  }
+}
+
+const INDEX = 0xff;
+const QUOTED = 0x100;
+const VERIFY = 0x200;
 
 /**
  * The field that names a trailer after the payload of each layer that dispatches by ethertype,
@@ -119,4 +201,27 @@ function addLinkTrailerFields(bytes: Uint8Array, layers: readonly Layer[], sink:
     sink.add('eth.fcs', ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0);
     sink.add('eth.fcs.status', 'unverified');
   }
+}
+
+/**
+ * A `Scanned` in the one shape every built-in protocol's `scan` and `decode` return: all six
+ * fields, in this order, absent ones `undefined`. The dissector reads them for every layer, and
+ * results of one shape keep those reads monomorphic (a result of its own shape per protocol made
+ * them megamorphic).
+ */
+export function scanned(
+  headerLength: number,
+  payloadEnd?: number,
+  next?: Next,
+  error?: WireError,
+  truncated?: WireError,
+  quotes?: boolean,
+): Scanned {
+  return { headerLength, payloadEnd, next, error, truncated, quotes };
+}
+
+/** `result` with `header` added when there is one: how a decoder that shares its checks with `scan` returns. */
+export function withHeader<H extends object>(result: Scanned, header: H | undefined): Scanned & { header?: H } {
+  if (header !== undefined) (result as Scanned & { header?: H }).header = header;
+  return result;
 }

@@ -107,51 +107,74 @@ function namedOrRaw(b: Uint8Array, at: number, length: number): TcpOption {
  * // [{ kind: 'mss', value: 1460 }, { kind: 'nop' }, { kind: 'wscale', shift: 7 }]
  */
 export function parseTcpOptions(bytes: Uint8Array, start: number, end: number, cut = false): ParsedTcpOptions {
-  const options: TcpOption[] = [];
+  const parsed: ParsedTcpOptions = { options: [] };
+  walkTcpOptions(bytes, start, end, cut, parsed);
+  return parsed;
+}
+
+/**
+ * The walk behind `parseTcpOptions` and TCP's validation: returns the `error` that
+ * `parseTcpOptions` reports (undefined when there is none), and when `out` is given fills it
+ * (options, padding, unparsed, error). Without `out` it allocates nothing unless the options are
+ * malformed.
+ */
+export function walkTcpOptions(bytes: Uint8Array, start: number, end: number, cut: boolean, out?: ParsedTcpOptions): WireError | undefined {
   let at = start;
   while (at < end) {
     const kind = bytes[at]!;
     if (kind === 0) {
-      options.push({ kind: 'eol' });
       at++;
-      return at < end ? { options, padding: bytesField(bytes.subarray(at, end)) } : { options };
+      if (out !== undefined) {
+        out.options.push({ kind: 'eol' });
+        if (at < end) out.padding = bytesField(bytes.subarray(at, end));
+      }
+      return undefined;
     }
     if (kind === 1) {
-      options.push({ kind: 'nop' });
+      out?.options.push({ kind: 'nop' });
       at++;
       continue;
     }
-    let problem: string | undefined;
-    let required = 0;
+    let error: WireError | undefined;
     if (at + 1 >= end) {
-      problem = `option kind ${kind} at offset ${at} has no room for its length byte before the header ends at offset ${end}`;
-      required = at + 2 - start;
+      if (!cut) {
+        error = new WireError('bad-length', `option kind ${kind} at offset ${at} has no room for its length byte before the header ends at offset ${end}`, {
+          layer: 'tcp',
+          offset: at,
+          required: at + 2 - start,
+          available: end - start,
+        });
+      }
     } else {
       const length = bytes[at + 1]!;
       if (length < 2) {
-        return {
-          options,
-          unparsed: bytesField(bytes.subarray(at, end)),
-          error: new WireError('bad-length', `option kind ${kind} at offset ${at} has length ${length}, below the 2 bytes of its kind and length`, {
+        error = new WireError('bad-length', `option kind ${kind} at offset ${at} has length ${length}, below the 2 bytes of its kind and length`, {
+          layer: 'tcp',
+          offset: at,
+        });
+      } else if (at + length > end) {
+        if (!cut) {
+          error = new WireError('bad-length', `option kind ${kind} at offset ${at} has length ${length}, past the end of the options at offset ${end}`, {
             layer: 'tcp',
             offset: at,
-          }),
-        };
-      }
-      if (at + length > end) {
-        problem = `option kind ${kind} at offset ${at} has length ${length}, past the end of the options at offset ${end}`;
-        required = at + length - start;
+            required: at + length - start,
+            available: end - start,
+          });
+        }
       } else {
-        options.push(namedOrRaw(bytes, at, length));
+        out?.options.push(namedOrRaw(bytes, at, length));
         at += length;
         continue;
       }
     }
-    const rest: ParsedTcpOptions = { options, unparsed: bytesField(bytes.subarray(at, end)) };
-    if (!cut) rest.error = new WireError('bad-length', problem, { layer: 'tcp', offset: at, required, available: end - start });
-    return rest;
+    // That option and the rest are unparsed.
+    if (out !== undefined) {
+      out.unparsed = bytesField(bytes.subarray(at, end));
+      if (error !== undefined) out.error = error;
+    }
+    return error;
   }
-  return { options };
+  return undefined;
 }
 
 /**

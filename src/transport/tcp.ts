@@ -6,7 +6,8 @@ import { internetChecksum } from '../checksum/internet.js';
 import { WireError } from '../errors.js';
 import type { ChecksumStatus } from '../packet/checksum-policy.js';
 import { bytesField, type FieldSink } from '../packet/fields.js';
-import type { Decoded, DecodeContext, Encoder, Layer, Protocol } from '../packet/protocol.js';
+import { scanned, withHeader } from '../packet/packet.js';
+import type { Decoded, DecodeContext, Encoder, Layer, Protocol, Scanned } from '../packet/protocol.js';
 import {
   addressAdjusted,
   carrierSum,
@@ -18,7 +19,7 @@ import {
   type PseudoHeaderAddresses,
 } from '../network/ip-carrier.js';
 export type { PseudoHeaderAddresses } from '../network/ip-carrier.js';
-import { hexBytes, parseTcpOptions, tcpOptionFields, tcpOptionLength, writeTcpOption, type TcpOption } from './tcp-options.js';
+import { hexBytes, parseTcpOptions, tcpOptionFields, tcpOptionLength, walkTcpOptions, writeTcpOption, type TcpOption } from './tcp-options.js';
 
 export const TCP_HEADER_LENGTH = 20;
 /** Data offset counts 32-bit words in 4 bits: at most 15 words, 40 bytes of options. */
@@ -268,8 +269,17 @@ function ports(srcport: number, dstport: number) {
   return { table: 'tcp.port' as const, value: Math.min(srcport, dstport), alt: Math.max(srcport, dstport) };
 }
 
-/** The decoder behind both `tcp.decode` (IP from `ctx.below`) and `decodeTcp` (addresses given). */
-function decodeSegment(ctx: DecodeContext, carrier: IpCarrier | undefined): Decoded<TcpHeader> {
+/** Stands for the IP layer below when `scan` has not needed it yet: `ipCarrier` reads it on demand. */
+const NOT_READ = null;
+
+/**
+ * The one walk behind `tcp.decode` (IP from `ctx.below`), `decodeTcp` (addresses given) and
+ * `tcp.scan`: every check, options included, and with `build` the header object too (its
+ * checksum verified when asked). `scan` passes `NOT_READ` for the carrier and allocates nothing
+ * but its result: the IP layer below matters to the checks only to name a data offset past the
+ * captured bytes (a cut capture) or past the segment.
+ */
+function parseSegment(ctx: DecodeContext, given: IpCarrier | undefined | typeof NOT_READ, build: boolean): Scanned & { header?: TcpHeader } {
   const { bytes, offset } = ctx;
   const end = Math.min(ctx.end, bytes.length);
   const available = Math.max(0, end - offset);
@@ -282,53 +292,73 @@ function decodeSegment(ctx: DecodeContext, carrier: IpCarrier | undefined): Deco
       available,
     });
   }
-  const has = (n: number) => available >= n;
-  const header: TcpHeader = {
-    srcport: u16(bytes, offset),
-    dstport: u16(bytes, offset + 2),
-    seq: has(8) ? u32(bytes, offset + 4) : 0,
-    ack: has(12) ? u32(bytes, offset + 8) : 0,
-    dataOffset: has(13) ? bytes[offset + 12]! >>> 4 : 0,
-    flags: has(14) ? ((bytes[offset + 12]! & 0x0f) << 8) | bytes[offset + 13]! : 0,
-    window: has(16) ? u16(bytes, offset + 14) : 0,
-    checksum: has(18) ? u16(bytes, offset + 16) : 0,
-    checksumStatus: 'unverified',
-    urgentPointer: has(20) ? u16(bytes, offset + 18) : 0,
-    options: [],
-  };
-  if (ctx.quoted) header.quoted = true;
-  const cut = carrier?.claimedEnd !== undefined && carrier.claimedEnd > end;
-  if (cut) header.captured = available;
-  if (available < TCP_HEADER_LENGTH) return { header, headerLength: available };
+  const dataOffset = available >= 13 ? bytes[offset + 12]! >>> 4 : 0;
+  const carrier = given === NOT_READ ? undefined : given;
+  const cut = isCut(carrier, end);
+  let header: TcpHeader | undefined;
+  if (build) {
+    const has = (n: number) => available >= n;
+    header = {
+      srcport: u16(bytes, offset),
+      dstport: u16(bytes, offset + 2),
+      seq: has(8) ? u32(bytes, offset + 4) : 0,
+      ack: has(12) ? u32(bytes, offset + 8) : 0,
+      dataOffset,
+      flags: has(14) ? ((bytes[offset + 12]! & 0x0f) << 8) | bytes[offset + 13]! : 0,
+      window: has(16) ? u16(bytes, offset + 14) : 0,
+      checksum: has(18) ? u16(bytes, offset + 16) : 0,
+      checksumStatus: 'unverified',
+      urgentPointer: has(20) ? u16(bytes, offset + 18) : 0,
+      options: [],
+    };
+    if (ctx.quoted) header.quoted = true;
+    if (cut) header.captured = available;
+  }
+  if (available < TCP_HEADER_LENGTH) return withHeader(scanned(available), header);
 
-  if (!ctx.quoted && !cut && ctx.verifyChecksum && carrier !== undefined && !carrier.fragment && (carrier.family === 6 || available <= 0xffff)) {
+  if (header !== undefined && !ctx.quoted && !cut && ctx.verifyChecksum && carrier !== undefined && !carrier.fragment && (carrier.family === 6 || available <= 0xffff)) {
     const { status, calculated } = verifyTransportChecksum(bytes.subarray(offset, end), header.checksum, carrier, IP_PROTO_TCP);
     header.checksumStatus = status;
     header.checksumCalculated = calculated;
   }
 
-  const headerLength = header.dataOffset * 4;
+  const headerLength = dataOffset * 4;
   if (headerLength < TCP_HEADER_LENGTH) {
-    return { header, headerLength: TCP_HEADER_LENGTH, error: dataOffsetError(header.dataOffset, available, offset, cut) };
+    return withHeader(scanned(TCP_HEADER_LENGTH, undefined, undefined, dataOffsetError(dataOffset, available, offset, cut)), header);
   }
   if (headerLength > available) {
-    if (!ctx.quoted) return { header, headerLength: TCP_HEADER_LENGTH, error: dataOffsetError(header.dataOffset, available, offset, cut) };
+    if (!ctx.quoted) {
+      const cutShort = given === NOT_READ ? isCut(ipCarrier(ctx), end) : cut;
+      return withHeader(scanned(TCP_HEADER_LENGTH, undefined, undefined, dataOffsetError(dataOffset, available, offset, cutShort)), header);
+    }
     // A quote cut inside the options: keep the whole options that are there, no error.
-    const parsed = parseTcpOptions(bytes, offset + TCP_HEADER_LENGTH, end, true);
+    if (header !== undefined) {
+      const parsed = parseTcpOptions(bytes, offset + TCP_HEADER_LENGTH, end, true);
+      header.options = parsed.options;
+      if (parsed.padding !== undefined) header.padding = parsed.padding;
+      if (parsed.unparsed !== undefined) header.unparsed = parsed.unparsed;
+      header.captured ??= available;
+    }
+    return withHeader(scanned(available), header);
+  }
+  let error: WireError | undefined;
+  if (header === undefined) {
+    error = walkTcpOptions(bytes, offset + TCP_HEADER_LENGTH, offset + headerLength, false);
+  } else {
+    const parsed = parseTcpOptions(bytes, offset + TCP_HEADER_LENGTH, offset + headerLength);
     header.options = parsed.options;
     if (parsed.padding !== undefined) header.padding = parsed.padding;
     if (parsed.unparsed !== undefined) header.unparsed = parsed.unparsed;
-    header.captured ??= available;
-    return { header, headerLength: available };
+    error = parsed.error;
   }
-  const parsed = parseTcpOptions(bytes, offset + TCP_HEADER_LENGTH, offset + headerLength);
-  header.options = parsed.options;
-  if (parsed.padding !== undefined) header.padding = parsed.padding;
-  if (parsed.unparsed !== undefined) header.unparsed = parsed.unparsed;
-  if (parsed.error) return { header, headerLength, error: parsed.error };
-  const decoded: Decoded<TcpHeader> = { header, headerLength, payloadEnd: end };
-  if (end > offset + headerLength) decoded.next = ports(header.srcport, header.dstport);
-  return decoded;
+  if (error) return withHeader(scanned(headerLength, undefined, undefined, error), header);
+  const next = end > offset + headerLength ? ports(u16(bytes, offset), u16(bytes, offset + 2)) : undefined;
+  return withHeader(scanned(headerLength, end, next), header);
+}
+
+/** Whether the capture was cut short: IP says the segment runs past the bytes there are. */
+function isCut(carrier: IpCarrier | undefined, end: number): boolean {
+  return carrier?.claimedEnd !== undefined && carrier.claimedEnd > end;
 }
 
 /**
@@ -352,9 +382,9 @@ export function decodeTcp(bytes: Uint8Array, offset = 0, options: { end?: number
     quoted: false,
     verifyChecksum: carrier !== undefined,
   };
-  const decoded = decodeSegment(ctx, carrier);
+  const decoded = parseSegment(ctx, carrier, true);
   if (decoded.error) throw decoded.error;
-  return decoded.header;
+  return decoded.header!;
 }
 
 function checkField(value: number | undefined, fallback: number, max: number, name: string): number {
@@ -547,6 +577,7 @@ function fields(h: TcpHeader, out: FieldSink, layer: Layer<TcpHeader>): void {
 /** TCP for the dissector: ip.proto 6; the payload goes to `tcp.port`, lower port first. */
 export const tcp: Protocol<TcpHeader> = {
   name: 'tcp',
-  decode: (ctx: DecodeContext) => decodeSegment(ctx, ipCarrier(ctx)),
+  scan: (ctx: DecodeContext): Scanned => parseSegment(ctx, NOT_READ, false),
+  decode: (ctx: DecodeContext) => parseSegment(ctx, ipCarrier(ctx), true) as Decoded<TcpHeader>,
   fields,
 };

@@ -5,7 +5,8 @@ import { internetChecksum } from '../checksum/internet.js';
 import { WireError } from '../errors.js';
 import type { ChecksumStatus } from '../packet/checksum-policy.js';
 import type { FieldSink } from '../packet/fields.js';
-import type { Decoded, DecodeContext, Encoder, Protocol } from '../packet/protocol.js';
+import { scanned, withHeader } from '../packet/packet.js';
+import type { Decoded, DecodeContext, Encoder, Next, Protocol, Scanned } from '../packet/protocol.js';
 import {
   addressAdjusted,
   carrierSum,
@@ -166,8 +167,18 @@ function lengthError(message: string, offset: number, required: number, availabl
   return new WireError('bad-length', message, { layer: 'udp', offset, required, available });
 }
 
-/** The decoder behind both `udp.decode` (IP from `ctx.below`) and `decodeUdp` (addresses given). */
-function decodeDatagram(ctx: DecodeContext, carrier: IpCarrier | undefined): Decoded<UdpHeader> {
+/** Stands for the IP layer below when `scan` has not needed it yet: `ipCarrier` reads it on demand. */
+const NOT_READ = null;
+
+/**
+ * The one walk behind `udp.decode` (IP from `ctx.below`), `decodeUdp` (addresses given) and
+ * `udp.scan`: every check, and with `build` the header object too (its checksum verified when
+ * asked). `scan` passes `NOT_READ` for the carrier and allocates nothing but its result: the IP
+ * layer below matters to the checks only for a length of 0 or past the captured bytes, since
+ * the dissector never lets a layer's end pass what IP claims for it (it trims every layer's end
+ * to the lengths below), so a length within the captured bytes is within what IP gives.
+ */
+function parseDatagram(ctx: DecodeContext, given: IpCarrier | undefined | typeof NOT_READ, build: boolean): Scanned & { header?: UdpHeader } {
   const { bytes, offset } = ctx;
   const end = Math.min(ctx.end, bytes.length);
   const available = Math.max(0, end - offset);
@@ -179,54 +190,53 @@ function decodeDatagram(ctx: DecodeContext, carrier: IpCarrier | undefined): Dec
       available,
     });
   }
-  const header: UdpHeader = {
-    srcport: u16(bytes, offset),
-    dstport: u16(bytes, offset + 2),
-    length: available >= 6 ? u16(bytes, offset + 4) : 0,
-    checksum: available >= 8 ? u16(bytes, offset + 6) : 0,
-    checksumStatus: 'unverified',
-  };
-  if (ctx.quoted) header.quoted = true;
+  const srcport = u16(bytes, offset);
+  const dstport = u16(bytes, offset + 2);
+  const lengthField = available >= 6 ? u16(bytes, offset + 4) : 0;
+  let header: UdpHeader | undefined;
+  if (build) {
+    header = { srcport, dstport, length: lengthField, checksum: available >= 8 ? u16(bytes, offset + 6) : 0, checksumStatus: 'unverified' };
+    if (ctx.quoted) header.quoted = true;
+  }
+  let carrier = given === NOT_READ ? undefined : given;
   const claimedEnd = carrier?.claimedEnd;
-  if (claimedEnd !== undefined && claimedEnd > end) header.captured = available;
-  if (available < UDP_HEADER_LENGTH) return { header, headerLength: available };
+  if (header !== undefined && claimedEnd !== undefined && claimedEnd > end) header.captured = available;
+  if (available < UDP_HEADER_LENGTH) return withHeader(scanned(available), header);
 
-  // What IP gives UDP: up to where the IP length says, or what is there when IP gives no length.
-  const ipLength = Math.max(0, (claimedEnd ?? end) - offset);
-  let length = header.length;
+  let length = lengthField;
+  if (given === NOT_READ && (length === 0 || length > available)) carrier = ipCarrier(ctx);
   let error: WireError | undefined;
   if (length === 0 && carrier?.family === 6) {
     // RFC 2675 4: zero stands for the real length in a jumbogram, whose length is above 65535.
+    // What IP gives UDP: up to where the IP length says, or what is there when IP gives no length.
+    const ipLength = Math.max(0, (carrier.claimedEnd ?? end) - offset);
     length = ipLength;
     if (ipLength <= 0xffff && !ctx.quoted) {
       error = lengthError(`length 0 is only for jumbograms (RFC 2675), but IP gives this datagram ${ipLength} bytes at offset ${offset}`, offset, 0x10000, ipLength);
     }
   } else if (length < UDP_HEADER_LENGTH) {
-    return { header, headerLength: UDP_HEADER_LENGTH, error: lengthError(`length ${length} is below the 8-byte header at offset ${offset}`, offset, UDP_HEADER_LENGTH, length) };
-  } else if (length > ipLength && !ctx.quoted && !carrier?.fragment) {
-    return {
-      header,
-      headerLength: UDP_HEADER_LENGTH,
-      error: lengthError(`length ${length} exceeds the ${ipLength} bytes IP gives the datagram at offset ${offset}`, offset, length, ipLength),
-    };
+    return withHeader(scanned(UDP_HEADER_LENGTH, undefined, undefined, lengthError(`length ${length} is below the 8-byte header at offset ${offset}`, offset, UDP_HEADER_LENGTH, length)), header);
+  } else if (length > available && !ctx.quoted && !carrier?.fragment) {
+    const ipLength = Math.max(0, (carrier?.claimedEnd ?? end) - offset);
+    if (length > ipLength) {
+      const error = lengthError(`length ${length} exceeds the ${ipLength} bytes IP gives the datagram at offset ${offset}`, offset, length, ipLength);
+      return withHeader(scanned(UDP_HEADER_LENGTH, undefined, undefined, error), header);
+    }
   }
   const payloadEnd = offset + length;
 
-  if (header.checksum === 0) {
+  if (header !== undefined && header.checksum === 0) {
     if (carrier?.family === 6) header.checksumStatus = 'bad';
-  } else if (!ctx.quoted && ctx.verifyChecksum && carrier !== undefined && !carrier.fragment && payloadEnd <= end && (carrier.family === 6 || length <= 0xffff)) {
+  } else if (header !== undefined && !ctx.quoted && ctx.verifyChecksum && carrier !== undefined && !carrier.fragment && payloadEnd <= end && (carrier.family === 6 || length <= 0xffff)) {
     const { status, calculated } = verifyTransportChecksum(bytes.subarray(offset, payloadEnd), header.checksum, carrier, IP_PROTO_UDP, length);
     header.checksumStatus = status;
     // RFC 768: a computed zero is sent as all ones, and tshark shows it so.
     header.checksumCalculated = calculated || 0xffff;
   }
-  const decoded: Decoded<UdpHeader> = { header, headerLength: UDP_HEADER_LENGTH, payloadEnd };
-  if (error) decoded.error = error;
-  else if (Math.min(payloadEnd, end) > offset + UDP_HEADER_LENGTH) {
-    // tshark tries the lower port first ("try heuristic sub-dissectors first" off), then the higher.
-    decoded.next = { table: 'udp.port', value: Math.min(header.srcport, header.dstport), alt: Math.max(header.srcport, header.dstport) };
-  }
-  return decoded;
+  // tshark tries the lower port first ("try heuristic sub-dissectors first" off), then the higher.
+  const next: Next | undefined =
+    !error && Math.min(payloadEnd, end) > offset + UDP_HEADER_LENGTH ? { table: 'udp.port', value: Math.min(srcport, dstport), alt: Math.max(srcport, dstport) } : undefined;
+  return withHeader(scanned(UDP_HEADER_LENGTH, payloadEnd, next, error), header);
 }
 
 /**
@@ -242,9 +252,9 @@ function decodeDatagram(ctx: DecodeContext, carrier: IpCarrier | undefined): Dec
 export function decodeUdp(bytes: Uint8Array, offset = 0, options: { end?: number; addresses?: PseudoHeaderAddresses } = {}): UdpHeader {
   const carrier = standaloneCarrier(options.addresses);
   const ctx: DecodeContext = { bytes, offset, end: options.end ?? bytes.length, below: [], quoted: false, verifyChecksum: carrier !== undefined };
-  const decoded = decodeDatagram(ctx, carrier);
+  const decoded = parseDatagram(ctx, carrier, true);
   if (decoded.error) throw decoded.error;
-  return decoded.header;
+  return decoded.header!;
 }
 
 function checkField(value: number, max: number, name: string): number {
@@ -331,6 +341,7 @@ function fields(h: UdpHeader, out: FieldSink): void {
 /** UDP for the dissector: ip.proto 17; the payload goes to `udp.port`, lower port first. */
 export const udp: Protocol<UdpHeader> = {
   name: 'udp',
-  decode: (ctx: DecodeContext) => decodeDatagram(ctx, ipCarrier(ctx)),
+  scan: (ctx: DecodeContext): Scanned => parseDatagram(ctx, NOT_READ, false),
+  decode: (ctx: DecodeContext) => parseDatagram(ctx, ipCarrier(ctx), true) as Decoded<UdpHeader>,
   fields,
 };
