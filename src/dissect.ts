@@ -123,7 +123,7 @@ export function protocolNamed(name: string): Protocol | undefined {
   return protocols.get(name);
 }
 
-const LINK_TYPES: Record<string, number> = { ethernet: 1, raw: 101, ipv4: 228, ipv6: 229 };
+const LINK_TYPES: Record<string, number> = { null: 0, ethernet: 1, raw: 101, loop: 108, linux_sll: 113, ipv4: 228, ipv6: 229, linux_sll2: 276 };
 const RAW_IP = 101;
 
 /** Nested tunnels or quoted packets deeper than this are left undecoded (a crafted packet could loop). */

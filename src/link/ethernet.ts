@@ -167,6 +167,24 @@ function scanHeader(bytes: Uint8Array, offset: number, end: number): Scanned {
     : scanned(ETHERNET_HEADER_LENGTH, offset + ETHERNET_HEADER_LENGTH + type);
 }
 
+/**
+ * One address and what tshark derives from it, in tshark's order: the OUI (first three bytes as a
+ * number), the locally-administered bit (L/G, IEEE 802 clause 8.2) and the group bit (I/G), each
+ * under the address's own name and the shared `eth.addr` / `eth.lg` / `eth.ig`.
+ */
+function addressFields(out: FieldSink, which: 'dst' | 'src', mac: string): void {
+  const oui = parseInt(mac.slice(0, 2) + mac.slice(3, 5) + mac.slice(6, 8), 16);
+  const first = oui >>> 16;
+  out.add(`eth.${which}`, mac);
+  out.add(`eth.${which}.oui`, oui);
+  out.add('eth.addr', mac);
+  out.add('eth.addr.oui', oui);
+  out.add(`eth.${which}.lg`, (first >>> 1) & 1);
+  out.add('eth.lg', (first >>> 1) & 1);
+  out.add(`eth.${which}.ig`, first & 1);
+  out.add('eth.ig', first & 1);
+}
+
 /** Whether frames carry an FCS is not in the bytes; captures rarely have one (tshark assumes none). */
 export const ethernet: Protocol<EthernetHeader> = {
   name: 'eth',
@@ -180,10 +198,8 @@ export const ethernet: Protocol<EthernetHeader> = {
     return decoded;
   },
   fields(h: EthernetHeader, out: FieldSink): void {
-    out.add('eth.dst', h.dst);
-    out.add('eth.addr', h.dst);
-    out.add('eth.src', h.src);
-    out.add('eth.addr', h.src);
+    addressFields(out, 'dst', h.dst);
+    addressFields(out, 'src', h.src);
     if (h.type <= MAX_8023_LENGTH) out.add('eth.len', h.type);
     else out.add('eth.type', h.type);
     if (h.fcs !== undefined) {
