@@ -1,7 +1,8 @@
 // Batch decoding: many packets through Ethernet, VLAN tags, ARP, IPv4, IPv6, TCP, UDP, ICMP and
-// ICMPv6 in one WebAssembly call, into a struct-of-arrays table. One typed array per field keeps a
-// million packets in a few flat allocations instead of millions of objects, and lets callers filter
-// and aggregate with plain loops; `row(i)` turns any row into tshark-named fields on demand.
+// ICMPv6 in one WebAssembly call per 8192 packets, into a struct-of-arrays table. One typed array
+// per field keeps a million packets in a few flat allocations instead of millions of objects, and
+// lets callers filter and aggregate with plain loops; `row(i)` turns any row into tshark-named
+// fields on demand.
 import { WireError, type WireErrorCode } from './errors.js';
 import {
   allocateColumns,
@@ -561,25 +562,76 @@ function align64(n: number): number {
   return Math.ceil(n / 64) * 64;
 }
 
-/** Where each input and output goes in the scratch region, for `count` rows and `copyBytes` of copied packet bytes. */
-function scratchLayout(count: number, copyBytes: number) {
-  const offsets = 0;
-  const lengths = align64(count * 4);
-  const linkTypes = lengths + align64(count * 4);
-  const data = linkTypes + align64(count * 2);
-  const out = align64(data + copyBytes);
-  const pool = out + Math.ceil(count / BATCH_CHUNK) * BATCH_CHUNK_BYTES;
-  return { offsets, lengths, linkTypes, data, out, pool, size: pool + count * 32 };
+/**
+ * Rows per kernel call: decodeBatch walks a batch in sub-batches of at most this many records, each
+ * decoded into the arena's fixed scratch region and copied out into the table at its row offset, so
+ * a batch of any size runs in the same memory (see BATCH_SCRATCH_SIZE for the measurements). Two
+ * output chunks per call: a call costs 5-8 us besides the walk, mostly the per-chunk copy out that
+ * one call for the whole batch paid as well, against 0.3-0.8 ms of walking 8192 packets; and the
+ * call's columns (750 KiB) are still in L2 when they are copied out.
+ */
+export const BATCH_SUB_ROWS = 2 * BATCH_CHUNK;
+
+/** Where one sub-batch's record table, outputs and copied-in packet bytes go in the scratch region. */
+interface ScratchPlan {
+  /** Rows per sub-batch at most. */
+  rows: number;
+  offsets: number;
+  lengths: number;
+  linkTypes: number;
+  out: number;
+  pool: number;
+  /** The input part: packets not already in WASM memory are copied here, a sub-batch at a time. */
+  input: number;
+  inputSize: number;
+}
+
+const limits = { rows: BATCH_SUB_ROWS, inputBytes: Infinity };
+let plan: ScratchPlan | undefined;
+let planFor: Arena | undefined;
+
+function scratchPlan(a: Arena): ScratchPlan {
+  if (plan !== undefined && planFor === a) return plan;
+  const rows = limits.rows;
+  let at = a.scratchPtr;
+  const take = (bytes: number) => {
+    const here = at;
+    at += align64(bytes);
+    return here;
+  };
+  const offsets = take(rows * 4);
+  const lengths = take(rows * 4);
+  const linkTypes = take(rows * 2);
+  const out = take(Math.ceil(rows / BATCH_CHUNK) * BATCH_CHUNK_BYTES);
+  const pool = take(rows * 32);
+  const room = a.scratchPtr + a.scratchSize - at;
+  // Only the test hook can ask for that many rows.
+  if (room < 4096) {
+    throw new WireError('internal', `${rows}-row sub-batches do not fit the ${a.scratchSize}-byte batch scratch`, { layer: 'batch' });
+  }
+  plan = { rows, offsets, lengths, linkTypes, out, pool, input: at, inputSize: Math.min(room, limits.inputBytes) };
+  planFor = a;
+  return plan;
 }
 
 /**
- * For packets of an array that already live in WASM memory: their addresses and lengths, taken
- * before scratch may grow memory (which detaches their views); 0xffffffff marks a packet to copy.
- * Reused across calls, grown to the largest batch.
+ * Test hook, not exported from the package: sub-batches of at most `rows` records and `inputBytes`
+ * copied-in packet bytes (larger packets are decoded alone, as oversized ones are). No argument
+ * restores the defaults.
  */
-let heldAt = new Uint32Array(0);
-let heldLength = new Uint32Array(0);
-const COPY = 0xffffffff;
+export function setBatchLimitsForTests(next: { rows?: number; inputBytes?: number } = {}): void {
+  limits.rows = next.rows ?? BATCH_SUB_ROWS;
+  limits.inputBytes = next.inputBytes ?? Infinity;
+  plan = undefined;
+}
+
+/** The table being filled: its columns, and the IPv6 addresses gathered so far. */
+interface Sink {
+  columns: BatchColumns;
+  list: ReturnType<typeof columnList>;
+  pieces: Uint8Array[];
+  v6: number;
+}
 
 function decodeWasm(
   a: Arena,
@@ -590,122 +642,194 @@ function decodeWasm(
   flags: number,
   reuse: PacketTable | undefined,
 ): PacketTable {
-  let dataPtr: number;
-  let dataLen: number;
-  let base: number;
-  let layout: ReturnType<typeof scratchLayout>;
-  let h: HeapViews;
-  if (Array.isArray(packets)) {
-    // Packets already in WASM memory (allocBuffer) are read where they are, by absolute address
-    // (the kernel's data is then all of memory); the rest are copied back to back into scratch.
-    const list = packets as readonly Uint8Array[];
-    const owner = a.buffer;
-    if (heldAt.length < count) {
-      heldAt = new Uint32Array(count);
-      heldLength = new Uint32Array(count);
-    }
-    const userPtr = a.userPtr;
-    let copyBytes = 0;
-    for (let i = 0; i < count; i++) {
-      const p = list[i]!;
-      // `buffer` is a slow getter (a runtime call per view in V8): read it only for views that
-      // could lie in the user region, which starts at userPtr.
-      if (p.byteOffset >= userPtr && p.buffer === owner && a.inUserRegion(p.byteOffset, p.length)) {
-        heldAt[i] = p.byteOffset;
-        heldLength[i] = p.length;
-      } else {
-        heldAt[i] = COPY;
-        copyBytes += p.length;
-      }
-    }
-    layout = scratchLayout(count, copyBytes);
-    base = a.scratch(layout.size);
-    h = heapViews(a);
-    const offs = (base + layout.offsets) >>> 2;
-    const lens = (base + layout.lengths) >>> 2;
-    let at = base + layout.data;
-    for (let i = 0; i < count; i++) {
-      if (heldAt[i] !== COPY) {
-        h.u32[offs + i] = heldAt[i]!;
-        h.u32[lens + i] = heldLength[i]!;
-      } else {
-        const p = list[i]!;
-        const n = p.length;
-        h.u8.set(p, at);
-        h.u32[offs + i] = at;
-        h.u32[lens + i] = n;
-        at += n;
-      }
-    }
-    dataPtr = 0;
-    dataLen = h.u8.length;
+  const p = scratchPlan(a);
+  // Nothing below grows memory, so these views stay attached for the whole call.
+  const h = heapViews(a);
+  const target = outputColumns(count, reuse, false);
+  const sink: Sink = { columns: target.columns, list: columnList(target.columns), pieces: [], v6: 0 };
+  if (Array.isArray(packets)) decodePacketsWasm(a, p, h, sink, packets as readonly Uint8Array[], count, linkTypes, linkType, flags);
+  else decodeRecordsWasm(a, p, h, sink, packets as PacketRecords, count, linkTypes, linkType, flags);
+  let ipv6: Uint8Array;
+  if (sink.pieces.length === 1) {
+    ipv6 = sink.pieces[0]!;
   } else {
-    const r = packets as PacketRecords;
-    const data = r.data;
-    const inside = a.owns(data) && a.inUserRegion(data.byteOffset, data.length);
-    const where = data.byteOffset;
-    const n = data.length;
-    // Only the bytes the records cover are copied: a record table may name a few packets of a
-    // large capture. Records that reach past the data are left out of the span; the kernel still
-    // refuses them, since they reach past its end too.
-    let lo = 0;
-    let hi = n;
-    if (!inside) {
-      lo = n;
-      hi = 0;
-      const { offsets, lengths } = r;
-      for (let i = 0; i < count; i++) {
-        const o = offsets[i]!;
-        const e = o + lengths[i]!;
-        if (e <= n) {
-          if (o < lo) lo = o;
-          if (e > hi) hi = e;
-        }
-      }
-      if (lo > hi) lo = hi = 0;
+    ipv6 = new Uint8Array(sink.v6 * 32);
+    let at = 0;
+    for (const piece of sink.pieces) {
+      ipv6.set(piece, at);
+      at += piece.length;
     }
-    layout = scratchLayout(count, hi - lo);
-    base = a.scratch(layout.size);
-    h = heapViews(a);
-    h.u32.set(r.offsets.subarray(0, count), (base + layout.offsets) >>> 2);
-    h.u32.set(r.lengths.subarray(0, count), (base + layout.lengths) >>> 2);
-    if (inside) {
-      dataPtr = where;
-    } else {
-      h.u8.set(data.subarray(lo, hi), base + layout.data);
-      // Offsets stay relative to `data`: the kernel adds them to this pointer modulo 2^32, so
-      // offset lo lands on the first copied byte.
-      dataPtr = (base + layout.data - lo) >>> 0;
-    }
-    dataLen = hi;
   }
-  let ltPtr = 0;
-  if (linkTypes !== null) {
-    ltPtr = base + layout.linkTypes;
-    h.u16.set(linkTypes.subarray(0, count), ltPtr >>> 1);
-  }
-  const out = base + layout.out;
-  const pool = base + layout.pool;
-  let n6: number;
-  try {
-    n6 = a.exports.decodeBatch(dataPtr, dataLen, base + layout.offsets, base + layout.lengths, count, ltPtr, linkType, out, pool, flags);
-  } catch (cause) {
-    throw trapToWireError('decodeBatch', cause);
-  }
-  return copyOut(h, count, out, pool, n6, reuse);
+  return makeTable(count, target, ipv6);
 }
 
 /**
- * Copies the chunked WASM output into the table's own columns (one buffer outside WASM memory), so
- * the table owns its data: later calls, allocBuffer and memory growth cannot change or detach it.
+ * An array of packets. Those already in WASM memory (views of allocBuffer's region) are read where
+ * they are, by absolute address (the kernel's data is then all of memory); the rest are copied back
+ * to back into the input part, and a sub-batch ends where the next one would not fit.
  */
-function copyOut(h: HeapViews, count: number, out: number, pool: number, n6: number, reuse: PacketTable | undefined): PacketTable {
-  const target = outputColumns(count, reuse, false);
-  const list = columnList(target.columns);
-  for (let c = 0; c * BATCH_CHUNK < count; c++) {
-    const first = c * BATCH_CHUNK;
-    const rows = Math.min(BATCH_CHUNK, count - first);
-    const chunk = out + c * BATCH_CHUNK_BYTES;
+function decodePacketsWasm(
+  a: Arena, p: ScratchPlan, h: HeapViews, sink: Sink, list: readonly Uint8Array[], count: number,
+  linkTypes: Uint16Array | null, linkType: number, flags: number,
+): void {
+  const owner = a.buffer;
+  const userPtr = a.userPtr;
+  const userEnd = userPtr + a.userHigh;
+  const offs = p.offsets >>> 2;
+  const lens = p.lengths >>> 2;
+  const inputEnd = p.input + p.inputSize;
+  const u8 = h.u8;
+  const u32 = h.u32;
+  for (let s = 0; s < count; ) {
+    const limit = Math.min(count, s + p.rows);
+    let at = p.input;
+    let e = s;
+    for (; e < limit; e++) {
+      const q = list[e]!;
+      const n = q.length;
+      const where = q.byteOffset;
+      // `buffer` is a slow getter (a runtime call per view in V8): read it only for views that
+      // could lie in the user region.
+      if (where >= userPtr && where + n <= userEnd && q.buffer === owner) {
+        u32[offs + e - s] = where;
+        u32[lens + e - s] = n;
+        continue;
+      }
+      if (n > inputEnd - at) break;
+      u8.set(q, at);
+      u32[offs + e - s] = at;
+      u32[lens + e - s] = n;
+      at += n;
+    }
+    if (e === s) {
+      // One packet larger than the whole input part.
+      decodeAloneJs(sink, s, list[s]!, linkTypes === null ? linkType : linkTypes[s]!, flags);
+      s++;
+      continue;
+    }
+    runKernel(a, p, h, sink, s, e, 0, u8.length, linkTypes, linkType, flags);
+    s = e;
+  }
+}
+
+/**
+ * A capture buffer and its record table. In WASM memory (allocBuffer), it is read where it is and
+ * only the record table goes through scratch. Elsewhere, each sub-batch's records are copied in:
+ * the byte span they cover in one copy (a capture's records in order, with the record headers
+ * between them), or record by record when that span is mostly other bytes (a few records of a large
+ * capture, or records out of order). Records that reach past the data are not copied: the kernel
+ * refuses them (status bad-length at the frame) as it would in place.
+ */
+function decodeRecordsWasm(
+  a: Arena, p: ScratchPlan, h: HeapViews, sink: Sink, r: PacketRecords, count: number,
+  linkTypes: Uint16Array | null, linkType: number, flags: number,
+): void {
+  const { data, offsets, lengths } = r;
+  const n = data.length;
+  const offs = p.offsets >>> 2;
+  const lens = p.lengths >>> 2;
+  if (a.owns(data) && a.inUserRegion(data.byteOffset, n)) {
+    for (let s = 0; s < count; s += p.rows) {
+      const e = Math.min(count, s + p.rows);
+      h.u32.set(offsets.subarray(s, e), offs);
+      h.u32.set(lengths.subarray(s, e), lens);
+      runKernel(a, p, h, sink, s, e, data.byteOffset, n, linkTypes, linkType, flags);
+    }
+    return;
+  }
+  const room = p.inputSize;
+  for (let s = 0; s < count; ) {
+    const limit = Math.min(count, s + p.rows);
+    let lo = n;
+    let hi = 0;
+    let packed = 0;
+    let byRecord = false;
+    let e = s;
+    for (; e < limit; e++) {
+      const o = offsets[e]!;
+      const len = lengths[e]!;
+      if (o + len > n) continue; // nothing to copy: refused unread
+      if (len > room) break; // decoded alone, below
+      if (!byRecord) {
+        const nlo = o < lo ? o : lo;
+        const nhi = o + len > hi ? o + len : hi;
+        if (nhi - nlo <= room) {
+          lo = nlo;
+          hi = nhi;
+          packed += len;
+          continue;
+        }
+        // The span is full: end the sub-batch if it was mostly packets, else copy record by record.
+        if (packed * 2 >= hi - lo) break;
+        byRecord = true;
+      }
+      if (len > room - packed) break;
+      packed += len;
+    }
+    if (e === s) {
+      // One record larger than the whole input part.
+      decodeAloneJs(sink, s, data.subarray(offsets[s]!, offsets[s]! + lengths[s]!), linkTypes === null ? linkType : linkTypes[s]!, flags);
+      s++;
+      continue;
+    }
+    h.u32.set(lengths.subarray(s, e), lens);
+    let dataPtr: number;
+    let dataLen: number;
+    if (!byRecord) {
+      if (lo > hi) lo = hi = 0;
+      h.u32.set(offsets.subarray(s, e), offs);
+      h.u8.set(data.subarray(lo, hi), p.input);
+      // Offsets stay relative to `data`: the kernel adds them to this pointer modulo 2^32, so
+      // offset lo lands on the first copied byte.
+      dataPtr = (p.input - lo) >>> 0;
+      dataLen = hi;
+    } else {
+      let at = 0;
+      for (let i = s; i < e; i++) {
+        const o = offsets[i]!;
+        const len = lengths[i]!;
+        if (o + len > n) {
+          h.u32[offs + i - s] = 0xffffffff; // past dataLen: refused, as it would be in place
+          continue;
+        }
+        h.u8.set(data.subarray(o, o + len), p.input + at);
+        h.u32[offs + i - s] = at;
+        at += len;
+      }
+      dataPtr = p.input;
+      dataLen = at;
+    }
+    runKernel(a, p, h, sink, s, e, dataPtr, dataLen, linkTypes, linkType, flags);
+    s = e;
+  }
+}
+
+/**
+ * Decodes rows [first, end) whose offsets and lengths are in scratch, and copies the chunked output
+ * into the table's own columns at row `first` (one buffer outside WASM memory, so the table owns its
+ * data: later calls, allocBuffer and memory growth cannot change or detach it).
+ */
+function runKernel(
+  a: Arena, p: ScratchPlan, h: HeapViews, sink: Sink, first: number, end: number, dataPtr: number, dataLen: number,
+  linkTypes: Uint16Array | null, linkType: number, flags: number,
+): void {
+  const rows = end - first;
+  let ltPtr = 0;
+  if (linkTypes !== null) {
+    ltPtr = p.linkTypes;
+    h.u16.set(linkTypes.subarray(first, end), ltPtr >>> 1);
+  }
+  let n6: number;
+  try {
+    n6 = a.exports.decodeBatch(dataPtr, dataLen, p.offsets, p.lengths, rows, ltPtr, linkType, p.out, p.pool, flags) >>> 0;
+  } catch (cause) {
+    throw trapToWireError('decodeBatch', cause);
+  }
+  const list = sink.list;
+  for (let c = 0; c * BATCH_CHUNK < rows; c++) {
+    const from0 = c * BATCH_CHUNK;
+    const n = Math.min(BATCH_CHUNK, rows - from0);
+    const chunk = p.out + c * BATCH_CHUNK_BYTES;
     for (let k = 0; k < list.length; k++) {
       const col = list[k]!;
       const at = chunk + BATCH_CHUNK_OFFSETS[k]!;
@@ -713,11 +837,39 @@ function copyOut(h: HeapViews, count: number, out: number, pool: number, n6: num
       // Same-typed source views, so set() is a plain memmove.
       const src = size === 4 ? (k === IPV6_INDEX_COLUMN ? h.i32 : h.u32) : size === 2 ? h.u16 : h.u8;
       const from = at / size;
-      col.set(src.subarray(from, from + rows) as never, first);
+      col.set(src.subarray(from, from + n) as never, first + from0);
     }
   }
-  return makeTable(count, target, h.u8.slice(pool, pool + n6 * 32));
+  if (n6 > 0) {
+    // The kernel numbers IPv6 rows from 0 in each call; the table numbers them over the batch.
+    const base = sink.v6;
+    if (base > 0) {
+      const index = sink.columns.ipv6Index;
+      for (let i = first; i < end; i++) if (index[i]! >= 0) index[i]! += base;
+    }
+    sink.pieces.push(h.u8.slice(p.pool, p.pool + n6 * 32));
+    sink.v6 = base + n6;
+  }
 }
+
+/**
+ * Row `row` from one packet larger than the scratch's input part (megabytes: no real link or
+ * snap length makes one), decoded by the JS twin, which gives the kernel's row for any input and
+ * reads the packet where it is. The batch goes on in WebAssembly around it.
+ */
+function decodeAloneJs(sink: Sink, row: number, packet: Uint8Array, linkType: number, flags: number): void {
+  const one = allocateColumns(1);
+  const pool = new Uint8Array(32);
+  const n6 = decodeBatchJs(packet, ONE_OFFSET, Uint32Array.of(packet.length), 1, null, linkType, one, pool, flags);
+  const from = columnList(one);
+  for (let k = 0; k < from.length; k++) sink.list[k]![row] = from[k]![0]!;
+  if (n6 > 0) {
+    sink.columns.ipv6Index[row] = sink.v6++;
+    sink.pieces.push(pool);
+  }
+}
+
+const ONE_OFFSET = new Uint32Array(1);
 
 const IPV6_INDEX_COLUMN = U32_COLUMN_NAMES.indexOf('ipv6Index');
 
@@ -729,13 +881,14 @@ const IPV6_INDEX_COLUMN = U32_COLUMN_NAMES.indexOf('ipv6Index');
  * later fragments stop at IP. A malformed packet gets a status in its row (see `error(i)`) and
  * never stops the batch; nothing is read past a record, whatever its fields say.
  *
- * With WebAssembly the batch is one call. A capture buffer made by `allocBuffer` is read where it
- * is; other inputs are copied into WASM memory once (an array of packets one `set` each, so a
- * capture buffer with a record table is the fast form). The columns are then copied out into one
- * ArrayBuffer the table owns. Fresh memory costs page faults on first touch: to decode a stream of
- * batches, pass the previous table as `reuse`. The first batch larger than any before grows WASM
- * memory, which detaches views `allocBuffer` handed out; call it again for a fresh view of the same
- * bytes. `setBackend('js')` runs the TypeScript twin instead: the tables are identical.
+ * With WebAssembly the batch is walked in calls of up to 8192 records, in a
+ * scratch region of fixed size, so a batch of any size never grows WASM memory and views that
+ * `allocBuffer` handed out stay attached. A capture buffer made by `allocBuffer` is read where it
+ * is; other inputs are copied into WASM memory a sub-batch at a time (an array of packets one `set`
+ * each, so a capture buffer with a record table is the fast form). Each sub-batch's columns are
+ * copied out into one ArrayBuffer the table owns. Fresh memory costs page faults on first touch: to
+ * decode a stream of batches, pass the previous table as `reuse`. `setBackend('js')` runs the
+ * TypeScript twin instead: the tables are identical.
  *
  * Rows (`row(i)`) hold decodePacket's field names and values for what the table holds, except
  * where the batch walks less by design: it stops at the first transport header (no IP tunnels, no

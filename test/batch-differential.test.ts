@@ -2,11 +2,12 @@
 //  - WASM SIMD == WASM scalar == JS twin, every column, on well-formed, mutated and random packets,
 //    through both input forms, in and out of WASM memory, with and without L4 checksums;
 //  - a packet decodes the same alone and packed amid garbage (nothing is read past a record);
+//  - sub-batch boundaries (rows and copied bytes per kernel call, forced small) change nothing;
 //  - every field of table.row(i) equals decodePacket(...).fields() on the same bytes.
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { allocBuffer, setBackend } from 'wirekit';
-import { decodeBatch, type PacketTable } from '../src/batch.js';
+import { decodeBatch, setBatchLimitsForTests, type PacketTable } from '../src/batch.js';
 import { decodePacket } from '../src/dissect.js';
 import { U16_COLUMN_NAMES, U32_COLUMN_NAMES, U8_COLUMN_NAMES } from '../src/kernels/batch.js';
 import type { FieldValue } from '../src/packet/fields.js';
@@ -77,6 +78,88 @@ describe('WASM SIMD == WASM scalar == JS twin', () => {
         expect(plain(decodeBatch(r, { checksums: true }))).toEqual(js);
       }),
       { numRuns: 6 },
+    );
+  });
+});
+
+describe('sub-batches', () => {
+  afterEach(() => setBatchLimitsForTests());
+
+  /**
+   * The record table in another order (rows follow it), so copied in record by record rather than as
+   * a span, with two records that reach past the data (refused unread) among them.
+   */
+  function shuffled(r: { data: Uint8Array; offsets: Uint32Array; lengths: Uint32Array; linkTypes: Uint16Array }, order: readonly number[]) {
+    const rows = order.map((i) => [r.offsets[i]!, r.lengths[i]!, r.linkTypes[i]!] as const);
+    rows.splice(rows.length >> 1, 0, [r.data.length - 1, 2, 1]);
+    rows.unshift([0xffffff00, 0xff, 1]);
+    return {
+      data: r.data,
+      offsets: Uint32Array.from(rows, (x) => x[0]),
+      lengths: Uint32Array.from(rows, (x) => x[1]),
+      linkTypes: Uint16Array.from(rows, (x) => x[2]),
+    };
+  }
+
+  /** Every input form the WASM path has, decoded with the current limits. */
+  function everyForm(samples: readonly Sample[], gap: number, order: readonly number[], checksums: boolean) {
+    const r = records(samples, gap, 0xa5);
+    const inside = allocBuffer(r.data.length);
+    inside.set(r.data);
+    const frames = samples.map((s) => s.bytes);
+    // Array form: every other packet is a view of WASM memory (read in place), the rest are copied.
+    const mixed = frames.map((f, i) => (i % 2 ? inside.subarray(r.offsets[i]!, r.offsets[i]! + f.length) : f));
+    const options = { checksums };
+    return {
+      span: plain(decodeBatch(r, options)),
+      byRecord: plain(decodeBatch(shuffled(r, order), options)),
+      inMemory: plain(decodeBatch({ ...r, data: inside }, options)),
+      inMemoryShuffled: plain(decodeBatch(shuffled({ ...r, data: inside }, order), options)),
+      array: plain(decodeBatch(frames, { ...options, linkType: 1 })),
+      mixed: plain(decodeBatch(mixed, { ...options, linkType: 1 })),
+    };
+  }
+
+  it('rows and copied bytes per call forced small give the tables of one large call and of the JS twin', () => {
+    fc.assert(
+      fc.property(
+        fc.array(anyPacket, { minLength: 1, maxLength: 120 }).chain((samples) =>
+          fc.tuple(fc.constant(samples), fc.shuffledSubarray(samples.map((_, i) => i), { minLength: samples.length, maxLength: samples.length })),
+        ),
+        fc.integer({ min: 1, max: 70 }),
+        // 0: every non-empty packet is larger than the input part (decoded alone); up to 3000: many per call.
+        fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 200 }), fc.integer({ min: 200, max: 3000 })),
+        // 0 and 16: spans of packets (and pcap record headers); 400: mostly gap, so copied record by record.
+        fc.constantFrom(0, 16, 400),
+        fc.boolean(),
+        ([samples, order], rows, inputBytes, gap, checksums) => {
+          setBackend('js');
+          const js = everyForm(samples, gap, order, checksums);
+          setBackend('wasm');
+          setBatchLimitsForTests();
+          const large = everyForm(samples, gap, order, checksums);
+          setBatchLimitsForTests({ rows, inputBytes });
+          const small = everyForm(samples, gap, order, checksums);
+          expect(small).toEqual(large);
+          expect(large).toEqual(js);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a table reused across sub-batches holds what a fresh one does', () => {
+    fc.assert(
+      fc.property(fc.array(anyPacket, { minLength: 50, maxLength: 50 }), fc.integer({ min: 1, max: 9000 }), fc.integer({ min: 1, max: 9000 }), (pool, n, m) => {
+        const batch = (count: number) => records(Array.from({ length: count }, (_, i) => pool[(i * 13) % pool.length]!));
+        setBackend('js');
+        const js = plain(decodeBatch(batch(m), { checksums: true }));
+        setBackend('wasm');
+        setBatchLimitsForTests({ rows: 1000, inputBytes: 20_000 });
+        const previous = decodeBatch(batch(n));
+        expect(plain(decodeBatch(batch(m), { checksums: true, reuse: previous }))).toEqual(js);
+      }),
+      { numRuns: 8 },
     );
   });
 });

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { allocBuffer, setBackend, WireError } from 'wirekit';
 import { BatchLayer, decodeBatch, TcpOptionBit, type PacketTable } from '../src/batch.js';
+import { U16_COLUMN_NAMES, U32_COLUMN_NAMES, U8_COLUMN_NAMES } from '../src/kernels/batch.js';
 import { wasmArena } from '../src/wasm/backend.js';
 import * as B from './fixtures/batch/build.js';
 import { readPcapFile } from './util/pcap.js';
@@ -34,6 +35,49 @@ function cols(t: PacketTable, i: number, names: readonly (keyof PacketTable)[]):
 const one = (bytes: Uint8Array, options: Parameters<typeof decodeBatch>[1] = {}) => decodeBatch([bytes], options);
 
 const SYN = B.padTo60(B.eth({ type: 0x0800 }, B.ipv4({ proto: 6, ttl: 63, id: 0x4242 }, B.tcp({ flags: 0x002, seq: 7, ack: 0, window: 29200, options: B.synOptions(1460, 7, 1000, 0) }))));
+
+/** Ethernet/IPv4/TCP, Ethernet/IPv6/UDP, ARP and a full-sized segment: the mix of the memory tests. */
+const MIX = [
+  SYN,
+  B.eth({ type: 0x86dd }, B.ipv6({ nh: 17 }, B.udp({}, new Uint8Array(20)))),
+  B.padTo60(B.eth({ type: 0x0806 }, B.arp(1, '10.0.0.1', '10.0.0.2'))),
+  B.eth({ type: 0x0800 }, B.ipv4({ proto: 6 }, B.tcp({ flags: 0x018, seq: 1 }, new Uint8Array(1460).fill(1)))),
+  SYN,
+  B.eth({ type: 0x86dd }, B.ipv6({ nh: 6, src: '2001:db8::3' }, B.tcp({ flags: 0x010 }))),
+  B.padTo60(B.eth({ type: 0x0806 }, B.arp(2, '10.0.0.2', '10.0.0.1'))),
+  SYN,
+];
+
+/** Names of the columns (and the IPv6 address pool) where two tables differ: a byte compare, fast on 200,000 rows. */
+function differences(a: PacketTable, b: PacketTable): string[] {
+  const bytes = (v: ArrayBufferView) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  const names = [...U32_COLUMN_NAMES, ...U16_COLUMN_NAMES, ...U8_COLUMN_NAMES, 'ipv6Addresses'] as const;
+  return names.filter((name) => !bytes(a[name]).equals(bytes(b[name])));
+}
+
+/** A classic little-endian pcap file of `count` Ethernet records, cycling through `frames`. */
+function pcapOf(frames: readonly Uint8Array[], count: number): Uint8Array {
+  let size = 24;
+  for (let i = 0; i < count; i++) size += 16 + frames[i % frames.length]!.length;
+  const file = new Uint8Array(size);
+  const view = new DataView(file.buffer);
+  view.setUint32(0, 0xa1b2c3d4, true);
+  view.setUint16(4, 2, true);
+  view.setUint16(6, 4, true);
+  view.setUint32(16, 65535, true);
+  view.setUint32(20, 1, true);
+  let at = 24;
+  for (let i = 0; i < count; i++) {
+    const f = frames[i % frames.length]!;
+    view.setUint32(at, 1_700_000_000 + (i >>> 10), true);
+    view.setUint32(at + 4, i & 1023, true);
+    view.setUint32(at + 8, f.length, true);
+    view.setUint32(at + 12, f.length, true);
+    file.set(f, at + 16);
+    at += 16 + f.length;
+  }
+  return file;
+}
 
 describe.each(BACKENDS)('paths (%s)', (_, use) => {
   it('Ethernet/IPv4/TCP with every summarised option', () => {
@@ -407,7 +451,6 @@ describe('memory', () => {
   it('captures made by allocBuffer are read in place, as a record table or as an array of views', () => {
     setBackend('wasm');
     const r = B.records([SYN, SYN, SYN]);
-    decodeBatch(r); // grow the scratch region first, so allocBuffer's view stays attached
     const inside = allocBuffer(r.data.length);
     inside.set(r.data);
     const arena = wasmArena()!;
@@ -441,6 +484,102 @@ describe('memory', () => {
     expect(inside.buffer).toBe(memory.buffer);
   });
 
+  it('allocBuffer views stay attached across decodeBatch calls of every size, 1 to 200,000 records, in and out of WASM memory', async () => {
+    const { indexCapture } = await import('../src/capture/index-capture.js');
+    setBackend('wasm');
+    const file = pcapOf(MIX, 200_000);
+    // The zero-copy path as the design promises it: the capture placed in WASM memory once.
+    const buf = allocBuffer(file.length);
+    buf.set(file);
+    const memory = wasmArena()!.memory;
+    const before = memory.buffer.byteLength;
+    const inside = indexCapture(buf);
+    const outside = indexCapture(file);
+    const first = (ix: typeof inside, n: number) => ({ data: ix.data, offsets: ix.offsets.subarray(0, n), lengths: ix.lengths.subarray(0, n), linkTypes: ix.linkTypes.subarray(0, n) });
+    const views = (data: Uint8Array, n: number) => Array.from(inside.offsets.subarray(0, n), (o, i) => data.subarray(o, o + inside.lengths[i]!));
+    for (const n of [1, 2, 31, 32, 33, 4095, 4096, 4097, 8191, 8192, 8193, 20_000, 65_536, 200_000]) {
+      const t = decodeBatch(first(inside, n), { checksums: n % 2 === 1 });
+      // Booleans: a failing toBe on two ArrayBuffers of 50 MB would try to diff them.
+      expect(buf.buffer === memory.buffer, `attached after ${n} records`).toBe(true);
+      expect(buf.length).toBe(file.length);
+      const copied = decodeBatch(first(outside, n), { checksums: n % 2 === 1 });
+      const arrayIn = decodeBatch(views(buf, n), { checksums: n % 2 === 1 });
+      const arrayOut = decodeBatch(views(file, n), { checksums: n % 2 === 1 });
+      expect(buf.buffer === memory.buffer, `attached after ${n} records`).toBe(true);
+      for (const other of [copied, arrayIn, arrayOut]) expect(differences(other, t), `${n} records`).toEqual([]);
+      expect(t.count).toBe(n);
+      expect(Array.from(t.status.subarray(0, 4))).toEqual([0, 0, 0, 0].slice(0, n));
+      // Indexing the same view again works: it was never detached.
+      expect(indexCapture(buf).count).toBe(200_000);
+    }
+    // The whole capture, twice (the second call used to find the view detached), as the JS twin has it.
+    const again = decodeBatch(inside);
+    expect(decodeBatch(inside).count).toBe(200_000);
+    setBackend('js');
+    const js = decodeBatch(indexCapture(file));
+    setBackend('wasm');
+    expect(differences(again, js)).toEqual([]);
+    expect(memory.buffer.byteLength).toBe(before);
+  });
+
+  it('memory does not grow across 1,000 decodeBatch calls of any size and form, in a fresh module', async () => {
+    vi.resetModules();
+    try {
+      const lib = await import('../src/index.js');
+      const batch = await import('../src/batch.js');
+      const backend = await import('../src/wasm/backend.js');
+      lib.setBackend('wasm');
+      const frames = Array.from({ length: 40_000 }, (_, i) => MIX[i % MIX.length]!);
+      const r = B.records(frames);
+      const inside = lib.allocBuffer(r.data.length);
+      inside.set(r.data);
+      const memory = backend.wasmArena()!.memory;
+      const before = memory.buffer.byteLength;
+      const sizes = [1, 3, 40, 300, 4095, 4097, 8193, 12_000, 40_000];
+      let table: PacketTable | undefined;
+      for (let i = 0; i < 1000; i++) {
+        const n = sizes[(i * 7) % sizes.length]!;
+        const records = { data: i % 2 ? inside : r.data, offsets: r.offsets.subarray(0, n), lengths: r.lengths.subarray(0, n) };
+        const input = i % 3 === 2 ? (i % 4 < 2 ? frames.slice(0, n) : Array.from(r.offsets.subarray(0, n), (o, k) => inside.subarray(o, o + r.lengths[k]!))) : records;
+        table = batch.decodeBatch(input, { checksums: i % 5 === 0, reuse: i % 2 ? table : undefined });
+        expect(table.count).toBe(n);
+      }
+      // A record larger than the scratch's input part, alone and amid others: decoded all the same.
+      const big = new Uint8Array(backend.wasmArena()!.scratchSize);
+      big.set(SYN);
+      batch.decodeBatch([SYN, big, SYN]);
+      batch.decodeBatch(B.records([SYN, big, SYN]));
+      expect(memory.buffer.byteLength).toBe(before);
+      expect(inside.buffer === memory.buffer).toBe(true);
+    } finally {
+      vi.resetModules();
+    }
+  });
+
+  it('a record larger than the scratch input part is decoded like any other (the JS twin decodes it alone)', () => {
+    setBackend('wasm');
+    const size = wasmArena()!.scratchSize; // more than the scratch's input part, whatever its size
+    const huge = (frame: Uint8Array) => {
+      const out = new Uint8Array(size);
+      out.set(frame);
+      return out;
+    };
+    const v6 = B.eth({ type: 0x86dd }, B.ipv6({ nh: 17, src: '2001:db8::7', dst: 'fe80::9' }, B.udp({}, new Uint8Array(100))));
+    // IPv4 total length 0: segmentation offload, so all the captured megabytes are the packet.
+    const tso = B.eth({ type: 0x0800 }, B.ipv4({ proto: 6, totalLength: 0 }, B.tcp({ flags: 0x010 }, new Uint8Array(1000).fill(7))));
+    const packets = [SYN, huge(v6), MIX[1]!, huge(tso), huge(SYN), MIX[1]!];
+    setBackend('js');
+    const js = [...decodeBatch(packets, { checksums: true }).rows()];
+    expect(js[1]!['ipv6.src']).toBe('2001:db8::7');
+    expect(js[2]!['ipv6.src']).toBe('2001:db8::1');
+    setBackend('wasm');
+    expect([...decodeBatch(packets, { checksums: true }).rows()]).toEqual(js);
+    expect([...decodeBatch(B.records(packets), { checksums: true }).rows()]).toEqual(js);
+    const inside = allocBuffer(B.records(packets).data.length);
+    inside.set(B.records(packets).data);
+    expect([...decodeBatch({ ...B.records(packets), data: inside }, { checksums: true }).rows()]).toEqual(js);
+  });
+
   it('a view that memory growth detached is refused with a message saying what to do', () => {
     setBackend('wasm');
     const inside = allocBuffer(SYN.length);
@@ -467,6 +606,7 @@ describe('memory', () => {
     setBackend('wasm');
     const t = decodeBatch([SYN]);
     decodeBatch(Array.from({ length: 20000 }, () => B.eth({ type: 0x0806 }, B.arp(1, '9.9.9.9', '8.8.8.8'))));
+    allocBuffer(wasmArena()!.memory.buffer.byteLength); // grows memory
     expect(t.dstPort.buffer).not.toBe(wasmArena()!.memory.buffer);
     expect([t.dstPort[0], t.ipSrc[0]]).toEqual([443, 0x0a000001]);
   });

@@ -9,22 +9,40 @@ import type { WasmExports } from './exports.js';
  */
 export const WINDOW_SIZE = 64 * 1024;
 
+/**
+ * Size of the batch scratch region: one decodeBatch sub-batch's record table, output columns, IPv6
+ * addresses and copied-in packet bytes (src/batch.ts plans it). Fixed, so decodeBatch never grows
+ * memory: a batch larger than it goes through in sub-batches. 4 MiB holds 8192 rows of output
+ * (1.1 MiB) and 2.9 MiB of copied-in packets: some 1,900 full-sized Ethernet frames or 8192 small
+ * ones per call, enough that the call and the copy out cost well under 1% of the walk. Scratch of
+ * 2 to 16 MiB with 4096 to 32768 rows per call measured alike (bench/capture.mjs workloads, within
+ * the ~10% noise of a shared 2-core machine), all at or above the old grow-to-fit single call for
+ * copied inputs (each sub-batch's bytes are still in cache when walked): the middle size keeps
+ * MTU-sized copies in long sub-batches without reserving more than that.
+ */
+export const BATCH_SCRATCH_SIZE = 4 * 1024 * 1024;
+
 const PAGE = 64 * 1024;
 
 /**
- * One instantiated module and the layout of its memory:
+ * One instantiated module and the layout of its memory, fixed when it is created:
  *
- *   [0, heapBase)                    the module's static data (CRC tables)
- *   [windowPtr, windowPtr + WINDOW)  the I/O window
- *   [userPtr, userPtr + userSize)    the region `allocBuffer` hands out; it grows, never shrinks
- *   [scratchPtr, + scratchSize)      batch kernels' inputs and outputs, above the largest user region
- *                                    handed out so far (see `scratch`)
+ *   [0, heapBase)                        the module's static data (CRC tables)
+ *   [windowPtr, windowPtr + WINDOW)      the I/O window
+ *   [scratchPtr, scratchPtr + SCRATCH)   batch kernels' inputs and outputs, for one call at a time
+ *   [userPtr, userPtr + userHigh)        the region `allocBuffer` hands out; it grows, never shrinks
+ *
+ * Everything below the user region is reserved here, once, so only `allocBuffer` ever grows memory
+ * (growing detaches every view of it): kernels, batch ones included, work within what exists.
  */
 export class Arena {
   exports: WasmExports;
   readonly simd: boolean;
   readonly memory: WebAssembly.Memory;
   readonly windowPtr: number;
+  /** The batch scratch region; its contents live for one kernel call. */
+  readonly scratchPtr: number;
+  readonly scratchSize: number;
   readonly userPtr: number;
   /** A view of all of memory; replaced whenever memory grows (growing detaches the old buffer). */
   heap: Uint8Array;
@@ -32,18 +50,18 @@ export class Arena {
   buffer: ArrayBuffer;
   /** The largest size `userView` has handed out: the user region's high-water mark. */
   userHigh = 0;
-  /** The scratch region (0 until first asked for); its contents live for one kernel call. */
-  scratchPtr = 0;
-  scratchSize = 0;
 
   constructor(exports: WasmExports, simd: boolean) {
     this.exports = exports;
     this.simd = simd;
     this.memory = exports.memory;
     this.windowPtr = alignUp(exports.heapBase(), 64);
-    this.userPtr = this.windowPtr + WINDOW_SIZE;
+    this.scratchPtr = this.windowPtr + WINDOW_SIZE;
+    this.scratchSize = BATCH_SCRATCH_SIZE;
+    this.userPtr = this.scratchPtr + this.scratchSize;
     this.buffer = this.memory.buffer;
     this.heap = new Uint8Array(this.buffer);
+    // Untouched pages cost address space, not memory: the engine maps them zeroed on first touch.
     this.reserve(this.userPtr);
   }
 
@@ -65,43 +83,11 @@ export class Arena {
     this.heap = new Uint8Array(this.buffer);
   }
 
-  /** A view of `size` bytes of the user region, growing memory first if needed. */
+  /** A view of `size` bytes of the user region, growing memory first if needed (the only growth there is). */
   userView(size: number): Uint8Array {
-    if (size > this.userHigh) {
-      // The user region grows into the batch scratch: move the scratch above it in the same growth,
-      // so the next batch call need not grow memory (which would detach the view returned here).
-      const floor = alignUp(this.userPtr + size, 64);
-      const moveScratch = this.scratchSize > 0 && this.scratchPtr < floor;
-      this.reserve(moveScratch ? floor + this.scratchSize : this.userPtr + size);
-      if (moveScratch) this.scratchPtr = floor;
-      this.userHigh = size;
-    } else {
-      this.reserve(this.userPtr + size);
-    }
+    this.reserve(this.userPtr + size);
+    if (size > this.userHigh) this.userHigh = size;
     return new Uint8Array(this.buffer, this.userPtr, size);
-  }
-
-  /**
-   * The address of a region of at least `size` bytes for one batch kernel call's inputs and outputs.
-   * It sits above every byte allocBuffer has handed out, so views of the user region can be kernel
-   * inputs while the region holds the outputs. It is reused by every call, grows to the largest size
-   * asked for (never per call, never shrinking), and moves up when allocBuffer grows into it; its
-   * contents do not survive that, or the next call. Growing memory detaches earlier views of it
-   * (allocBuffer's included): take what you need from them (addresses) before calling this.
-   */
-  scratch(size: number): number {
-    const floor = alignUp(this.userPtr + this.userHigh, 64);
-    if (this.scratchPtr < floor) {
-      this.scratchPtr = floor;
-      this.scratchSize = 0;
-    }
-    if (size > this.scratchSize) {
-      // Round up to whole pages: a batch a little larger than the last should not grow memory again.
-      const want = alignUp(size, PAGE);
-      this.reserve(this.scratchPtr + want);
-      this.scratchSize = want;
-    }
-    return this.scratchPtr;
   }
 
   /** True when [ptr, ptr + len) lies in the user region: safe to read in place while scratch is written. */

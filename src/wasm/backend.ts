@@ -134,8 +134,10 @@ export async function init(): Promise<BackendInfo> {
 /**
  * A writable view of `size` bytes inside WebAssembly memory. Fill it and pass it (or a subarray
  * of it) to any kernel: the kernel reads it in place, with no copy. There is one such region: a
- * later `allocBuffer` call reuses it, and growing it detaches views handed out before. Where
- * WebAssembly is not in use this returns an ordinary `Uint8Array`. Contents are not cleared.
+ * later `allocBuffer` call reuses it, and growing it detaches views handed out before. Nothing
+ * else grows memory (kernels, `decodeBatch` included, work in fixed regions below this one), so a
+ * view stays attached until an `allocBuffer` call larger than any before. Where WebAssembly is not
+ * in use this returns an ordinary `Uint8Array`. Contents are not cleared.
  *
  * @example
  * const buf = allocBuffer(file.length);
