@@ -609,7 +609,11 @@ function scratchPlan(a: Arena): ScratchPlan {
   if (room < 4096) {
     throw new WireError('internal', `${rows}-row sub-batches do not fit the ${a.scratchSize}-byte batch scratch`, { layer: 'batch' });
   }
-  plan = { rows, offsets, lengths, linkTypes, out, pool, input: at, inputSize: Math.min(room, limits.inputBytes) };
+  // The input part ends where the scratch does (a test limit shrinks it from below), so copying
+  // past it would land in the user region, where tests see it.
+  const inputSize = Math.min(room, limits.inputBytes);
+  const input = a.scratchPtr + a.scratchSize - inputSize;
+  plan = { rows, offsets, lengths, linkTypes, out, pool, input, inputSize };
   planFor = a;
   return plan;
 }
@@ -625,12 +629,50 @@ export function setBatchLimitsForTests(next: { rows?: number; inputBytes?: numbe
   plan = undefined;
 }
 
-/** The table being filled: its columns, and the IPv6 addresses gathered so far. */
+/**
+ * The table being filled: its columns, made on first use (see `columnsOf`), and the IPv6 addresses
+ * gathered so far (`v6` rows of 32 bytes).
+ */
 interface Sink {
-  columns: BatchColumns;
+  count: number;
+  reuse: PacketTable | undefined;
+  out: ReturnType<typeof outputColumns> | undefined;
   list: ReturnType<typeof columnList>;
-  pieces: Uint8Array[];
+  ipv6: Uint8Array;
   v6: number;
+}
+
+/**
+ * The table's columns, allocated when the first rows are ready to copy into them rather than before
+ * the first kernel call: fresh memory is zeroed when allocated, and the walk in between would evict
+ * it from cache before the copy touches it again.
+ */
+function columnsOf(sink: Sink): BatchColumns {
+  if (sink.out === undefined) {
+    sink.out = outputColumns(sink.count, sink.reuse, false);
+    sink.list = columnList(sink.out.columns);
+  }
+  return sink.out.columns;
+}
+
+const NO_ADDRESSES = new Uint8Array(0);
+
+/**
+ * Appends `n6` rows of IPv6 addresses after `done` rows of the batch. The buffer is sized for the
+ * whole batch at the share of IPv6 rows seen so far, so it is allocated once, at its final size, when
+ * that share holds (one call, or all or none of the packets IPv6); otherwise it at least doubles.
+ */
+function keepIpv6(sink: Sink, from: Uint8Array, n6: number, done: number): void {
+  const have = sink.v6 * 32;
+  const need = have + n6 * 32;
+  if (need > sink.ipv6.length) {
+    const estimate = Math.ceil(((sink.v6 + n6) * sink.count) / done) * 32;
+    const next = new Uint8Array(Math.max(need, estimate, sink.ipv6.length * 2));
+    next.set(sink.ipv6.subarray(0, have));
+    sink.ipv6 = next;
+  }
+  sink.ipv6.set(from, have);
+  sink.v6 += n6;
 }
 
 function decodeWasm(
@@ -645,22 +687,12 @@ function decodeWasm(
   const p = scratchPlan(a);
   // Nothing below grows memory, so these views stay attached for the whole call.
   const h = heapViews(a);
-  const target = outputColumns(count, reuse, false);
-  const sink: Sink = { columns: target.columns, list: columnList(target.columns), pieces: [], v6: 0 };
+  const sink: Sink = { count, reuse, out: undefined, list: [], ipv6: NO_ADDRESSES, v6: 0 };
   if (Array.isArray(packets)) decodePacketsWasm(a, p, h, sink, packets as readonly Uint8Array[], count, linkTypes, linkType, flags);
   else decodeRecordsWasm(a, p, h, sink, packets as PacketRecords, count, linkTypes, linkType, flags);
-  let ipv6: Uint8Array;
-  if (sink.pieces.length === 1) {
-    ipv6 = sink.pieces[0]!;
-  } else {
-    ipv6 = new Uint8Array(sink.v6 * 32);
-    let at = 0;
-    for (const piece of sink.pieces) {
-      ipv6.set(piece, at);
-      at += piece.length;
-    }
-  }
-  return makeTable(count, target, ipv6);
+  columnsOf(sink);
+  const used = sink.v6 * 32;
+  return makeTable(count, sink.out!, used === sink.ipv6.length ? sink.ipv6 : sink.ipv6.slice(0, used));
 }
 
 /**
@@ -742,29 +774,31 @@ function decodeRecordsWasm(
     const limit = Math.min(count, s + p.rows);
     let lo = n;
     let hi = 0;
-    let packed = 0;
-    let byRecord = false;
     let e = s;
     for (; e < limit; e++) {
       const o = offsets[e]!;
-      const len = lengths[e]!;
-      if (o + len > n) continue; // nothing to copy: refused unread
-      if (len > room) break; // decoded alone, below
-      if (!byRecord) {
-        const nlo = o < lo ? o : lo;
-        const nhi = o + len > hi ? o + len : hi;
-        if (nhi - nlo <= room) {
-          lo = nlo;
-          hi = nhi;
-          packed += len;
-          continue;
-        }
-        // The span is full: end the sub-batch if it was mostly packets, else copy record by record.
-        if (packed * 2 >= hi - lo) break;
+      const end = o + lengths[e]!;
+      if (end > n) continue; // nothing to copy: refused unread
+      const nlo = o < lo ? o : lo;
+      const nhi = end > hi ? end : hi;
+      if (nhi - nlo > room) break;
+      lo = nlo;
+      hi = nhi;
+    }
+    let byRecord = false;
+    if (e < limit && e > s) {
+      // The span is full. When it is mostly other bytes, copy record by record instead, as many as fit.
+      let packed = 0;
+      for (let i = s; i < e; i++) if (offsets[i]! + lengths[i]! <= n) packed += lengths[i]!;
+      if (packed * 2 < hi - lo) {
         byRecord = true;
+        for (; e < limit; e++) {
+          const len = lengths[e]!;
+          if (offsets[e]! + len > n) continue;
+          if (len > room - packed) break;
+          packed += len;
+        }
       }
-      if (len > room - packed) break;
-      packed += len;
     }
     if (e === s) {
       // One record larger than the whole input part.
@@ -825,6 +859,7 @@ function runKernel(
   } catch (cause) {
     throw trapToWireError('decodeBatch', cause);
   }
+  const columns = columnsOf(sink);
   const list = sink.list;
   for (let c = 0; c * BATCH_CHUNK < rows; c++) {
     const from0 = c * BATCH_CHUNK;
@@ -844,11 +879,10 @@ function runKernel(
     // The kernel numbers IPv6 rows from 0 in each call; the table numbers them over the batch.
     const base = sink.v6;
     if (base > 0) {
-      const index = sink.columns.ipv6Index;
+      const index = columns.ipv6Index;
       for (let i = first; i < end; i++) if (index[i]! >= 0) index[i]! += base;
     }
-    sink.pieces.push(h.u8.slice(p.pool, p.pool + n6 * 32));
-    sink.v6 = base + n6;
+    keepIpv6(sink, h.u8.subarray(p.pool, p.pool + n6 * 32), n6, end);
   }
 }
 
@@ -862,10 +896,11 @@ function decodeAloneJs(sink: Sink, row: number, packet: Uint8Array, linkType: nu
   const pool = new Uint8Array(32);
   const n6 = decodeBatchJs(packet, ONE_OFFSET, Uint32Array.of(packet.length), 1, null, linkType, one, pool, flags);
   const from = columnList(one);
+  const columns = columnsOf(sink);
   for (let k = 0; k < from.length; k++) sink.list[k]![row] = from[k]![0]!;
   if (n6 > 0) {
-    sink.columns.ipv6Index[row] = sink.v6++;
-    sink.pieces.push(pool);
+    columns.ipv6Index[row] = sink.v6;
+    keepIpv6(sink, pool, 1, row + 1);
   }
 }
 
