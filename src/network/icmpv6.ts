@@ -14,6 +14,7 @@ import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol, Scanned 
 import { encodeCarrier, ipCarrier } from './ip-carrier.js';
 import { formatIpv6, parseIpv6, writeIpv6 } from './ip-address.js';
 import { ndpOptionError, ndpOptionFields, ndpOptionsLength, walkNdpOptions, writeNdpOptions, type NdpOption } from './ndp.js';
+import { u32 } from '../packet/bytes.js';
 
 /** IPv6 next-header value of ICMPv6. */
 export const ICMPV6_PROTOCOL = 58;
@@ -126,10 +127,6 @@ export function icmpv6HeaderLength(header: Icmpv6Input): number {
   const fixed = FIXED_LENGTH[header.type];
   if (fixed === undefined) return COMMON_LENGTH;
   return isNdp(header.type) ? fixed + ndpOptionsLength(header.options) : fixed;
-}
-
-function u32(bytes: Uint8Array, at: number): number {
-  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
 }
 
 function putU32(out: Uint8Array, at: number, value: number): void {

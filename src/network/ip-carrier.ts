@@ -9,6 +9,7 @@ import { WireError } from '../errors.js';
 import type { ChecksumStatus } from '../packet/checksum-policy.js';
 import type { DecodeContext, EncodeContext, Layer, LayerSpec } from '../packet/protocol.js';
 import { parseIpv4, parseIpv6 } from './ip-address.js';
+import { u32 } from '../packet/bytes.js';
 
 /** The IP layer under a segment, as the checksum and length checks see it. */
 export interface IpCarrier {
@@ -153,10 +154,6 @@ export function verifyTransportChecksum(
     status: internetChecksum(EMPTY, partial) === 0 ? 'good' : 'bad',
     calculated: internetChecksum(EMPTY, partial + (~stored & 0xffff)),
   };
-}
-
-function u32(b: Uint8Array, at: number): number {
-  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 }
 
 /** RFC 1624 over an address change, 32 bits at a time. */

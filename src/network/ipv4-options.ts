@@ -3,6 +3,7 @@
 import { WireError } from '../errors.js';
 import { bytesField, type FieldSink } from '../packet/fields.js';
 import { formatIpv4, writeIpv4 } from './ip-address.js';
+import { u16, u32 } from '../packet/bytes.js';
 
 /** Option types wirekit names (IANA "IP Option Numbers"; the type byte is copy, class and number). */
 export const IPV4_OPTION = {
@@ -119,14 +120,6 @@ export interface Ipv4OptionList {
   options: Ipv4Option[];
   /** Set when an option is malformed: the walk stopped there (RFC 791 gives no way to resync). */
   problem?: Ipv4OptionProblem;
-}
-
-function u16(b: Uint8Array, at: number): number {
-  return (b[at]! << 8) | b[at + 1]!;
-}
-
-function u32(b: Uint8Array, at: number): number {
-  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 }
 
 /** Parses the contents of the kinds we know into `option`, reading bytes [at, at + length). */

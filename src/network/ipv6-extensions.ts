@@ -4,6 +4,7 @@
 import { WireError } from '../errors.js';
 import { bytesField, type FieldSink } from '../packet/fields.js';
 import { formatIpv6, writeIpv6 } from './ip-address.js';
+import { u16, u32 } from '../packet/bytes.js';
 
 /** Next-header values of the extension headers walked inside the IPv6 layer. */
 export const IPV6_EXTENSION = { hopopts: 0, routing: 43, fraghdr: 44, ah: 51, dstopts: 60 } as const;
@@ -122,9 +123,6 @@ export interface Ipv6ExtensionInput {
   /** Overrides the length byte (for crafting). */
   lengthField?: number;
 }
-
-const u16 = (b: Uint8Array, at: number) => (b[at]! << 8) | b[at + 1]!;
-const u32 = (b: Uint8Array, at: number) => ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 
 /** Bytes the extension header starting at `at` says it takes (its own length field). */
 export function ipv6ExtensionLength(type: number, b: Uint8Array, at: number): number {

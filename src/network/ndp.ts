@@ -5,6 +5,7 @@
 import { WireError } from '../errors.js';
 import { bytesField, type FieldSink } from '../packet/fields.js';
 import { formatIpv6, writeIpv6 } from './ip-address.js';
+import { u32 } from '../packet/bytes.js';
 
 /** Option types with fields (RFC 4861 section 4.6). */
 export const NdpOptionType = {
@@ -67,10 +68,6 @@ export interface NdpOptionsRead {
   /** Offset just past the last whole option. */
   end: number;
   error?: WireError;
-}
-
-function u32(bytes: Uint8Array, at: number): number {
-  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
 }
 
 function putU32(out: Uint8Array, at: number, value: number): void {

@@ -4,6 +4,7 @@
 // is kept raw as kind + data, so a decode/encode round trip reproduces the bytes exactly.
 import { WireError } from '../errors.js';
 import { bytesField, type FieldSink } from '../packet/fields.js';
+import { put32, u16, u32 } from '../packet/bytes.js';
 
 /**
  * One TCP option. Named kinds are strings (tshark's option names); any other option is
@@ -58,13 +59,6 @@ export function hexBytes(text: string, what: string): Uint8Array {
   const out = new Uint8Array(clean.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
   return out;
-}
-
-function u16(b: Uint8Array, at: number): number {
-  return (b[at]! << 8) | b[at + 1]!;
-}
-function u32(b: Uint8Array, at: number): number {
-  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 }
 
 /** An option whose length byte is valid, in its named form when its length is the one its RFC gives. */
@@ -208,13 +202,6 @@ function checkInt(value: number, max: number, what: string): number {
     throw new WireError('bad-value', `${what} must be an integer 0..${max}, got ${value}`, { layer: 'tcp' });
   }
   return value;
-}
-
-function put32(out: Uint8Array, at: number, v: number): void {
-  out[at] = v >>> 24;
-  out[at + 1] = v >>> 16;
-  out[at + 2] = v >>> 8;
-  out[at + 3] = v;
 }
 
 /**

@@ -20,6 +20,7 @@ import {
 } from '../network/ip-carrier.js';
 export type { PseudoHeaderAddresses } from '../network/ip-carrier.js';
 import { hexBytes, parseTcpOptions, tcpOptionFields, tcpOptionLength, walkTcpOptions, writeTcpOption, type TcpOption } from './tcp-options.js';
+import { put16, put32, u16, u32 } from '../packet/bytes.js';
 
 export const TCP_HEADER_LENGTH = 20;
 /** Data offset counts 32-bit words in 4 bits: at most 15 words, 40 bytes of options. */
@@ -95,23 +96,6 @@ export interface TcpInput {
 }
 
 const EMPTY = new Uint8Array(0);
-
-function u16(b: Uint8Array, at: number): number {
-  return (b[at]! << 8) | b[at + 1]!;
-}
-function u32(b: Uint8Array, at: number): number {
-  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
-}
-function put16(b: Uint8Array, at: number, v: number): void {
-  b[at] = v >>> 8;
-  b[at + 1] = v;
-}
-function put32(b: Uint8Array, at: number, v: number): void {
-  b[at] = v >>> 24;
-  b[at + 1] = v >>> 16;
-  b[at + 2] = v >>> 8;
-  b[at + 3] = v;
-}
 
 /**
  * A zero-copy view of a TCP segment. `check()` once, then read or rewrite fields in place; after a

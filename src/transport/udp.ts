@@ -17,6 +17,7 @@ import {
   type IpCarrier,
   type PseudoHeaderAddresses,
 } from '../network/ip-carrier.js';
+import { put16, u16 } from '../packet/bytes.js';
 
 export const UDP_HEADER_LENGTH = 8;
 export const IP_PROTO_UDP = 17;
@@ -49,14 +50,6 @@ export interface UdpInput {
   length?: number;
   /** Written as given when set (0 sends none over IPv4); default computed, 0 sent as 0xffff (RFC 768). */
   checksum?: number;
-}
-
-function u16(b: Uint8Array, at: number): number {
-  return (b[at]! << 8) | b[at + 1]!;
-}
-function put16(b: Uint8Array, at: number, v: number): void {
-  b[at] = v >>> 8;
-  b[at + 1] = v;
 }
 
 /**
