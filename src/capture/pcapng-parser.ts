@@ -196,27 +196,18 @@ export class PcapngParser implements UnitParser {
   }
 
   private enhancedPacket(block: BlockView): CaptureRecord {
-    const { bytes, view, at, little } = block;
-    const id = view.getUint32(at + 8, little);
-    const iface = this.interfaceFor(block, id);
-    const captured = view.getUint32(at + 20, little);
-    this.checkCaptured(block, captured, at + 28);
-    const record: CaptureRecord = {
-      timestamp: iface.resolution.toNanos(view.getUint32(at + 12, little), view.getUint32(at + 16, little)),
-      capturedLength: captured,
-      originalLength: view.getUint32(at + 24, little),
-      linkType: iface.linkType,
-      interfaceId: id,
-      data: bytes.subarray(at + 28, at + 28 + captured),
-      section: this.section,
-    };
-    this.packetOptions(block, record, at + 28 + ((captured + 3) & ~3));
-    return record;
+    return this.packetRecord(block, block.view.getUint32(block.at + 8, block.little));
   }
 
+  /** The obsolete Packet Block: an EPB whose interface id is 16 bits, followed by a drops count. */
   private obsoletePacket(block: BlockView): CaptureRecord {
+    // pack_flags has epb_flags' code and layout (appendix A), so the options read the same way.
+    return this.packetRecord(block, block.view.getUint16(block.at + 8, block.little));
+  }
+
+  /** EPB and obsolete PB share everything after the interface id: timestamp, lengths, data, options. */
+  private packetRecord(block: BlockView, id: number): CaptureRecord {
     const { bytes, view, at, little } = block;
-    const id = view.getUint16(at + 8, little);
     const iface = this.interfaceFor(block, id);
     const captured = view.getUint32(at + 20, little);
     this.checkCaptured(block, captured, at + 28);
@@ -229,7 +220,6 @@ export class PcapngParser implements UnitParser {
       data: bytes.subarray(at + 28, at + 28 + captured),
       section: this.section,
     };
-    // pack_flags has epb_flags' code and layout (appendix A).
     this.packetOptions(block, record, at + 28 + ((captured + 3) & ~3));
     return record;
   }
