@@ -7,6 +7,8 @@ export type WireErrorCode =
   | 'bad-value'
   | 'unsupported'
   | 'limit-exceeded'
+  /** A datagram with Don't Fragment set is larger than the MTU; `mtu` says what fits (ICMP type 3 code 4). */
+  | 'fragmentation-needed'
   | 'internal';
 
 export interface WireErrorDetails {
@@ -17,6 +19,8 @@ export interface WireErrorDetails {
   /** Bytes needed and bytes available, for `truncated` and `bad-length`. */
   required?: number;
   available?: number;
+  /** For `fragmentation-needed`: the next-hop MTU an ICMP "fragmentation needed" message would carry. */
+  mtu?: number;
   /** The underlying error, e.g. a WebAssembly trap. */
   cause?: unknown;
 }
@@ -35,6 +39,7 @@ export class WireError extends Error {
   readonly offset: number | undefined;
   readonly required: number | undefined;
   readonly available: number | undefined;
+  readonly mtu: number | undefined;
 
   constructor(code: WireErrorCode, message: string, details: WireErrorDetails) {
     super(`${details.layer}: ${message}`, details.cause === undefined ? undefined : { cause: details.cause });
@@ -44,5 +49,6 @@ export class WireError extends Error {
     this.offset = details.offset;
     this.required = details.required;
     this.available = details.available;
+    this.mtu = details.mtu;
   }
 }
