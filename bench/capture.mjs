@@ -20,7 +20,7 @@ const N = opt('--packets', 1_000_000);
 const RUNS = opt('--runs', 3);
 
 const lib = await import(join(root, 'dist', 'index.js'));
-const { compileFrame, writePcap, readCaptureSync, indexCapture, decodeBatch, decodePacket, setBackend, TcpFlag } = lib;
+const { compileFrame, writePcap, readCaptureSync, indexCapture, decodeBatch, decodeCaptureBatches, decodePacket, setBackend, TcpFlag } = lib;
 
 // Synthetic traffic: two templates, sizes spread over 60..1514 like a real mix (many small, many
 // full-sized), distinct ports/seq per packet so nothing is constant.
@@ -92,6 +92,17 @@ time('wirekit indexCapture + decodeBatch (wasm, capture in WASM memory), 64k-pac
     table = decodeBatch({ data: index.data, offsets: index.offsets.subarray(at, end), lengths: index.lengths.subarray(at, end), linkTypes: index.linkTypes.subarray(at, end) }, { reuse: table });
     n += table.count;
   }
+  return n;
+});
+time('wirekit decodeCaptureBatches (wasm, one pass: index + decode, capture in WASM memory), 64k-packet batches', () => {
+  setBackend('auto');
+  let n = 0;
+  for (const { table } of decodeCaptureBatches(inWasm, { reuse: true })) n += table.count;
+  return n;
+});
+time('wirekit decodeCaptureBatches (wasm, one pass, capture copied in span by span)', () => {
+  let n = 0;
+  for (const { table } of decodeCaptureBatches(file, { reuse: true })) n += table.count;
   return n;
 });
 time('  of which indexCapture alone', () => indexCapture(inWasm).count);

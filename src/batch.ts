@@ -541,7 +541,7 @@ function decodeJs(
 }
 
 /** Typed views of all of WASM memory, remade when memory grows (growing detaches them). */
-interface HeapViews {
+export interface HeapViews {
   buffer: ArrayBuffer;
   u8: Uint8Array;
   u16: Uint16Array;
@@ -550,7 +550,7 @@ interface HeapViews {
 }
 let views: HeapViews | undefined;
 
-function heapViews(a: Arena): HeapViews {
+export function heapViews(a: Arena): HeapViews {
   if (views === undefined || views.buffer !== a.buffer) {
     const buffer = a.buffer;
     views = { buffer, u8: a.heap, u16: new Uint16Array(buffer), u32: new Uint32Array(buffer), i32: new Int32Array(buffer) };
@@ -573,7 +573,7 @@ function align64(n: number): number {
 export const BATCH_SUB_ROWS = 2 * BATCH_CHUNK;
 
 /** Where one sub-batch's record table, outputs and copied-in packet bytes go in the scratch region. */
-interface ScratchPlan {
+export interface ScratchPlan {
   /** Rows per sub-batch at most. */
   rows: number;
   offsets: number;
@@ -581,6 +581,9 @@ interface ScratchPlan {
   linkTypes: number;
   out: number;
   pool: number;
+  /** The capture walker's index columns (20 bytes a row) and its stop status (8 bytes). */
+  index: number;
+  status: number;
   /** The input part: packets not already in WASM memory are copied here, a sub-batch at a time. */
   input: number;
   inputSize: number;
@@ -590,7 +593,7 @@ const limits = { rows: BATCH_SUB_ROWS, inputBytes: Infinity };
 let plan: ScratchPlan | undefined;
 let planFor: Arena | undefined;
 
-function scratchPlan(a: Arena): ScratchPlan {
+export function scratchPlan(a: Arena): ScratchPlan {
   if (plan !== undefined && planFor === a) return plan;
   const rows = limits.rows;
   let at = a.scratchPtr;
@@ -604,6 +607,8 @@ function scratchPlan(a: Arena): ScratchPlan {
   const linkTypes = take(rows * 2);
   const out = take(Math.ceil(rows / BATCH_CHUNK) * BATCH_CHUNK_BYTES);
   const pool = take(rows * 32);
+  const index = take(rows * 20);
+  const status = take(8);
   const room = a.scratchPtr + a.scratchSize - at;
   // Only the test hook can ask for that many rows.
   if (room < 4096) {
@@ -613,7 +618,7 @@ function scratchPlan(a: Arena): ScratchPlan {
   // past it would land in the user region, where tests see it.
   const inputSize = Math.min(room, limits.inputBytes);
   const input = a.scratchPtr + a.scratchSize - inputSize;
-  plan = { rows, offsets, lengths, linkTypes, out, pool, input, inputSize };
+  plan = { rows, offsets, lengths, linkTypes, out, pool, index, status, input, inputSize };
   planFor = a;
   return plan;
 }
@@ -633,7 +638,7 @@ export function setBatchLimitsForTests(next: { rows?: number; inputBytes?: numbe
  * The table being filled: its columns, made on first use (see `columnsOf`), and the IPv6 addresses
  * gathered so far (`v6` rows of 32 bytes).
  */
-interface Sink {
+export interface Sink {
   count: number;
   reuse: PacketTable | undefined;
   out: ReturnType<typeof outputColumns> | undefined;
@@ -687,12 +692,24 @@ function decodeWasm(
   const p = scratchPlan(a);
   // Nothing below grows memory, so these views stay attached for the whole call.
   const h = heapViews(a);
-  const sink: Sink = { count, reuse, out: undefined, list: [], ipv6: NO_ADDRESSES, v6: 0 };
+  const sink = newSink(count, reuse);
   if (Array.isArray(packets)) decodePacketsWasm(a, p, h, sink, packets as readonly Uint8Array[], count, linkTypes, linkType, flags);
   else decodeRecordsWasm(a, p, h, sink, packets as PacketRecords, count, linkTypes, linkType, flags);
+  return finishSink(sink, count);
+}
+
+/** A table of up to `capacity` rows to fill (in the memory of `reuse` when it is large enough). */
+export function newSink(capacity: number, reuse: PacketTable | undefined): Sink {
+  return { count: capacity, reuse, out: undefined, list: [], ipv6: NO_ADDRESSES, v6: 0 };
+}
+
+/** The filled sink as a table of its first `count` rows. */
+export function finishSink(sink: Sink, count: number): PacketTable {
   columnsOf(sink);
+  const out = sink.out!;
+  if (count !== sink.count) out.columns = allocateColumns(count, out.buffer, out.capacity);
   const used = sink.v6 * 32;
-  return makeTable(count, sink.out!, used === sink.ipv6.length ? sink.ipv6 : sink.ipv6.slice(0, used));
+  return makeTable(count, out, used === sink.ipv6.length ? sink.ipv6 : sink.ipv6.slice(0, used));
 }
 
 /**
@@ -859,6 +876,15 @@ function runKernel(
   } catch (cause) {
     throw trapToWireError('decodeBatch', cause);
   }
+  copyRowsOut(p, h, sink, first, rows, n6);
+}
+
+/**
+ * Copies a kernel call's `rows` rows (chunked, at p.out) and `n6` IPv6 addresses (at p.pool) into
+ * the table being filled, at row `first`. Shared by decodeBatch and the capture walker.
+ */
+export function copyRowsOut(p: ScratchPlan, h: HeapViews, sink: Sink, first: number, rows: number, n6: number): void {
+  const end = first + rows;
   const columns = columnsOf(sink);
   const list = sink.list;
   for (let c = 0; c * BATCH_CHUNK < rows; c++) {
@@ -891,7 +917,7 @@ function runKernel(
  * snap length makes one), decoded by the JS twin, which gives the kernel's row for any input and
  * reads the packet where it is. The batch goes on in WebAssembly around it.
  */
-function decodeAloneJs(sink: Sink, row: number, packet: Uint8Array, linkType: number, flags: number): void {
+export function decodeAloneJs(sink: Sink, row: number, packet: Uint8Array, linkType: number, flags: number): void {
   const one = allocateColumns(1);
   const pool = new Uint8Array(32);
   const n6 = decodeBatchJs(packet, ONE_OFFSET, Uint32Array.of(packet.length), 1, null, linkType, one, pool, flags);

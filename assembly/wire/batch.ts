@@ -36,6 +36,17 @@ const BAD: u8 = 2;
 let v6Pool: usize = 0;
 let v6Count: u32 = 0;
 
+/** Starts a call's IPv6 address pool at `ptr` (decodeBatch and the capture walker do it first). */
+export function startIpv6Pool(ptr: usize): void {
+  v6Pool = ptr;
+  v6Count = 0;
+}
+
+/** IPv6 rows written since startIpv6Pool. */
+export function ipv6Rows(): u32 {
+  return v6Count;
+}
+
 /**
  * Records a problem at byte `at` of the packet; the bytes from there to `end` (what the failing layer
  * could see) are the row's payload, and `layers` what was decoded before it.
@@ -490,7 +501,7 @@ function ipv4Call(p: usize, l3: u32, len: u32, layers: u32, flags: u32, r32: usi
 }
 
 // @ts-ignore: decorator
-@inline function decodeRow(p: usize, len: u32, linkType: u32, flags: u32, r32: usize, r16: usize, r8: usize): void {
+@inline export function decodeRow(p: usize, len: u32, linkType: u32, flags: u32, r32: usize, r16: usize, r8: usize): void {
   store<u16>(r16, <u16>linkType, U16_LINK_TYPE);
   if (linkType == 1) {
     if (len < 14) {
@@ -553,7 +564,7 @@ function ipv4Call(p: usize, l3: u32, len: u32, layers: u32, flags: u32, r32: usi
 }
 
 /** Zeroes a chunk's first `rows` rows of every column, then sets the two columns whose "absent" is not 0. */
-function resetChunk(base: usize, rows: usize): void {
+export function resetChunk(base: usize, rows: usize): void {
   if (rows == CHUNK) {
     memory.fill(base, 0, CHUNK_BYTES);
   } else {
@@ -576,8 +587,7 @@ export function decodeBatch(
   dataPtr: usize, dataLen: u32, offsetsPtr: usize, lengthsPtr: usize, count: u32,
   linkTypesPtr: usize, linkType: u32, outPtr: usize, poolPtr: usize, flags: u32,
 ): u32 {
-  v6Pool = poolPtr;
-  v6Count = 0;
+  startIpv6Pool(poolPtr);
   for (let c: u32 = 0; c < count; c += <u32>CHUNK) {
     const rows = count - c < <u32>CHUNK ? count - c : <u32>CHUNK;
     const base = outPtr + <usize>(c / <u32>CHUNK) * CHUNK_BYTES;

@@ -26,4 +26,28 @@ export interface WasmExports {
     poolPtr: number,
     flags: number,
   ): number;
+  /**
+   * Indexes and decodes pcap records in one pass (assembly/wire/capture.ts): from offset `start` of
+   * the dataLen bytes at dataPtr, at most maxRows records; index columns to idxPtr (u32 offsets,
+   * u32 captured lengths, u32 original lengths, i64 nanoseconds: maxRows each), rows to outPtr as
+   * decodeBatch writes them, IPv6 addresses to poolPtr. statusPtr gets [u32 stop offset, u32 why].
+   * Returns the number of records.
+   */
+  walkPcap(
+    dataPtr: number,
+    dataLen: number,
+    start: number,
+    little: number,
+    scale: number,
+    maxRecord: number,
+    linkType: number,
+    maxRows: number,
+    idxPtr: number,
+    outPtr: number,
+    poolPtr: number,
+    flags: number,
+    statusPtr: number,
+  ): number;
+  /** IPv6 rows the last walkPcap call wrote. */
+  walkIpv6Rows(): number;
 }

@@ -1,0 +1,193 @@
+// decodeCaptureBatches: the fused WASM walk (index + decode in one pass) against its twin,
+// indexCapture + decodeBatch, batch by batch: index columns, table columns, errors, batch bounds —
+// on real captures, random pcap files, damaged ones, in and out of WASM memory, with sub-batches
+// and copied spans forced small.
+import { readdirSync, readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { allocBuffer, setBackend, WireError, writePcap, type CaptureRecord } from 'wirekit';
+import { decodeCaptureBatches, type CaptureBatch, type CaptureBatchOptions } from '../src/batch-capture.js';
+import { decodeBatch, setBatchLimitsForTests, type PacketTable } from '../src/batch.js';
+import { indexCapture } from '../src/capture/index-capture.js';
+import { U16_COLUMN_NAMES, U32_COLUMN_NAMES, U8_COLUMN_NAMES } from '../src/kernels/batch.js';
+import { anyPacket } from './fixtures/batch/arbitraries.js';
+
+const COLUMNS = [...U32_COLUMN_NAMES, ...U16_COLUMN_NAMES, ...U8_COLUMN_NAMES];
+
+afterAll(() => setBackend('auto'));
+afterEach(() => setBatchLimitsForTests());
+
+function plainTable(t: PacketTable): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const name of COLUMNS) out[name] = Array.from(t[name]);
+  out.ipv6Addresses = Array.from(t.ipv6Addresses);
+  return out;
+}
+
+interface Outcome {
+  batches: unknown[];
+  thrown?: { code: string; message: string; offset: number | undefined };
+}
+
+/** Every batch as plain data (copied at once: with `reuse` the next batch overwrites it). */
+function run(bytes: Uint8Array, options: CaptureBatchOptions): Outcome {
+  const batches: unknown[] = [];
+  try {
+    for (const b of decodeCaptureBatches(bytes, options)) batches.push(plainBatch(b));
+  } catch (e) {
+    if (!(e instanceof WireError)) throw e;
+    return { batches, thrown: { code: e.code, message: e.message, offset: e.offset } };
+  }
+  return { batches };
+}
+
+function plainBatch(b: CaptureBatch) {
+  const i = b.index;
+  return {
+    first: b.first,
+    count: i.count,
+    format: i.format,
+    offsets: Array.from(i.offsets),
+    lengths: Array.from(i.lengths),
+    linkTypes: Array.from(i.linkTypes),
+    timestamps: Array.from(i.timestamps, String),
+    originalLengths: Array.from(i.originalLengths),
+    interfaceIds: Array.from(i.interfaceIds),
+    error: i.error === undefined ? undefined : { code: i.error.code, message: i.error.message, offset: i.error.offset },
+    table: plainTable(b.table),
+  };
+}
+
+/** The twin (JS backend: indexCapture + decodeBatch) and the walk, in and out of WASM memory. */
+function expectWalkEqualsTwin(file: Uint8Array, options: CaptureBatchOptions) {
+  setBackend('js');
+  const twin = run(file, options);
+  setBackend('wasm');
+  expect(run(file, options)).toEqual(twin);
+  const inWasm = allocBuffer(file.length);
+  inWasm.set(file);
+  expect(run(inWasm, options)).toEqual(twin);
+  return twin;
+}
+
+function fixtures(): string[] {
+  const dirs = ['test/fixtures/capture-real', 'test/fixtures/batch', 'test/fixtures/capture', 'test/fixtures/wire'];
+  const out: string[] = [];
+  for (const d of dirs) {
+    for (const f of readdirSync(d)) if (/\.pcap(ng)?$/.test(f)) out.push(`${d}/${f}`);
+  }
+  return out;
+}
+
+describe('decodeCaptureBatches', () => {
+  it.each(fixtures())('%s: the walk gives the twin batches', (path) => {
+    const file = new Uint8Array(readFileSync(path));
+    for (const batchSize of [1, 7, 65536]) {
+      const twin = expectWalkEqualsTwin(file, { batchSize });
+      expect(twin.thrown).toBeUndefined();
+    }
+  });
+
+  it('gives what indexCapture and decodeBatch give for the whole capture', () => {
+    const file = new Uint8Array(readFileSync('test/fixtures/capture-real/lo-eth.pcap'));
+    const index = indexCapture(file);
+    const table = decodeBatch(index);
+    setBackend('wasm');
+    const batches = [...decodeCaptureBatches(file, { batchSize: 5 })];
+    expect(batches.reduce((n, b) => n + b.index.count, 0)).toBe(index.count);
+    for (const b of batches) {
+      for (let i = 0; i < b.index.count; i++) {
+        const r = b.first + i;
+        expect(b.index.offsets[i]).toBe(index.offsets[r]);
+        expect(b.index.timestamps[i]).toBe(index.timestamps[r]);
+        expect(b.table.row(i)).toEqual(table.row(r));
+      }
+    }
+    setBackend('auto');
+  });
+
+  const pcapFile = fc
+    .tuple(fc.array(anyPacket, { minLength: 0, maxLength: 30 }), fc.constantFrom<'micro' | 'nano'>('micro', 'nano'), fc.boolean())
+    .map(([samples, precision, bigEndian]) => {
+      const records: CaptureRecord[] = samples.map((s, i) => ({
+        timestamp: 1_700_000_000_123_456_000n + BigInt(i) * 1_000_001_000n,
+        capturedLength: s.bytes.length,
+        originalLength: s.bytes.length + (i % 3),
+        linkType: 1,
+        interfaceId: 0,
+        data: s.bytes,
+      }));
+      return writePcap(records, { precision, byteOrder: bigEndian ? 'big' : 'little' } as never);
+    });
+
+  it('random pcap files: the walk gives the twin batches (any batch size, reuse or not)', () => {
+    fc.assert(
+      fc.property(pcapFile, fc.integer({ min: 1, max: 12 }), fc.boolean(), fc.boolean(), (file, batchSize, reuse, checksums) => {
+        expectWalkEqualsTwin(file, { batchSize, reuse, checksums });
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('damaged files: the same batches before the damage, then the same WireError (thrown, or on the last batch with partial)', () => {
+    const damaged = fc.tuple(pcapFile, fc.nat(), fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean()).map(([file, cut, at, value, truncate]) => {
+      if (truncate) return file.subarray(0, cut % (file.length + 1));
+      const copy = file.slice();
+      if (copy.length > 0) copy[at % copy.length] = value;
+      return copy;
+    });
+    fc.assert(
+      fc.property(damaged, fc.integer({ min: 1, max: 8 }), fc.boolean(), (file, batchSize, partial) => {
+        const twin = expectWalkEqualsTwin(file, { batchSize, partial, maxRecordLength: 4096 });
+        if (partial) expect(twin.thrown === undefined || twin.batches.length === 0).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a length that lies is reported at its record, with every record before it delivered', () => {
+    const file = new Uint8Array(readFileSync('test/fixtures/capture-real/lo-eth.pcap'));
+    const index = indexCapture(file);
+    const bad = file.slice();
+    // Record 3's captured length made absurd.
+    new DataView(bad.buffer).setUint32(index.offsets[3]! - 16 + 8, 0x7fffffff, true);
+    setBackend('wasm');
+    const seen: number[] = [];
+    let error: unknown;
+    try {
+      for (const b of decodeCaptureBatches(bad, { batchSize: 2 })) seen.push(b.index.count);
+    } catch (e) {
+      error = e;
+    }
+    expect(seen).toEqual([2, 1]);
+    expect(error).toBeInstanceOf(WireError);
+    expect((error as WireError).code).toBe('limit-exceeded');
+    expect((error as WireError).offset).toBe(index.offsets[3]! - 16 + 8);
+    setBackend('auto');
+  });
+
+  it('copied spans and sub-batches forced small change nothing (records larger than a span too)', () => {
+    const file = new Uint8Array(readFileSync('test/fixtures/capture-real/lo-eth-big.pcap'));
+    setBackend('js');
+    const twin = run(file, { batchSize: 4 });
+    setBackend('wasm');
+    for (const limits of [{ rows: 2 }, { inputBytes: 4096 }, { rows: 3, inputBytes: 2048 }]) {
+      setBatchLimitsForTests(limits);
+      expect(run(file, { batchSize: 4 })).toEqual(twin);
+    }
+    setBackend('auto');
+  });
+
+  it('pcapng goes through the index and gives the same batches', () => {
+    const file = new Uint8Array(readFileSync('test/fixtures/capture-real/lo-eth.pcapng'));
+    const out = expectWalkEqualsTwin(file, { batchSize: 3 });
+    expect(out.batches.length).toBeGreaterThan(1);
+  });
+
+  it('an empty capture gives one empty batch; a bad batch size is refused', () => {
+    const file = writePcap([]);
+    const out = expectWalkEqualsTwin(file, {});
+    expect(out.batches).toHaveLength(1);
+    expect(() => [...decodeCaptureBatches(file, { batchSize: 0 })]).toThrow(WireError);
+  });
+});
