@@ -119,6 +119,17 @@ export function tableValueOf(table: DissectorTable, protocol: string): number | 
   return undefined;
 }
 
+/**
+ * The name of the protocol `value` selects in `table`, if one is bound.
+ *
+ * @example
+ * dissectorFor('ethertype', 0x0800); // 'ip'
+ * dissectorFor('udp.port', 9999);    // undefined, until registerProtocol binds one
+ */
+export function dissectorFor(table: DissectorTable, value: number): string | undefined {
+  return tables[table].get(value);
+}
+
 export function protocolNamed(name: string): Protocol | undefined {
   return protocols.get(name);
 }

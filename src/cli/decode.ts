@@ -7,6 +7,7 @@ import { compileFilter, FilterError, type Filter } from './filter.js';
 import { ByteWriter } from './byte-writer.js';
 import { FieldRecorder } from './field-recorder.js';
 import { epochText, writePacketJson, type FrameFields } from './json-line.js';
+import { writeFastJson } from './fast-json.js';
 import { BufferedOutput, OutputClosed } from './output.js';
 import { PacketView } from './packet-view.js';
 import { Progress } from './progress.js';
@@ -66,8 +67,9 @@ class DecodeRun {
     const number = ++this.number;
     this.#bytes += record.capturedLength + 16;
     this.#progress.tick(number, this.#bytes);
-    const packet = decodePacket(record.data, { linkType: record.linkType });
     const json = this.#json;
+    if (json !== undefined && this.#filter === undefined && writeFastJson(json, record, number)) return json.endLine();
+    const packet = decodePacket(record.data, { linkType: record.linkType });
     if (json !== undefined || this.#filter !== undefined) this.#fields.record(packet);
     // Summary state (relative time, TCP bases, echo requests) advances on every packet, shown or
     // not, as in tshark's single pass.

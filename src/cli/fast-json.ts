@@ -1,0 +1,419 @@
+// The NDJSON line of the commonest packets, written straight from their bytes: Ethernet II carrying
+// IPv4 (20-byte header, not a fragment) carrying TCP (no options, or the NOP NOP Timestamps block
+// that Linux puts on nearly every segment) or UDP, whole, with no trailer and no protocol bound to
+// their ports. Everything else, and anything this writer is not sure of, goes through decodePacket
+// and fields() (json-line.ts). The line is byte for byte the one that path writes (held so by
+// test/cli/fast-json.test.ts over every fixture and random packets), in a third of the time: no
+// header objects, no field records, constant runs of keys copied as one block.
+import { dissectorFor, onesComplementSum, type CaptureRecord } from 'wirekit';
+import type { ByteWriter } from './byte-writer.js';
+import { epochText } from './json-line.js';
+
+const text = new TextEncoder();
+const bytesOf = (s: string) => text.encode(s);
+
+// Constant runs between values, in the order fields() gives them (json-line.ts writes a name met
+// twice as an array at its first place).
+const K = {
+  number: bytesOf('{"frame.number":'),
+  epoch: bytesOf(',"frame.time_epoch":"'),
+  len: bytesOf('","frame.len":'),
+  capLen: bytesOf(',"frame.cap_len":'),
+  iface: bytesOf(',"frame.interface_id":'),
+  protoTcp: bytesOf(',"frame.protocols":"eth:ip:tcp","eth.dst":"'),
+  protoUdp: bytesOf(',"frame.protocols":"eth:ip:udp","eth.dst":"'),
+  dstOui: bytesOf('","eth.dst.oui":'),
+  addr: bytesOf(',"eth.addr":["'),
+  addr2: bytesOf('","'),
+  addrOui: bytesOf('"],"eth.addr.oui":['),
+  comma: bytesOf(','),
+  dstLg: bytesOf('],"eth.dst.lg":'),
+  lg: bytesOf(',"eth.lg":['),
+  dstIg: bytesOf('],"eth.dst.ig":'),
+  ig: bytesOf(',"eth.ig":['),
+  src: bytesOf('],"eth.src":"'),
+  srcOui: bytesOf('","eth.src.oui":'),
+  srcLg: bytesOf(',"eth.src.lg":'),
+  srcIg: bytesOf(',"eth.src.ig":'),
+  ipHead: bytesOf(',"eth.type":2048,"ip.version":4,"ip.hdr_len":20,"ip.dsfield":'),
+  dscp: bytesOf(',"ip.dsfield.dscp":'),
+  ecn: bytesOf(',"ip.dsfield.ecn":'),
+  ipLen: bytesOf(',"ip.len":'),
+  ipId: bytesOf(',"ip.id":'),
+  ipFlags: bytesOf(',"ip.flags":'),
+  rb: bytesOf(',"ip.flags.rb":'),
+  df: bytesOf(',"ip.flags.df":'),
+  mf: bytesOf(',"ip.flags.mf":0,"ip.frag_offset":0,"ip.ttl":'),
+  ipProtoTcp: bytesOf(',"ip.proto":6,"ip.checksum":'),
+  ipProtoUdp: bytesOf(',"ip.proto":17,"ip.checksum":'),
+  ipStatusGood: bytesOf(',"ip.checksum.status":"good","ip.checksum_calculated":'),
+  ipStatusBad: bytesOf(',"ip.checksum.status":"bad","ip.checksum_calculated":'),
+  ipSrc: bytesOf(',"ip.src":"'),
+  ipAddr: bytesOf('","ip.addr":["'),
+  ipSrcHost: bytesOf('"],"ip.src_host":"'),
+  ipHost: bytesOf('","ip.host":["'),
+  ipDst: bytesOf('"],"ip.dst":"'),
+  ipDstHost: bytesOf('","ip.dst_host":"'),
+  tcpSrc: bytesOf('","tcp.srcport":'),
+  tcpDst: bytesOf(',"tcp.dstport":'),
+  tcpPort: bytesOf(',"tcp.port":['),
+  tcpLen: bytesOf('],"tcp.len":'),
+  seq: bytesOf(',"tcp.seq_raw":'),
+  ack: bytesOf(',"tcp.ack_raw":'),
+  hdrLen: bytesOf(',"tcp.hdr_len":'),
+  flags: bytesOf(',"tcp.flags":'),
+  res: bytesOf(',"tcp.flags.res":'),
+  ae: bytesOf(',"tcp.flags.ae":'),
+  cwr: bytesOf(',"tcp.flags.cwr":'),
+  ece: bytesOf(',"tcp.flags.ece":'),
+  urg: bytesOf(',"tcp.flags.urg":'),
+  ackFlag: bytesOf(',"tcp.flags.ack":'),
+  push: bytesOf(',"tcp.flags.push":'),
+  reset: bytesOf(',"tcp.flags.reset":'),
+  syn: bytesOf(',"tcp.flags.syn":'),
+  fin: bytesOf(',"tcp.flags.fin":'),
+  str: bytesOf(',"tcp.flags.str":"'),
+  window: bytesOf('","tcp.window_size_value":'),
+  tcpChecksum: bytesOf(',"tcp.checksum":'),
+  tcpStatusGood: bytesOf(',"tcp.checksum.status":"good","tcp.checksum_calculated":'),
+  tcpStatusBad: bytesOf(',"tcp.checksum.status":"bad","tcp.checksum_calculated":'),
+  urgent: bytesOf(',"tcp.urgent_pointer":'),
+  tsOptions: bytesOf(',"tcp.options":"01:01:08:0a:'),
+  tsKinds: bytesOf('","tcp.options.nop":["01","01"],"tcp.option_kind":[1,1,8],"tcp.options.timestamp":"08:0a:'),
+  tsLen: bytesOf('","tcp.option_len":10,"tcp.options.timestamp.tsval":'),
+  tsecr: bytesOf(',"tcp.options.timestamp.tsecr":'),
+  udpSrc: bytesOf('","udp.srcport":'),
+  udpDst: bytesOf(',"udp.dstport":'),
+  udpPort: bytesOf(',"udp.port":['),
+  udpLen: bytesOf('],"udp.length":'),
+  udpChecksum: bytesOf(',"udp.checksum":'),
+  udpCalculated: bytesOf(',"udp.checksum_calculated":'),
+  udpGood: bytesOf(',"udp.checksum.status":"good"'),
+  udpBad: bytesOf(',"udp.checksum.status":"bad"'),
+  end: bytesOf(',"_errors":[]}'),
+};
+
+/** tcp.flags.str's letters, most significant bit first; a clear bit is U+00B7 (two bytes in UTF-8). */
+const FLAG_LETTERS = 'RRRACEUAPRSF';
+
+const HEX = bytesOf('0123456789abcdef');
+
+/** The largest line this writer makes: constant runs plus the widest value of every field. */
+const LINE_BOUND = Object.values(K).reduce((n, k) => n + k.length, 0) + 40 * 12 + 17 * 4 + 15 * 6 + 24 * 3;
+
+/** Decimal digits of 0..65535, 5 bytes each, and their counts: a table copy instead of a division per digit. */
+const DIGITS = new Uint8Array(65536 * 5);
+const DIGIT_COUNT = new Uint8Array(65536);
+for (let n = 0; n < 65536; n++) {
+  const s = String(n);
+  DIGIT_COUNT[n] = s.length;
+  for (let i = 0; i < s.length; i++) DIGITS[n * 5 + i] = s.charCodeAt(i);
+}
+
+function put(buf: Uint8Array, p: number, k: Uint8Array): number {
+  // Short runs by hand: set() has a fixed cost that loses below ~16 bytes.
+  const n = k.length;
+  if (n > 16) {
+    buf.set(k, p);
+    return p + n;
+  }
+  for (let i = 0; i < n; i++) buf[p + i] = k[i]!;
+  return p + n;
+}
+
+function num16(buf: Uint8Array, p: number, n: number): number {
+  const c = DIGIT_COUNT[n]!;
+  const at = n * 5;
+  for (let i = 0; i < c; i++) buf[p + i] = DIGITS[at + i]!;
+  return p + c;
+}
+
+/** An unsigned 32-bit integer in decimal. */
+function num32(buf: Uint8Array, p: number, n: number): number {
+  if (n < 65536) return num16(buf, p, n);
+  let digits = 5;
+  for (let t = Math.floor(n / 100000); t > 0; t = Math.floor(t / 10)) digits++;
+  const end = p + digits;
+  for (let t = n, q = end; q > p; t = Math.floor(t / 10)) buf[--q] = 48 + (t % 10);
+  return end;
+}
+
+function mac(buf: Uint8Array, p: number, b: Uint8Array, at: number): number {
+  for (let i = 0; i < 6; i++) {
+    if (i > 0) buf[p++] = 0x3a;
+    const v = b[at + i]!;
+    buf[p++] = HEX[v >> 4]!;
+    buf[p++] = HEX[v & 15]!;
+  }
+  return p;
+}
+
+/** Bytes as colon-separated hex pairs (tshark's bytes fields). */
+function hexPairs(buf: Uint8Array, p: number, b: Uint8Array, from: number, to: number): number {
+  for (let i = from; i < to; i++) {
+    if (i > from) buf[p++] = 0x3a;
+    const v = b[i]!;
+    buf[p++] = HEX[v >> 4]!;
+    buf[p++] = HEX[v & 15]!;
+  }
+  return p;
+}
+
+function ipv4(buf: Uint8Array, p: number, b: Uint8Array, at: number): number {
+  p = num16(buf, p, b[at]!);
+  buf[p++] = 0x2e;
+  p = num16(buf, p, b[at + 1]!);
+  buf[p++] = 0x2e;
+  p = num16(buf, p, b[at + 2]!);
+  buf[p++] = 0x2e;
+  return num16(buf, p, b[at + 3]!);
+}
+
+const bit = (v: number, mask: number) => (v & mask ? 0x31 : 0x30);
+
+/** A ones' complement sum folded to 16 bits. */
+function fold(s: number): number {
+  while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 0x10000);
+  return s;
+}
+
+/**
+ * Writes `record`'s NDJSON line when it is one of the shapes above and returns true; returns
+ * false, having written nothing, for anything else.
+ */
+export function writeFastJson(w: ByteWriter, record: CaptureRecord, number: number): boolean {
+  if (record.linkType !== 1) return false;
+  const b = record.data;
+  const len = b.length;
+  if (len < 34 || b[12] !== 0x08 || b[13] !== 0x00 || b[14] !== 0x45) return false;
+  const total = (b[16]! << 8) | b[17]!;
+  // The whole datagram and nothing after it (a trailer or padding has fields of its own).
+  if (total + 14 !== len || total < 28) return false;
+  // Not a fragment (MF clear, offset 0): the reserved bit and DF may be anything.
+  if ((b[20]! & 0x3f) !== 0 || b[21] !== 0) return false;
+  const proto = b[23]!;
+  if (proto !== 6 && proto !== 17) return false;
+  if (dissectorFor('ethertype', 0x0800) !== 'ip' || dissectorFor('ip.proto', proto) !== (proto === 6 ? 'tcp' : 'udp')) return false;
+  const table = proto === 6 ? 'tcp.port' : 'udp.port';
+  const srcport = (b[34]! << 8) | b[35]!;
+  const dstport = (b[36]! << 8) | b[37]!;
+  let tcpHeader = 0;
+  if (proto === 6) {
+    if (total < 40) return false;
+    tcpHeader = (b[46]! >> 4) * 4;
+    // No options, or exactly NOP NOP Timestamps.
+    if (tcpHeader === 32) {
+      if (b[54] !== 1 || b[55] !== 1 || b[56] !== 8 || b[57] !== 10) return false;
+    } else if (tcpHeader !== 20) return false;
+    if (tcpHeader > total - 20) return false;
+  } else {
+    const udpLength = (b[38]! << 8) | b[39]!;
+    // UDP's own length equal to IP's (no trailer inside IP), and a checksum to report on.
+    if (udpLength !== total - 20 || ((b[40]! << 8) | b[41]!) === 0) return false;
+  }
+  // A protocol bound to a port decodes the payload: fields() has more to say.
+  const payloadLength = total - 20 - (proto === 6 ? tcpHeader : 8);
+  if (payloadLength > 0 && (dissectorFor(table, srcport) !== undefined || dissectorFor(table, dstport) !== undefined)) return false;
+
+  // IPv4 header checksum: the sum of the nine other words, complemented, is what it should be.
+  let sum = 0;
+  for (let i = 14; i < 34; i += 2) if (i !== 24) sum += (b[i]! << 8) | b[i + 1]!;
+  sum = (sum & 0xffff) + (sum >>> 16);
+  sum = (sum & 0xffff) + (sum >>> 16);
+  const ipChecksum = (b[24]! << 8) | b[25]!;
+  let whole = sum + ipChecksum;
+  whole = (whole & 0xffff) + (whole >>> 16);
+  const ipGood = whole === 0xffff;
+  const ipExpected = ipGood ? ipChecksum : ~sum & 0xffff;
+
+  // Transport checksum over the pseudo-header, as the dissectors compute it.
+  const segment = b.subarray(34, 14 + total);
+  const l4Checksum = (b[proto === 6 ? 50 : 40]! << 8) | b[proto === 6 ? 51 : 41]!;
+  // The pseudo-header (RFC 9293 section 3.1: addresses, protocol, length) summed here: four words
+  // need no call. Summing the segment with its checksum gives 0xffff when it holds; the checksum
+  // that would hold is the complement of the sum without it.
+  let pseudo = proto + total - 20;
+  for (let i = 26; i < 34; i += 2) pseudo += (b[i]! << 8) | b[i + 1]!;
+  const partial = onesComplementSum(segment, pseudo);
+  const l4Good = fold(partial) === 0xffff;
+  const calculated = ~fold(partial + (~l4Checksum & 0xffff)) & 0xffff;
+
+  const epoch = epochText(record.timestamp);
+  w.reserve(LINE_BOUND + epoch.length);
+  const buf = w.buf;
+  let p = put(buf, w.pos, K.number);
+  p = num32(buf, p, number);
+  p = put(buf, p, K.epoch);
+  for (let i = 0; i < epoch.length; i++) buf[p++] = epoch.charCodeAt(i);
+  p = put(buf, p, K.len);
+  p = num32(buf, p, record.originalLength);
+  p = put(buf, p, K.capLen);
+  p = num32(buf, p, record.capturedLength);
+  p = put(buf, p, K.iface);
+  p = num32(buf, p, record.interfaceId);
+  p = put(buf, p, proto === 6 ? K.protoTcp : K.protoUdp);
+  // Ethernet
+  const dstOui = (b[0]! << 16) | (b[1]! << 8) | b[2]!;
+  const srcOui = (b[6]! << 16) | (b[7]! << 8) | b[8]!;
+  const dstLg = bit(b[0]!, 2);
+  const srcLg = bit(b[6]!, 2);
+  const dstIg = bit(b[0]!, 1);
+  const srcIg = bit(b[6]!, 1);
+  p = mac(buf, p, b, 0);
+  p = put(buf, p, K.dstOui);
+  p = num32(buf, p, dstOui);
+  p = put(buf, p, K.addr);
+  p = mac(buf, p, b, 0);
+  p = put(buf, p, K.addr2);
+  p = mac(buf, p, b, 6);
+  p = put(buf, p, K.addrOui);
+  p = num32(buf, p, dstOui);
+  buf[p++] = 0x2c;
+  p = num32(buf, p, srcOui);
+  p = put(buf, p, K.dstLg);
+  buf[p++] = dstLg;
+  p = put(buf, p, K.lg);
+  buf[p++] = dstLg;
+  buf[p++] = 0x2c;
+  buf[p++] = srcLg;
+  p = put(buf, p, K.dstIg);
+  buf[p++] = dstIg;
+  p = put(buf, p, K.ig);
+  buf[p++] = dstIg;
+  buf[p++] = 0x2c;
+  buf[p++] = srcIg;
+  p = put(buf, p, K.src);
+  p = mac(buf, p, b, 6);
+  p = put(buf, p, K.srcOui);
+  p = num32(buf, p, srcOui);
+  p = put(buf, p, K.srcLg);
+  buf[p++] = srcLg;
+  p = put(buf, p, K.srcIg);
+  buf[p++] = srcIg;
+  // IPv4
+  const ds = b[15]!;
+  p = put(buf, p, K.ipHead);
+  p = num16(buf, p, ds);
+  p = put(buf, p, K.dscp);
+  p = num16(buf, p, ds >> 2);
+  p = put(buf, p, K.ecn);
+  p = num16(buf, p, ds & 3);
+  p = put(buf, p, K.ipLen);
+  p = num16(buf, p, total);
+  p = put(buf, p, K.ipId);
+  p = num16(buf, p, (b[18]! << 8) | b[19]!);
+  p = put(buf, p, K.ipFlags);
+  p = num16(buf, p, b[20]! >> 5);
+  p = put(buf, p, K.rb);
+  buf[p++] = bit(b[20]!, 0x80);
+  p = put(buf, p, K.df);
+  buf[p++] = bit(b[20]!, 0x40);
+  p = put(buf, p, K.mf);
+  p = num16(buf, p, b[22]!);
+  p = put(buf, p, proto === 6 ? K.ipProtoTcp : K.ipProtoUdp);
+  p = num16(buf, p, ipChecksum);
+  p = put(buf, p, ipGood ? K.ipStatusGood : K.ipStatusBad);
+  p = num16(buf, p, ipExpected);
+  p = put(buf, p, K.ipSrc);
+  p = ipv4(buf, p, b, 26);
+  p = put(buf, p, K.ipAddr);
+  p = ipv4(buf, p, b, 26);
+  p = put(buf, p, K.addr2);
+  p = ipv4(buf, p, b, 30);
+  p = put(buf, p, K.ipSrcHost);
+  p = ipv4(buf, p, b, 26);
+  p = put(buf, p, K.ipHost);
+  p = ipv4(buf, p, b, 26);
+  p = put(buf, p, K.addr2);
+  p = ipv4(buf, p, b, 30);
+  p = put(buf, p, K.ipDst);
+  p = ipv4(buf, p, b, 30);
+  p = put(buf, p, K.ipDstHost);
+  p = ipv4(buf, p, b, 30);
+  if (proto === 6) {
+    p = put(buf, p, K.tcpSrc);
+    p = num16(buf, p, srcport);
+    p = put(buf, p, K.tcpDst);
+    p = num16(buf, p, dstport);
+    p = put(buf, p, K.tcpPort);
+    p = num16(buf, p, srcport);
+    buf[p++] = 0x2c;
+    p = num16(buf, p, dstport);
+    p = put(buf, p, K.tcpLen);
+    p = num16(buf, p, payloadLength);
+    p = put(buf, p, K.seq);
+    p = num32(buf, p, ((b[38]! << 24) | (b[39]! << 16) | (b[40]! << 8) | b[41]!) >>> 0);
+    p = put(buf, p, K.ack);
+    p = num32(buf, p, ((b[42]! << 24) | (b[43]! << 16) | (b[44]! << 8) | b[45]!) >>> 0);
+    p = put(buf, p, K.hdrLen);
+    p = num16(buf, p, tcpHeader);
+    const flags = ((b[46]! & 0x0f) << 8) | b[47]!;
+    p = put(buf, p, K.flags);
+    p = num16(buf, p, flags);
+    p = put(buf, p, K.res);
+    buf[p++] = bit(flags, 0xe00);
+    p = put(buf, p, K.ae);
+    buf[p++] = bit(flags, 0x100);
+    p = put(buf, p, K.cwr);
+    buf[p++] = bit(flags, 0x80);
+    p = put(buf, p, K.ece);
+    buf[p++] = bit(flags, 0x40);
+    p = put(buf, p, K.urg);
+    buf[p++] = bit(flags, 0x20);
+    p = put(buf, p, K.ackFlag);
+    buf[p++] = bit(flags, 0x10);
+    p = put(buf, p, K.push);
+    buf[p++] = bit(flags, 0x08);
+    p = put(buf, p, K.reset);
+    buf[p++] = bit(flags, 0x04);
+    p = put(buf, p, K.syn);
+    buf[p++] = bit(flags, 0x02);
+    p = put(buf, p, K.fin);
+    buf[p++] = bit(flags, 0x01);
+    p = put(buf, p, K.str);
+    for (let i = 0; i < 12; i++) {
+      if (flags & (0x800 >>> i)) buf[p++] = FLAG_LETTERS.charCodeAt(i);
+      else {
+        buf[p++] = 0xc2;
+        buf[p++] = 0xb7;
+      }
+    }
+    p = put(buf, p, K.window);
+    p = num16(buf, p, (b[48]! << 8) | b[49]!);
+    p = put(buf, p, K.tcpChecksum);
+    p = num16(buf, p, l4Checksum);
+    p = put(buf, p, l4Good ? K.tcpStatusGood : K.tcpStatusBad);
+    p = num16(buf, p, calculated);
+    p = put(buf, p, K.urgent);
+    p = num16(buf, p, (b[52]! << 8) | b[53]!);
+    if (tcpHeader === 32) {
+      p = put(buf, p, K.tsOptions);
+      p = hexPairs(buf, p, b, 58, 66);
+      p = put(buf, p, K.tsKinds);
+      p = hexPairs(buf, p, b, 58, 66);
+      p = put(buf, p, K.tsLen);
+      p = num32(buf, p, ((b[58]! << 24) | (b[59]! << 16) | (b[60]! << 8) | b[61]!) >>> 0);
+      p = put(buf, p, K.tsecr);
+      p = num32(buf, p, ((b[62]! << 24) | (b[63]! << 16) | (b[64]! << 8) | b[65]!) >>> 0);
+    }
+  } else {
+    p = put(buf, p, K.udpSrc);
+    p = num16(buf, p, srcport);
+    p = put(buf, p, K.udpDst);
+    p = num16(buf, p, dstport);
+    p = put(buf, p, K.udpPort);
+    p = num16(buf, p, srcport);
+    buf[p++] = 0x2c;
+    p = num16(buf, p, dstport);
+    p = put(buf, p, K.udpLen);
+    p = num16(buf, p, total - 20);
+    p = put(buf, p, K.udpChecksum);
+    p = num16(buf, p, l4Checksum);
+    p = put(buf, p, K.udpCalculated);
+    // RFC 768: a computed zero is sent as all ones, and tshark shows it so.
+    p = num16(buf, p, calculated || 0xffff);
+    p = put(buf, p, l4Good ? K.udpGood : K.udpBad);
+  }
+  w.pos = put(buf, p, K.end);
+  return true;
+}
