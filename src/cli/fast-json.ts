@@ -3,8 +3,10 @@
 // that Linux puts on nearly every segment) or UDP, whole, with no trailer and no protocol bound to
 // their ports. Everything else, and anything this writer is not sure of, goes through decodePacket
 // and fields() (json-line.ts). The line is byte for byte the one that path writes (held so by
-// test/cli/fast-json.test.ts over every fixture and random packets), in a third of the time: no
-// header objects, no field records, constant runs of keys copied as one block.
+// test/cli/fast-json.test.ts over every fixture and random packets), several times faster: no
+// header objects, no field records; runs of fields that depend on a few bytes only (the address
+// pairs, the DS byte, flags and TTL, the TCP flags) are written once per distinct value and copied
+// after, which is most of a line.
 import { dissectorFor, onesComplementSum, type CaptureRecord } from 'wirekit';
 import type { ByteWriter } from './byte-writer.js';
 import { epochText } from './json-line.js';
@@ -20,8 +22,9 @@ const K = {
   len: bytesOf('","frame.len":'),
   capLen: bytesOf(',"frame.cap_len":'),
   iface: bytesOf(',"frame.interface_id":'),
-  protoTcp: bytesOf(',"frame.protocols":"eth:ip:tcp","eth.dst":"'),
-  protoUdp: bytesOf(',"frame.protocols":"eth:ip:udp","eth.dst":"'),
+  protoTcp: bytesOf(',"frame.protocols":"eth:ip:tcp"'),
+  protoUdp: bytesOf(',"frame.protocols":"eth:ip:udp"'),
+  dst: bytesOf(',"eth.dst":"'),
   dstOui: bytesOf('","eth.dst.oui":'),
   addr: bytesOf(',"eth.addr":["'),
   addr2: bytesOf('","'),
@@ -54,7 +57,8 @@ const K = {
   ipHost: bytesOf('","ip.host":["'),
   ipDst: bytesOf('"],"ip.dst":"'),
   ipDstHost: bytesOf('","ip.dst_host":"'),
-  tcpSrc: bytesOf('","tcp.srcport":'),
+  quote: bytesOf('"'),
+  tcpSrc: bytesOf(',"tcp.srcport":'),
   tcpDst: bytesOf(',"tcp.dstport":'),
   tcpPort: bytesOf(',"tcp.port":['),
   tcpLen: bytesOf('],"tcp.len":'),
@@ -82,7 +86,7 @@ const K = {
   tsKinds: bytesOf('","tcp.options.nop":["01","01"],"tcp.option_kind":[1,1,8],"tcp.options.timestamp":"08:0a:'),
   tsLen: bytesOf('","tcp.option_len":10,"tcp.options.timestamp.tsval":'),
   tsecr: bytesOf(',"tcp.options.timestamp.tsecr":'),
-  udpSrc: bytesOf('","udp.srcport":'),
+  udpSrc: bytesOf(',"udp.srcport":'),
   udpDst: bytesOf(',"udp.dstport":'),
   udpPort: bytesOf(',"udp.port":['),
   udpLen: bytesOf('],"udp.length":'),
@@ -171,6 +175,182 @@ function ipv4(buf: Uint8Array, p: number, b: Uint8Array, at: number): number {
 
 const bit = (v: number, mask: number) => (v & mask ? 0x31 : 0x30);
 
+/** The Ethernet fields, `,"eth.dst":...` to eth.src.ig: a function of the two addresses only. */
+function writeEthernet(buf: Uint8Array, p: number, b: Uint8Array): number {
+  p = put(buf, p, K.dst);
+  const dstOui = (b[0]! << 16) | (b[1]! << 8) | b[2]!;
+  const srcOui = (b[6]! << 16) | (b[7]! << 8) | b[8]!;
+  const dstLg = bit(b[0]!, 2);
+  const srcLg = bit(b[6]!, 2);
+  const dstIg = bit(b[0]!, 1);
+  const srcIg = bit(b[6]!, 1);
+  p = mac(buf, p, b, 0);
+  p = put(buf, p, K.dstOui);
+  p = num32(buf, p, dstOui);
+  p = put(buf, p, K.addr);
+  p = mac(buf, p, b, 0);
+  p = put(buf, p, K.addr2);
+  p = mac(buf, p, b, 6);
+  p = put(buf, p, K.addrOui);
+  p = num32(buf, p, dstOui);
+  buf[p++] = 0x2c;
+  p = num32(buf, p, srcOui);
+  p = put(buf, p, K.dstLg);
+  buf[p++] = dstLg;
+  p = put(buf, p, K.lg);
+  buf[p++] = dstLg;
+  buf[p++] = 0x2c;
+  buf[p++] = srcLg;
+  p = put(buf, p, K.dstIg);
+  buf[p++] = dstIg;
+  p = put(buf, p, K.ig);
+  buf[p++] = dstIg;
+  buf[p++] = 0x2c;
+  buf[p++] = srcIg;
+  p = put(buf, p, K.src);
+  p = mac(buf, p, b, 6);
+  p = put(buf, p, K.srcOui);
+  p = num32(buf, p, srcOui);
+  p = put(buf, p, K.srcLg);
+  buf[p++] = srcLg;
+  p = put(buf, p, K.srcIg);
+  buf[p++] = srcIg;
+  return p;
+}
+
+/** The IPv4 address fields, `,"ip.src":...` to ip.dst_host: a function of the two addresses only. */
+function writeAddresses(buf: Uint8Array, p: number, b: Uint8Array): number {
+  p = put(buf, p, K.ipSrc);
+  p = ipv4(buf, p, b, 26);
+  p = put(buf, p, K.ipAddr);
+  p = ipv4(buf, p, b, 26);
+  p = put(buf, p, K.addr2);
+  p = ipv4(buf, p, b, 30);
+  p = put(buf, p, K.ipSrcHost);
+  p = ipv4(buf, p, b, 26);
+  p = put(buf, p, K.ipHost);
+  p = ipv4(buf, p, b, 26);
+  p = put(buf, p, K.addr2);
+  p = ipv4(buf, p, b, 30);
+  p = put(buf, p, K.ipDst);
+  p = ipv4(buf, p, b, 30);
+  p = put(buf, p, K.ipDstHost);
+  p = ipv4(buf, p, b, 30);
+  return put(buf, p, K.quote);
+}
+
+/** ip.dsfield and its parts: a function of the DS byte. */
+function writeDsField(buf: Uint8Array, p: number, ds: number): number {
+  p = put(buf, p, K.ipHead);
+  p = num16(buf, p, ds);
+  p = put(buf, p, K.dscp);
+  p = num16(buf, p, ds >> 2);
+  p = put(buf, p, K.ecn);
+  return num16(buf, p, ds & 3);
+}
+
+/** ip.flags to ip.proto: a function of the flag bits, the TTL and the protocol (key made by the caller). */
+function writeFlagsTtl(buf: Uint8Array, p: number, key: number): number {
+  const flags = key >> 9;
+  p = put(buf, p, K.ipFlags);
+  p = num16(buf, p, flags);
+  p = put(buf, p, K.rb);
+  buf[p++] = bit(flags, 4);
+  p = put(buf, p, K.df);
+  buf[p++] = bit(flags, 2);
+  p = put(buf, p, K.mf);
+  p = num16(buf, p, (key >> 1) & 0xff);
+  return put(buf, p, key & 1 ? K.ipProtoTcp : K.ipProtoUdp);
+}
+
+const dsSections: (Uint8Array | undefined)[] = new Array(256);
+const flagTtlSections: (Uint8Array | undefined)[] = new Array(8 << 9);
+
+/** The bytes `write` makes of a small key, made once per key. */
+function cached(buf: Uint8Array, p: number, cache: (Uint8Array | undefined)[], key: number, write: (buf: Uint8Array, p: number, key: number) => number): number {
+  let bytes = cache[key];
+  if (bytes === undefined) {
+    bytes = sectionScratch.slice(0, write(sectionScratch, 0, key));
+    cache[key] = bytes;
+  }
+  buf.set(bytes, p);
+  return p + bytes.length;
+}
+
+/** tcp.flags to tcp.flags.str: a function of the 12 flag bits. */
+function writeTcpFlags(out: Uint8Array, q: number, flags: number): number {
+  q = put(out, q, K.flags);
+  q = num16(out, q, flags);
+  q = put(out, q, K.res);
+  out[q++] = bit(flags, 0xe00);
+  q = put(out, q, K.ae);
+  out[q++] = bit(flags, 0x100);
+  q = put(out, q, K.cwr);
+  out[q++] = bit(flags, 0x80);
+  q = put(out, q, K.ece);
+  out[q++] = bit(flags, 0x40);
+  q = put(out, q, K.urg);
+  out[q++] = bit(flags, 0x20);
+  q = put(out, q, K.ackFlag);
+  out[q++] = bit(flags, 0x10);
+  q = put(out, q, K.push);
+  out[q++] = bit(flags, 0x08);
+  q = put(out, q, K.reset);
+  out[q++] = bit(flags, 0x04);
+  q = put(out, q, K.syn);
+  out[q++] = bit(flags, 0x02);
+  q = put(out, q, K.fin);
+  out[q++] = bit(flags, 0x01);
+  q = put(out, q, K.str);
+  for (let i = 0; i < 12; i++) {
+    if (flags & (0x800 >>> i)) out[q++] = FLAG_LETTERS.charCodeAt(i);
+    else {
+      out[q++] = 0xc2;
+      out[q++] = 0xb7;
+    }
+  }
+  return q;
+}
+
+const flagSections: (Uint8Array | undefined)[] = new Array(4096);
+
+type Sections = Map<number, Map<number, Uint8Array>>;
+/** Lines of one capture repeat a few address pairs: their fields are written once and copied after. */
+const ethSections: Sections = new Map();
+const ipSections: Sections = new Map();
+const SECTIONS_MAX = 4096;
+let sectionsHeld = 0;
+const sectionScratch = new Uint8Array(1024);
+
+/**
+ * The bytes `write` makes of the addresses at b[at..at+8] (IPv4 pair) or b[at..at+12] (MAC pair),
+ * copied in from the cache, made and kept on a miss. The cache is emptied when it holds
+ * SECTIONS_MAX sections (a capture of many hosts gains nothing from it but loses little).
+ */
+function section(buf: Uint8Array, p: number, b: Uint8Array, cache: Sections, at: number, write: (buf: Uint8Array, p: number, b: Uint8Array) => number): number {
+  const mac = cache === ethSections;
+  const k1 = mac ? ((b[at]! << 16) | (b[at + 1]! << 8) | b[at + 2]!) * 16777216 + ((b[at + 3]! << 16) | (b[at + 4]! << 8) | b[at + 5]!) : ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+  const at2 = at + (mac ? 6 : 4);
+  const k2 = mac ? ((b[at2]! << 16) | (b[at2 + 1]! << 8) | b[at2 + 2]!) * 16777216 + ((b[at2 + 3]! << 16) | (b[at2 + 4]! << 8) | b[at2 + 5]!) : ((b[at2]! << 24) | (b[at2 + 1]! << 16) | (b[at2 + 2]! << 8) | b[at2 + 3]!) >>> 0;
+  let inner = cache.get(k1);
+  let bytes = inner?.get(k2);
+  if (bytes === undefined) {
+    if (sectionsHeld >= SECTIONS_MAX) {
+      ethSections.clear();
+      ipSections.clear();
+      sectionsHeld = 0;
+      inner = undefined;
+    }
+    bytes = sectionScratch.slice(0, write(sectionScratch, 0, b));
+    if (inner === undefined) cache.set(k1, (inner = new Map()));
+    inner.set(k2, bytes);
+    sectionsHeld++;
+  }
+  buf.set(bytes, p);
+  return p + bytes.length;
+}
+
+
 /** A ones' complement sum folded to 16 bits. */
 function fold(s: number): number {
   while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 0x10000);
@@ -252,84 +432,19 @@ export function writeFastJson(w: ByteWriter, record: CaptureRecord, number: numb
   p = put(buf, p, K.iface);
   p = num32(buf, p, record.interfaceId);
   p = put(buf, p, proto === 6 ? K.protoTcp : K.protoUdp);
-  // Ethernet
-  const dstOui = (b[0]! << 16) | (b[1]! << 8) | b[2]!;
-  const srcOui = (b[6]! << 16) | (b[7]! << 8) | b[8]!;
-  const dstLg = bit(b[0]!, 2);
-  const srcLg = bit(b[6]!, 2);
-  const dstIg = bit(b[0]!, 1);
-  const srcIg = bit(b[6]!, 1);
-  p = mac(buf, p, b, 0);
-  p = put(buf, p, K.dstOui);
-  p = num32(buf, p, dstOui);
-  p = put(buf, p, K.addr);
-  p = mac(buf, p, b, 0);
-  p = put(buf, p, K.addr2);
-  p = mac(buf, p, b, 6);
-  p = put(buf, p, K.addrOui);
-  p = num32(buf, p, dstOui);
-  buf[p++] = 0x2c;
-  p = num32(buf, p, srcOui);
-  p = put(buf, p, K.dstLg);
-  buf[p++] = dstLg;
-  p = put(buf, p, K.lg);
-  buf[p++] = dstLg;
-  buf[p++] = 0x2c;
-  buf[p++] = srcLg;
-  p = put(buf, p, K.dstIg);
-  buf[p++] = dstIg;
-  p = put(buf, p, K.ig);
-  buf[p++] = dstIg;
-  buf[p++] = 0x2c;
-  buf[p++] = srcIg;
-  p = put(buf, p, K.src);
-  p = mac(buf, p, b, 6);
-  p = put(buf, p, K.srcOui);
-  p = num32(buf, p, srcOui);
-  p = put(buf, p, K.srcLg);
-  buf[p++] = srcLg;
-  p = put(buf, p, K.srcIg);
-  buf[p++] = srcIg;
+  p = section(buf, p, b, ethSections, 0, writeEthernet);
   // IPv4
-  const ds = b[15]!;
-  p = put(buf, p, K.ipHead);
-  p = num16(buf, p, ds);
-  p = put(buf, p, K.dscp);
-  p = num16(buf, p, ds >> 2);
-  p = put(buf, p, K.ecn);
-  p = num16(buf, p, ds & 3);
+  p = cached(buf, p, dsSections, b[15]!, writeDsField);
   p = put(buf, p, K.ipLen);
   p = num16(buf, p, total);
   p = put(buf, p, K.ipId);
   p = num16(buf, p, (b[18]! << 8) | b[19]!);
-  p = put(buf, p, K.ipFlags);
-  p = num16(buf, p, b[20]! >> 5);
-  p = put(buf, p, K.rb);
-  buf[p++] = bit(b[20]!, 0x80);
-  p = put(buf, p, K.df);
-  buf[p++] = bit(b[20]!, 0x40);
-  p = put(buf, p, K.mf);
-  p = num16(buf, p, b[22]!);
-  p = put(buf, p, proto === 6 ? K.ipProtoTcp : K.ipProtoUdp);
+  // Flags, TTL and protocol: (b[20] >> 5) << 9 | ttl << 1 | tcp.
+  p = cached(buf, p, flagTtlSections, ((b[20]! >> 5) << 9) | (b[22]! << 1) | (proto === 6 ? 1 : 0), writeFlagsTtl);
   p = num16(buf, p, ipChecksum);
   p = put(buf, p, ipGood ? K.ipStatusGood : K.ipStatusBad);
   p = num16(buf, p, ipExpected);
-  p = put(buf, p, K.ipSrc);
-  p = ipv4(buf, p, b, 26);
-  p = put(buf, p, K.ipAddr);
-  p = ipv4(buf, p, b, 26);
-  p = put(buf, p, K.addr2);
-  p = ipv4(buf, p, b, 30);
-  p = put(buf, p, K.ipSrcHost);
-  p = ipv4(buf, p, b, 26);
-  p = put(buf, p, K.ipHost);
-  p = ipv4(buf, p, b, 26);
-  p = put(buf, p, K.addr2);
-  p = ipv4(buf, p, b, 30);
-  p = put(buf, p, K.ipDst);
-  p = ipv4(buf, p, b, 30);
-  p = put(buf, p, K.ipDstHost);
-  p = ipv4(buf, p, b, 30);
+  p = section(buf, p, b, ipSections, 26, writeAddresses);
   if (proto === 6) {
     p = put(buf, p, K.tcpSrc);
     p = num16(buf, p, srcport);
@@ -347,37 +462,7 @@ export function writeFastJson(w: ByteWriter, record: CaptureRecord, number: numb
     p = num32(buf, p, ((b[42]! << 24) | (b[43]! << 16) | (b[44]! << 8) | b[45]!) >>> 0);
     p = put(buf, p, K.hdrLen);
     p = num16(buf, p, tcpHeader);
-    const flags = ((b[46]! & 0x0f) << 8) | b[47]!;
-    p = put(buf, p, K.flags);
-    p = num16(buf, p, flags);
-    p = put(buf, p, K.res);
-    buf[p++] = bit(flags, 0xe00);
-    p = put(buf, p, K.ae);
-    buf[p++] = bit(flags, 0x100);
-    p = put(buf, p, K.cwr);
-    buf[p++] = bit(flags, 0x80);
-    p = put(buf, p, K.ece);
-    buf[p++] = bit(flags, 0x40);
-    p = put(buf, p, K.urg);
-    buf[p++] = bit(flags, 0x20);
-    p = put(buf, p, K.ackFlag);
-    buf[p++] = bit(flags, 0x10);
-    p = put(buf, p, K.push);
-    buf[p++] = bit(flags, 0x08);
-    p = put(buf, p, K.reset);
-    buf[p++] = bit(flags, 0x04);
-    p = put(buf, p, K.syn);
-    buf[p++] = bit(flags, 0x02);
-    p = put(buf, p, K.fin);
-    buf[p++] = bit(flags, 0x01);
-    p = put(buf, p, K.str);
-    for (let i = 0; i < 12; i++) {
-      if (flags & (0x800 >>> i)) buf[p++] = FLAG_LETTERS.charCodeAt(i);
-      else {
-        buf[p++] = 0xc2;
-        buf[p++] = 0xb7;
-      }
-    }
+    p = cached(buf, p, flagSections, ((b[46]! & 0x0f) << 8) | b[47]!, writeTcpFlags);
     p = put(buf, p, K.window);
     p = num16(buf, p, (b[48]! << 8) | b[49]!);
     p = put(buf, p, K.tcpChecksum);
