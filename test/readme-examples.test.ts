@@ -9,6 +9,9 @@ import {
   registerProtocol,
   TcpFlag,
   WireError,
+  allocBuffer,
+  decodeCaptureBatches,
+  writePcap,
 } from 'wirekit';
 
 describe('README examples', () => {
@@ -106,5 +109,21 @@ describe('README examples', () => {
     const p = decodePacket(frame);
     expect(p.protocols).toBe('eth:ip:udp:hello');
     expect(p.fields()['hello.version']).toBe(7);
+  });
+  it('a whole capture in one pass: decodeCaptureBatches over a capture in WASM memory', () => {
+    const frames = [443, 80, 443].map((dstport, i) =>
+      encodeFrame([{ eth: { src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' } }, { ip: { src: '10.0.0.1', dst: '10.0.0.2' } }, { tcp: { srcport: 40000 + i, dstport, flags: TcpFlag.ACK } }]),
+    );
+    const file = writePcap(frames.map((data, i) => ({ timestamp: 1_700_000_000_000_000_000n + BigInt(i), capturedLength: data.length, originalLength: data.length, linkType: 1, interfaceId: 0, data })));
+    const bytes = allocBuffer(file.length);
+    bytes.set(file);
+    const hits: number[] = [];
+    let firstTime: bigint | undefined;
+    for (const { index, table, first } of decodeCaptureBatches(bytes, { batchSize: 2, reuse: true })) {
+      for (let i = 0; i < table.count; i++) if (table.dstPort[i] === 443) hits.push(first + i);
+      firstTime ??= index.timestamps[0];
+    }
+    expect(hits).toEqual([0, 2]);
+    expect(firstTime).toBe(1_700_000_000_000_000_000n);
   });
 });
