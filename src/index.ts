@@ -81,3 +81,24 @@ export { decodeBatch, PacketTable, BatchLayer, TcpOptionBit, BATCH_STATUS, BATCH
 export type { PacketRecords, BatchOptions, BatchStatus } from './batch.js';
 export { decodeCaptureBatches } from './batch-capture.js';
 export type { CaptureBatch, CaptureBatchOptions } from './batch-capture.js';
+
+// IP fragmentation and reassembly
+export { fragmentIpv4, fragmentIpv6 } from './network/fragment.js';
+export type { FragmentIpv4Options, FragmentIpv6Options } from './network/fragment.js';
+export { IpDefragmenter } from './network/defrag.js';
+export type {
+  IpDefragmenterOptions,
+  Ipv4OverlapPolicy,
+  DefragDatagram,
+  DefragEvent,
+  DefragEventKind,
+  DefragLimit,
+  DefragFragment,
+  DefragResult,
+  DefragNotFragment,
+  DefragBuffered,
+  DefragComplete,
+  DefragDropped,
+  DefragDropReason,
+  DefragStats,
+} from './network/defrag.js';

@@ -12,6 +12,7 @@ import { BufferedOutput, OutputClosed } from './output.js';
 import { PacketView } from './packet-view.js';
 import { Progress } from './progress.js';
 import { SummaryFormatter } from './summary.js';
+import { DefragView } from './defrag-view.js';
 
 export const DECODE_HELP = `Usage: wirekit decode [--json] [-c N] [-Y FILTER] [FILE|-]
 
@@ -36,8 +37,9 @@ With no FILE it decodes an embedded sample: a real HTTP exchange captured over l
                  value does; != holds when none equals (Wireshark 4 semantics).
 
 Where it differs from tshark: application protocols (HTTP, DNS, ...) are not decoded, so their
-packets show as TCP or UDP; there are no TCP analysis flags ([TCP Retransmission], ...) and no IP
-reassembly; MAC addresses get no vendor names.
+packets show as TCP or UDP; there are no TCP analysis flags ([TCP Retransmission], ...); MAC addresses get no vendor names.
+IP fragments are reassembled as tshark does: the frame that completes a datagram shows its upper
+layers, and fragments carry ip.fragment.* / ipv6.fragment.* fields.
 `;
 
 /** The work done per packet, as methods on one object: no closure is made per packet. */
@@ -48,6 +50,7 @@ class DecodeRun {
   readonly #fields = new FieldRecorder();
   readonly #view = new PacketView(this.#fields);
   readonly #summary = new SummaryFormatter();
+  readonly #defrag = new DefragView();
   readonly #precision: TimePrecision;
   readonly #progress: Progress;
   readonly #frame: FrameFields = { number: 0, epoch: '', length: 0, capturedLength: 0, interfaceId: 0, protocols: '' };
@@ -69,8 +72,8 @@ class DecodeRun {
     this.#progress.tick(number, this.#bytes);
     const json = this.#json;
     if (json !== undefined && this.#filter === undefined && writeFastJson(json, record, number)) return json.endLine();
-    const packet = decodePacket(record.data, { linkType: record.linkType });
-    if (json !== undefined || this.#filter !== undefined) this.#fields.record(packet);
+    const packet = this.#defrag.view(decodePacket(record.data, { linkType: record.linkType }), record, number);
+    if (json !== undefined || this.#filter !== undefined) this.#defrag.record(this.#fields, packet);
     // Summary state (relative time, TCP bases, echo requests) advances on every packet, shown or
     // not, as in tshark's single pass.
     const line = json === undefined ? this.#summary.line(number, record, packet, this.#precision.digits(record)) : undefined;

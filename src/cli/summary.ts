@@ -125,12 +125,15 @@ export class SummaryFormatter {
         const h = layer.header as Ipv4Header | Ipv6Header;
         src = h.src;
         dst = h.finalDst ?? h.dst;
-        // tshark reassembles fragments; wirekit does not, so every fragment reads as one.
-        if (layer.name === 'ip') {
-          const ip = h as Ipv4Header;
-          if (ip.moreFragments || ip.fragmentOffset > 0) return [src, dst, 'IPv4', ipv4FragmentInfo(ip)];
-        } else if ((h as Ipv6Header).fragment !== undefined) {
-          return [src, dst, 'IPv6', ipv6Info(h as Ipv6Header)];
+        // A fragment reads as one unless the datagram was reassembled in this frame (the decode
+        // command's defragmentation then gives the IP layer upper layers, as tshark shows them).
+        if (layer === layers[layers.length - 1]) {
+          if (layer.name === 'ip') {
+            const ip = h as Ipv4Header;
+            if (ip.moreFragments || ip.fragmentOffset > 0) return [src, dst, 'IPv4', ipv4FragmentInfo(ip)];
+          } else if ((h as Ipv6Header).fragment !== undefined) {
+            return [src, dst, 'IPv6', ipv6Info(h as Ipv6Header)];
+          }
         }
       }
       // What an ICMP error quotes never reaches the columns (tshark makes them read-only there).
@@ -149,7 +152,11 @@ export class SummaryFormatter {
           break;
         }
         case 'icmp':
-          info = icmpInfo(top.header as IcmpHeader, (network?.header as Ipv4Header | undefined)?.ttl, src, dst, number, this.#echoes);
+          {
+            const ip = network?.header as Ipv4Header | undefined;
+            const reassembled = ip !== undefined && (ip.moreFragments || ip.fragmentOffset > 0);
+            info = icmpInfo(top.header as IcmpHeader, ip?.ttl, src, dst, number, this.#echoes, reassembled);
+          }
           break;
         case 'icmpv6':
           info = icmpv6Info(top.header as Icmpv6Header, (network?.header as Ipv6Header | undefined)?.hopLimit, src, dst, number, this.#echoes);
