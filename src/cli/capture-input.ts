@@ -30,7 +30,9 @@ export function openCapture(path: string | undefined): OpenedCapture {
   if (path === '-') return { name: 'standard input', reader, records: reader.read(process.stdin), size: undefined };
   const size = statSync(path).size;
   if (size <= WHOLE_FILE_LIMIT) {
-    const bytes = readFileSync(path);
+    // A plain Uint8Array view of the Buffer: its subarray (one per record) is several times cheaper.
+    const file = readFileSync(path);
+    const bytes = new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
     return { name: path, reader, records: reader.readSync(bytes), size };
   }
   return { name: path, reader, records: reader.read(createReadStream(path, { highWaterMark: 1 << 20 })), size };

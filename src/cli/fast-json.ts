@@ -115,9 +115,9 @@ for (let n = 0; n < 65536; n++) {
 }
 
 function put(buf: Uint8Array, p: number, k: Uint8Array): number {
-  // Short runs by hand: set() has a fixed cost that loses below ~16 bytes.
+  // Short runs by hand: set() has a fixed cost that loses below ~40 bytes.
   const n = k.length;
-  if (n > 16) {
+  if (n > 40) {
     buf.set(k, p);
     return p + n;
   }
