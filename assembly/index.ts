@@ -5,3 +5,4 @@ export { crc32, crc32c } from "./checksum/crc32";
 export { inetSum } from "./checksum/internet";
 export { decodeBatch } from "./wire/batch";
 export { walkPcap, walkIpv6Rows } from "./wire/capture";
+export { segmentFrames } from "./wire/segment";

@@ -102,3 +102,9 @@ export type {
   DefragDropReason,
   DefragStats,
 } from './network/defrag.js';
+
+// TCP segmentation
+export { segmentTcp } from './transport/tcp-segment.js';
+export type { SegmentationOptions, TcpSegmentOptions, TcpSegment } from './transport/tcp-segment.js';
+export { compileSegmenter, TcpSegmenter, SegmentBatch } from './segment-frames.js';
+export type { SegmenterOptions, SegmentStart } from './segment-frames.js';

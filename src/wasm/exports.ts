@@ -50,4 +50,21 @@ export interface WasmExports {
   ): number;
   /** IPv6 rows the last walkPcap call wrote. */
   walkIpv6Rows(): number;
+  /**
+   * TCP segmentation (assembly/wire/segment.ts): cuts src into segments, writes one frame each from
+   * the header template at tplPtr to outPtr (at most outLen bytes) and their offsets to the u32
+   * table at offsetsPtr (count + 1 entries, at most offsetsLen); parameters are the u32 table at
+   * paramsPtr (src/kernels/segment.ts SEGMENT_PARAM). Returns the number of frames.
+   */
+  segmentFrames(
+    tplPtr: number,
+    tplLen: number,
+    srcPtr: number,
+    srcLen: number,
+    outPtr: number,
+    outLen: number,
+    offsetsPtr: number,
+    offsetsLen: number,
+    paramsPtr: number,
+  ): number;
 }
