@@ -12,6 +12,9 @@ import {
   allocBuffer,
   decodeCaptureBatches,
   writePcap,
+  segmentTcp,
+  compileSegmenter,
+  readCaptureSync,
 } from 'wirekit';
 
 describe('README examples', () => {
@@ -125,5 +128,37 @@ describe('README examples', () => {
     }
     expect(hits).toEqual([0, 2]);
     expect(firstTime).toBe(1_700_000_000_000_000_000n);
+  });
+  it('TCP segmentation: segments, frames in batches, and everything into one allocBuffer region', () => {
+    const body = new TextEncoder().encode('x'.repeat(100_000));
+    const segments = segmentTcp(body, {
+      srcport: 8080, dstport: 51000, seq: 1001, ack: 2002, mss: 1460,
+      options: [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamp', tsval: 500, tsecr: 400 }],
+      addresses: { src: '192.0.2.1', dst: '198.51.100.2' },
+    });
+    expect(segments.length).toBe(70);
+    expect(segments[0]!.payload.length).toBe(1448);
+    expect(segments[69]!.payload.length).toBe(100_000 - 69 * 1448);
+    expect(segments[0]!.header.seq).toBe(1001);
+    const seg = compileSegmenter([
+      { eth: { src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' } },
+      { ip: { src: '192.0.2.1', dst: '198.51.100.2', dontFragment: true, id: 1 } },
+      { tcp: { srcport: 8080, dstport: 51000, seq: 1001, ack: 2002 } },
+    ], { mss: 1460 });
+    const records = [];
+    for (const batch of seg.batches(body)) {
+      for (const frame of batch) records.push({ timestamp: 0n, capturedLength: frame.length, originalLength: frame.length, linkType: 1, interfaceId: 0, data: frame.slice() });
+    }
+    const back = [...readCaptureSync(writePcap(records))];
+    expect(back.length).toBe(69); // 1460 bytes each without options
+    expect(decodePacket(back[0]!.data).fields()['tcp.checksum.status']).toBe('good');
+    const joined = back.map((r) => decodePacket(r.data).payload).reduce((n, p) => n + p.length, 0);
+    expect(joined).toBe(100_000);
+    const region = allocBuffer(body.length + seg.outputLength(body.length));
+    region.set(body);
+    const offsets = seg.segmentInto(region.subarray(0, body.length), region.subarray(body.length));
+    expect(offsets.length).toBe(70);
+    const last = region.subarray(body.length + offsets[68]!, body.length + offsets[69]!);
+    expect(decodePacket(last).fields()['tcp.flags.push']).toBe(1);
   });
 });
