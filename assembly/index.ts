@@ -6,3 +6,4 @@ export { inetSum } from "./checksum/internet";
 export { decodeBatch } from "./wire/batch";
 export { walkPcap, walkIpv6Rows } from "./wire/capture";
 export { segmentFrames } from "./wire/segment";
+export { reasmInsert, reasmAdvance } from "./reassembly/assembler";

@@ -82,6 +82,18 @@ export type { PacketRecords, BatchOptions, BatchStatus } from './batch.js';
 export { decodeCaptureBatches } from './batch-capture.js';
 export type { CaptureBatch, CaptureBatchOptions } from './batch-capture.js';
 
+// TCP segmentation
+export { segmentTcp } from './transport/tcp-segment.js';
+export type { SegmentationOptions, TcpSegmentOptions, TcpSegment } from './transport/tcp-segment.js';
+export { compileSegmenter, TcpSegmenter, SegmentBatch } from './segment-frames.js';
+export type { SegmenterOptions, SegmentStart } from './segment-frames.js';
+
+// TCP stream reassembly and connection state
+export { TcpReassembler, TcpConnection, TcpDirection } from './transport/tcp-flows.js';
+export type { TcpConnectionState, TcpCloseReason, TcpDataInfo, TcpReassemblyHandlers, TcpReassemblyOptions, TcpReassemblyStats, GapReason, OverlapPolicy, TcpDirectionStats } from './transport/tcp-flows.js';
+export { reassembleCapture, followTcpStream, tcpStreamReadable, reassembleTcp } from './transport/tcp-follow.js';
+export type { TcpStreamEvent, TcpFollowChunk } from './transport/tcp-follow.js';
+
 // IP fragmentation and reassembly
 export { fragmentIpv4, fragmentIpv6 } from './network/fragment.js';
 export type { FragmentIpv4Options, FragmentIpv6Options } from './network/fragment.js';
@@ -102,9 +114,3 @@ export type {
   DefragDropReason,
   DefragStats,
 } from './network/defrag.js';
-
-// TCP segmentation
-export { segmentTcp } from './transport/tcp-segment.js';
-export type { SegmentationOptions, TcpSegmentOptions, TcpSegment } from './transport/tcp-segment.js';
-export { compileSegmenter, TcpSegmenter, SegmentBatch } from './segment-frames.js';
-export type { SegmenterOptions, SegmentStart } from './segment-frames.js';

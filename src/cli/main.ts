@@ -4,6 +4,8 @@ import { CONVERT_HELP, convertCommand } from './convert.js';
 import { DECODE_HELP, decodeCommand } from './decode.js';
 import { describeError, EXIT_USAGE } from './errors.js';
 import { STATS_HELP, statsCommand } from './stats.js';
+import { FOLLOW_HELP, followCommand } from './follow.js';
+import { FLOWS_HELP, flowsCommand } from './flows.js';
 
 const HELP = `Usage: wirekit [command] [options]
 
@@ -14,6 +16,9 @@ Commands:
   convert IN OUT [--format pcap|pcapng] [--precision us|ns]
                                                 convert a capture between pcap and pcapng
   checksum [--algo crc32|crc32c|inet] [FILE|-]  checksum a file, like cksum
+  follow FILE --stream N [--format raw|ascii|hex]
+                                                one TCP connection's payload, like tshark's follow
+  flows FILE                                    the TCP connections: state, duration, bytes, retransmissions
 
 Run 'wirekit <command> --help' for a command's options.
 `;
@@ -23,6 +28,8 @@ const COMMAND_HELP: Record<string, string> = {
   stats: STATS_HELP,
   convert: CONVERT_HELP,
   checksum: CHECKSUM_HELP,
+  follow: FOLLOW_HELP,
+  flows: FLOWS_HELP,
 };
 
 /** Runs the CLI; resolves to the process exit code. Errors become one line on stderr. */
@@ -47,6 +54,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await convertCommand(rest);
       case 'checksum':
         return await checksumCommand(rest, out);
+      case 'follow':
+        return await followCommand(rest);
+      case 'flows':
+        return await flowsCommand(rest);
       case 'help':
       case '--help':
       case '-h': {

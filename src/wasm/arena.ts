@@ -22,6 +22,14 @@ export const WINDOW_SIZE = 64 * 1024;
  */
 export const BATCH_SCRATCH_SIZE = 4 * 1024 * 1024;
 
+/**
+ * Size of the TCP reassembly region: out-of-order segment bytes waiting for the bytes before them,
+ * in 4 KiB blocks (src/transport/tcp-buffers.ts hands them out). Fixed, so reassembly never grows
+ * memory, and its size is the default cap on the bytes all flows may buffer together. Pages never
+ * touched cost address space only: a capture with no reordering never touches it.
+ */
+export const REASSEMBLY_REGION_SIZE = 32 * 1024 * 1024;
+
 const PAGE = 64 * 1024;
 
 /**
@@ -30,6 +38,7 @@ const PAGE = 64 * 1024;
  *   [0, heapBase)                        the module's static data (CRC tables)
  *   [windowPtr, windowPtr + WINDOW)      the I/O window
  *   [scratchPtr, scratchPtr + SCRATCH)   batch kernels' inputs and outputs, for one call at a time
+ *   [reassemblyPtr, + REASSEMBLY)        TCP reassembly blocks, owned by a block allocator (TS side)
  *   [userPtr, userPtr + userHigh)        the region `allocBuffer` hands out; it grows, never shrinks
  *
  * Everything below the user region is reserved here, once, so only `allocBuffer` ever grows memory
@@ -43,6 +52,8 @@ export class Arena {
   /** The batch scratch region; its contents live for one kernel call. */
   readonly scratchPtr: number;
   readonly scratchSize: number;
+  /** The TCP reassembly region (REASSEMBLY_REGION_SIZE bytes of 4 KiB blocks), between scratch and user region. */
+  readonly reassemblyPtr: number;
   readonly userPtr: number;
   /** A view of all of memory; replaced whenever memory grows (growing detaches the old buffer). */
   heap: Uint8Array;
@@ -58,7 +69,8 @@ export class Arena {
     this.windowPtr = alignUp(exports.heapBase(), 64);
     this.scratchPtr = this.windowPtr + WINDOW_SIZE;
     this.scratchSize = BATCH_SCRATCH_SIZE;
-    this.userPtr = this.scratchPtr + this.scratchSize;
+    this.reassemblyPtr = this.scratchPtr + this.scratchSize;
+    this.userPtr = this.reassemblyPtr + REASSEMBLY_REGION_SIZE;
     this.buffer = this.memory.buffer;
     this.heap = new Uint8Array(this.buffer);
     // Untouched pages cost address space, not memory: the engine maps them zeroed on first touch.

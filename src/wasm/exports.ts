@@ -67,4 +67,11 @@ export interface WasmExports {
     offsetsLen: number,
     paramsPtr: number,
   ): number;
+  /**
+   * TCP reassembly (assembly/reassembly/assembler.ts): places `len` bytes at `src` at window offset
+   * `rel` of the direction whose state block is at `state`; returns the new bytes or -1 (no room).
+   */
+  reasmInsert(state: number, rel: number, src: number, len: number, policy: number): number;
+  /** Moves a direction's window head `n` bytes on; returns the whole blocks it slid. */
+  reasmAdvance(state: number, n: number): number;
 }

@@ -1,0 +1,176 @@
+// Memory for TCP reassembly: where out-of-order bytes wait, and the kernels that place them.
+//
+// With WebAssembly the blocks live in the arena's fixed reassembly region (src/wasm/arena.ts), so
+// the kernel works on them in place and reassembly never grows memory; with the JS twins they live
+// in one ArrayBuffer of the same size, made on first need. Either way the region is cut into 4 KiB
+// blocks handed out by a free-list allocator: a direction with data out of order takes one block for
+// its state (holes, block table) and one per 4 KiB of window its segments touch, and gives them all
+// back once the bytes before them arrive. A capture without reordering never touches the region.
+import { WireError } from '../errors.js';
+import { REASM_BLOCK, reasmAdvanceJs, reasmInsertJs, type ReasmHeap } from '../kernels/tcp-reassembly.js';
+import { REASSEMBLY_REGION_SIZE, WINDOW_SIZE, type Arena } from '../wasm/arena.js';
+import { trapToWireError } from '../wasm/trap.js';
+
+/** Blocks of the region, and the allocator over them. One per memory, shared by every reassembler using it. */
+class BlockPool {
+  readonly base: number;
+  readonly count: number;
+  /** Blocks never handed out start at `fresh`; given-back ones are stacked in `free`. */
+  #fresh = 0;
+  readonly #free: Int32Array;
+  #top = 0;
+  inUse = 0;
+
+  constructor(base: number, size: number) {
+    this.base = base;
+    this.count = Math.floor(size / REASM_BLOCK);
+    this.#free = new Int32Array(this.count);
+  }
+
+  /** A block's address, or 0 when every block is in use. */
+  alloc(): number {
+    let index: number;
+    if (this.#top > 0) index = this.#free[--this.#top]!;
+    else if (this.#fresh < this.count) index = this.#fresh++;
+    else return 0;
+    this.inUse++;
+    return this.base + index * REASM_BLOCK;
+  }
+
+  free(ptr: number): void {
+    this.#free[this.#top++] = (ptr - this.base) / REASM_BLOCK;
+    this.inUse--;
+  }
+}
+
+/**
+ * The memory and kernels one reassembler works with: `heap` views the bytes (refreshed when
+ * WebAssembly memory grows), `io` is where segment bytes not already in that memory are copied
+ * before a kernel reads them.
+ */
+export interface ReassemblyMemory {
+  readonly backend: 'wasm' | 'js';
+  readonly pool: BlockPool;
+  /** Current views of the memory (call again after anything that may grow WebAssembly memory). */
+  heap(): ReasmHeap;
+  /**
+   * Places `bytes` at window offset `rel` of the direction whose state block is `state`: the
+   * kernel's `reasmInsert`, with the bytes copied in first unless they already live in this memory.
+   */
+  insert(state: number, rel: number, bytes: Uint8Array, policy: number): number;
+  advance(state: number, n: number): number;
+}
+
+/** The WebAssembly memory's blocks and kernels. */
+class WasmMemory implements ReassemblyMemory {
+  readonly backend = 'wasm' as const;
+  readonly pool: BlockPool;
+  readonly #arena: Arena;
+  #views: ReasmHeap | undefined;
+  #buffer: ArrayBuffer | undefined;
+
+  constructor(arena: Arena) {
+    this.#arena = arena;
+    this.pool = new BlockPool(arena.reassemblyPtr, REASSEMBLY_REGION_SIZE);
+  }
+
+  heap(): ReasmHeap {
+    const buffer = this.#arena.buffer;
+    if (this.#buffer !== buffer) {
+      this.#buffer = buffer;
+      this.#views = { u8: this.#arena.heap, u32: new Uint32Array(buffer) };
+    }
+    return this.#views!;
+  }
+
+  insert(state: number, rel: number, bytes: Uint8Array, policy: number): number {
+    const a = this.#arena;
+    const e = a.exports;
+    try {
+      // `buffer` is a slow getter (a runtime call in V8): read it only for views that could be ours.
+      if (a.inUserRegion(bytes.byteOffset, bytes.length) && a.owns(bytes)) {
+        return e.reasmInsert(state, rel, bytes.byteOffset, bytes.length, policy);
+      }
+      if (bytes.length <= WINDOW_SIZE) {
+        this.heap().u8.set(bytes, a.windowPtr);
+        return e.reasmInsert(state, rel, a.windowPtr, bytes.length, policy);
+      }
+      // Through the I/O window a window at a time; each piece is a segment of its own to the
+      // kernel, which is what it is byte for byte (a piece boundary only splits a range in two).
+      let total = 0;
+      for (let at = 0; at < bytes.length; at += WINDOW_SIZE) {
+        const piece = bytes.subarray(at, at + WINDOW_SIZE);
+        this.heap().u8.set(piece, a.windowPtr);
+        const r = e.reasmInsert(state, rel + at, a.windowPtr, piece.length, policy);
+        if (r < 0) return at === 0 ? -1 : total;
+        total += r;
+      }
+      return total;
+    } catch (cause) {
+      throw trapToWireError('reasmInsert', cause);
+    }
+  }
+
+  advance(state: number, n: number): number {
+    try {
+      return this.#arena.exports.reasmAdvance(state, n);
+    } catch (cause) {
+      throw trapToWireError('reasmAdvance', cause);
+    }
+  }
+}
+
+/** The JS twins over an ArrayBuffer laid out like the WebAssembly region: an I/O window, then blocks. */
+class JsMemory implements ReassemblyMemory {
+  readonly backend = 'js' as const;
+  readonly pool: BlockPool;
+  readonly #views: ReasmHeap;
+
+  constructor() {
+    // Block 0 holds the I/O window, so no block or state is at address 0 (0 means "none").
+    const buffer = new ArrayBuffer(WINDOW_SIZE + REASSEMBLY_REGION_SIZE);
+    this.#views = { u8: new Uint8Array(buffer), u32: new Uint32Array(buffer) };
+    this.pool = new BlockPool(WINDOW_SIZE, REASSEMBLY_REGION_SIZE);
+  }
+
+  heap(): ReasmHeap {
+    return this.#views;
+  }
+
+  insert(state: number, rel: number, bytes: Uint8Array, policy: number): number {
+    if (bytes.length <= WINDOW_SIZE) {
+      this.#views.u8.set(bytes, 0);
+      return reasmInsertJs(this.#views, state, rel, 0, bytes.length, policy);
+    }
+    let total = 0;
+    for (let at = 0; at < bytes.length; at += WINDOW_SIZE) {
+      const piece = bytes.subarray(at, at + WINDOW_SIZE);
+      this.#views.u8.set(piece, 0);
+      const r = reasmInsertJs(this.#views, state, rel + at, 0, piece.length, policy);
+      if (r < 0) return at === 0 ? -1 : total;
+      total += r;
+    }
+    return total;
+  }
+
+  advance(state: number, n: number): number {
+    return reasmAdvanceJs(this.#views, state, n);
+  }
+}
+
+const wasmMemories = new WeakMap<Arena, WasmMemory>();
+let jsMemory: JsMemory | undefined;
+
+/** The reassembly memory of a WebAssembly arena, or of the JS twins when `arena` is null. */
+export function reassemblyMemory(arena: Arena | null): ReassemblyMemory {
+  if (arena === null) return (jsMemory ??= new JsMemory());
+  let m = wasmMemories.get(arena);
+  if (m === undefined) {
+    if (!(arena.reassemblyPtr > 0)) throw new WireError('internal', 'the WebAssembly arena has no reassembly region', { layer: 'tcp' });
+    m = new WasmMemory(arena);
+    wasmMemories.set(arena, m);
+  }
+  return m;
+}
+
+export type { BlockPool };

@@ -1,0 +1,690 @@
+// The flow table: TCP connections keyed by their 5-tuple, both directions together, each direction
+// reassembled (tcp-stream.ts), and each connection's state as a passive observer can tell it.
+//
+// Stream numbers are tshark's `tcp.stream`: connections are numbered in order of first appearance,
+// and a SYN (without ACK) on a known 5-tuple whose sequence number differs from the base of that
+// direction starts a new connection (port reuse), as packet-tcp.c does; the base is the SYN's
+// sequence number, or one less than the first sequence number seen (a capture that starts mid-way),
+// or one less than an ACK seen before the other direction sent anything.
+import { decodePacket } from '../dissect.js';
+import { WireError } from '../errors.js';
+import { formatIpv6 } from '../network/ip-address.js';
+import type { Packet } from '../packet/packet.js';
+import { BatchLayer, type PacketTable } from '../batch.js';
+import type { CaptureRecord } from '../capture/types.js';
+import { REASSEMBLY_REGION_SIZE } from '../wasm/arena.js';
+import { wasmArena } from '../wasm/backend.js';
+import { REASM_BLOCK, REASM_MAX_WINDOW } from '../kernels/tcp-reassembly.js';
+import { reassemblyMemory, type ReassemblyMemory } from './tcp-buffers.js';
+import { TcpDirection, type DirectionHost, type GapReason, type OverlapPolicy, type TcpDirectionStats } from './tcp-stream.js';
+
+export type { GapReason, OverlapPolicy, TcpDirectionStats };
+export { TcpDirection };
+
+const FIN = 0x01;
+const SYN = 0x02;
+const RST = 0x04;
+const ACK = 0x10;
+
+/**
+ * A connection's state as seen from the wire (RFC 9293 3.3.2, observed passively):
+ * - `syn-sent`: a SYN was seen (SYN-SENT at the client);
+ * - `syn-received`: the SYN-ACK too (SYN-RECEIVED at the server);
+ * - `established`: the handshake's ACK, or data of a connection picked up mid-way;
+ * - `half-closed`: one side sent FIN (FIN-WAIT at it, CLOSE-WAIT at its peer);
+ * - `closing`: both sides sent FIN, the last one not yet acknowledged;
+ * - `closed`: both FINs sent and acknowledged (TIME-WAIT / CLOSED);
+ * - `reset`: a RST ended it.
+ */
+export type TcpConnectionState = 'syn-sent' | 'syn-received' | 'established' | 'half-closed' | 'closing' | 'closed' | 'reset';
+
+/** Why a connection's reassembly ended: `end` of input, `evicted` (idle or over `maxFlows`), or `replaced` by a new connection on its 5-tuple. */
+export type TcpCloseReason = 'end' | 'evicted' | 'replaced';
+
+/** One TCP connection: both directions, its state and its counters. */
+export class TcpConnection {
+  /** tshark's `tcp.stream`: the connection's index in order of first appearance. */
+  readonly stream: number;
+  readonly ipVersion: 4 | 6;
+  /** Addresses and ports of node 0 (the sender of the connection's first packet) and node 1. */
+  readonly addresses: readonly [string, string];
+  readonly ports: readonly [number, number];
+  /** Direction 0 carries node 0's bytes to node 1; direction 1 the reverse. */
+  readonly directions: readonly [TcpDirection, TcpDirection];
+  state: TcpConnectionState = 'established';
+  /** The node that sent the SYN, when one was seen. */
+  client: 0 | 1 | undefined;
+  /** True when no SYN was seen: the capture began after the handshake. */
+  midstream = true;
+  /** Frames and frame bytes each way (what `tshark -z conv,tcp` counts). */
+  readonly frames: [number, number] = [0, 0];
+  readonly frameBytes: [number, number] = [0, 0];
+  firstTimestamp: bigint;
+  lastTimestamp: bigint;
+  /** Capture times of the handshake's SYN, SYN-ACK and ACK (ns since the epoch), as seen. */
+  synTimestamp: bigint | undefined;
+  synAckTimestamp: bigint | undefined;
+  ackTimestamp: bigint | undefined;
+  /** Set once reassembly of this connection has ended. */
+  closeReason: TcpCloseReason | undefined;
+  /** @internal stream-numbering bases, per direction (see the file comment). */
+  readonly bases: [number | undefined, number | undefined] = [undefined, undefined];
+  /** @internal */ readonly endpoint0: string;
+  /** @internal LRU links */ newer: TcpConnection | undefined;
+  /** @internal */ older: TcpConnection | undefined;
+  /** @internal */ readonly key: string;
+
+  constructor(stream: number, key: string, endpoint0: string, ipVersion: 4 | 6, addresses: [string, string], ports: [number, number], host: DirectionHost, timestamp: bigint) {
+    this.stream = stream;
+    this.key = key;
+    this.endpoint0 = endpoint0;
+    this.ipVersion = ipVersion;
+    this.addresses = addresses;
+    this.ports = ports;
+    this.directions = [new TcpDirection(0, host), new TcpDirection(1, host)];
+    this.directions[0].connection = this;
+    this.directions[1].connection = this;
+    this.firstTimestamp = timestamp;
+    this.lastTimestamp = timestamp;
+  }
+
+  /**
+   * Round-trip time from the handshake in nanoseconds: SYN to the ACK of the SYN-ACK as captured
+   * (the whole round trip wherever the capture point is), or undefined without a full handshake.
+   */
+  get rtt(): number | undefined {
+    if (this.synTimestamp === undefined || this.ackTimestamp === undefined) return undefined;
+    return Number(this.ackTimestamp - this.synTimestamp);
+  }
+
+  /** Nanoseconds from first to last packet. */
+  get duration(): number {
+    return Number(this.lastTimestamp - this.firstTimestamp);
+  }
+
+  /** Segments that carried only bytes seen before, both ways. */
+  get retransmissions(): number {
+    return this.directions[0].stats.retransmissions + this.directions[1].stats.retransmissions;
+  }
+
+  /** `addr:port` of a node (IPv6 in brackets). */
+  endpoint(node: 0 | 1): string {
+    const a = this.addresses[node];
+    return a.includes(':') ? `[${a}]:${this.ports[node]}` : `${a}:${this.ports[node]}`;
+  }
+}
+
+/** Extra facts about a chunk of bytes. */
+export interface TcpDataInfo {
+  /** Where the chunk starts in its direction's byte stream (gaps count as their size). */
+  offset: number;
+  /** Capture time of the packet that completed the chunk. */
+  timestamp: bigint;
+  /** True for zeros standing in for a gap (`fillGaps`). */
+  filler?: boolean;
+}
+
+/** What a reassembler tells as it goes. Every callback is optional. */
+export interface TcpReassemblyHandlers {
+  /** A new connection (its first packet). */
+  onConnection?(connection: TcpConnection): void;
+  /**
+   * Bytes of one direction, in order, one chunk per segment as sent. A chunk from a segment that
+   * continued the stream is a view of the packet's own bytes (copy it to keep it past the packet's
+   * buffer); chunks that waited in the buffer are copies (views of a 256 KiB array shared by later
+   * chunks, never overwritten).
+   */
+  onData?(connection: TcpConnection, direction: 0 | 1, data: Uint8Array, info: TcpDataInfo): void;
+  /** Bytes that will never come, skipped so the stream goes on. */
+  onGap?(connection: TcpConnection, direction: 0 | 1, size: number, reason: GapReason, info: TcpDataInfo): void;
+  /** Reassembly of a connection ended (its table entry is gone). */
+  onClose?(connection: TcpConnection, reason: TcpCloseReason): void;
+}
+
+export interface TcpReassemblyOptions {
+  /** Which bytes win where segments overlap buffered ones (default `first`; see `OverlapPolicy`). */
+  overlap?: OverlapPolicy;
+  /**
+   * Reassembly memory one connection may hold, both directions together, in bytes (default 1 MiB; a
+   * direction never reaches more than 3 MiB - 4 KiB past its next expected byte). A direction's
+   * window (how far past the next expected byte it buffers) is this less what the other direction
+   * holds; a segment beyond it skips holes (reported as `buffer-limit` gaps) until it fits.
+   */
+  maxBufferedPerFlow?: number;
+  /** Bytes of reassembly memory all connections may hold together, in 4 KiB blocks (default and maximum 32 MiB). */
+  maxBufferedTotal?: number;
+  /** Connections tracked at once; beyond it the least recently active is evicted (default 262144). */
+  maxFlows?: number;
+  /** Seconds of capture time without a packet after which a connection is evicted (default: never). */
+  idleTimeout?: number;
+  /** Hand on zeros in place of each gap, after reporting it (default false). */
+  fillGaps?: boolean;
+  /**
+   * Zero-window probes (one byte at the next sequence number while the peer advertises a zero
+   * window): `drop` them (the default: they are counted, not delivered; the byte comes again once the
+   * window opens) or `deliver` them like any byte (as tshark's follow does).
+   */
+  zeroWindowProbes?: 'drop' | 'deliver';
+}
+
+/** Counters of a reassembler, for watching its memory. */
+export interface TcpReassemblyStats {
+  /** Connections in the table now. */
+  flows: number;
+  /** Connections seen in all. */
+  streams: number;
+  packets: number;
+  /** Bytes waiting in buffers now, and the reassembly memory (4 KiB blocks) they occupy. */
+  bufferedBytes: number;
+  bufferedMemory: number;
+  /** The most reassembly memory held at once. */
+  peakBufferedMemory: number;
+  evictedFlows: number;
+  gaps: number;
+  gapBytes: number;
+  backend: 'wasm' | 'js';
+}
+
+/** TCP fields of one segment, however it was decoded. */
+interface Segment {
+  seq: number;
+  ack: number;
+  flags: number;
+  window: number;
+  payload: Uint8Array;
+  /** Payload length on the wire (>= payload.length when the capture cut it). */
+  length: number;
+}
+
+const DEFAULT_PER_FLOW = 1 << 20;
+const DEFAULT_MAX_FLOWS = 262144;
+const ZERO_CHUNK = 64 * 1024;
+const EMPTY = new Uint8Array(0);
+const OUT_POOL = 256 * 1024;
+
+/** Endpoint keys: IPv4 as 2 UTF-16 units + port, IPv6 as 8 + port; cheap to build, exact. */
+function endpointV4(ip: number, port: number): string {
+  return String.fromCharCode(ip >>> 16, ip & 0xffff, port);
+}
+
+function endpointV6(b: Uint8Array, at: number, port: number): string {
+  let s = '';
+  for (let i = 0; i < 16; i += 2) s += String.fromCharCode((b[at + i]! << 8) | b[at + i + 1]!);
+  return s + String.fromCharCode(port);
+}
+
+const ipv4Text = (v: number) => `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+
+/**
+ * Passive TCP reassembly over any number of connections. Feed it packets in capture order (`push`,
+ * `pushRecord`, `pushFrame`, or a whole decoded capture with `pushTable`), call `end()` when the
+ * input ends, and take the bytes from the handlers.
+ *
+ * @example
+ * const r = new TcpReassembler({
+ *   onData(conn, dir, data) { console.log(conn.stream, dir, data.length); },
+ *   onGap(conn, dir, size, reason) { console.log('missing', size, reason); },
+ * });
+ * for (const record of readCaptureSync(bytes)) r.pushRecord(record);
+ * r.end();
+ * r.stats(); // { flows, bufferedBytes, evictedFlows, ... }
+ */
+export class TcpReassembler implements DirectionHost {
+  readonly memory: ReassemblyMemory;
+  readonly policy: number;
+  readonly window: number;
+  readonly #handlers: TcpReassemblyHandlers;
+  readonly #maxBlocks: number;
+  readonly #maxFlows: number;
+  readonly #idle: bigint | undefined;
+  readonly #fillGaps: boolean;
+  readonly #dropProbes: boolean;
+  readonly #flows = new Map<string, TcpConnection>();
+  /** Directions holding buffered bytes, oldest first: the ones to give up when memory runs out. */
+  readonly #buffering = new Set<TcpDirection>();
+  #blocks = 0;
+  #peakBlocks = 0;
+  #streams = 0;
+  #packets = 0;
+  #evicted = 0;
+  #gaps = 0;
+  #gapBytes = 0;
+  #newest: TcpConnection | undefined;
+  #oldest: TcpConnection | undefined;
+  #now = 0n;
+  #out = EMPTY;
+  #outUsed = 0;
+  #last: TcpConnection | undefined;
+  /** The connection and direction of the previous IPv4 packet, by its numbers (consecutive packets are mostly one flow's). */
+  #lastConn: TcpConnection | undefined;
+  #lastSrc = -1;
+  #lastDst = -1;
+  #lastPorts = -1;
+  #lastDir: 0 | 1 = 0;
+
+  constructor(handlers: TcpReassemblyHandlers = {}, options: TcpReassemblyOptions = {}) {
+    this.#handlers = handlers;
+    const overlap = options.overlap ?? 'first';
+    if (overlap !== 'first' && overlap !== 'last' && overlap !== 'tshark') {
+      throw new WireError('bad-value', `overlap must be 'first', 'last' or 'tshark', got '${String(overlap)}'`, { layer: 'tcp' });
+    }
+    this.policy = overlap === 'last' ? 1 : overlap === 'tshark' ? 2 : 0;
+    const perFlow = options.maxBufferedPerFlow ?? DEFAULT_PER_FLOW;
+    const total = options.maxBufferedTotal ?? REASSEMBLY_REGION_SIZE;
+    const flows = options.maxFlows ?? DEFAULT_MAX_FLOWS;
+    const check = (name: string, v: number, min: number) => {
+      if (!(v >= min)) throw new WireError('bad-value', `${name} must be a number >= ${min}, got ${v}`, { layer: 'tcp' });
+    };
+    check('maxBufferedPerFlow', perFlow, 0);
+    check('maxBufferedTotal', total, 0);
+    check('maxFlows', flows, 1);
+    this.window = Math.min(perFlow, REASM_MAX_WINDOW - REASM_BLOCK);
+    this.#maxBlocks = Math.floor(Math.min(total, REASSEMBLY_REGION_SIZE) / REASM_BLOCK);
+    this.#maxFlows = Math.floor(flows);
+    if (options.idleTimeout !== undefined) {
+      check('idleTimeout', options.idleTimeout, 0);
+      this.#idle = BigInt(Math.round(options.idleTimeout * 1e9));
+    }
+    this.#fillGaps = options.fillGaps ?? false;
+    this.#dropProbes = (options.zeroWindowProbes ?? 'drop') === 'drop';
+    this.memory = reassemblyMemory(wasmArena());
+  }
+
+  // -- input --------------------------------------------------------------------------------------
+
+  /**
+   * One decoded packet and its capture time (ns). Packets without a TCP segment directly over IP are
+   * ignored (a TCP header an ICMP error quotes is not a live segment). `frameLength` is the length on
+   * the wire for the frame counters (default: the bytes decoded).
+   */
+  push(packet: Packet, timestamp: bigint, frameLength = packet.bytes.length): void {
+    this.#last = undefined;
+    const layers = packet.layers;
+    for (let i = 0; i + 1 < layers.length; i++) {
+      const ip = layers[i]!;
+      if (ip.name !== 'ip' && ip.name !== 'ipv6') continue;
+      const t = layers[i + 1]!;
+      if (t.name !== 'tcp') return;
+      const b = packet.bytes;
+      const o = t.offset;
+      if (o + 20 > b.length) return;
+      const dataOffset = (b[o + 12]! >>> 4) * 4;
+      let wire: number;
+      if (ip.name === 'ip') {
+        const total = (b[ip.offset + 2]! << 8) | b[ip.offset + 3]!;
+        wire = total === 0 ? t.payloadLength : total - (o - ip.offset) - dataOffset;
+      } else {
+        const plen = (b[ip.offset + 4]! << 8) | b[ip.offset + 5]!;
+        wire = plen === 0 ? t.payloadLength : plen - (o - ip.offset - 40) - dataOffset;
+      }
+      const seg: Segment = {
+        seq: ((b[o + 4]! << 24) | (b[o + 5]! << 16) | (b[o + 6]! << 8) | b[o + 7]!) >>> 0,
+        ack: ((b[o + 8]! << 24) | (b[o + 9]! << 16) | (b[o + 10]! << 8) | b[o + 11]!) >>> 0,
+        flags: ((b[o + 12]! & 0x0f) << 8) | b[o + 13]!,
+        window: (b[o + 14]! << 8) | b[o + 15]!,
+        payload: b.subarray(t.payloadOffset, t.payloadOffset + t.payloadLength),
+        length: Math.max(wire, t.payloadLength),
+      };
+      const sp = (b[o]! << 8) | b[o + 1]!;
+      const dp = (b[o + 2]! << 8) | b[o + 3]!;
+      if (ip.name === 'ip') {
+        const src = ((b[ip.offset + 12]! << 24) | (b[ip.offset + 13]! << 16) | (b[ip.offset + 14]! << 8) | b[ip.offset + 15]!) >>> 0;
+        const dst = ((b[ip.offset + 16]! << 24) | (b[ip.offset + 17]! << 16) | (b[ip.offset + 18]! << 8) | b[ip.offset + 19]!) >>> 0;
+        this.#v4(src, dst, sp, dp, seg, timestamp, frameLength);
+      } else {
+        this.#v6(b, ip.offset + 8, ip.offset + 24, sp, dp, seg, timestamp, frameLength);
+      }
+      return;
+    }
+  }
+
+  /** One capture record: decoded (checksums not verified), then `push`ed. */
+  pushRecord(record: CaptureRecord): void {
+    this.push(decodePacket(record.data, { linkType: record.linkType, checksums: false }), record.timestamp, record.originalLength);
+  }
+
+  /** One frame of a link type (LINKTYPE number, default Ethernet) at a capture time. */
+  pushFrame(frame: Uint8Array, timestamp: bigint, linkType = 1): void {
+    this.push(decodePacket(frame, { linkType, checksums: false }), timestamp);
+  }
+
+  /**
+   * A decoded capture, with no per-packet objects: `table` from `decodeBatch(index)` and the index
+   * (or any records with the same `data`, `offsets` and `timestamps`). Rows `from` to `to`.
+   *
+   * @example
+   * const index = indexCapture(bytes);
+   * const r = new TcpReassembler({ onData: (c, d, data) => { total += data.length; } });
+   * r.pushTable(decodeBatch(index), index);
+   * r.end();
+   */
+  pushTable(
+    table: PacketTable,
+    records: { data: Uint8Array; offsets: Uint32Array; timestamps: BigInt64Array; originalLengths?: Uint32Array; lengths?: Uint32Array },
+    from = 0,
+    to = table.count,
+  ): void {
+    const { data, offsets, timestamps } = records;
+    const originals = records.originalLengths ?? records.lengths;
+    if (timestamps.length < to || offsets.length < to) {
+      throw new WireError('bad-value', `the records hold ${Math.min(timestamps.length, offsets.length)} rows, the table ${to}`, { layer: 'tcp' });
+    }
+    const layers = table.layers;
+    const ipVersion = table.ipVersion;
+    // One segment record for every row: nothing below keeps it past the row.
+    const seg: Segment = { seq: 0, ack: 0, flags: 0, window: 0, payload: data, length: 0 };
+    for (let i = from; i < to; i++) {
+      if (!(layers[i]! & BatchLayer.TCP)) continue;
+      const start = offsets[i]! + table.payloadOffset[i]!;
+      const captured = table.payloadLength[i]!;
+      const hdr = table.l4Offset[i]! - table.l3Offset[i]! + table.tcpHeaderLength[i]!;
+      const v4 = ipVersion[i] === 4;
+      const ipLen = table.ipLength[i]!;
+      const wire = v4 ? ipLen - hdr : ipLen + 40 - hdr;
+      seg.seq = table.tcpSeq[i]!;
+      seg.ack = table.tcpAck[i]!;
+      seg.flags = table.tcpFlags[i]!;
+      seg.window = table.tcpWindow[i]!;
+      seg.payload = captured === 0 ? EMPTY : data.subarray(start, start + captured);
+      seg.length = wire > captured ? wire : captured;
+      const frameLength = originals === undefined ? 0 : originals[i]!;
+      if (v4) {
+        this.#v4(table.ipSrc[i]!, table.ipDst[i]!, table.srcPort[i]!, table.dstPort[i]!, seg, timestamps[i]!, frameLength);
+      } else {
+        const k = table.ipv6Index[i]!;
+        if (k >= 0) this.#v6(table.ipv6Addresses, k * 32, k * 32 + 16, table.srcPort[i]!, table.dstPort[i]!, seg, timestamps[i]!, frameLength);
+      }
+    }
+  }
+
+  /** The input ended: every connection's buffered bytes are handed on (holes as gaps) and closed. */
+  end(): void {
+    for (const conn of [...this.#flows.values()]) this.#close(conn, 'end');
+  }
+
+  // -- queries ------------------------------------------------------------------------------------
+
+  /**
+   * The connection of the last packet pushed, or undefined when it carried no TCP segment: how to
+   * label packets with tshark's `tcp.stream` as they go.
+   */
+  get lastConnection(): TcpConnection | undefined {
+    return this.#last;
+  }
+
+  /** The connections in the table, oldest first. */
+  connections(): IterableIterator<TcpConnection> {
+    return this.#flows.values();
+  }
+
+  stats(): TcpReassemblyStats {
+    let buffered = 0;
+    for (const d of this.#buffering) buffered += d.buffered;
+    return {
+      flows: this.#flows.size,
+      streams: this.#streams,
+      packets: this.#packets,
+      bufferedBytes: buffered,
+      bufferedMemory: this.#blocks * REASM_BLOCK,
+      peakBufferedMemory: this.#peakBlocks * REASM_BLOCK,
+      evictedFlows: this.#evicted,
+      gaps: this.#gaps,
+      gapBytes: this.#gapBytes,
+      backend: this.memory.backend,
+    };
+  }
+
+  // -- flow lookup --------------------------------------------------------------------------------
+
+  #v4(src: number, dst: number, sp: number, dp: number, seg: Segment, ts: bigint, frameLength: number): void {
+    const ports = sp * 65536 + dp;
+    let conn = this.#lastConn;
+    let dir: 0 | 1;
+    if (conn !== undefined && conn.closeReason === undefined && src === this.#lastSrc && dst === this.#lastDst && ports === this.#lastPorts) {
+      dir = this.#lastDir;
+    } else if (conn !== undefined && conn.closeReason === undefined && src === this.#lastDst && dst === this.#lastSrc && ports === (this.#lastPorts & 0xffff) * 65536 + (this.#lastPorts >>> 16)) {
+      dir = (1 - this.#lastDir) as 0 | 1;
+      this.#lastSrc = src;
+      this.#lastDst = dst;
+      this.#lastPorts = ports;
+      this.#lastDir = dir;
+    } else {
+      const a = endpointV4(src, sp);
+      const b = endpointV4(dst, dp);
+      const key = a < b ? a + b : b + a;
+      conn = this.#flows.get(key);
+      if (conn === undefined) conn = this.#open(key, a, 4, [ipv4Text(src), ipv4Text(dst)], [sp, dp], ts);
+      dir = a === conn.endpoint0 ? 0 : 1;
+      this.#lastConn = conn;
+      this.#lastSrc = src;
+      this.#lastDst = dst;
+      this.#lastPorts = ports;
+      this.#lastDir = dir;
+    }
+    this.#packet(conn, dir, seg, ts, frameLength);
+  }
+
+  #v6(bytes: Uint8Array, srcAt: number, dstAt: number, sp: number, dp: number, seg: Segment, ts: bigint, frameLength: number): void {
+    const a = endpointV6(bytes, srcAt, sp);
+    const b = endpointV6(bytes, dstAt, dp);
+    const key = a < b ? a + b : b + a;
+    let conn = this.#flows.get(key);
+    if (conn === undefined) conn = this.#open(key, a, 6, [formatIpv6(bytes, srcAt), formatIpv6(bytes, dstAt)], [sp, dp], ts);
+    this.#lastConn = undefined;
+    this.#packet(conn, a === conn.endpoint0 ? 0 : 1, seg, ts, frameLength);
+  }
+
+  #open(key: string, endpoint0: string, ipVersion: 4 | 6, addresses: [string, string], ports: [number, number], ts: bigint): TcpConnection {
+    while (this.#flows.size >= this.#maxFlows && this.#oldest !== undefined) {
+      this.#evicted++;
+      this.#close(this.#oldest, 'evicted');
+    }
+    const conn = new TcpConnection(this.#streams++, key, endpoint0, ipVersion, addresses, ports, this, ts);
+    this.#flows.set(key, conn);
+    // Newest end of the LRU list.
+    conn.older = this.#newest;
+    if (this.#newest !== undefined) this.#newest.newer = conn;
+    this.#newest = conn;
+    this.#oldest ??= conn;
+    this.#handlers.onConnection?.(conn);
+    return conn;
+  }
+
+  #close(conn: TcpConnection, reason: TcpCloseReason): void {
+    if (conn.closeReason !== undefined) return;
+    for (const d of conn.directions) d.flush('closed', conn.lastTimestamp);
+    conn.closeReason = reason;
+    if (this.#flows.get(conn.key) === conn) this.#flows.delete(conn.key);
+    if (conn.newer !== undefined) conn.newer.older = conn.older;
+    else this.#newest = conn.older;
+    if (conn.older !== undefined) conn.older.newer = conn.newer;
+    else this.#oldest = conn.newer;
+    conn.newer = conn.older = undefined;
+    if (this.#lastConn === conn) this.#lastConn = undefined;
+    this.#handlers.onClose?.(conn, reason);
+  }
+
+  #touch(conn: TcpConnection): void {
+    if (this.#newest === conn) return;
+    // Unlink, then put at the newest end.
+    if (conn.newer !== undefined) conn.newer.older = conn.older;
+    if (conn.older !== undefined) conn.older.newer = conn.newer;
+    else this.#oldest = conn.newer;
+    conn.older = this.#newest;
+    conn.newer = undefined;
+    this.#newest!.newer = conn;
+    this.#newest = conn;
+  }
+
+  // -- one segment --------------------------------------------------------------------------------
+
+  /** A new connection on `old`'s 5-tuple, whose node 0 is the sender of direction `dir` of the old one. */
+  #reopen(old: TcpConnection, dir: 0 | 1, ts: bigint): TcpConnection {
+    this.#close(old, 'replaced');
+    const key = old.key;
+    const e0 = old.endpoint0;
+    const e1 = key.startsWith(e0) ? key.slice(e0.length) : key.slice(0, key.length - e0.length);
+    const a = old.addresses;
+    const p = old.ports;
+    return dir === 0 ? this.#open(key, e0, old.ipVersion, [a[0], a[1]], [p[0], p[1]], ts) : this.#open(key, e1, old.ipVersion, [a[1], a[0]], [p[1], p[0]], ts);
+  }
+
+  #packet(conn: TcpConnection, dir: 0 | 1, seg: Segment, ts: bigint, frameLength: number): void {
+    this.#packets++;
+    this.#now = ts;
+    this.#last = conn;
+    const flags = seg.flags;
+    // Port reuse: a SYN whose sequence number is not this direction's base starts a new connection.
+    if ((flags & (SYN | ACK)) === SYN) {
+      const base = conn.bases[dir];
+      if (base !== undefined && base !== seg.seq) {
+        conn = this.#reopen(conn, dir, ts);
+        dir = 0;
+        this.#lastConn = undefined;
+        this.#last = conn;
+      }
+    }
+    if (this.#idle !== undefined) {
+      while (this.#oldest !== undefined && this.#oldest !== conn && this.#oldest.lastTimestamp + this.#idle < ts) {
+        this.#evicted++;
+        this.#close(this.#oldest, 'evicted');
+      }
+    }
+    this.#touch(conn);
+    conn.frames[dir]++;
+    conn.frameBytes[dir] += frameLength;
+    if (ts > conn.lastTimestamp) conn.lastTimestamp = ts;
+    const fwd = conn.directions[dir];
+    const rev = conn.directions[1 - dir]!;
+    fwd.stats.segments++;
+    const rdir = (1 - dir) as 0 | 1;
+    if (conn.bases[dir] === undefined) conn.bases[dir] = flags & SYN ? seg.seq : (seg.seq - 1) >>> 0;
+    if (flags & ACK && conn.bases[rdir] === undefined) conn.bases[rdir] = (seg.ack - 1) >>> 0;
+
+    if (flags & SYN) {
+      conn.midstream = false;
+      if (flags & ACK) {
+        if (conn.synAckTimestamp === undefined) conn.synAckTimestamp = ts;
+        if (conn.state === 'syn-sent') conn.state = 'syn-received';
+      } else {
+        conn.client = dir;
+        if (conn.synTimestamp === undefined) conn.synTimestamp = ts;
+        if (conn.frames[0] + conn.frames[1] === 1) conn.state = 'syn-sent';
+      }
+      // The SYN takes one sequence number; data on it (TCP Fast Open) follows.
+      if (fwd.stats.bytes === 0 && fwd.buffered === 0) {
+        fwd.isn = seg.seq;
+        fwd.next = (seg.seq + 1) | 0;
+        fwd.started = true;
+      }
+    } else if (flags & ACK && conn.state === 'syn-received' && dir === conn.client) {
+      conn.state = 'established';
+      conn.ackTimestamp ??= ts;
+    }
+    // The receiver's ACK first: it may prove holes in the other direction were delivered.
+    if (flags & ACK && rev.started) rev.acknowledged(seg.ack, ts);
+
+    const dataSeq = flags & SYN ? (seg.seq + 1) | 0 : seg.seq | 0;
+    const plain = (flags & (SYN | FIN | RST)) === 0;
+    if (!fwd.started) {
+      fwd.started = true;
+      fwd.next = dataSeq;
+    } else if (plain && seg.length <= 1 && dataSeq === ((fwd.next - 1) | 0)) {
+      // RFC 9293 3.8.4: a keep-alive carries the sequence number before the next expected one.
+      fwd.stats.keepAlives++;
+      seg.length = 0;
+    } else if (this.#dropProbes && plain && seg.length === 1 && dataSeq === fwd.next && rev.window === 0) {
+      fwd.stats.zeroWindowProbes++;
+      seg.length = 0;
+    }
+    fwd.window = seg.window;
+    if (seg.length > 0) fwd.segment(dataSeq, seg.payload, seg.length, ts);
+
+    if (flags & RST) {
+      conn.state = 'reset';
+    } else if (flags & FIN) {
+      fwd.finSeq = (dataSeq + seg.length) | 0;
+      if (conn.state !== 'reset' && conn.state !== 'closed') conn.state = rev.finSeq !== undefined ? 'closing' : 'half-closed';
+    }
+    if (flags & ACK && conn.state === 'closing' && rev.finSeq !== undefined && fwd.finSeq !== undefined && seg.ack === ((rev.finSeq + 1) >>> 0)) {
+      conn.state = 'closed';
+    }
+    if (conn.state === 'syn-received' || conn.state === 'syn-sent') {
+      if (!(flags & SYN) && seg.length > 0) conn.state = 'established';
+    }
+  }
+
+  // -- DirectionHost ------------------------------------------------------------------------------
+
+  allocBlock(requester: TcpDirection): number {
+    for (;;) {
+      if (this.#blocks < this.#maxBlocks) {
+        const ptr = this.memory.pool.alloc();
+        if (ptr !== 0) {
+          if (++this.#blocks > this.#peakBlocks) this.#peakBlocks = this.#blocks;
+          return ptr;
+        }
+      }
+      // Over the total cap: give up the direction that has waited longest (not the one asking).
+      let victim: TcpDirection | undefined;
+      for (const d of this.#buffering) {
+        if (d !== requester) {
+          victim = d;
+          break;
+        }
+      }
+      if (victim === undefined) return 0;
+      victim.flush('buffer-limit', this.#now);
+    }
+  }
+
+  /**
+   * Chunks copied out of the buffer are views of one shared 256 KiB array, filled front to back and
+   * never reused (a new one when it is full): a fresh ArrayBuffer per chunk costs V8 an external
+   * allocation of ~2 us, several times the copy. A chunk kept alive keeps its array alive.
+   */
+  outBuffer(n: number): Uint8Array {
+    if (n > OUT_POOL / 4) return new Uint8Array(n);
+    if (this.#outUsed + n > this.#out.length) {
+      this.#out = new Uint8Array(OUT_POOL);
+      this.#outUsed = 0;
+    }
+    const view = this.#out.subarray(this.#outUsed, this.#outUsed + n);
+    this.#outUsed += n;
+    return view;
+  }
+
+  freeBlock(ptr: number): void {
+    this.memory.pool.free(ptr);
+    this.#blocks--;
+  }
+
+  buffering(direction: TcpDirection, on: boolean): void {
+    if (on) this.#buffering.add(direction);
+    else this.#buffering.delete(direction);
+  }
+
+  data(direction: TcpDirection, bytes: Uint8Array, timestamp: bigint): void {
+    const conn = connectionOf(direction);
+    const h = this.#handlers.onData;
+    if (h !== undefined) h(conn, direction.index, bytes, { offset: direction.stats.bytes + direction.stats.gapBytes - bytes.length, timestamp });
+  }
+
+  gap(direction: TcpDirection, size: number, reason: GapReason, timestamp: bigint): void {
+    this.#gaps++;
+    this.#gapBytes += size;
+    const conn = connectionOf(direction);
+    const offset = direction.stats.bytes + direction.stats.gapBytes - size;
+    this.#handlers.onGap?.(conn, direction.index, size, reason, { offset, timestamp });
+    const h = this.#handlers.onData;
+    if (this.#fillGaps && h !== undefined) {
+      for (let at = 0; at < size; at += ZERO_CHUNK) {
+        h(conn, direction.index, new Uint8Array(Math.min(ZERO_CHUNK, size - at)), { offset: offset + at, timestamp, filler: true });
+      }
+    }
+  }
+}
+
+function connectionOf(direction: TcpDirection): TcpConnection {
+  return direction.connection!;
+}

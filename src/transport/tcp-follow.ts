@@ -1,0 +1,143 @@
+// Convenience over TcpReassembler: a whole capture reassembled, as an async stream of events, as
+// the chunks of one connection, as a web ReadableStream of one direction's bytes, or (for a capture
+// in memory) synchronously through the batch decoder with no per-packet objects.
+import { decodeBatch, type PacketTable } from '../batch.js';
+import { indexCapture } from '../capture/index-capture.js';
+import { readCapture } from '../capture/reader.js';
+import type { CaptureSource } from '../capture/types.js';
+import { WireError } from '../errors.js';
+import {
+  TcpReassembler,
+  type GapReason,
+  type TcpCloseReason,
+  type TcpConnection,
+  type TcpReassemblyHandlers,
+  type TcpReassemblyOptions,
+} from './tcp-flows.js';
+
+/** What `reassembleCapture` yields, in the order the reassembler tells it. */
+export type TcpStreamEvent =
+  | { type: 'open'; connection: TcpConnection }
+  | { type: 'data'; connection: TcpConnection; direction: 0 | 1; data: Uint8Array; offset: number; timestamp: bigint; filler?: boolean }
+  | { type: 'gap'; connection: TcpConnection; direction: 0 | 1; size: number; reason: GapReason; offset: number; timestamp: bigint }
+  | { type: 'close'; connection: TcpConnection; reason: TcpCloseReason };
+
+function queueing(queue: TcpStreamEvent[]): TcpReassemblyHandlers {
+  return {
+    onConnection: (connection) => queue.push({ type: 'open', connection }),
+    onData: (connection, direction, data, info) => {
+      const e: TcpStreamEvent = { type: 'data', connection, direction, data, offset: info.offset, timestamp: info.timestamp };
+      if (info.filler) e.filler = true;
+      queue.push(e);
+    },
+    onGap: (connection, direction, size, reason, info) => queue.push({ type: 'gap', connection, direction, size, reason, offset: info.offset, timestamp: info.timestamp }),
+    onClose: (connection, reason) => queue.push({ type: 'close', connection, reason }),
+  };
+}
+
+/**
+ * Reassembles every TCP connection of a capture (pcap or pcapng: bytes, a Node or web stream, or
+ * chunks), yielding events as the packets are read, so memory stays within the reassembler's caps
+ * whatever the capture's size. Data chunks may be views of the reader's buffers: copy what you keep.
+ *
+ * @example
+ * for await (const e of reassembleCapture(createReadStream('trace.pcap'))) {
+ *   if (e.type === 'data') console.log(e.connection.stream, e.direction, e.data.length);
+ *   if (e.type === 'gap') console.log('missing', e.size, e.reason);
+ * }
+ */
+export async function* reassembleCapture(source: CaptureSource, options: TcpReassemblyOptions = {}): AsyncGenerator<TcpStreamEvent, void, undefined> {
+  const queue: TcpStreamEvent[] = [];
+  const r = new TcpReassembler(queueing(queue), options);
+  for await (const record of readCapture(source)) {
+    r.pushRecord(record);
+    if (queue.length > 0) {
+      yield* queue;
+      queue.length = 0;
+    }
+  }
+  r.end();
+  yield* queue;
+}
+
+/** One chunk of a followed connection: bytes of a direction, or a gap in it. */
+export type TcpFollowChunk = { direction: 0 | 1; data: Uint8Array; timestamp: bigint } | { direction: 0 | 1; gap: number; reason: GapReason; timestamp: bigint };
+
+/**
+ * The chunks of one connection (`stream` is tshark's `tcp.stream` number), both directions in the
+ * order they complete, like Wireshark's "Follow TCP Stream".
+ *
+ * @example
+ * for await (const c of followTcpStream(bytes, 0)) if ('data' in c) process.stdout.write(c.data);
+ */
+export async function* followTcpStream(source: CaptureSource, stream: number, options: TcpReassemblyOptions = {}): AsyncGenerator<TcpFollowChunk, void, undefined> {
+  if (!Number.isInteger(stream) || stream < 0) throw new WireError('bad-value', `stream must be a non-negative integer, got ${stream}`, { layer: 'tcp' });
+  for await (const e of reassembleCapture(source, options)) {
+    if (e.type === 'data' && e.connection.stream === stream) yield { direction: e.direction, data: e.data, timestamp: e.timestamp };
+    else if (e.type === 'gap' && e.connection.stream === stream) yield { direction: e.direction, gap: e.size, reason: e.reason, timestamp: e.timestamp };
+    else if (e.type === 'close' && e.connection.stream === stream) return;
+  }
+}
+
+/**
+ * One direction of one connection as a web `ReadableStream` of bytes (direction 0: what the
+ * connection's first sender sent). Pulled: the capture is read only as fast as the stream is.
+ * Gaps are skipped, or filled with zeros under `fillGaps`.
+ *
+ * @example
+ * const body = tcpStreamReadable(bytes, 0, 1);  // the server's bytes of connection 0
+ * const text = await new Response(body).text();
+ */
+export function tcpStreamReadable(source: CaptureSource, stream: number, direction: 0 | 1, options: TcpReassemblyOptions = {}): ReadableStream<Uint8Array> {
+  if (direction !== 0 && direction !== 1) throw new WireError('bad-value', `direction must be 0 or 1, got ${String(direction)}`, { layer: 'tcp' });
+  let chunks: AsyncGenerator<TcpFollowChunk, void, undefined> | undefined;
+  return new globalThis.ReadableStream<Uint8Array>({
+    async pull(controller) {
+      chunks ??= followTcpStream(source, stream, options);
+      for (;;) {
+        const next = await chunks.next();
+        if (next.done) {
+          controller.close();
+          return;
+        }
+        const c = next.value;
+        if (c.direction === direction && 'data' in c && c.data.length > 0) {
+          // A copy: the reader's buffer under a view may be reused once we read on.
+          controller.enqueue(c.data.slice());
+          return;
+        }
+      }
+    },
+    async cancel() {
+      await chunks?.return(undefined);
+    },
+  });
+}
+
+/** Rows per decodeBatch call in `reassembleTcp`: the table's memory is reused from slice to slice. */
+const SLICE = 65536;
+
+/**
+ * Reassembles an in-memory capture (pcap or pcapng bytes) synchronously through the batch decoder:
+ * no object per packet, the fast path for a whole file. Returns the reassembler, ended, for its
+ * `stats()` (its table is empty once ended: collect connections in `onClose`).
+ *
+ * @example
+ * let bytes = 0;
+ * reassembleTcp(file, { onData: (conn, dir, data) => { bytes += data.length; } });
+ */
+export function reassembleTcp(capture: Uint8Array, handlers: TcpReassemblyHandlers = {}, options: TcpReassemblyOptions = {}): TcpReassembler {
+  const index = indexCapture(capture);
+  const r = new TcpReassembler(handlers, options);
+  let table: PacketTable | undefined;
+  for (let at = 0; at < index.count; at += SLICE) {
+    const end = Math.min(index.count, at + SLICE);
+    table = decodeBatch(
+      { data: index.data, offsets: index.offsets.subarray(at, end), lengths: index.lengths.subarray(at, end), linkTypes: index.linkTypes.subarray(at, end) },
+      { reuse: table },
+    );
+    r.pushTable(table, { data: index.data, offsets: index.offsets.subarray(at, end), timestamps: index.timestamps.subarray(at, end), originalLengths: index.originalLengths.subarray(at, end) });
+  }
+  r.end();
+  return r;
+}

@@ -1,0 +1,425 @@
+// One direction of a TCP connection, reassembled: bytes in sequence order, each once.
+//
+// Segments that continue the stream are handed on as they are (a view of the caller's packet, no
+// copy); segments ahead of it wait in the reassembly memory (tcp-buffers.ts, kernels in
+// assembly/reassembly/) until the bytes before them arrive, the receiver acknowledges past the hole
+// (the capture missed bytes the receiver got: RFC 9293 3.10.7.4 lets a receiver acknowledge only
+// what it holds, so an ACK beyond a hole proves the hole was delivered), a cap is reached, or the
+// connection ends. Each of those reports the hole as a gap of known size instead of waiting forever.
+// Sequence numbers are compared modulo 2^32 (RFC 9293 3.4): `seq - next` as a signed 32-bit number.
+import {
+  REASM_BLOCK,
+  REASM_BLOCK_SHIFT,
+  REASM_HEAD,
+  REASM_MAX_WINDOW,
+  REASM_OUT_CONFLICT,
+  REASM_OUT_OVERLAP,
+  REASM_RUN_COUNT,
+  REASM_RUNS,
+  REASM_TABLE,
+  REASM_TABLE_LEN,
+} from '../kernels/tcp-reassembly.js';
+import type { ReassemblyMemory } from './tcp-buffers.js';
+import type { TcpConnection } from './tcp-flows.js';
+
+/**
+ * Which bytes win where segments overlap bytes held in the buffer: those that came `first`, or
+ * `last`; or `tshark`, as tshark's follow: a segment that continues the stream is handed on whole
+ * and trims the held bytes it covers, held segments otherwise keep their bytes (as under `first`).
+ */
+export type OverlapPolicy = 'first' | 'last' | 'tshark';
+
+/**
+ * Why bytes were skipped:
+ * - `acked`: the receiver acknowledged past them, so they were sent but the capture missed them;
+ * - `buffer-limit`: waiting for them would exceed a cap on buffered bytes (per flow or in total);
+ * - `holes`: a direction holds the most separate ranges it can (`REASM_MAX_RUNS`);
+ * - `truncated`: the capture cut the segment (snap length);
+ * - `closed`: the connection ended (end of input, eviction, or its 5-tuple reused) with a hole.
+ */
+export type GapReason = 'acked' | 'buffer-limit' | 'holes' | 'truncated' | 'closed';
+
+/** What a direction reports to: its connection's reassembler. */
+export interface DirectionHost {
+  readonly memory: ReassemblyMemory;
+  /** 0 first, 1 last, 2 tshark. */
+  readonly policy: number;
+  /** How far ahead of the next expected byte a direction may buffer (bytes). */
+  readonly window: number;
+  /** A block, or 0 when the total cap leaves none even after reclaiming other directions' buffers. */
+  allocBlock(requester: TcpDirection): number;
+  freeBlock(ptr: number): void;
+  /** Called when a direction starts (true) or stops (false) holding buffered bytes. */
+  buffering(direction: TcpDirection, on: boolean): void;
+  data(direction: TcpDirection, bytes: Uint8Array, timestamp: bigint): void;
+  /** A fresh view of n writable bytes for a chunk copied out of the buffer (never handed out again). */
+  outBuffer(n: number): Uint8Array;
+  gap(direction: TcpDirection, size: number, reason: GapReason, timestamp: bigint): void;
+}
+
+/** Counters of one direction. */
+export interface TcpDirectionStats {
+  /** TCP segments seen (with or without payload). */
+  segments: number;
+  /** Payload bytes handed on in order (not counting gaps). */
+  bytes: number;
+  /** Segments carrying only bytes already handed on or held (keep-alives excluded). */
+  retransmissions: number;
+  /** Payload bytes seen again. */
+  retransmittedBytes: number;
+  /** Segments that arrived ahead of the next expected byte and were buffered. */
+  outOfOrder: number;
+  /** Buffered bytes that a later segment covered again, and those among them that differed. */
+  overlapBytes: number;
+  conflictBytes: number;
+  gaps: number;
+  gapBytes: number;
+  keepAlives: number;
+  zeroWindowProbes: number;
+}
+
+const EMPTY_STATS = (): TcpDirectionStats => ({
+  segments: 0,
+  bytes: 0,
+  retransmissions: 0,
+  retransmittedBytes: 0,
+  outOfOrder: 0,
+  overlapBytes: 0,
+  conflictBytes: 0,
+  gaps: 0,
+  gapBytes: 0,
+  keepAlives: 0,
+  zeroWindowProbes: 0,
+});
+
+/** One direction of a connection: its sequence space, its buffer, its counters. */
+export class TcpDirection {
+  /** 0: sent by the connection's first packet's sender (tshark's node 0); 1: the other way. */
+  readonly index: 0 | 1;
+  /** The connection this direction belongs to (set by it). */
+  connection: TcpConnection | undefined;
+  readonly stats: TcpDirectionStats = EMPTY_STATS();
+  /** Whether `next` is known (a segment or SYN has been seen). */
+  started = false;
+  /** The sequence number of the next byte expected, modulo 2^32. */
+  next = 0;
+  /** The initial sequence number, when this direction's SYN was seen. */
+  isn: number | undefined;
+  /** Sequence number of this direction's FIN, once seen. */
+  finSeq: number | undefined;
+  /** The receive window this direction's sender last advertised (unscaled), -1 before any. */
+  window = -1;
+  /** Bytes waiting in the buffer. */
+  buffered = 0;
+  /** Blocks held (state block included). */
+  blocks = 0;
+  /** The state block in reassembly memory, or 0. */
+  #state = 0;
+  readonly #host: DirectionHost;
+
+  constructor(index: 0 | 1, host: DirectionHost) {
+    this.index = index;
+    this.#host = host;
+  }
+
+  /**
+   * One segment's payload (captured bytes; `length` is its length on the wire when the capture cut
+   * it). Keep-alives and zero-window probes are recognised by the caller and never reach here.
+   */
+  segment(seq: number, payload: Uint8Array, length: number, timestamp: bigint): void {
+    let len = payload.length;
+    if (length === 0) return;
+    let d = (seq - this.next) | 0;
+    if (d < 0) {
+      if (d + length <= 0) {
+        this.stats.retransmissions++;
+        this.stats.retransmittedBytes += length;
+        return;
+      }
+      // Starts in bytes already handed on: only its tail is new.
+      this.stats.retransmittedBytes += -d;
+      payload = payload.subarray(Math.min(len, -d));
+      length += d;
+      len = payload.length;
+      seq = this.next;
+      d = 0;
+    }
+    if (d > 0) {
+      this.stats.outOfOrder++;
+      this.#ahead(seq, payload, timestamp);
+    } else if (this.#state === 0 || this.#firstRun() >= this.#head() + len) {
+      // The fast path: in order and clear of anything buffered, handed on as the caller's bytes.
+      this.next = (this.next + len) | 0;
+      if (len > 0) {
+        this.stats.bytes += len;
+        this.#host.data(this, payload, timestamp);
+      }
+      if (this.#state !== 0) {
+        this.#advance(len);
+        this.#drain(timestamp);
+      }
+    } else {
+      this.#overlapsBuffer(payload, timestamp);
+    }
+    if (len < length) this.#truncated(seq, len, length, timestamp);
+  }
+
+  /**
+   * An in-order segment that runs into buffered bytes: placed like any other (the policy decides
+   * which bytes win, conflicts are counted). Should the buffer not take it, the bytes before the
+   * first held range are handed on as they are, the held ones follow, and the rest of the segment
+   * is trimmed against them ("first" semantics).
+   */
+  #overlapsBuffer(payload: Uint8Array, timestamp: bigint): void {
+    if (this.#host.policy === 2) {
+      // tshark: handed on whole; the window's advance clips the held ranges it covered.
+      const len = payload.length;
+      const held = this.buffered;
+      this.next = (this.next + len) | 0;
+      this.stats.bytes += len;
+      this.#host.data(this, payload, timestamp);
+      this.#advance(len);
+      this.buffered = this.#heldBytes();
+      this.stats.overlapBytes += held - this.buffered;
+      this.#drain(timestamp);
+      return;
+    }
+    if (this.#place(0, payload)) {
+      this.#drain(timestamp);
+      return;
+    }
+    const prefix = Math.min(payload.length, this.#firstRun() - this.#head());
+    const seq = this.next;
+    if (prefix > 0) {
+      this.next = (this.next + prefix) | 0;
+      this.stats.bytes += prefix;
+      this.#host.data(this, payload.subarray(0, prefix), timestamp);
+      this.#advance(prefix);
+    }
+    this.#drain(timestamp);
+    if (prefix < payload.length) {
+      const rest = (seq + prefix) | 0;
+      this.#countHeldOverlap(rest, payload.subarray(prefix));
+      this.segment(rest, payload.subarray(prefix), payload.length - prefix, timestamp);
+    }
+  }
+
+  /** Bytes in the ranges held (after the window's head clipped some). */
+  #heldBytes(): number {
+    const u32 = this.#u32();
+    const state = this.#state;
+    let n = 0;
+    for (let i = 0, count = this.#runCount(); i < count; i++) n += u32[(state + REASM_RUNS + i * 8 + 4) >>> 2]! - u32[(state + REASM_RUNS + i * 8) >>> 2]!;
+    return n;
+  }
+
+  /** Overlap statistics for bytes about to be trimmed against ones just handed on from the buffer. */
+  #countHeldOverlap(seq: number, rest: Uint8Array): void {
+    const covered = Math.min(rest.length, (this.next - seq) | 0);
+    if (covered > 0) this.stats.overlapBytes += covered;
+  }
+
+  /** The receiver acknowledged up to `ack`: holes below it were delivered, the capture missed them. */
+  acknowledged(ack: number, timestamp: bigint): void {
+    while (this.#state !== 0 && this.#runCount() > 0) {
+      const start = this.#firstRun();
+      const head = this.#head();
+      const firstSeq = (this.next + (start - head)) | 0;
+      if (((ack - firstSeq) | 0) <= 0) return;
+      this.#skip(start - head, 'acked', timestamp);
+      this.#drain(timestamp);
+    }
+  }
+
+  /** Hands on everything buffered, reporting each hole as a gap (the connection is over). */
+  flush(reason: GapReason, timestamp: bigint): void {
+    while (this.#state !== 0 && this.#runCount() > 0) {
+      this.#skip(this.#firstRun() - this.#head(), reason, timestamp);
+      this.#drain(timestamp);
+    }
+    this.#release();
+  }
+
+  // -- buffer internals -------------------------------------------------------------------------
+
+  #u32(): Uint32Array {
+    return this.#host.memory.heap().u32;
+  }
+  #head(): number {
+    return this.#u32()[(this.#state + REASM_HEAD) >>> 2]!;
+  }
+  #runCount(): number {
+    return this.#u32()[(this.#state + REASM_RUN_COUNT) >>> 2]!;
+  }
+  #firstRun(): number {
+    const u32 = this.#u32();
+    return u32[(this.#state + REASM_RUN_COUNT) >>> 2]! === 0 ? Infinity : u32[(this.#state + REASM_RUNS) >>> 2]!;
+  }
+
+  /** A segment ahead of the stream: make room within the caps, then buffer it. */
+  #ahead(seq: number, payload: Uint8Array, timestamp: bigint): void {
+    const len = payload.length;
+    // The per-flow cap covers both directions: what the other one holds counts against this one.
+    const other = this.connection?.directions[1 - this.index];
+    const limit = Math.min(this.#host.window - (other === undefined ? 0 : other.blocks * REASM_BLOCK), REASM_MAX_WINDOW - REASM_BLOCK);
+    for (;;) {
+      const d = (seq - this.next) | 0;
+      if (d <= 0) {
+        // Room was made by skipping up to it: it now continues the stream.
+        this.segment(seq, payload, len, timestamp);
+        return;
+      }
+      const head = this.#state === 0 ? 0 : this.#head();
+      if (head + d + len <= limit) break;
+      if (this.#state !== 0 && this.#runCount() > 0) {
+        this.#skip(this.#firstRun() - head, 'buffer-limit', timestamp);
+        this.#drain(timestamp);
+      } else {
+        this.#skip(d, 'buffer-limit', timestamp);
+      }
+    }
+    if (len === 0) return;
+    if (!this.#place((seq - this.next) | 0, payload)) {
+      // No block to be had (total cap) or no room for another range: give up the first hole.
+      const reason: GapReason = this.#lastFailure;
+      if (this.#state !== 0 && this.#runCount() > 0) {
+        this.#skip(this.#firstRun() - this.#head(), reason, timestamp);
+        this.#drain(timestamp);
+      } else {
+        this.#skip((seq - this.next) | 0, reason, timestamp);
+      }
+      this.segment(seq, payload, len, timestamp);
+    }
+  }
+
+  #lastFailure: GapReason = 'buffer-limit';
+
+  /**
+   * Buffers payload at d bytes past the next expected byte; false (nothing changed but blocks
+   * allocated, which stay until the window passes them) when memory or ranges run out.
+   */
+  #place(d: number, payload: Uint8Array): boolean {
+    const host = this.#host;
+    if (this.#state === 0) {
+      const state = host.allocBlock(this);
+      if (state === 0) {
+        this.#lastFailure = 'buffer-limit';
+        return false;
+      }
+      this.#state = state;
+      this.blocks++;
+      // A fresh state block: no ranges, head 0, empty table.
+      host.memory.heap().u32.fill(0, state >>> 2, (state + REASM_BLOCK) >>> 2);
+      host.buffering(this, true);
+    }
+    const state = this.#state;
+    const rel = this.#head() + d;
+    const end = rel + payload.length;
+    for (let b = rel >>> REASM_BLOCK_SHIFT, last = (end - 1) >>> REASM_BLOCK_SHIFT; b <= last; b++) {
+      const slot = (state + REASM_TABLE + b * 4) >>> 2;
+      if (host.memory.heap().u32[slot] !== 0) continue;
+      const block = host.allocBlock(this);
+      if (block === 0 || this.#state === 0) {
+        if (block !== 0) host.freeBlock(block);
+        this.#lastFailure = 'buffer-limit';
+        return false;
+      }
+      host.memory.heap().u32[slot] = block;
+      this.blocks++;
+    }
+    const fresh = host.memory.insert(state, rel, payload, host.policy & 1);
+    if (fresh < 0) {
+      this.#lastFailure = 'holes';
+      return false;
+    }
+    const u32 = host.memory.heap().u32;
+    this.stats.overlapBytes += u32[(state + REASM_OUT_OVERLAP) >>> 2]!;
+    this.stats.conflictBytes += u32[(state + REASM_OUT_CONFLICT) >>> 2]!;
+    if (fresh < payload.length && d >= 0) this.stats.retransmittedBytes += payload.length - fresh;
+    this.buffered += fresh;
+    return true;
+  }
+
+  /** Hands on the ranges that start at the head, one chunk each (as the segments came). */
+  #drain(timestamp: bigint): void {
+    while (this.#state !== 0) {
+      const heap = this.#host.memory.heap();
+      const u32 = heap.u32;
+      const state = this.#state;
+      if (u32[(state + REASM_RUN_COUNT) >>> 2] === 0) break;
+      const head = u32[(state + REASM_HEAD) >>> 2]!;
+      const start = u32[(state + REASM_RUNS) >>> 2]!;
+      if (start !== head) break;
+      const n = u32[(state + REASM_RUNS + 4) >>> 2]! - start;
+      const out = this.#host.outBuffer(n);
+      for (let at = 0; at < n; ) {
+        const pos = head + at;
+        const block = u32[(state + REASM_TABLE + (pos >>> REASM_BLOCK_SHIFT) * 4) >>> 2]!;
+        const off = pos & (REASM_BLOCK - 1);
+        const k = Math.min(REASM_BLOCK - off, n - at);
+        out.set(heap.u8.subarray(block + off, block + off + k), at);
+        at += k;
+      }
+      this.buffered -= n;
+      this.next = (this.next + n) | 0;
+      this.stats.bytes += n;
+      this.#advance(n);
+      this.#host.data(this, out, timestamp);
+    }
+    if (this.#state !== 0 && this.#runCount() === 0) this.#release();
+  }
+
+  /** Skips a hole of n bytes at the head (n > 0), reporting it. */
+  #skip(n: number, reason: GapReason, timestamp: bigint): void {
+    if (n <= 0) return;
+    this.next = (this.next + n) | 0;
+    this.stats.gaps++;
+    this.stats.gapBytes += n;
+    if (this.#state !== 0) this.#advance(n);
+    this.#host.gap(this, n, reason, timestamp);
+  }
+
+  /** Moves the window's head n bytes on, giving back the blocks it leaves behind. */
+  #advance(n: number): void {
+    const state = this.#state;
+    const memory = this.#host.memory;
+    // A skip can be up to 2^31 bytes: step so the kernel's 32-bit head never overflows.
+    while (n > 0) {
+      const step = Math.min(n, REASM_MAX_WINDOW);
+      const u32 = memory.heap().u32;
+      const k = Math.min(REASM_TABLE_LEN, Math.floor((u32[(state + REASM_HEAD) >>> 2]! + step) / REASM_BLOCK));
+      for (let b = 0; b < k; b++) {
+        const block = u32[(state + REASM_TABLE + b * 4) >>> 2]!;
+        if (block !== 0) {
+          this.#host.freeBlock(block);
+          this.blocks--;
+        }
+      }
+      memory.advance(state, step);
+      n -= step;
+    }
+  }
+
+  /** Gives back the state block and every block still listed (nothing is buffered). */
+  #release(): void {
+    const state = this.#state;
+    if (state === 0) return;
+    const u32 = this.#host.memory.heap().u32;
+    for (let b = 0; b < REASM_TABLE_LEN; b++) {
+      const block = u32[(state + REASM_TABLE + b * 4) >>> 2]!;
+      if (block !== 0) this.#host.freeBlock(block);
+    }
+    this.#host.freeBlock(state);
+    this.#state = 0;
+    this.blocks = 0;
+    this.buffered = 0;
+    this.#host.buffering(this, false);
+  }
+
+  /** A segment the capture cut: the missing tail is a gap once the bytes before it are handed on. */
+  #truncated(seq: number, captured: number, length: number, timestamp: bigint): void {
+    const tail = (seq + captured) | 0;
+    if (tail === this.next) this.#skip(length - captured, 'truncated', timestamp);
+    this.#drain(timestamp);
+  }
+}
