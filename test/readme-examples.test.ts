@@ -15,7 +15,12 @@ import {
   segmentTcp,
   compileSegmenter,
   readCaptureSync,
+  reassembleTcp,
+  followTcpStream,
+  tcpStreamReadable,
+  TcpReassembler,
 } from 'wirekit';
+import { readFileSync } from 'node:fs';
 
 describe('README examples', () => {
   it('decode a frame and read fields by Wireshark name', () => {
@@ -160,5 +165,30 @@ describe('README examples', () => {
     expect(offsets.length).toBe(70);
     const last = region.subarray(body.length + offsets[68]!, body.length + offsets[69]!);
     expect(decodePacket(last).fields()['tcp.flags.push']).toBe(1);
+  });
+  it('TCP streams: reassembleTcp, TcpReassembler, followTcpStream and a web ReadableStream agree', async () => {
+    const file = readFileSync('test/fixtures/reassembly/real-lo.pcap');
+    const viaTable = new Map<string, number>();
+    const closed: string[] = [];
+    reassembleTcp(file, {
+      onData(conn, direction, data) {
+        const k = `${conn.stream}/${direction}`;
+        viaTable.set(k, (viaTable.get(k) ?? 0) + data.length);
+      },
+      onClose(conn) {
+        closed.push(`${conn.stream} ${conn.state}`);
+      },
+    });
+    expect(closed.length).toBe(6);
+    const r = new TcpReassembler({}, { maxFlows: 10_000, maxBufferedPerFlow: 1 << 20, idleTimeout: 300, overlap: 'first' });
+    for (const record of readCaptureSync(file)) r.pushRecord(record);
+    r.end();
+    expect(r.stats().streams).toBe(6);
+    let followed = 0;
+    for await (const chunk of followTcpStream(file, 0)) if ('data' in chunk && chunk.direction === 1) followed += chunk.data.length;
+    expect(followed).toBe(viaTable.get('0/1'));
+    expect(followed).toBeGreaterThan(220_000); // the 220,032-byte GET body plus its headers
+    const body = await new Response(tcpStreamReadable(file, 0, 1)).arrayBuffer();
+    expect(body.byteLength).toBe(followed);
   });
 });
