@@ -277,6 +277,55 @@ function cached(buf: Uint8Array, p: number, cache: (Uint8Array | undefined)[], k
   return p + bytes.length;
 }
 
+/** frame.len to frame.protocols. */
+function writeFrame(buf: Uint8Array, p: number, length: number, captured: number, iface: number, tcp: number): number {
+  p = put(buf, p, K.len);
+  p = num32(buf, p, length);
+  p = put(buf, p, K.capLen);
+  p = num32(buf, p, captured);
+  p = put(buf, p, K.iface);
+  p = num32(buf, p, iface);
+  return put(buf, p, tcp ? K.protoTcp : K.protoUdp);
+}
+
+/** writeFrame for a whole packet on interface 0, keyed `length << 1 | tcp`. */
+function writeFrameFields(buf: Uint8Array, p: number, key: number): number {
+  return writeFrame(buf, p, key >> 1, key >> 1, 0, key & 1);
+}
+
+const frameSections: (Uint8Array | undefined)[] = new Array(1 << 17);
+
+/** tcp.srcport/udp.srcport to tcp.port/udp.port: the same for every packet of a flow and direction. */
+function writePorts(buf: Uint8Array, p: number, key: number): number {
+  const tcp = key >= 0x100000000;
+  const ports = tcp ? key - 0x100000000 : key;
+  const src = Math.floor(ports / 0x10000);
+  const dst = ports % 0x10000;
+  p = put(buf, p, tcp ? K.tcpSrc : K.udpSrc);
+  p = num16(buf, p, src);
+  p = put(buf, p, tcp ? K.tcpDst : K.udpDst);
+  p = num16(buf, p, dst);
+  p = put(buf, p, tcp ? K.tcpPort : K.udpPort);
+  p = num16(buf, p, src);
+  buf[p++] = 0x2c;
+  return num16(buf, p, dst);
+}
+
+const portSections = new Map<number, Uint8Array>();
+
+function portFields(buf: Uint8Array, p: number, src: number, dst: number, tcp: number): number {
+  const key = tcp * 0x100000000 + src * 0x10000 + dst;
+  let bytes = portSections.get(key);
+  if (bytes === undefined) {
+    // Bounded: a scan of many ports refills it from scratch.
+    if (portSections.size >= SECTIONS_MAX) portSections.clear();
+    bytes = sectionScratch.slice(0, writePorts(sectionScratch, 0, key));
+    portSections.set(key, bytes);
+  }
+  buf.set(bytes, p);
+  return p + bytes.length;
+}
+
 /** tcp.flags to tcp.flags.str: a function of the 12 flag bits. */
 function writeTcpFlags(out: Uint8Array, q: number, flags: number): number {
   q = put(out, q, K.flags);
@@ -425,13 +474,13 @@ export function writeFastJson(w: ByteWriter, record: CaptureRecord, number: numb
   p = num32(buf, p, number);
   p = put(buf, p, K.epoch);
   for (let i = 0; i < epoch.length; i++) buf[p++] = epoch.charCodeAt(i);
-  p = put(buf, p, K.len);
-  p = num32(buf, p, record.originalLength);
-  p = put(buf, p, K.capLen);
-  p = num32(buf, p, record.capturedLength);
-  p = put(buf, p, K.iface);
-  p = num32(buf, p, record.interfaceId);
-  p = put(buf, p, proto === 6 ? K.protoTcp : K.protoUdp);
+  const tcpBit = proto === 6 ? 1 : 0;
+  if (record.originalLength === len && record.interfaceId === 0 && len < 0x10000) {
+    // frame.len to frame.protocols: a function of the length and the protocol, most of the time.
+    p = cached(buf, p, frameSections, (len << 1) | tcpBit, writeFrameFields);
+  } else {
+    p = writeFrame(buf, p, record.originalLength, len, record.interfaceId, tcpBit);
+  }
   p = section(buf, p, b, ethSections, 0, writeEthernet);
   // IPv4
   p = cached(buf, p, dsSections, b[15]!, writeDsField);
@@ -446,14 +495,7 @@ export function writeFastJson(w: ByteWriter, record: CaptureRecord, number: numb
   p = num16(buf, p, ipExpected);
   p = section(buf, p, b, ipSections, 26, writeAddresses);
   if (proto === 6) {
-    p = put(buf, p, K.tcpSrc);
-    p = num16(buf, p, srcport);
-    p = put(buf, p, K.tcpDst);
-    p = num16(buf, p, dstport);
-    p = put(buf, p, K.tcpPort);
-    p = num16(buf, p, srcport);
-    buf[p++] = 0x2c;
-    p = num16(buf, p, dstport);
+    p = portFields(buf, p, srcport, dstport, 1);
     p = put(buf, p, K.tcpLen);
     p = num16(buf, p, payloadLength);
     p = put(buf, p, K.seq);
@@ -482,14 +524,7 @@ export function writeFastJson(w: ByteWriter, record: CaptureRecord, number: numb
       p = num32(buf, p, ((b[62]! << 24) | (b[63]! << 16) | (b[64]! << 8) | b[65]!) >>> 0);
     }
   } else {
-    p = put(buf, p, K.udpSrc);
-    p = num16(buf, p, srcport);
-    p = put(buf, p, K.udpDst);
-    p = num16(buf, p, dstport);
-    p = put(buf, p, K.udpPort);
-    p = num16(buf, p, srcport);
-    buf[p++] = 0x2c;
-    p = num16(buf, p, dstport);
+    p = portFields(buf, p, srcport, dstport, 0);
     p = put(buf, p, K.udpLen);
     p = num16(buf, p, total - 20);
     p = put(buf, p, K.udpChecksum);
