@@ -363,42 +363,86 @@ function writeTcpFlags(out: Uint8Array, q: number, flags: number): number {
 
 const flagSections: (Uint8Array | undefined)[] = new Array(4096);
 
-type Sections = Map<number, Map<number, Uint8Array>>;
-/** Lines of one capture repeat a few address pairs: their fields are written once and copied after. */
-const ethSections: Sections = new Map();
-const ipSections: Sections = new Map();
+/**
+ * Byte runs keyed by a pair of numbers (two addresses), bounded: emptied when it holds
+ * SECTIONS_MAX (a capture of many hosts gains nothing from it but loses little). The last two
+ * pairs are checked first: a flow's packets alternate between its two directions.
+ */
+class PairCache {
+  readonly #map = new Map<number, Map<number, Uint8Array>>();
+  #held = 0;
+  #a0 = -1;
+  #b0 = -1;
+  #v0: Uint8Array = EMPTY;
+  #a1 = -1;
+  #b1 = -1;
+  #v1: Uint8Array = EMPTY;
+
+  get(k1: number, k2: number): Uint8Array | undefined {
+    if (k1 === this.#a0 && k2 === this.#b0) return this.#v0;
+    if (k1 === this.#a1 && k2 === this.#b1) {
+      const v = this.#v1;
+      this.#remember(k1, k2, v);
+      return v;
+    }
+    const v = this.#map.get(k1)?.get(k2);
+    if (v !== undefined) this.#remember(k1, k2, v);
+    return v;
+  }
+
+  set(k1: number, k2: number, v: Uint8Array): void {
+    if (this.#held >= SECTIONS_MAX) {
+      this.#map.clear();
+      this.#held = 0;
+    }
+    let inner = this.#map.get(k1);
+    if (inner === undefined) this.#map.set(k1, (inner = new Map()));
+    inner.set(k2, v);
+    this.#held++;
+    this.#remember(k1, k2, v);
+  }
+
+  #remember(k1: number, k2: number, v: Uint8Array): void {
+    this.#a1 = this.#a0;
+    this.#b1 = this.#b0;
+    this.#v1 = this.#v0;
+    this.#a0 = k1;
+    this.#b0 = k2;
+    this.#v0 = v;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
 const SECTIONS_MAX = 4096;
-let sectionsHeld = 0;
+/** Lines of one capture repeat a few address pairs: their fields are written once and copied after. */
+const ethSections = new PairCache();
+const ipSections = new PairCache();
 const sectionScratch = new Uint8Array(1024);
 
-/**
- * The bytes `write` makes of the addresses at b[at..at+8] (IPv4 pair) or b[at..at+12] (MAC pair),
- * copied in from the cache, made and kept on a miss. The cache is emptied when it holds
- * SECTIONS_MAX sections (a capture of many hosts gains nothing from it but loses little).
- */
-function section(buf: Uint8Array, p: number, b: Uint8Array, cache: Sections, at: number, write: (buf: Uint8Array, p: number, b: Uint8Array) => number): number {
-  const mac = cache === ethSections;
-  const k1 = mac ? ((b[at]! << 16) | (b[at + 1]! << 8) | b[at + 2]!) * 16777216 + ((b[at + 3]! << 16) | (b[at + 4]! << 8) | b[at + 5]!) : ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
-  const at2 = at + (mac ? 6 : 4);
-  const k2 = mac ? ((b[at2]! << 16) | (b[at2 + 1]! << 8) | b[at2 + 2]!) * 16777216 + ((b[at2 + 3]! << 16) | (b[at2 + 4]! << 8) | b[at2 + 5]!) : ((b[at2]! << 24) | (b[at2 + 1]! << 16) | (b[at2 + 2]! << 8) | b[at2 + 3]!) >>> 0;
-  let inner = cache.get(k1);
-  let bytes = inner?.get(k2);
-  if (bytes === undefined) {
-    if (sectionsHeld >= SECTIONS_MAX) {
-      ethSections.clear();
-      ipSections.clear();
-      sectionsHeld = 0;
-      inner = undefined;
-    }
-    bytes = sectionScratch.slice(0, write(sectionScratch, 0, b));
-    if (inner === undefined) cache.set(k1, (inner = new Map()));
-    inner.set(k2, bytes);
-    sectionsHeld++;
-  }
+/** A MAC address at b[at] as a number (48 bits: exact in a double). */
+const mac48 = (b: Uint8Array, at: number) => ((b[at]! << 16) | (b[at + 1]! << 8) | b[at + 2]!) * 16777216 + ((b[at + 3]! << 16) | (b[at + 4]! << 8) | b[at + 5]!);
+/** An IPv4 address at b[at] as an unsigned number. */
+const ip32 = (b: Uint8Array, at: number) => ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+
+/** The Ethernet fields of the frame, from the cache or made and kept. */
+function ethernetFields(buf: Uint8Array, p: number, b: Uint8Array): number {
+  const k1 = mac48(b, 0);
+  const k2 = mac48(b, 6);
+  let bytes = ethSections.get(k1, k2);
+  if (bytes === undefined) ethSections.set(k1, k2, (bytes = sectionScratch.slice(0, writeEthernet(sectionScratch, 0, b))));
   buf.set(bytes, p);
   return p + bytes.length;
 }
 
+/** The IPv4 address fields of the packet, from the cache or made and kept. */
+function addressFields(buf: Uint8Array, p: number, b: Uint8Array): number {
+  const k1 = ip32(b, 26);
+  const k2 = ip32(b, 30);
+  let bytes = ipSections.get(k1, k2);
+  if (bytes === undefined) ipSections.set(k1, k2, (bytes = sectionScratch.slice(0, writeAddresses(sectionScratch, 0, b))));
+  buf.set(bytes, p);
+  return p + bytes.length;
+}
 
 /** A ones' complement sum folded to 16 bits. */
 function fold(s: number): number {
@@ -481,7 +525,7 @@ export function writeFastJson(w: ByteWriter, record: CaptureRecord, number: numb
   } else {
     p = writeFrame(buf, p, record.originalLength, len, record.interfaceId, tcpBit);
   }
-  p = section(buf, p, b, ethSections, 0, writeEthernet);
+  p = ethernetFields(buf, p, b);
   // IPv4
   p = cached(buf, p, dsSections, b[15]!, writeDsField);
   p = put(buf, p, K.ipLen);
@@ -493,7 +537,7 @@ export function writeFastJson(w: ByteWriter, record: CaptureRecord, number: numb
   p = num16(buf, p, ipChecksum);
   p = put(buf, p, ipGood ? K.ipStatusGood : K.ipStatusBad);
   p = num16(buf, p, ipExpected);
-  p = section(buf, p, b, ipSections, 26, writeAddresses);
+  p = addressFields(buf, p, b);
   if (proto === 6) {
     p = portFields(buf, p, srcport, dstport, 1);
     p = put(buf, p, K.tcpLen);
