@@ -8,9 +8,10 @@ import { BufferedOutput, OutputClosed } from './output.js';
 import { formatRelative } from './summary.js';
 import { formatTable, type Column } from './table.js';
 
-export const FLOWS_HELP = `Usage: wirekit flows [--json] FILE
+export const FLOWS_HELP = `Usage: wirekit flows [--json] [FILE|-]
 
-Lists the TCP connections of a pcap or pcapng capture (FILE, or standard input for -), one line each:
+Lists the TCP connections of a pcap or pcapng capture (FILE, standard input for -, or with no FILE
+the embedded sample capture), one line each:
   Stream      tshark's tcp.stream number (use it with 'wirekit follow FILE --stream N')
   Node 0/1    the endpoints; node 0 sent the connection's first packet
   State       syn-sent, syn-received, established, half-closed, closing, closed or reset
@@ -37,7 +38,7 @@ const COLUMNS: Column[] = [
   { title: 'Payload 0→1', align: 'right' },
   { title: 'Payload 1→0', align: 'right' },
   { title: 'Retrans', align: 'right' },
-  { title: 'RTT', align: 'right' },
+  { title: 'RTT ms', align: 'right' },
 ];
 
 function row(c: TcpConnection): string[] {
@@ -85,7 +86,7 @@ export async function flowsCommand(argv: readonly string[]): Promise<number> {
     process.stdout.write(FLOWS_HELP);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'flows needs a FILE' : 'flows takes one FILE');
+  if (positionals.length > 1) throw new UsageError('flows takes at most one FILE');
   const input = openCapture(positionals[0]);
   const connections: TcpConnection[] = [];
   // No caps that would change the numbering: tshark keeps every connection.

@@ -11,9 +11,10 @@ import { isSync, openCapture } from './capture-input.js';
 import { CliError, isWireError } from './errors.js';
 import { BufferedOutput, OutputClosed } from './output.js';
 
-export const FOLLOW_HELP = `Usage: wirekit follow FILE --stream N [--format raw|ascii|hex]
+export const FOLLOW_HELP = `Usage: wirekit follow [FILE|-] --stream N [--format raw|ascii|hex]
 
-Prints the payload of TCP connection N of a pcap or pcapng capture (FILE, or standard input for -),
+Prints the payload of TCP connection N of a pcap or pcapng capture (FILE, standard input for -, or
+with no FILE the embedded sample capture),
 both directions in the order it was sent, exactly as 'tshark -q -z follow,tcp,FORMAT,N -r FILE'.
 N is tshark's tcp.stream number (see 'wirekit flows'). Node 0 sent the connection's first packet;
 node 1's lines are indented by a tab.
@@ -98,7 +99,7 @@ export async function followCommand(argv: readonly string[]): Promise<number> {
   const stream = Number(streamText);
   const format = (options.get('format') ?? 'raw') as Format;
   if (!FORMATS.includes(format)) throw new UsageError(`unknown --format '${String(format)}' (expected ${FORMATS.join(', ')})`);
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'follow needs a FILE' : 'follow takes one FILE');
+  if (positionals.length > 1) throw new UsageError('follow takes at most one FILE');
 
   const input = openCapture(positionals[0]);
   const chunks: Chunk[] = [];

@@ -16,9 +16,9 @@ Commands:
   convert IN OUT [--format pcap|pcapng] [--precision us|ns]
                                                 convert a capture between pcap and pcapng
   checksum [--algo crc32|crc32c|inet] [FILE|-]  checksum a file, like cksum
-  follow FILE --stream N [--format raw|ascii|hex]
+  follow [FILE|-] --stream N [--format raw|ascii|hex]
                                                 one TCP connection's payload, like tshark's follow
-  flows FILE                                    the TCP connections: state, duration, bytes, retransmissions
+  flows [--json] [FILE|-]                       the TCP connections: state, duration, bytes, retransmissions
 
 Run 'wirekit <command> --help' for a command's options.
 `;

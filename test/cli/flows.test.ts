@@ -118,9 +118,17 @@ describe('wirekit flows', () => {
     expect(missing.status).toBe(1);
     expect(lines(missing.stderr)).toHaveLength(1);
     expect(missing.stdout).toBe('');
-    const usage = cli(['flows']);
+    const usage = cli(['flows', 'a.pcap', 'b.pcap']);
     expect(usage.status).toBe(64);
-    expect(lines(usage.stderr)[0]).toMatch(/^wirekit: flows needs a FILE/);
+    expect(lines(usage.stderr)[0]).toMatch(/^wirekit: flows takes at most one FILE/);
+    // No FILE: the embedded sample, one HTTP connection, as decode shows it.
+    const sample = cli(['flows']);
+    expect(sample.status).toBe(0);
+    expect(lines(sample.stdout)).toHaveLength(2);
+    expect(lines(sample.stdout)[1]).toMatch(/^\s*0\s+127\.0\.0\.1:\d+\s+127\.0\.0\.1:8000\s+closed\s/);
+    const follow = cli(['follow', '--stream', '0', '--format', 'ascii']);
+    expect(follow.status).toBe(0);
+    expect(follow.stdout).toContain('GET /');
     const garbage = cli(['flows', '-'], new TextEncoder().encode('not a capture at all'));
     expect(garbage.status).toBe(1);
     expect(lines(garbage.stderr)).toHaveLength(1);
