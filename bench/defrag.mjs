@@ -12,12 +12,12 @@
 // the whole push() per fragment including the copy into the defragmenter and, at completion, the
 // reassembled packet (header written in front of the data: no second copy); not counted: making
 // the fragments (prebuilt).
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { spreadPct, summarize } from './stats.mjs';
+import { mergeSamples, runChildren } from './children.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -135,16 +135,9 @@ async function child() {
 }
 
 async function parent() {
-  const all = {};
-  let units = {};
-  for (let p = 0; p < processes; p++) {
-    process.stderr.write(`defrag bench: process ${p + 1}/${processes}\n`);
-    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', ...(quick ? ['--quick'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    if (r.status !== 0) throw new Error(`bench child failed with ${r.status}`);
-    const out = JSON.parse(r.stdout);
-    units = out.units;
-    for (const [k, v] of Object.entries(out.samples)) (all[k] ??= []).push(...v);
-  }
+  const outputs = runChildren(import.meta.url, processes, quick ? ['--quick'] : [], 'defrag');
+  const all = mergeSamples(outputs.map((out) => out.samples));
+  const units = outputs.at(-1).units;
   const fmt = (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : `${(x / 1e3).toFixed(0)} k`);
   const n = all[Object.keys(all)[0]].length;
   let md = `### IP fragmentation and reassembly (median of ${n} rounds over ${processes} processes, Node ${process.version})\n\n`;

@@ -7,12 +7,12 @@
 //
 // Peers come from bench/peers-npm (installed with --ignore-scripts by `npm run bench`: the pcap
 // package's native libpcap addon is not needed for its decoders).
-import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { summarize, spreadPct } from './stats.mjs';
+import { mergeSamples, runChildren } from './children.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -298,17 +298,7 @@ async function child() {
 }
 
 async function parent() {
-  const all = {};
-  for (let p = 0; p < processes; p++) {
-    process.stderr.write(`packets bench: process ${p + 1}/${processes}\n`);
-    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', ...(quick ? ['--quick'] : [])], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      maxBuffer: 64 << 20,
-    });
-    if (r.status !== 0) throw new Error(`bench child failed with ${r.status}`);
-    for (const [k, v] of Object.entries(JSON.parse(r.stdout))) (all[k] ??= []).push(...v);
-  }
+  const all = mergeSamples(runChildren(import.meta.url, processes, quick ? ['--quick'] : [], 'packets'));
   const med = {};
   for (const [k, v] of Object.entries(all)) med[k] = summarize(v);
   const fmt = (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : `${(x / 1e3).toFixed(0)} k`);

@@ -19,13 +19,13 @@
 //   does less work than a reassembler: its figure is an upper bound for what it would cost.
 // tinybench, p50 latency of each task per round; rounds rotate the task order and run in several
 // fresh processes; the table shows medians over all rounds and half the interquartile range.
-import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { spreadPct, summarize } from './stats.mjs';
+import { mergeSamples, runChildren } from './children.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -206,17 +206,7 @@ async function child() {
 }
 
 async function parent() {
-  const all = {};
-  for (let p = 0; p < processes; p++) {
-    process.stderr.write(`reassembly bench: process ${p + 1}/${processes}\n`);
-    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', ...(quick ? ['--quick'] : [])], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      maxBuffer: 64 << 20,
-    });
-    if (r.status !== 0) throw new Error(`bench child failed with ${r.status}`);
-    for (const [k, v] of Object.entries(JSON.parse(r.stdout))) (all[k] ??= []).push(...v);
-  }
+  const all = mergeSamples(runChildren(import.meta.url, processes, quick ? ['--quick'] : [], 'reassembly'));
   const med = {};
   for (const [k, v] of Object.entries(all)) med[k] = summarize(v);
   const fmt = (x) => (x >= 1e9 ? `${(x / 1e9).toFixed(2)} GB/s` : `${(x / 1e6).toFixed(0)} MB/s`);

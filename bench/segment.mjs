@@ -18,12 +18,12 @@
 // over all rounds of all processes. Writes bench/results/segment.md and segment.json.
 //
 // Usage: node bench/segment.mjs [--rounds 6] [--time 250] [--processes 3] [--quick]
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { summarize, spreadPct } from './stats.mjs';
+import { mergeSamples, runChildren } from './children.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
@@ -166,13 +166,7 @@ async function child() {
 }
 
 async function parent() {
-  const all = {};
-  for (let p = 0; p < PROCESSES; p++) {
-    process.stderr.write(`segment bench: process ${p + 1}/${PROCESSES}\n`);
-    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', ...argv], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
-    if (r.status !== 0) throw new Error(`bench child failed with ${r.status}`);
-    for (const [k, v] of Object.entries(JSON.parse(r.stdout))) (all[k] ??= []).push(...v);
-  }
+  const all = mergeSamples(runChildren(import.meta.url, PROCESSES, argv, 'segment'));
   const sizes = Object.keys(SIZES);
   const impls = [...new Set(Object.keys(all).map((k) => k.split('|')[1]))];
   const med = {};
