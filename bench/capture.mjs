@@ -77,14 +77,8 @@ const time = (name, fn) => {
   process.stderr.write(`${name}: ${(results[name] / 1e6).toFixed(2)} M packets/s\n`);
 };
 
-// The capture placed in WebAssembly memory once (allocBuffer; a reader can fill it directly), then
-// indexed and decoded where it lies: no copy of the packets into WASM memory is counted.
-const { allocBuffer } = lib;
-const inWasm = allocBuffer(file.length);
-inWasm.set(file);
-time('wirekit indexCapture + decodeBatch (wasm, capture in WASM memory), 64k-packet batches', () => {
-  setBackend('auto');
-  const index = indexCapture(inWasm);
+/** decodeBatch over an index in 64k-record batches, one table reused: the number of rows decoded. */
+function decodeInBatches(index) {
   let table;
   let n = 0;
   for (let at = 0; at < index.count; at += 65536) {
@@ -93,6 +87,16 @@ time('wirekit indexCapture + decodeBatch (wasm, capture in WASM memory), 64k-pac
     n += table.count;
   }
   return n;
+}
+
+// The capture placed in WebAssembly memory once (allocBuffer; a reader can fill it directly), then
+// indexed and decoded where it lies: no copy of the packets into WASM memory is counted.
+const { allocBuffer } = lib;
+const inWasm = allocBuffer(file.length);
+inWasm.set(file);
+time('wirekit indexCapture + decodeBatch (wasm, capture in WASM memory), 64k-packet batches', () => {
+  setBackend('auto');
+  return decodeInBatches(indexCapture(inWasm));
 });
 time('wirekit decodeCaptureBatches (wasm, one pass: index + decode, capture in WASM memory), 64k-packet batches', () => {
   setBackend('auto');
@@ -108,27 +112,11 @@ time('wirekit decodeCaptureBatches (wasm, one pass, capture copied in span by sp
 time('  of which indexCapture alone', () => indexCapture(inWasm).count);
 {
   const index = indexCapture(inWasm);
-  time('  of which decodeBatch alone (wasm)', () => {
-    let table;
-    let n = 0;
-    for (let at = 0; at < index.count; at += 65536) {
-      const end = Math.min(index.count, at + 65536);
-      table = decodeBatch({ data: index.data, offsets: index.offsets.subarray(at, end), lengths: index.lengths.subarray(at, end), linkTypes: index.linkTypes.subarray(at, end) }, { reuse: table });
-      n += table.count;
-    }
-    return n;
-  });
+  time('  of which decodeBatch alone (wasm)', () => decodeInBatches(index));
 }
 time('wirekit indexCapture + decodeBatch (js twin)', () => {
   setBackend('js');
-  const index = indexCapture(file);
-  let table;
-  let n = 0;
-  for (let at = 0; at < index.count; at += 65536) {
-    const end = Math.min(index.count, at + 65536);
-    table = decodeBatch({ data: index.data, offsets: index.offsets.subarray(at, end), lengths: index.lengths.subarray(at, end), linkTypes: index.linkTypes.subarray(at, end) }, { reuse: table });
-    n += table.count;
-  }
+  const n = decodeInBatches(indexCapture(file));
   setBackend('auto');
   return n;
 });
