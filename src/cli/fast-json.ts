@@ -326,30 +326,20 @@ function portFields(buf: Uint8Array, p: number, src: number, dst: number, tcp: n
   return p + bytes.length;
 }
 
+/** tcp.flags.res to tcp.flags.fin, in fields() order, with the bits they show. */
+const FLAG_BITS: readonly (readonly [Uint8Array, number])[] = [
+  [K.res, 0xe00], [K.ae, 0x100], [K.cwr, 0x80], [K.ece, 0x40], [K.urg, 0x20],
+  [K.ackFlag, 0x10], [K.push, 0x08], [K.reset, 0x04], [K.syn, 0x02], [K.fin, 0x01],
+];
+
 /** tcp.flags to tcp.flags.str: a function of the 12 flag bits. */
 function writeTcpFlags(out: Uint8Array, q: number, flags: number): number {
   q = put(out, q, K.flags);
   q = num16(out, q, flags);
-  q = put(out, q, K.res);
-  out[q++] = bit(flags, 0xe00);
-  q = put(out, q, K.ae);
-  out[q++] = bit(flags, 0x100);
-  q = put(out, q, K.cwr);
-  out[q++] = bit(flags, 0x80);
-  q = put(out, q, K.ece);
-  out[q++] = bit(flags, 0x40);
-  q = put(out, q, K.urg);
-  out[q++] = bit(flags, 0x20);
-  q = put(out, q, K.ackFlag);
-  out[q++] = bit(flags, 0x10);
-  q = put(out, q, K.push);
-  out[q++] = bit(flags, 0x08);
-  q = put(out, q, K.reset);
-  out[q++] = bit(flags, 0x04);
-  q = put(out, q, K.syn);
-  out[q++] = bit(flags, 0x02);
-  q = put(out, q, K.fin);
-  out[q++] = bit(flags, 0x01);
+  for (const [key, mask] of FLAG_BITS) {
+    q = put(out, q, key);
+    out[q++] = bit(flags, mask);
+  }
   q = put(out, q, K.str);
   for (let i = 0; i < 12; i++) {
     if (flags & (0x800 >>> i)) out[q++] = FLAG_LETTERS.charCodeAt(i);
