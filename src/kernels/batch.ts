@@ -558,6 +558,15 @@ function decodeRow(d: Uint8Array, b: number, i: number, len: number, linkType: n
   }
 }
 
+/** A call's output: rows to `out`, IPv6 addresses to `ipv6Pool`; the two columns whose "absent" is not 0 preset. */
+function begin(out: BatchColumns, ipv6Pool: Uint8Array, count: number): void {
+  cur = out;
+  pool = ipv6Pool;
+  v6Count = 0;
+  out.ipv6Index.fill(-1, 0, count);
+  out.tcpWindowScale.fill(255, 0, count);
+}
+
 /**
  * The twin of the WASM `decodeBatch`, over views instead of pointers: packet i is
  * `data[offsets[i] .. offsets[i] + lengths[i])` of link type `linkTypes[i]` (or `linkType` when
@@ -576,11 +585,7 @@ export function decodeBatchJs(
   ipv6Pool: Uint8Array,
   flags: number,
 ): number {
-  cur = out;
-  pool = ipv6Pool;
-  v6Count = 0;
-  out.ipv6Index.fill(-1, 0, count);
-  out.tcpWindowScale.fill(255, 0, count);
+  begin(out, ipv6Pool, count);
   const dataLen = data.length;
   for (let i = 0; i < count; i++) {
     const off = offsets[i]!;
@@ -606,11 +611,7 @@ export function decodeBatchPacketsJs(
   ipv6Pool: Uint8Array,
   flags: number,
 ): number {
-  cur = out;
-  pool = ipv6Pool;
-  v6Count = 0;
-  out.ipv6Index.fill(-1, 0, count);
-  out.tcpWindowScale.fill(255, 0, count);
+  begin(out, ipv6Pool, count);
   for (let i = 0; i < count; i++) {
     const p = packets[i]!;
     decodeRow(p, 0, i, p.length, linkTypes === null ? linkType : linkTypes[i]!, flags);
