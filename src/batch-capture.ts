@@ -1,7 +1,8 @@
 // A capture indexed and decoded in batches: indexCapture and decodeBatch fused, so a pcap file in
 // WebAssembly memory is walked record by record and each packet decoded as its record is reached,
 // in one kernel call per sub-batch (assembly/wire/capture.ts). Two passes over a capture larger
-// than the caches wait on memory twice; one pass waits once, and overlaps the wait with the decode.
+// than the caches wait on memory twice; one pass waits once, and the kernel walks several chains
+// of records at a time so that those waits overlap.
 import { WireError } from './errors.js';
 import {
   copyRowsOut,
@@ -11,6 +12,7 @@ import {
   heapViews,
   newSink,
   scratchPlan,
+  walkSpan,
   type PacketTable,
 } from './batch.js';
 import { VERIFY_L4 } from './kernels/batch.js';
@@ -24,7 +26,10 @@ import { wasmArena } from './wasm/backend.js';
 import { trapToWireError } from './wasm/trap.js';
 
 export interface CaptureBatchOptions extends IndexOptions {
-  /** Records per batch (default 65,536). */
+  /**
+   * Records per batch (default 8,192: one kernel call per batch, and a table small enough to stay
+   * in the cache while the next batch is decoded; larger batches measured 5-10% slower).
+   */
   batchSize?: number;
   /** Verify TCP/UDP/ICMP checksums, as decodeBatch's `checksums` (default false). */
   checksums?: boolean;
@@ -45,7 +50,7 @@ export interface CaptureBatch {
   first: number;
 }
 
-const DEFAULT_BATCH = 65_536;
+const DEFAULT_BATCH = 8192;
 
 // walkPcap's stop reasons (assembly/wire/capture.ts)
 const WALK_SHORT_HEADER = 1;
@@ -204,6 +209,7 @@ function* walkWasm(a: Arena, bytes: Uint8Array, options: CaptureBatchOptions, si
   const p = scratchPlan(a);
   const inPlace = a.owns(bytes) && a.inUserRegion(bytes.byteOffset, end);
   const rowsPerCall = p.rows;
+  const span = walkSpan();
   const idx = p.index;
   const status = p.status;
   // A span of the file is copied into the input part when the file is not in WASM memory.
@@ -235,7 +241,7 @@ function* walkWasm(a: Arena, bytes: Uint8Array, options: CaptureBatchOptions, si
       }
       let got: number;
       try {
-        got = a.exports.walkPcap(dataPtr, dataLen, start, little, scale, maxRecord, linkType, want, idx, p.out, p.pool, flags, status) >>> 0;
+        got = a.exports.walkPcap(dataPtr, dataLen, start, little, scale, maxRecord, linkType, want, idx, p.out, p.pool, flags, status, span) >>> 0;
       } catch (cause) {
         throw trapToWireError('walkPcap', cause);
       }

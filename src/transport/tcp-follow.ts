@@ -1,8 +1,7 @@
 // Convenience over TcpReassembler: a whole capture reassembled, as an async stream of events, as
 // the chunks of one connection, as a web ReadableStream of one direction's bytes, or (for a capture
 // in memory) synchronously through the batch decoder with no per-packet objects.
-import { decodeBatch, type PacketTable } from '../batch.js';
-import { indexCapture } from '../capture/index-capture.js';
+import { decodeCaptureBatches } from '../batch-capture.js';
 import { readCapture } from '../capture/reader.js';
 import type { CaptureSource } from '../capture/types.js';
 import { WireError } from '../errors.js';
@@ -114,30 +113,21 @@ export function tcpStreamReadable(source: CaptureSource, stream: number, directi
   });
 }
 
-/** Rows per decodeBatch call in `reassembleTcp`: the table's memory is reused from slice to slice. */
-const SLICE = 65536;
-
 /**
  * Reassembles an in-memory capture (pcap or pcapng bytes) synchronously through the batch decoder:
- * no object per packet, the fast path for a whole file. Returns the reassembler, ended, for its
- * `stats()` (its table is empty once ended: collect connections in `onClose`).
+ * no object per packet, the fast path for a whole file. The capture is indexed and decoded a batch
+ * at a time (`decodeCaptureBatches`: one WebAssembly walk per batch for pcap, read in place when
+ * the bytes are in WASM memory) and each batch's table handed to `pushTable`; in-order data are
+ * views of `capture`. Returns the reassembler, ended, for its `stats()` (its table is empty once
+ * ended: collect connections in `onClose`).
  *
  * @example
  * let bytes = 0;
  * reassembleTcp(file, { onData: (conn, dir, data) => { bytes += data.length; } });
  */
 export function reassembleTcp(capture: Uint8Array, handlers: TcpReassemblyHandlers = {}, options: TcpReassemblyOptions = {}): TcpReassembler {
-  const index = indexCapture(capture);
   const r = new TcpReassembler(handlers, options);
-  let table: PacketTable | undefined;
-  for (let at = 0; at < index.count; at += SLICE) {
-    const end = Math.min(index.count, at + SLICE);
-    table = decodeBatch(
-      { data: index.data, offsets: index.offsets.subarray(at, end), lengths: index.lengths.subarray(at, end), linkTypes: index.linkTypes.subarray(at, end) },
-      { reuse: table },
-    );
-    r.pushTable(table, { data: index.data, offsets: index.offsets.subarray(at, end), timestamps: index.timestamps.subarray(at, end), originalLengths: index.originalLengths.subarray(at, end) });
-  }
+  for (const { index, table } of decodeCaptureBatches(capture, { reuse: true })) r.pushTable(table, index);
   r.end();
   return r;
 }

@@ -47,6 +47,7 @@ export interface WasmExports {
     poolPtr: number,
     flags: number,
     statusPtr: number,
+    span: number,
   ): number;
   /** IPv6 rows the last walkPcap call wrote. */
   walkIpv6Rows(): number;
