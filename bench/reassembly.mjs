@@ -9,8 +9,8 @@
 // timestamps), one direction, as an in-memory pcap. "Shuffled" permutes the segments within
 // windows of 32 (46 KiB, well inside the per-flow cap), so most segments arrive ahead of the stream
 // and wait in the reassembly buffer. What is counted:
-// - `reassembleTcp`: the whole in-memory path from the pcap bytes: indexCapture, decodeBatch (in
-//   slices, table memory reused) and TcpReassembler.pushTable, with an onData callback summing
+// - `reassembleTcp`: the whole in-memory path from the pcap bytes: decodeCaptureBatches (one walk
+//   per batch, table memory reused) and TcpReassembler.pushTable, with an onData callback summing
 //   chunk lengths (in-order chunks are views of the capture, no copy; buffered ones are copies);
 // - `pushTable`: the reassembler alone, on a table decoded before timing;
 // - pcap TCPTracker: PcapPacket.decode (its Ethernet/IPv4/TCP decoders, one object tree per

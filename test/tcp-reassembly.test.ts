@@ -8,6 +8,7 @@ import { decodeBatch } from '../src/batch.js';
 import { indexCapture } from '../src/capture/index-capture.js';
 import { writePcap } from '../src/capture/writer.js';
 import { setBackend } from '../src/wasm/backend.js';
+import { WireError } from '../src/errors.js';
 import { TcpReassembler, type TcpConnection, type GapReason } from '../src/transport/tcp-flows.js';
 import { followTcpStream, reassembleCapture, reassembleTcp, tcpStreamReadable } from '../src/transport/tcp-follow.js';
 
@@ -220,6 +221,35 @@ describe.each(BACKENDS)('reassembly (%s)', (backend) => {
     r.pushTable(decodeBatch(index), index);
     const conn = [...r.connections()][0]!;
     expect(conn.frameBytes[0]).toBe(frames.filter((_, i) => segs[i]!.from === 0).reduce((n, f) => n + f.length, 0));
+  });
+});
+
+describe('reassembleTcp on a damaged file', () => {
+  it('hands on everything before the damage, closes the connections, then throws the capture error', () => {
+    for (const backend of ['wasm', 'js'] as const) {
+      setBackend(backend);
+      const segs: Seg[] = [...handshake(1000, 5000), { from: 0, seq: 1001, data: 'AAAA' }, { from: 0, seq: 1009, data: 'CCCC' }, { from: 0, seq: 1013, data: 'DDDD' }];
+      const frames = segs.map(frame);
+      const file = writePcap(frames.map((data, i) => ({ data, timestamp: BigInt(i) * 1000n, linkType: 1, originalLength: data.length, capturedLength: data.length, interfaceId: 0 })));
+      // The last record cut short: the file ends inside it.
+      const cut = file.subarray(0, file.length - 3);
+      const data: string[] = [];
+      const gaps: number[] = [];
+      const closed: string[] = [];
+      let error: unknown;
+      try {
+        reassembleTcp(cut, { onData: (_c, _d, b) => data.push(new TextDecoder().decode(b)), onGap: (_c, _d, n) => gaps.push(n), onClose: (_c, why) => closed.push(why) });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(WireError);
+      expect((error as WireError).code).toBe('truncated');
+      // AAAA in order; CCCC held behind a 4-byte hole, handed on at the end with the hole as a gap.
+      expect(data).toEqual(['AAAA', 'CCCC']);
+      expect(gaps).toEqual([4]);
+      expect(closed).toEqual(['end']);
+    }
+    setBackend('auto');
   });
 });
 

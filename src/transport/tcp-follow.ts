@@ -1,7 +1,7 @@
 // Convenience over TcpReassembler: a whole capture reassembled, as an async stream of events, as
 // the chunks of one connection, as a web ReadableStream of one direction's bytes, or (for a capture
 // in memory) synchronously through the batch decoder with no per-packet objects.
-import { decodeCaptureBatches } from '../batch-capture.js';
+import { decodeCaptureBatches, type CaptureBatch } from '../batch-capture.js';
 import { readCapture } from '../capture/reader.js';
 import type { CaptureSource } from '../capture/types.js';
 import { WireError } from '../errors.js';
@@ -119,7 +119,9 @@ export function tcpStreamReadable(source: CaptureSource, stream: number, directi
  * at a time (`decodeCaptureBatches`: one WebAssembly walk per batch for pcap, read in place when
  * the bytes are in WASM memory) and each batch's table handed to `pushTable`; in-order data are
  * views of `capture`. Returns the reassembler, ended, for its `stats()` (its table is empty once
- * ended: collect connections in `onClose`).
+ * ended: collect connections in `onClose`). A damaged file is reassembled up to the damage, the
+ * reassembler ended (buffered bytes and gaps handed on, connections closed), and the capture's
+ * WireError thrown.
  *
  * @example
  * let bytes = 0;
@@ -127,7 +129,19 @@ export function tcpStreamReadable(source: CaptureSource, stream: number, directi
  */
 export function reassembleTcp(capture: Uint8Array, handlers: TcpReassemblyHandlers = {}, options: TcpReassemblyOptions = {}): TcpReassembler {
   const r = new TcpReassembler(handlers, options);
-  for (const { index, table } of decodeCaptureBatches(capture, { reuse: true })) r.pushTable(table, index);
+  const batches = decodeCaptureBatches(capture, { reuse: true });
+  for (;;) {
+    let next: IteratorResult<CaptureBatch>;
+    try {
+      next = batches.next();
+    } catch (e) {
+      // Damage in the file: what came before it has been pushed; hand it all on, then report it.
+      r.end();
+      throw e;
+    }
+    if (next.done === true) break;
+    r.pushTable(next.value.table, next.value.index);
+  }
   r.end();
   return r;
 }
