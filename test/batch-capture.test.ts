@@ -262,6 +262,30 @@ describe('decodeCaptureBatches', () => {
     setBackend('auto');
   });
 
+  it('the chained walk reads nothing past a capture that ends where WebAssembly memory ends', () => {
+    const frame = (n: number) => new Uint8Array(n).map((_, i) => (i * 7 + n) & 255);
+    const records: CaptureRecord[] = Array.from({ length: 400 }, (_, i) => {
+      // 399 records of 76 bytes and one of 28: the file past its header is 8 spans of 3,794 bytes.
+      const data = frame(i === 399 ? 12 : 60);
+      return { timestamp: 1_700_000_000_000_000_000n + BigInt(i) * 1000n, capturedLength: data.length, originalLength: data.length, linkType: 1, interfaceId: 0, data };
+    });
+    const file = writePcap(records);
+    expect(file.length - 24).toBe(8 * 3794);
+    setBackend('js');
+    const twin = run(file, {});
+    setBackend('wasm');
+    // The user region starts at a fixed place: a buffer filling memory to its end, the file at its tail.
+    const start = allocBuffer(1).byteOffset;
+    const end = allocBuffer(start + file.length + 65536 - start).buffer.byteLength;
+    const tail = allocBuffer(end - start).subarray(end - start - file.length);
+    expect(tail.byteOffset + tail.length).toBe(tail.buffer.byteLength);
+    tail.set(file);
+    // One group of eight chains covers the whole file: the last chain walks its last, short record.
+    setBatchLimitsForTests({ walkSpan: 3794 });
+    expect(run(tail, {})).toEqual(twin);
+    setBackend('auto');
+  });
+
   it('pcapng goes through the index and gives the same batches', () => {
     const file = new Uint8Array(readFileSync('test/fixtures/capture-real/lo-eth.pcapng'));
     const out = expectWalkEqualsTwin(file, { batchSize: 3 });

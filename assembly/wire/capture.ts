@@ -138,7 +138,9 @@ function walkGroup(start: u32, span: u32): u32 {
       store<u32>(CHAIN_OFFSETS + ((<usize>k * CHAIN_CAP + n) << 2), at);
       store<u32>(CHAIN_COUNT + slot, n + 1);
       // The packet's first line too (its headers): the decode that follows then finds it cached.
-      sink += load<u8>(gData + at + RECORD_HEADER + 63);
+      // Never past the data: a capture at the very end of memory would trap.
+      const line = at + RECORD_HEADER + 63;
+      if (line < gLen) sink += load<u8>(gData + line);
       store<u32>(CHAIN_AT + slot, at + RECORD_HEADER + cap);
       live = 1;
     }
