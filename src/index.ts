@@ -81,6 +81,8 @@ export { decodeBatch, PacketTable, BatchLayer, TcpOptionBit, BATCH_STATUS, BATCH
 export type { PacketRecords, BatchOptions, BatchStatus } from './batch.js';
 export { decodeCaptureBatches } from './batch-capture.js';
 export type { CaptureBatch, CaptureBatchOptions } from './batch-capture.js';
+export { captureByteSource, decodeCaptureStream } from './batch-stream.js';
+export type { CaptureByteSource, CaptureStreamOptions } from './batch-stream.js';
 
 // TCP segmentation
 export { segmentTcp } from './transport/tcp-segment.js';

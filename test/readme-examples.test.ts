@@ -11,6 +11,8 @@ import {
   WireError,
   allocBuffer,
   decodeCaptureBatches,
+  decodeCaptureStream,
+  captureByteSource,
   writePcap,
   segmentTcp,
   compileSegmenter,
@@ -20,7 +22,10 @@ import {
   tcpStreamReadable,
   TcpReassembler,
 } from 'wirekit';
-import { readFileSync } from 'node:fs';
+import * as fs from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 describe('README examples', () => {
   it('decode a frame and read fields by Wireshark name', () => {
@@ -133,6 +138,26 @@ describe('README examples', () => {
     }
     expect(hits).toEqual([0, 2]);
     expect(firstTime).toBe(1_700_000_000_000_000_000n);
+  });
+  it('a capture streamed: decodeCaptureStream from a file handle into WASM memory, and from a web stream', async () => {
+    const frames = Array.from({ length: 40 }, (_, i) =>
+      encodeFrame([{ eth: { src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' } }, { ip: { src: '10.0.0.1', dst: '10.0.0.2' } }, { tcp: { srcport: 40000 + i, dstport: 443, flags: TcpFlag.ACK } }], new Uint8Array(i * 10)),
+    );
+    const file = writePcap(frames.map((data, i) => ({ timestamp: BigInt(i), capturedLength: data.length, originalLength: data.length, linkType: 1, interfaceId: 0, data })));
+    const path = join(mkdtempSync(join(tmpdir(), 'wirekit-readme-')), 'big.pcap');
+    writeFileSync(path, file);
+    const fh = await fs.promises.open(path);
+    const source = { read: async (into: Uint8Array) => (await fh.read(into, 0, into.length, null)).bytesRead };
+    const buffer = allocBuffer(4 * 512 + 48); // 512-byte pieces here, to cut records
+    const ports: number[] = [];
+    for await (const { table, first } of decodeCaptureStream(source, { buffer, reuse: true })) {
+      for (let i = 0; i < table.count; i++) ports[first + i] = table.srcPort[i]!;
+    }
+    await fh.close();
+    expect(ports).toEqual(frames.map((_, i) => 40000 + i));
+    let n = 0;
+    for await (const batch of decodeCaptureStream(captureByteSource(new Blob([file.slice().buffer]).stream()))) n += batch.table.count;
+    expect(n).toBe(40);
   });
   it('TCP segmentation: segments, frames in batches, and everything into one allocBuffer region', () => {
     const body = new TextEncoder().encode('x'.repeat(100_000));

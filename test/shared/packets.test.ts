@@ -1,11 +1,13 @@
 // Packets, batches and captures through the package entry: runs in Node (sources) and in Chromium
 // (the built dist/index.js, as a web page loads it), so the browser build is held to the same
 // answers: frames built and decoded, WASM batch tables equal to the JS twin's, captures written,
-// streamed from a web ReadableStream and walked in one pass.
+// streamed from a web ReadableStream, walked in one pass, and decoded in batches as they stream.
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   allocBuffer,
+  captureByteSource,
   decodeBatch,
+  decodeCaptureStream,
   decodeCaptureBatches,
   decodePacket,
   encodeFrame,
@@ -109,5 +111,17 @@ describe('packets, batches and captures', () => {
     const walk = [...decodeCaptureBatches(inWasm, { batchSize: 50 })].map((b) => ({ first: b.first, offsets: Array.from(b.index.offsets), table: columns(b.table) }));
     expect(walk).toEqual(twin);
     expect(walk.map((b) => b.first)).toEqual([0, 50, 100]);
+    // Streamed in 700-byte pieces from a web ReadableStream: the same packets' rows, in order.
+    const rows = (t: PacketTable, n: number) => Array.from({ length: n }, (_, i) => t.row(i));
+    const expected = [...decodeCaptureBatches(file)].flatMap((b) => rows(b.table, b.index.count));
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let at = 0; at < file.length; at += 1000) controller.enqueue(file.slice(at, at + 1000));
+        controller.close();
+      },
+    });
+    const streamed: unknown[] = [];
+    for await (const b of decodeCaptureStream(captureByteSource(stream), { chunkSize: 700, buffer: allocBuffer(4 * 700 + 48) })) streamed.push(...rows(b.table, b.index.count));
+    expect(streamed).toEqual(expected);
   });
 });
