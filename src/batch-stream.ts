@@ -101,53 +101,61 @@ export async function* decodeCaptureStream(source: CaptureByteSource, options: C
   let window = halves[0].subarray(readAt - HEADER, readAt + got.n);
   const batchOptions: CaptureBatchOptions = { ...options, partial: true };
   let current = 0;
+  // A read in flight writes into the buffer: never leave one behind (an early `break`, damage).
+  let pending: Promise<unknown> | undefined;
   let records = 0;
-  for (;;) {
-    const final = got.eof;
-    // The other half fills while this window is walked.
-    const next = final ? undefined : fill(source, area(1 - current));
-    let carryFrom = window.length;
-    const base = records;
-    for (const batch of decodeCaptureBatches(window, batchOptions)) {
-      const error = batch.index.error;
-      const cut = error !== undefined && !final && error.code === 'truncated' && error.offset !== undefined;
-      if (cut) {
-        carryFrom = error.offset!;
-        delete batch.index.error;
-      }
-      if (batch.index.count > 0 || (error !== undefined && !cut) || (final && records === 0)) {
-        if (error !== undefined && !cut && !options.partial) {
-          if (batch.index.count > 0) {
-            delete batch.index.error;
-            yield { ...batch, first: batch.first + base };
-          }
-          throw error;
+  try {
+    for (;;) {
+      const final = got.eof;
+      // The other half fills while this window is walked.
+      const next = final ? undefined : fill(source, area(1 - current));
+      pending = next;
+      let carryFrom = window.length;
+      const base = records;
+      for (const batch of decodeCaptureBatches(window, batchOptions)) {
+        const error = batch.index.error;
+        const cut = error !== undefined && !final && error.code === 'truncated' && error.offset !== undefined;
+        if (cut) {
+          carryFrom = error.offset!;
+          delete batch.index.error;
         }
-        yield { ...batch, first: batch.first + base };
+        if (batch.index.count > 0 || (error !== undefined && !cut) || (final && records === 0)) {
+          if (error !== undefined && !cut && !options.partial) {
+            if (batch.index.count > 0) {
+              delete batch.index.error;
+              yield { ...batch, first: batch.first + base };
+            }
+            throw error;
+          }
+          yield { ...batch, first: batch.first + base };
+        }
+        records += batch.index.count;
+        if (error !== undefined && !cut) return;
       }
-      records += batch.index.count;
-      if (error !== undefined && !cut) return;
+      if (next === undefined) return;
+      got = await next;
+      pending = undefined;
+      const carry = window.subarray(carryFrom);
+      const piece = area(1 - current);
+      if (carry.length <= chunk) {
+        // Header and carry just before the piece, so the three are one pcap file.
+        const h = halves[1 - current]!;
+        const at = readAt - carry.length - HEADER;
+        h.set(header, at);
+        h.set(carry, at + HEADER);
+        window = h.subarray(at, readAt + got.n);
+      } else {
+        // A record longer than a piece (megabytes): the window is put together in ordinary memory.
+        const joined = new Uint8Array(HEADER + carry.length + got.n);
+        joined.set(header, 0);
+        joined.set(carry, HEADER);
+        joined.set(piece.subarray(0, got.n), HEADER + carry.length);
+        window = joined;
+      }
+      current = 1 - current;
     }
-    if (next === undefined) return;
-    got = await next;
-    const carry = window.subarray(carryFrom);
-    const piece = area(1 - current);
-    if (carry.length <= chunk) {
-      // Header and carry just before the piece, so the three are one pcap file.
-      const h = halves[1 - current]!;
-      const at = readAt - carry.length - HEADER;
-      h.set(header, at);
-      h.set(carry, at + HEADER);
-      window = h.subarray(at, readAt + got.n);
-    } else {
-      // A record longer than a piece (megabytes): the window is put together in ordinary memory.
-      const joined = new Uint8Array(HEADER + carry.length + got.n);
-      joined.set(header, 0);
-      joined.set(carry, HEADER);
-      joined.set(piece.subarray(0, got.n), HEADER + carry.length);
-      window = joined;
-    }
-    current = 1 - current;
+  } finally {
+    if (pending !== undefined) await pending.catch(() => undefined);
   }
 }
 

@@ -186,6 +186,31 @@ describe('decodeCaptureStream', () => {
     }).rejects.toThrow(/returned/);
   });
 
+  it('leaves no read in flight behind a loop that stops early: the buffer is free again', async () => {
+    setBackend('wasm');
+    const file = new Uint8Array(readFileSync('test/fixtures/capture-real/lo-eth.pcap'));
+    let inFlight = 0;
+    let at = 0;
+    const slow: CaptureByteSource = {
+      read: (into) =>
+        new Promise((resolve) => {
+          inFlight++;
+          setTimeout(() => {
+            const n = Math.min(into.length, file.length - at);
+            into.set(file.subarray(at, at + n));
+            at += n;
+            inFlight--;
+            resolve(n);
+          }, 5);
+        }),
+    };
+    for await (const b of decodeCaptureStream(slow, { chunkSize: 256, batchSize: 1 })) {
+      expect(b.index.count).toBe(1);
+      break;
+    }
+    expect(inFlight).toBe(0);
+  });
+
   it('captureByteSource: chunks from an iterable or a web ReadableStream, copied into the reads', async () => {
     setBackend('wasm');
     const file = new Uint8Array(readFileSync('test/fixtures/capture-real/sll2.pcap'));
