@@ -2,6 +2,7 @@
 // the chunks of one connection, as a web ReadableStream of one direction's bytes, or (for a capture
 // in memory) synchronously through the batch decoder with no per-packet objects.
 import { decodeCaptureBatches, type CaptureBatch } from '../batch-capture.js';
+import { BATCH_ERROR_LAYER, BATCH_STATUS } from '../kernels/batch.js';
 import { readCapture } from '../capture/reader.js';
 import type { CaptureSource } from '../capture/types.js';
 import { WireError } from '../errors.js';
@@ -140,8 +141,38 @@ export function reassembleTcp(capture: Uint8Array, handlers: TcpReassemblyHandle
       throw e;
     }
     if (next.done === true) break;
-    r.pushTable(next.value.table, next.value.index);
+    pushBatch(r, next.value);
   }
   r.end();
   return r;
+}
+
+const UNSUPPORTED = BATCH_STATUS.indexOf('unsupported');
+const AT_FRAME = BATCH_ERROR_LAYER.indexOf('frame');
+
+/**
+ * One batch, in record order: rows through pushTable, except records whose link type the batch
+ * decoder does not read (Linux cooked captures, BSD loopback: `tcpdump -i any` writes SLL2), which
+ * go through pushRecord (decodePacket).
+ */
+function pushBatch(r: TcpReassembler, { table, index }: CaptureBatch): void {
+  const status = table.status;
+  const where = table.errorLayer;
+  let from = 0;
+  for (let i = 0; i < table.count; i++) {
+    if (status[i] !== UNSUPPORTED || where[i] !== AT_FRAME) continue;
+    r.pushTable(table, index, from, i);
+    const at = index.offsets[i]!;
+    const length = index.lengths[i]!;
+    r.pushRecord({
+      data: index.data.subarray(at, at + length),
+      linkType: index.linkTypes[i]!,
+      timestamp: index.timestamps[i]!,
+      capturedLength: length,
+      originalLength: index.originalLengths[i]!,
+      interfaceId: index.interfaceIds[i]!,
+    });
+    from = i + 1;
+  }
+  r.pushTable(table, index, from, table.count);
 }
