@@ -1,10 +1,11 @@
 // `wirekit flows`: one line per TCP connection of a capture, numbered as tshark's tcp.stream, with
 // the state it was left in, its duration, frames and bytes each way, payload and retransmissions.
-import { TcpReassembler, type CaptureRecord, type TcpConnection } from 'wirekit';
+import { decodePacket, TcpReassembler, type CaptureRecord, type TcpConnection } from 'wirekit';
 import { parseArgs, UsageError } from './args.js';
 import { isSync, openCapture } from './capture-input.js';
 import { CliError, isWireError } from './errors.js';
 import { BufferedOutput, OutputClosed } from './output.js';
+import { StreamNumbers } from './stream-numbers.js';
 import { formatRelative } from './summary.js';
 import { formatTable, type Column } from './table.js';
 
@@ -41,11 +42,11 @@ const COLUMNS: Column[] = [
   { title: 'RTT ms', align: 'right' },
 ];
 
-function row(c: TcpConnection): string[] {
+function row(c: TcpConnection, stream: number): string[] {
   const [d0, d1] = c.directions;
   const rtt = c.rtt;
   return [
-    String(c.stream),
+    String(stream),
     c.endpoint(0),
     c.endpoint(1),
     c.state + (c.midstream ? '*' : ''),
@@ -61,10 +62,10 @@ function row(c: TcpConnection): string[] {
   ];
 }
 
-function json(c: TcpConnection): string {
+function json(c: TcpConnection, stream: number): string {
   const [d0, d1] = c.directions;
   return JSON.stringify({
-    'tcp.stream': c.stream,
+    'tcp.stream': stream,
     nodes: [c.endpoint(0), c.endpoint(1)],
     state: c.state,
     midstream: c.midstream,
@@ -90,8 +91,22 @@ export async function flowsCommand(argv: readonly string[]): Promise<number> {
   const input = openCapture(positionals[0]);
   const connections: TcpConnection[] = [];
   // No caps that would change the numbering: tshark keeps every connection.
-  const r = new TcpReassembler({ onConnection: (c) => connections.push(c) }, { maxFlows: Number.MAX_SAFE_INTEGER, zeroWindowProbes: 'deliver' });
-  const add = (record: CaptureRecord) => r.pushRecord(record);
+  const numbers = new StreamNumbers();
+  const r = new TcpReassembler(
+    {
+      onConnection: (c) => {
+        numbers.connection(c);
+        connections.push(c);
+      },
+    },
+    { maxFlows: Number.MAX_SAFE_INTEGER, zeroWindowProbes: 'deliver' },
+  );
+  // Decoded here (as pushRecord would) so that quoted TCP headers are numbered as tshark does.
+  const add = (record: CaptureRecord) => {
+    const packet = decodePacket(record.data, { linkType: record.linkType, checksums: false });
+    numbers.quoted(packet);
+    r.push(packet, record.timestamp, record.originalLength);
+  };
   try {
     if (isSync(input.records)) for (const record of input.records) add(record);
     else for await (const record of input.records) add(record);
@@ -103,9 +118,9 @@ export async function flowsCommand(argv: readonly string[]): Promise<number> {
   const out = new BufferedOutput();
   try {
     if (options.has('json')) {
-      for (const c of connections) out.write(`${json(c)}\n`);
+      for (const c of connections) out.write(`${json(c, numbers.of(c))}\n`);
     } else {
-      out.write(connections.length === 0 ? 'No TCP connections.\n' : formatTable(COLUMNS, connections.map(row)));
+      out.write(connections.length === 0 ? 'No TCP connections.\n' : formatTable(COLUMNS, connections.map((c) => row(c, numbers.of(c)))));
     }
     await out.end();
   } catch (error) {

@@ -3,13 +3,14 @@
 // behaves: a segment that continues the stream is shown whole, held segments are trimmed against
 // what was shown (overlap policy `tshark`), zero-window probes are
 // data, a hole is reported ("[N bytes missing in capture file]", NUL-terminated, as tshark writes
-// it) once the receiver acknowledges past it, and segments still waiting behind a hole when the
+// it) once the receiver acknowledges past it (not what a snaplen cut off), and segments still waiting behind a hole when the
 // capture ends are not shown.
-import { TcpReassembler, type CaptureRecord, type TcpConnection } from 'wirekit';
+import { decodePacket, TcpReassembler, type CaptureRecord, type TcpConnection } from 'wirekit';
 import { parseArgs, UsageError } from './args.js';
 import { isSync, openCapture } from './capture-input.js';
 import { CliError, isWireError } from './errors.js';
 import { BufferedOutput, OutputClosed } from './output.js';
+import { StreamNumbers } from './stream-numbers.js';
 
 export const FOLLOW_HELP = `Usage: wirekit follow [FILE|-] --stream N [--format raw|ascii|hex]
 
@@ -104,22 +105,29 @@ export async function followCommand(argv: readonly string[]): Promise<number> {
   const input = openCapture(positionals[0]);
   const chunks: Chunk[] = [];
   let conn: TcpConnection | undefined;
+  const numbers = new StreamNumbers();
   const r = new TcpReassembler(
     {
       onConnection(c) {
-        if (c.stream === stream) conn = c;
+        if (numbers.connection(c) === stream) conn = c;
       },
       onData(c, direction, data) {
         // Copied: the reader may reuse the buffer a view points into.
-        if (c.stream === stream && data.length > 0) chunks.push({ node: direction, data: data.slice() });
+        if (c === conn && data.length > 0) chunks.push({ node: direction, data: data.slice() });
       },
       onGap(c, direction, size, reason) {
-        if (c.stream === stream && reason !== 'closed') chunks.push({ node: direction, data: missing(size) });
+        // tshark shows what a snaplen-cut segment holds and goes on, with no stand-in for the rest.
+        if (c === conn && reason !== 'closed' && reason !== 'truncated') chunks.push({ node: direction, data: missing(size) });
       },
     },
     { overlap: 'tshark', zeroWindowProbes: 'deliver', maxBufferedPerFlow: Infinity, maxFlows: Number.MAX_SAFE_INTEGER },
   );
-  const add = (record: CaptureRecord) => r.pushRecord(record);
+  // Decoded here (as pushRecord would) so that quoted TCP headers are numbered as tshark does.
+  const add = (record: CaptureRecord) => {
+    const packet = decodePacket(record.data, { linkType: record.linkType, checksums: false });
+    numbers.quoted(packet);
+    r.push(packet, record.timestamp, record.originalLength);
+  };
   try {
     if (isSync(input.records)) for (const record of input.records) add(record);
     else for await (const record of input.records) add(record);
@@ -128,14 +136,16 @@ export async function followCommand(argv: readonly string[]): Promise<number> {
     throw error;
   }
   // No r.end(): tshark never shows segments still waiting behind a hole when the capture ends.
-  if (conn === undefined) {
+  // A number only a quoted header took: tshark follows it as an empty stream with no nodes.
+  const quotedOnly = conn === undefined && numbers.isQuotedOnly(stream);
+  if (conn === undefined && !quotedOnly) {
     // tshark prints an empty follow ("Node 0: :0") here; saying so is more use.
-    const n = r.stats().streams;
+    const n = numbers.count;
     throw new CliError(`${input.name}: no TCP stream ${stream} (the capture has ${n === 0 ? 'none' : n === 1 ? 'stream 0 only' : `streams 0 to ${n - 1}`})`);
   }
 
   const out = new BufferedOutput();
-  out.write(`\n${RULE}\nFollow: tcp,${format}\nFilter: tcp.stream eq ${stream}\nNode 0: ${conn.endpoint(0)}\nNode 1: ${conn.endpoint(1)}\n`);
+  out.write(`\n${RULE}\nFollow: tcp,${format}\nFilter: tcp.stream eq ${stream}\nNode 0: ${conn?.endpoint(0) ?? ':0'}\nNode 1: ${conn?.endpoint(1) ?? ':0'}\n`);
   const offsets = [0, 0];
   try {
     for (const c of chunks) {

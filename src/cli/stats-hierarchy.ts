@@ -1,5 +1,6 @@
 // Protocol hierarchy: packets and bytes per layer path, printed indented like `tshark -z io,phs`.
 import type { Packet } from 'wirekit';
+import { cutInsideHeader } from './summary.js';
 
 interface Node {
   frames: number;
@@ -17,34 +18,45 @@ export class ProtocolHierarchy {
    * Counts one packet under its layer path (`eth` > `ip` > `tcp`), then `data` when undecoded
    * payload is left, as tshark's io,phs counts its data dissector. Like tshark, it counts the
    * protocols at the top of the tree only: the packet an ICMP error quotes is inside ICMP, and
-   * only the quote's leftover payload shows, as `data` under `icmp` (an echo's data is part of
-   * ICMP itself). Bytes are frame lengths, as in tshark.
+   * only the leftover payload of a quoted TCP or UDP header shows, as `data` under `icmp` (an
+   * echo's data is part of ICMP itself); `_ws.short` instead where the snaplen cut a header.
+   * Bytes are frame lengths, as in tshark. A frame with a comment (pcapng) is counted under
+   * `pkt_comment` first: tshark's tree shows the comment as a protocol ahead of the link layer.
    */
-  add(packet: Packet, frameLength: number): void {
+  add(packet: Packet, frameLength: number, commented = false): void {
     let node = this.#root;
+    if (commented) node = this.#count(node, 'pkt_comment', frameLength);
     const layers = packet.layers;
     let depth = layers.length;
     let data = packet.payload.length > 0;
     for (let i = 0; i < layers.length; i++) {
       const name = layers[i]!.name;
       if (name === 'icmp' || name === 'icmpv6') {
-        data &&= i + 1 < layers.length;
+        // A quoted datagram tshark cannot go into (an unknown protocol, a later fragment) leaves
+        // its bytes inside the quoted IP: no data.
+        const innermost = layers[layers.length - 1]!.name;
+        data &&= i + 1 < layers.length && innermost !== 'ip' && innermost !== 'ipv6';
         depth = i + 1;
         break;
       }
     }
     if (layers[depth - 1]?.name === 'arp') data = false;
-    for (let i = 0; i < depth + (data ? 1 : 0); i++) {
-      const name = i < depth ? layers[i]!.name : 'data';
-      let child = node.children.get(name);
-      if (child === undefined) {
-        child = newNode();
-        node.children.set(name, child);
-      }
-      child.frames++;
-      child.bytes += frameLength;
-      node = child;
+    // A header the snaplen cut: tshark's dissector threw, and its tree ends in `_ws.short`.
+    const short = packet.bytes.length < frameLength && cutInsideHeader(packet);
+    const last = short ? '_ws.short' : 'data';
+    for (let i = 0; i < depth + (data || short ? 1 : 0); i++) node = this.#count(node, i < depth ? layers[i]!.name : last, frameLength);
+  }
+
+  /** Counts a frame under `name` below `node`; the child node. */
+  #count(node: Node, name: string, frameLength: number): Node {
+    let child = node.children.get(name);
+    if (child === undefined) {
+      child = newNode();
+      node.children.set(name, child);
     }
+    child.frames++;
+    child.bytes += frameLength;
+    return child;
   }
 
   /** The tree as text: each protocol indented two spaces under its parent, in order of first appearance. */

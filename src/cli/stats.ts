@@ -2,6 +2,7 @@
 import { decodePacket, type CaptureRecord } from 'wirekit';
 import { parseArgs, UsageError } from './args.js';
 import { isSync, openCapture } from './capture-input.js';
+import { DefragView } from './defrag-view.js';
 import { CliError, isWireError } from './errors.js';
 import { BufferedOutput, OutputClosed } from './output.js';
 import { Progress } from './progress.js';
@@ -25,6 +26,7 @@ class StatsRun {
   readonly hierarchy = new ProtocolHierarchy();
   readonly conversations = new Conversations();
   readonly #progress: Progress;
+  readonly #defrag = new DefragView();
   packets = 0;
   bytes = 0;
   first: bigint | undefined;
@@ -41,8 +43,10 @@ class StatsRun {
     this.first ??= record.timestamp;
     const time = record.timestamp - this.first;
     if (time > this.last) this.last = time;
-    const packet = decodePacket(record.data, { linkType: record.linkType, checksums: false });
-    this.hierarchy.add(packet, record.originalLength);
+    // Reassembled as decode and tshark do: a fragment counts as IP data, the frame completing a
+    // datagram under the datagram's upper layers.
+    const packet = this.#defrag.view(decodePacket(record.data, { linkType: record.linkType, checksums: false }), record, this.packets);
+    this.hierarchy.add(packet, record.originalLength, record.comment !== undefined);
     this.conversations.add(packet, record.originalLength, time);
   }
 }

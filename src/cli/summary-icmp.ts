@@ -65,20 +65,39 @@ const ICMP_WITH_ID = new Set([0, 8, 13, 14, 15, 16, 17, 18]);
 const hex4 = (n: number) => n.toString(16).padStart(4, '0');
 const swap16 = (n: number) => ((n & 0xff) << 8) | (n >>> 8);
 
+/** One's complement addition of two 16-bit words (RFC 1071). */
+const onesAdd = (a: number, b: number) => {
+  const s = a + b;
+  return (s & 0xffff) + (s >>> 16);
+};
+
+/**
+ * The checksum of the same message with `delta` taken off its type word (0x0800 from an ICMP echo
+ * request to its reply, 0x0100 from an ICMPv6 echo reply to its request), as tshark computes it to
+ * pair the two: 0 reads as 0xffff.
+ */
+function pairedChecksum(checksum: number, delta: number): number {
+  const c = ~onesAdd(~checksum & 0xffff, ~delta & 0xffff) & 0xffff;
+  return c === 0 ? 0xffff : c;
+}
+
 /**
  * Echo requests seen, to name the request a reply answers (`(request in 7)`), as tshark's
- * single pass does: only replies refer back; requests cannot know their reply yet.
+ * single pass does: only replies refer back; requests cannot know their reply yet. tshark pairs
+ * them by identifier, sequence number and checksum, so a reply whose data differs from the
+ * request's answers nothing.
  */
 export class EchoTracker {
   readonly #requests = new Map<string, number>();
 
-  request(src: string, dst: string, id: number, seq: number, frame: number): void {
-    this.#requests.set(`${src} ${dst} ${id} ${seq}`, frame);
+  /** An echo request; `checksum` is the one its reply would carry (ICMP) or its own (ICMPv6). */
+  request(src: string, dst: string, id: number, seq: number, checksum: number, frame: number): void {
+    this.#requests.set(`${src} ${dst} ${id} ${seq} ${checksum}`, frame);
   }
 
   /** The frame of the request this reply (from `src` to `dst`) answers, if seen. */
-  replyTo(src: string, dst: string, id: number, seq: number): number | undefined {
-    return this.#requests.get(`${dst} ${src} ${id} ${seq}`);
+  replyTo(src: string, dst: string, id: number, seq: number, checksum: number): number | undefined {
+    return this.#requests.get(`${dst} ${src} ${id} ${seq} ${checksum}`);
   }
 }
 
@@ -94,9 +113,9 @@ export function icmpInfo(h: IcmpHeader, ttl: number | undefined, src: string, ds
     if (ttl !== undefined) info += `, ttl=${ttl}`;
     // tshark 4.0 does not match a reply to a request that came in fragments (observed on
     // test/fixtures/defrag: the reply to a reassembled request names no request).
-    if (h.type === 8 && !reassembled) echoes.request(src, dst, h.ident, h.seq, frame);
+    if (h.type === 8 && !reassembled) echoes.request(src, dst, h.ident, h.seq, pairedChecksum(h.checksum, 0x0800), frame);
     if (h.type === 0) {
-      const request = echoes.replyTo(src, dst, h.ident, h.seq);
+      const request = echoes.replyTo(src, dst, h.ident, h.seq, h.checksum);
       if (request !== undefined) info += ` (request in ${request})`;
     }
   }
@@ -186,9 +205,9 @@ export function icmpv6Info(h: Icmpv6Header, hopLimit: number | undefined, src: s
       if (h.ident === undefined || h.seq === undefined) break;
       info += ` id=0x${hex4(h.ident)}, seq=${h.seq}`;
       if (hopLimit !== undefined) info += `, hop limit=${hopLimit}`;
-      if (h.type === 128) echoes.request(src, dst, h.ident, h.seq, frame);
+      if (h.type === 128) echoes.request(src, dst, h.ident, h.seq, h.checksum, frame);
       else {
-        const request = echoes.replyTo(src, dst, h.ident, h.seq);
+        const request = echoes.replyTo(src, dst, h.ident, h.seq, pairedChecksum(h.checksum, 0x0100));
         if (request !== undefined) info += ` (request in ${request})`;
       }
       break;

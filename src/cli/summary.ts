@@ -79,6 +79,23 @@ function ipv6Info(h: Ipv6Header): string {
   return `Unknown (${h.protocol})`;
 }
 
+/**
+ * Whether decoding ran out of captured bytes, which is where tshark's dissector throws and appends
+ * "[Packet size limited during capture]" (with no space; `_ws.short` in its protocol tree). An IP
+ * payload cut by the snaplen is not: the layers above decode from what is there, and tshark,
+ * dissecting no payload, says nothing. Only for a packet whose capture was cut short.
+ */
+export function cutInsideHeader(packet: Packet): boolean {
+  return packet.errors.some(
+    (e) =>
+      !(
+        e.code === 'truncated' &&
+        (e.layer === 'ip' || e.layer === 'ipv6') &&
+        packet.layers.some((l) => l.name === e.layer && l.offset === e.offset && l.length < (e.required ?? 0))
+      ),
+  );
+}
+
 /** Summary lines for one capture, in order: it keeps the state tshark's single pass keeps. */
 export class SummaryFormatter {
   readonly #tcp = new TcpTracker();
@@ -93,8 +110,9 @@ export class SummaryFormatter {
     if (this.#first === undefined) this.#first = record.timestamp;
     const [source, destination, protocol, columnInfo] = this.#columns(number, packet);
     let info = columnInfo;
-    if (record.capturedLength < record.originalLength) info += ' [Packet size limited during capture]';
-    else if (packet.errors.length > 0) info += '[Malformed Packet]';
+    if (record.capturedLength < record.originalLength) {
+      if (cutInsideHeader(packet)) info += '[Packet size limited during capture]';
+    } else if (packet.errors.length > 0) info += '[Malformed Packet]';
     let line = String(number).padStart(5);
     line += ' ';
     line += formatRelative(record.timestamp - this.#first, digits).padStart(10);
@@ -143,9 +161,18 @@ export class SummaryFormatter {
     let protocol = top === undefined ? '' : (PROTOCOL_NAMES[top.name] ?? top.name.toUpperCase());
     if (top !== undefined) {
       switch (top.name) {
-        case 'tcp':
-          info = this.#tcp.info(src, dst, top.header as TcpHeader, top.payloadLength);
+        case 'tcp': {
+          const h = top.header as TcpHeader;
+          // A capture cut inside the fixed header: tshark shows the ports, then gives up.
+          if (h.captured !== undefined && h.captured < 20) {
+            info = `${h.srcport} \u2192 ${h.dstport}`;
+            break;
+          }
+          // A capture cut by its snaplen: tshark's Len is what IP says, not what was captured.
+          const length = h.segmentLength !== undefined ? Math.max(0, h.segmentLength - h.dataOffset * 4) : top.payloadLength;
+          info = this.#tcp.info(src, dst, h, length);
           break;
+        }
         case 'udp': {
           const h = top.header as UdpHeader;
           info = `${h.srcport} \u2192 ${h.dstport} Len=${Math.max(0, h.length - 8)}`;

@@ -309,21 +309,25 @@ export class TcpReassembler implements DirectionHost {
       const o = t.offset;
       if (o + 20 > b.length) return;
       const dataOffset = (b[o + 12]! >>> 4) * 4;
+      // A header cut short by the snaplen leaves the layer's payload starting inside the options:
+      // none of those bytes are data.
+      const start = Math.max(t.payloadOffset, o + dataOffset);
+      const captured = Math.max(0, t.payloadOffset + t.payloadLength - start);
       let wire: number;
       if (ip.name === 'ip') {
         const total = (b[ip.offset + 2]! << 8) | b[ip.offset + 3]!;
-        wire = total === 0 ? t.payloadLength : total - (o - ip.offset) - dataOffset;
+        wire = total === 0 ? captured : total - (o - ip.offset) - dataOffset;
       } else {
         const plen = (b[ip.offset + 4]! << 8) | b[ip.offset + 5]!;
-        wire = plen === 0 ? t.payloadLength : plen - (o - ip.offset - 40) - dataOffset;
+        wire = plen === 0 ? captured : plen - (o - ip.offset - 40) - dataOffset;
       }
       const seg: Segment = {
         seq: ((b[o + 4]! << 24) | (b[o + 5]! << 16) | (b[o + 6]! << 8) | b[o + 7]!) >>> 0,
         ack: ((b[o + 8]! << 24) | (b[o + 9]! << 16) | (b[o + 10]! << 8) | b[o + 11]!) >>> 0,
         flags: ((b[o + 12]! & 0x0f) << 8) | b[o + 13]!,
         window: (b[o + 14]! << 8) | b[o + 15]!,
-        payload: b.subarray(t.payloadOffset, t.payloadOffset + t.payloadLength),
-        length: Math.max(wire, t.payloadLength),
+        payload: b.subarray(start, start + captured),
+        length: Math.max(wire, captured),
       };
       const sp = (b[o]! << 8) | b[o + 1]!;
       const dp = (b[o + 2]! << 8) | b[o + 3]!;

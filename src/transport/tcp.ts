@@ -72,6 +72,11 @@ export interface TcpHeader {
    * an ICMP quote): how many there are. Fields past them read 0 and `fields()` leaves them out.
    */
   captured?: number;
+  /**
+   * With `captured` on a cut capture: the segment's length as IP gives it, which is what tshark's
+   * `tcp.len` counts (less the header), not the bytes captured.
+   */
+  segmentLength?: number;
 }
 
 /** Input for encoding: everything but the ports is optional; lengths and the checksum are filled. */
@@ -268,14 +273,17 @@ function parseSegment(ctx: DecodeContext, given: IpCarrier | undefined | typeof 
   const end = Math.min(ctx.end, bytes.length);
   const available = Math.max(0, end - offset);
   // An ICMP error need quote only 8 bytes (RFC 792): inside one, the ports are enough to go on.
-  if (available < (ctx.quoted ? 4 : TCP_HEADER_LENGTH)) {
-    throw new WireError('truncated', `header needs 20 bytes, ${available} captured at offset ${offset}`, {
+  // So they are in a capture the snaplen cut inside the fixed header (tshark shows the ports).
+  const short = available < TCP_HEADER_LENGTH;
+  const cutShort = short && !ctx.quoted && available >= 4 && isCut(given === NOT_READ ? ipCarrier(ctx) : given, end);
+  const shortError = () =>
+    new WireError('truncated', `header needs 20 bytes, ${available} captured at offset ${offset}`, {
       layer: 'tcp',
       offset,
       required: ctx.quoted ? 4 : TCP_HEADER_LENGTH,
       available,
     });
-  }
+  if (short && available < (ctx.quoted || cutShort ? 4 : TCP_HEADER_LENGTH)) throw shortError();
   const dataOffset = available >= 13 ? bytes[offset + 12]! >>> 4 : 0;
   const carrier = given === NOT_READ ? undefined : given;
   const cut = isCut(carrier, end);
@@ -296,9 +304,12 @@ function parseSegment(ctx: DecodeContext, given: IpCarrier | undefined | typeof 
       options: [],
     };
     if (ctx.quoted) header.quoted = true;
-    if (cut) header.captured = available;
+    if (cut) {
+      header.captured = available;
+      header.segmentLength = carrier!.claimedEnd! - offset;
+    }
   }
-  if (available < TCP_HEADER_LENGTH) return withHeader(scanned(available), header);
+  if (short) return withHeader(scanned(available, undefined, undefined, cutShort ? shortError() : undefined), header);
 
   if (header !== undefined && !ctx.quoted && !cut && ctx.verifyChecksum && carrier !== undefined && !carrier.fragment && (carrier.family === 6 || available <= 0xffff)) {
     const { status, calculated } = verifyTransportChecksum(bytes.subarray(offset, end), header.checksum, carrier, IP_PROTO_TCP);
@@ -313,16 +324,12 @@ function parseSegment(ctx: DecodeContext, given: IpCarrier | undefined | typeof 
   if (headerLength > available) {
     if (!ctx.quoted) {
       const cutShort = given === NOT_READ ? isCut(ipCarrier(ctx), end) : cut;
+      // A snaplen cut inside the options: the whole options that are there, as tshark shows them.
+      if (cutShort && header !== undefined) keepCapturedOptions(header, bytes, offset, end, available);
       return withHeader(scanned(TCP_HEADER_LENGTH, undefined, undefined, dataOffsetError(dataOffset, available, offset, cutShort)), header);
     }
     // A quote cut inside the options: keep the whole options that are there, no error.
-    if (header !== undefined) {
-      const parsed = parseTcpOptions(bytes, offset + TCP_HEADER_LENGTH, end, true);
-      header.options = parsed.options;
-      if (parsed.padding !== undefined) header.padding = parsed.padding;
-      if (parsed.unparsed !== undefined) header.unparsed = parsed.unparsed;
-      header.captured ??= available;
-    }
+    if (header !== undefined) keepCapturedOptions(header, bytes, offset, end, available);
     return withHeader(scanned(available), header);
   }
   let error: WireError | undefined;
@@ -338,6 +345,15 @@ function parseSegment(ctx: DecodeContext, given: IpCarrier | undefined | typeof 
   if (error) return withHeader(scanned(headerLength, undefined, undefined, error), header);
   const next = end > offset + headerLength ? ports(u16(bytes, offset), u16(bytes, offset + 2)) : undefined;
   return withHeader(scanned(headerLength, end, next), header);
+}
+
+/** Options of a header cut short (by a quote or the snaplen): the whole ones before `end`. */
+function keepCapturedOptions(header: TcpHeader, bytes: Uint8Array, offset: number, end: number, available: number): void {
+  const parsed = parseTcpOptions(bytes, offset + TCP_HEADER_LENGTH, end, true);
+  header.options = parsed.options;
+  if (parsed.padding !== undefined) header.padding = parsed.padding;
+  if (parsed.unparsed !== undefined) header.unparsed = parsed.unparsed;
+  header.captured ??= available;
 }
 
 /** Whether the capture was cut short: IP says the segment runs past the bytes there are. */
@@ -519,6 +535,17 @@ function optionSpace(h: TcpHeader): Uint8Array {
   return out;
 }
 
+/**
+ * The segment's payload length as tshark's `tcp.len` gives it: on a capture cut by its snaplen,
+ * what IP says less the header (the payload captured is shorter); `undefined` when it cannot be
+ * told (a quote, a header past the segment).
+ */
+function tcpSegmentPayloadLength(h: TcpHeader, layer: Layer<TcpHeader>): number | undefined {
+  const headerLength = h.dataOffset * 4;
+  if (h.segmentLength !== undefined) return h.segmentLength >= headerLength ? h.segmentLength - headerLength : undefined;
+  return layer.length === headerLength && h.captured === undefined ? layer.payloadLength : undefined;
+}
+
 function fields(h: TcpHeader, out: FieldSink, layer: Layer<TcpHeader>): void {
   out.add('tcp.srcport', h.srcport);
   out.add('tcp.dstport', h.dstport);
@@ -538,8 +565,10 @@ function fields(h: TcpHeader, out: FieldSink, layer: Layer<TcpHeader>): void {
     out.add('tcp.hdr_len', h.dataOffset * 4);
     return;
   }
-  // The payload length only when the header is whole and the segment all there.
-  if (layer.length === h.dataOffset * 4 && h.captured === undefined) out.add('tcp.len', layer.payloadLength);
+  // The payload length: from IP's length on a cut capture (as tshark counts it), else only when
+  // the header is whole and the segment all there.
+  const length = tcpSegmentPayloadLength(h, layer);
+  if (length !== undefined) out.add('tcp.len', length);
   out.add('tcp.seq_raw', h.seq);
   out.add('tcp.ack_raw', h.ack);
   out.add('tcp.hdr_len', h.dataOffset * 4);
