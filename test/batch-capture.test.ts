@@ -10,7 +10,7 @@ import { decodeCaptureBatches, type CaptureBatch, type CaptureBatchOptions } fro
 import { decodeBatch, setBatchLimitsForTests, type PacketTable } from '../src/batch.js';
 import { indexCapture } from '../src/capture/index-capture.js';
 import { U16_COLUMN_NAMES, U32_COLUMN_NAMES, U8_COLUMN_NAMES } from '../src/kernels/batch.js';
-import { anyPacket } from './fixtures/batch/arbitraries.js';
+import { anyPacket, pcapFileOf } from './fixtures/batch/arbitraries.js';
 
 const COLUMNS = [...U32_COLUMN_NAMES, ...U16_COLUMN_NAMES, ...U8_COLUMN_NAMES];
 
@@ -119,19 +119,7 @@ describe('decodeCaptureBatches', () => {
     setBackend('auto');
   });
 
-  const pcapFile = fc
-    .tuple(fc.array(anyPacket, { minLength: 0, maxLength: 30 }), fc.constantFrom<'micro' | 'nano'>('micro', 'nano'), fc.boolean())
-    .map(([samples, precision, bigEndian]) => {
-      const records: CaptureRecord[] = samples.map((s, i) => ({
-        timestamp: 1_700_000_000_123_456_000n + BigInt(i) * 1_000_001_000n,
-        capturedLength: s.bytes.length,
-        originalLength: s.bytes.length + (i % 3),
-        linkType: 1,
-        interfaceId: 0,
-        data: s.bytes,
-      }));
-      return writePcap(records, { precision, byteOrder: bigEndian ? 'big' : 'little' } as never);
-    });
+  const pcapFile = pcapFileOf(30);
 
   it('random pcap files: the walk gives the twin batches (any batch size, reuse or not)', () => {
     fc.assert(

@@ -5,10 +5,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { allocBuffer, setBackend, WireError, writePcap, type CaptureRecord } from 'wirekit';
+import { allocBuffer, setBackend, WireError, writePcap } from 'wirekit';
 import { decodeCaptureBatches, type CaptureBatch } from '../src/batch-capture.js';
 import { captureByteSource, decodeCaptureStream, type CaptureByteSource, type CaptureStreamOptions } from '../src/batch-stream.js';
-import { anyPacket } from './fixtures/batch/arbitraries.js';
+import { anyPacket, pcapFileOf } from './fixtures/batch/arbitraries.js';
 
 afterAll(() => setBackend('auto'));
 
@@ -101,19 +101,7 @@ const fixtures = ['test/fixtures/capture-real', 'test/fixtures/batch', 'test/fix
     .map((f) => `${d}/${f}`),
 );
 
-const pcapFile = fc
-  .tuple(fc.array(anyPacket, { minLength: 0, maxLength: 60 }), fc.constantFrom<'micro' | 'nano'>('micro', 'nano'), fc.boolean())
-  .map(([samples, precision, bigEndian]) => {
-    const records: CaptureRecord[] = samples.map((s, i) => ({
-      timestamp: 1_700_000_000_123_456_000n + BigInt(i) * 1_000_001_000n,
-      capturedLength: s.bytes.length,
-      originalLength: s.bytes.length + (i % 3),
-      linkType: 1,
-      interfaceId: 0,
-      data: s.bytes,
-    }));
-    return writePcap(records, { precision, byteOrder: bigEndian ? 'big' : 'little' } as never);
-  });
+const pcapFile = pcapFileOf(60);
 
 describe('decodeCaptureStream', () => {
   for (const backend of ['wasm', 'js'] as const) {
