@@ -951,7 +951,8 @@ const IPV6_INDEX_COLUMN = U32_COLUMN_NAMES.indexOf('ipv6Index');
 
 /**
  * Decodes many packets at once into a `PacketTable`: Ethernet (link type 1), raw IP (101), IPv4
- * (228) or IPv6 (229); then any stack of 802.1Q/802.1ad/0x9100 tags (up to MAX_VLAN_TAGS), ARP,
+ * (228), IPv6 (229) or Linux cooked captures (113, 276: protocols that are ethertypes; Linux
+ * protocol numbers, netlink and GRE-bridged Ethernet stay opaque); then any stack of 802.1Q/802.1ad/0x9100 tags (up to MAX_VLAN_TAGS), ARP,
  * IPv4 (options stepped over), IPv6 with up to MAX_IPV6_EXTENSIONS extension headers (hop-by-hop,
  * routing, fragment, destination options, AH), and TCP (options summarised), UDP, ICMP or ICMPv6;
  * later fragments stop at IP. A malformed packet gets a status in its row (see `error(i)`) and

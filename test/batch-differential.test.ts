@@ -6,7 +6,8 @@
 //  - every field of table.row(i) equals decodePacket(...).fields() on the same bytes.
 import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { allocBuffer, setBackend } from 'wirekit';
+import { readFileSync } from 'node:fs';
+import { allocBuffer, BatchLayer, readCaptureSync, setBackend } from 'wirekit';
 import { decodeBatch, setBatchLimitsForTests, type PacketTable } from '../src/batch.js';
 import { decodePacket } from '../src/dissect.js';
 import { U16_COLUMN_NAMES, U32_COLUMN_NAMES, U8_COLUMN_NAMES } from '../src/kernels/batch.js';
@@ -259,4 +260,25 @@ describe('table.row(i) equals decodePacket(bytes).fields() for every field the t
       );
     });
   }
+});
+
+describe('Linux cooked captures (tcpdump -i any) in the batch decoder', () => {
+  it.each(['sll.pcap', 'sll2.pcap'])('%s: every row decodes past the cooked header and equals decodePacket', (name) => {
+    const file = new Uint8Array(readFileSync(`test/fixtures/capture-real/${name}`));
+    const samples = [...readCaptureSync(file)].map((r) => ({ bytes: r.data, linkType: r.linkType }));
+    for (const backend of ['wasm', 'js'] as const) {
+      setBackend(backend);
+      const table = decodeBatch(records(samples));
+      let tcp = 0;
+      for (let i = 0; i < table.count; i++) {
+        expect(table.status[i]).toBe(0);
+        expect(table.l3Offset[i]).toBe(name === 'sll.pcap' ? 16 : 20);
+        if (table.layers[i]! & BatchLayer.TCP) tcp++;
+        compareRow(table.row(i), samples[i]!, false);
+      }
+      expect(tcp).toBe(samples.filter((s) => decodePacket(s.bytes, { linkType: s.linkType }).layer('tcp') !== undefined && decodePacket(s.bytes, { linkType: s.linkType }).layer('icmp') === undefined && decodePacket(s.bytes, { linkType: s.linkType }).layer('icmpv6') === undefined).length);
+      expect(tcp).toBeGreaterThan(0);
+    }
+    setBackend('auto');
+  });
 });

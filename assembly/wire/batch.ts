@@ -31,6 +31,9 @@ import {
 
 const GOOD: u8 = 1;
 const BAD: u8 = 2;
+/** Linux cooked captures, v1 and v2 (what `tcpdump -i any` writes). */
+const LINKTYPE_SLL: u32 = 113;
+const LINKTYPE_SLL2: u32 = 276;
 
 /** Where the next IPv6 row's 32 address bytes go, and how many rows have gone there. */
 let v6Pool: usize = 0;
@@ -500,6 +503,49 @@ function ipv4Call(p: usize, l3: u32, len: u32, layers: u32, flags: u32, r32: usi
   ipv4(p, l3, len, layers, flags, r32, r16, r8);
 }
 
+/**
+ * What follows an ethertype `type` read just before `pos`: any stack of 802.1Q/802.1ad/0x9100 tags,
+ * then IPv4, IPv6, ARP or an opaque payload. `layers` holds the link layer's bit (ETH, or none for
+ * a Linux cooked header).
+ */
+// @ts-ignore: decorator
+@inline function afterEthertype(p: usize, type: u32, pos: u32, len: u32, layers: u32, flags: u32, r32: usize, r16: usize, r8: usize): void {
+  let tpid: u32 = 0;
+  const link = layers;
+  if (isVlanTpid(type)) {
+    // 802.1Q (0x8100), 802.1ad (0x88a8) and the pre-standard 0x9100 S-tag, stacked in any order.
+    let n: u32 = 0;
+    let tpids: u32 = 0;
+    layers |= HAS_VLAN;
+    do {
+      if (n == MAX_VLAN_TAGS || len - pos < 4) {
+        store<u8>(r8, <u8>n, U8_VLAN_COUNT);
+        store<u8>(r8, <u8>tpids, U8_VLAN_TPIDS);
+        store<u16>(r16, <u16>type, U16_ETHERTYPE);
+        fail(r32, r16, r8, n == 0 ? link : layers, n == MAX_VLAN_TAGS ? LIMIT_EXCEEDED : TRUNCATED, AT_VLAN, pos, len);
+        return;
+      }
+      const tci = be16(p + pos);
+      if (n == 0) store<u16>(r16, <u16>tci, U16_VLAN_OUTER);
+      else if (n == 1) store<u16>(r16, <u16>tci, U16_VLAN_INNER);
+      if (n < 4) tpids |= (type == 0x8100 ? 1 : type == 0x88a8 ? 2 : 3) << (n << 1);
+      tpid = type;
+      type = be16(p + pos + 2);
+      pos += 4;
+      n++;
+    } while (isVlanTpid(type));
+    store<u8>(r8, <u8>n, U8_VLAN_COUNT);
+    store<u8>(r8, <u8>tpids, U8_VLAN_TPIDS);
+  }
+  store<u16>(r16, <u16>type, U16_ETHERTYPE);
+  if (type == 0x0800) ipv4(p, pos, len, layers, flags, r32, r16, r8);
+  else if (type == 0x86dd) ipv6(p, pos, len, layers, flags, r32, r16, r8);
+  else if (type == 0x0806) arp(p, pos, len, layers, r32, r16, r8);
+  // Up to 1500 it is an 802.3 length, which bounds the payload (LLC; not decoded here), except
+  // after an 802.1ad tag: Wireshark reads any type there as an ethertype.
+  else finish(r32, r16, layers, pos, type <= 1500 && tpid != 0x88a8 ? pos + type : len, len);
+}
+
 // @ts-ignore: decorator
 @inline export function decodeRow(p: usize, len: u32, linkType: u32, flags: u32, r32: usize, r16: usize, r8: usize): void {
   store<u16>(r16, <u16>linkType, U16_LINK_TYPE);
@@ -508,42 +554,21 @@ function ipv4Call(p: usize, l3: u32, len: u32, layers: u32, flags: u32, r32: usi
       fail(r32, r16, r8, 0, TRUNCATED, AT_ETH, 0, len);
       return;
     }
-    let type = be16(p + 12);
-    let pos: u32 = 14;
-    let layers: u32 = HAS_ETH;
-    let tpid: u32 = 0;
-    if (isVlanTpid(type)) {
-      // 802.1Q (0x8100), 802.1ad (0x88a8) and the pre-standard 0x9100 S-tag, stacked in any order.
-      let n: u32 = 0;
-      let tpids: u32 = 0;
-      layers |= HAS_VLAN;
-      do {
-        if (n == MAX_VLAN_TAGS || len - pos < 4) {
-          store<u8>(r8, <u8>n, U8_VLAN_COUNT);
-          store<u8>(r8, <u8>tpids, U8_VLAN_TPIDS);
-          store<u16>(r16, <u16>type, U16_ETHERTYPE);
-          fail(r32, r16, r8, n == 0 ? HAS_ETH : layers, n == MAX_VLAN_TAGS ? LIMIT_EXCEEDED : TRUNCATED, AT_VLAN, pos, len);
-          return;
-        }
-        const tci = be16(p + pos);
-        if (n == 0) store<u16>(r16, <u16>tci, U16_VLAN_OUTER);
-        else if (n == 1) store<u16>(r16, <u16>tci, U16_VLAN_INNER);
-        if (n < 4) tpids |= (type == 0x8100 ? 1 : type == 0x88a8 ? 2 : 3) << (n << 1);
-        tpid = type;
-        type = be16(p + pos + 2);
-        pos += 4;
-        n++;
-      } while (isVlanTpid(type));
-      store<u8>(r8, <u8>n, U8_VLAN_COUNT);
-      store<u8>(r8, <u8>tpids, U8_VLAN_TPIDS);
+    afterEthertype(p, be16(p + 12), 14, len, HAS_ETH, flags, r32, r16, r8);
+  } else if (linkType == LINKTYPE_SLL || linkType == LINKTYPE_SLL2) {
+    // Linux cooked capture (tcpdump -i any), v1 (16 bytes) or v2 (20): a protocol above 1536 is an
+    // ethertype, except on netlink (ARPHRD 824) and for GRE's bridged Ethernet (ARPHRD 778, 0x6558);
+    // Linux protocol numbers and those cases stay opaque here (decodePacket goes on into some).
+    const v1 = linkType == LINKTYPE_SLL;
+    const header: u32 = v1 ? 16 : 20;
+    if (len < header) {
+      fail(r32, r16, r8, 0, TRUNCATED, AT_FRAME, 0, len);
+      return;
     }
-    store<u16>(r16, <u16>type, U16_ETHERTYPE);
-    if (type == 0x0800) ipv4(p, pos, len, layers, flags, r32, r16, r8);
-    else if (type == 0x86dd) ipv6(p, pos, len, layers, flags, r32, r16, r8);
-    else if (type == 0x0806) arp(p, pos, len, layers, r32, r16, r8);
-    // Up to 1500 it is an 802.3 length, which bounds the payload (LLC; not decoded here), except
-    // after an 802.1ad tag: Wireshark reads any type there as an ethertype.
-    else finish(r32, r16, layers, pos, type <= 1500 && tpid != 0x88a8 ? pos + type : len, len);
+    const protocol = be16(p + (v1 ? 14 : 0));
+    const hatype = be16(p + (v1 ? 2 : 8));
+    if (protocol > 1536 && hatype != 824 && !(hatype == 778 && protocol == 0x6558)) afterEthertype(p, protocol, header, len, 0, flags, r32, r16, r8);
+    else finish(r32, r16, 0, header, len, len);
   } else if (linkType == 101) {
     // Raw IP has no link header: the version nibble says which IP it is.
     if (len == 0) {

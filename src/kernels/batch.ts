@@ -112,6 +112,8 @@ const UNSUPPORTED = 5;
 const LIMIT_EXCEEDED = 6;
 
 const AT_FRAME = 0;
+const LINKTYPE_SLL = 113;
+const LINKTYPE_SLL2 = 276;
 const AT_ETH = 1;
 const AT_VLAN = 2;
 const AT_ARP = 3;
@@ -504,45 +506,59 @@ function arp(d: Uint8Array, b: number, i: number, at: number, len: number, layer
   finish(i, layers | ARP, at + size, at + size, len);
 }
 
+/** What follows an ethertype read just before `pos` (tags, then IP, ARP or opaque): as the kernel's. */
+function afterEthertype(d: Uint8Array, b: number, i: number, type: number, pos: number, len: number, link: number, flags: number): void {
+  const c = cur;
+  let layers = link;
+  let tpid = 0;
+  if (isVlanTpid(type)) {
+    let n = 0;
+    let tpids = 0;
+    layers |= VLAN;
+    do {
+      if (n === MAX_VLAN_TAGS || len - pos < 4) {
+        c.vlanCount[i] = n;
+        c.vlanTpids[i] = tpids;
+        c.ethertype[i] = type;
+        return fail(i, n === 0 ? link : layers, n === MAX_VLAN_TAGS ? LIMIT_EXCEEDED : TRUNCATED, AT_VLAN, pos, len);
+      }
+      const tci = be16(d, b, pos);
+      if (n === 0) c.vlanOuter[i] = tci;
+      else if (n === 1) c.vlanInner[i] = tci;
+      if (n < 4) tpids |= (type === 0x8100 ? 1 : type === 0x88a8 ? 2 : 3) << (n << 1);
+      tpid = type;
+      type = be16(d, b, pos + 2);
+      pos += 4;
+      n++;
+    } while (isVlanTpid(type));
+    c.vlanCount[i] = n;
+    c.vlanTpids[i] = tpids;
+  }
+  c.ethertype[i] = type;
+  if (type === 0x0800) ipv4(d, b, i, pos, len, layers, flags);
+  else if (type === 0x86dd) ipv6(d, b, i, pos, len, layers, flags);
+  else if (type === 0x0806) arp(d, b, i, pos, len, layers);
+  // An 802.3 length bounds the payload, except after an 802.1ad tag (Wireshark reads any type there
+  // as an ethertype).
+  else finish(i, layers, pos, type <= 1500 && tpid !== 0x88a8 ? pos + type : len, len);
+}
+
 function decodeRow(d: Uint8Array, b: number, i: number, len: number, linkType: number, flags: number): void {
   const c = cur;
   c.linkType[i] = linkType;
   if (linkType === 1) {
     if (len < 14) return fail(i, 0, TRUNCATED, AT_ETH, 0, len);
-    let type = be16(d, b, 12);
-    let pos = 14;
-    let layers = ETH;
-    let tpid = 0;
-    if (isVlanTpid(type)) {
-      let n = 0;
-      let tpids = 0;
-      layers |= VLAN;
-      do {
-        if (n === MAX_VLAN_TAGS || len - pos < 4) {
-          c.vlanCount[i] = n;
-          c.vlanTpids[i] = tpids;
-          c.ethertype[i] = type;
-          return fail(i, n === 0 ? ETH : layers, n === MAX_VLAN_TAGS ? LIMIT_EXCEEDED : TRUNCATED, AT_VLAN, pos, len);
-        }
-        const tci = be16(d, b, pos);
-        if (n === 0) c.vlanOuter[i] = tci;
-        else if (n === 1) c.vlanInner[i] = tci;
-        if (n < 4) tpids |= (type === 0x8100 ? 1 : type === 0x88a8 ? 2 : 3) << (n << 1);
-        tpid = type;
-        type = be16(d, b, pos + 2);
-        pos += 4;
-        n++;
-      } while (isVlanTpid(type));
-      c.vlanCount[i] = n;
-      c.vlanTpids[i] = tpids;
-    }
-    c.ethertype[i] = type;
-    if (type === 0x0800) ipv4(d, b, i, pos, len, layers, flags);
-    else if (type === 0x86dd) ipv6(d, b, i, pos, len, layers, flags);
-    else if (type === 0x0806) arp(d, b, i, pos, len, layers);
-    // An 802.3 length bounds the payload, except after an 802.1ad tag (Wireshark reads any type there
-    // as an ethertype).
-    else finish(i, layers, pos, type <= 1500 && tpid !== 0x88a8 ? pos + type : len, len);
+    afterEthertype(d, b, i, be16(d, b, 12), 14, len, ETH, flags);
+  } else if (linkType === LINKTYPE_SLL || linkType === LINKTYPE_SLL2) {
+    // Linux cooked capture: a protocol above 1536 is an ethertype, but on netlink (ARPHRD 824) and
+    // for GRE's bridged Ethernet (ARPHRD 778, 0x6558); the rest stays opaque, as in the kernel.
+    const v1 = linkType === LINKTYPE_SLL;
+    const header = v1 ? 16 : 20;
+    if (len < header) return fail(i, 0, TRUNCATED, AT_FRAME, 0, len);
+    const protocol = be16(d, b, v1 ? 14 : 0);
+    const hatype = be16(d, b, v1 ? 2 : 8);
+    if (protocol > 1536 && hatype !== 824 && !(hatype === 778 && protocol === 0x6558)) afterEthertype(d, b, i, protocol, header, len, 0, flags);
+    else finish(i, 0, header, len, len);
   } else if (linkType === 101) {
     if (len === 0) return fail(i, 0, TRUNCATED, AT_IP, 0, 0);
     const version = d[b]! >>> 4;

@@ -152,8 +152,8 @@ const AT_FRAME = BATCH_ERROR_LAYER.indexOf('frame');
 
 /**
  * One batch, in record order: rows through pushTable, except records whose link type the batch
- * decoder does not read (Linux cooked captures, BSD loopback: `tcpdump -i any` writes SLL2), which
- * go through pushRecord (decodePacket).
+ * decoder does not read (BSD loopback NULL/LOOP, and any other), which go through pushRecord
+ * (decodePacket).
  */
 function pushBatch(r: TcpReassembler, { table, index }: CaptureBatch): void {
   const status = table.status;
