@@ -1,9 +1,8 @@
 // `wirekit flows`: one line per TCP connection of a capture, numbered as tshark's tcp.stream, with
 // the state it was left in, its duration, frames and bytes each way, payload and retransmissions.
-import { decodePacket, TcpReassembler, type CaptureRecord, type TcpConnection } from 'wirekit';
+import { TcpReassembler, type TcpConnection } from 'wirekit';
 import { parseArgs, UsageError } from './args.js';
-import { isSync, openCapture } from './capture-input.js';
-import { CliError, isWireError } from './errors.js';
+import { openCapture } from './capture-input.js';
 import { BufferedOutput, OutputClosed } from './output.js';
 import { StreamNumbers } from './stream-numbers.js';
 import { formatRelative } from './summary.js';
@@ -101,19 +100,7 @@ export async function flowsCommand(argv: readonly string[]): Promise<number> {
     },
     { maxFlows: Number.MAX_SAFE_INTEGER, zeroWindowProbes: 'deliver' },
   );
-  // Decoded here (as pushRecord would) so that quoted TCP headers are numbered as tshark does.
-  const add = (record: CaptureRecord) => {
-    const packet = decodePacket(record.data, { linkType: record.linkType, checksums: false });
-    numbers.quoted(packet);
-    r.push(packet, record.timestamp, record.originalLength);
-  };
-  try {
-    if (isSync(input.records)) for (const record of input.records) add(record);
-    else for await (const record of input.records) add(record);
-  } catch (error) {
-    if (isWireError(error)) throw new CliError(`${input.name}: ${error.message}`);
-    throw error;
-  }
+  await numbers.feed(input, r);
   r.end();
   const out = new BufferedOutput();
   try {

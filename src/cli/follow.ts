@@ -5,10 +5,10 @@
 // data, a hole is reported ("[N bytes missing in capture file]", NUL-terminated, as tshark writes
 // it) once the receiver acknowledges past it (not what a snaplen cut off), and segments still waiting behind a hole when the
 // capture ends are not shown.
-import { decodePacket, TcpReassembler, type CaptureRecord, type TcpConnection } from 'wirekit';
+import { TcpReassembler, type TcpConnection } from 'wirekit';
 import { parseArgs, UsageError } from './args.js';
-import { isSync, openCapture } from './capture-input.js';
-import { CliError, isWireError } from './errors.js';
+import { openCapture } from './capture-input.js';
+import { CliError } from './errors.js';
 import { BufferedOutput, OutputClosed } from './output.js';
 import { StreamNumbers } from './stream-numbers.js';
 
@@ -122,19 +122,7 @@ export async function followCommand(argv: readonly string[]): Promise<number> {
     },
     { overlap: 'tshark', zeroWindowProbes: 'deliver', maxBufferedPerFlow: Infinity, maxFlows: Number.MAX_SAFE_INTEGER },
   );
-  // Decoded here (as pushRecord would) so that quoted TCP headers are numbered as tshark does.
-  const add = (record: CaptureRecord) => {
-    const packet = decodePacket(record.data, { linkType: record.linkType, checksums: false });
-    numbers.quoted(packet);
-    r.push(packet, record.timestamp, record.originalLength);
-  };
-  try {
-    if (isSync(input.records)) for (const record of input.records) add(record);
-    else for await (const record of input.records) add(record);
-  } catch (error) {
-    if (isWireError(error)) throw new CliError(`${input.name}: ${error.message}`);
-    throw error;
-  }
+  await numbers.feed(input, r);
   // No r.end(): tshark never shows segments still waiting behind a hole when the capture ends.
   // A number only a quoted header took: tshark follows it as an empty stream with no nodes.
   const quotedOnly = conn === undefined && numbers.isQuotedOnly(stream);

@@ -3,7 +3,9 @@
 // when no connection has it yet (packet-tcp.c looks the conversation up for a quoted header too),
 // and a connection that later appears on that 5-tuple keeps it. Without this, every connection
 // after such an error would be numbered one lower than tshark numbers it.
-import type { Ipv4Header, Ipv6Header, Packet, TcpConnection, TcpHeader } from 'wirekit';
+import { decodePacket, type CaptureRecord, type Ipv4Header, type Ipv6Header, type Packet, type TcpConnection, type TcpHeader, type TcpReassembler } from 'wirekit';
+import { isSync, type OpenedCapture } from './capture-input.js';
+import { CliError, isWireError } from './errors.js';
 
 const endpoint = (address: string, port: number) => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
 const tupleKey = (a: string, b: string) => (a < b ? `${a} ${b}` : `${b} ${a}`);
@@ -58,5 +60,24 @@ export class StreamNumbers {
   /** How many numbers were given. */
   get count(): number {
     return this.#next;
+  }
+
+  /**
+   * Every record of `input` into `r`, each decoded here (as pushRecord would) so that its quoted TCP
+   * header is numbered first; damage in the capture ends it as a CliError.
+   */
+  async feed(input: OpenedCapture, r: TcpReassembler): Promise<void> {
+    const add = (record: CaptureRecord) => {
+      const packet = decodePacket(record.data, { linkType: record.linkType, checksums: false });
+      this.quoted(packet);
+      r.push(packet, record.timestamp, record.originalLength);
+    };
+    try {
+      if (isSync(input.records)) for (const record of input.records) add(record);
+      else for await (const record of input.records) add(record);
+    } catch (error) {
+      if (isWireError(error)) throw new CliError(`${input.name}: ${error.message}`);
+      throw error;
+    }
   }
 }
