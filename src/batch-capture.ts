@@ -76,8 +76,7 @@ const WALK_TOO_LONG = 3;
  * }
  */
 export function* decodeCaptureBatches(bytes: Uint8Array, options: CaptureBatchOptions = {}): Generator<CaptureBatch> {
-  const size = options.batchSize ?? DEFAULT_BATCH;
-  if (!Number.isInteger(size) || size < 1) throw new WireError('bad-value', `batchSize must be a positive integer, not ${size}`, { layer: 'capture' });
+  const size = batchSizeOf(options);
   const a = wasmArena();
   const pcap = bytes.length >= 4 && isPcap(bytes);
   if (a === null || !pcap) {
@@ -85,6 +84,13 @@ export function* decodeCaptureBatches(bytes: Uint8Array, options: CaptureBatchOp
     return;
   }
   yield* walkWasm(a, bytes, options, size);
+}
+
+/** Records per batch: `batchSize` checked, or the default. */
+export function batchSizeOf(options: CaptureBatchOptions): number {
+  const size = options.batchSize ?? DEFAULT_BATCH;
+  if (!Number.isInteger(size) || size < 1) throw new WireError('bad-value', `batchSize must be a positive integer, not ${size}`, { layer: 'capture' });
+  return size;
 }
 
 function isPcap(bytes: Uint8Array): boolean {

@@ -6,7 +6,7 @@
 // which the walk reports as a truncation at its start and which moves on to the next window.
 // pcapng captures (whose blocks depend on earlier ones) are read record by record instead.
 import { decodeBatch, type PacketTable } from './batch.js';
-import { decodeCaptureBatches, type CaptureBatch, type CaptureBatchOptions } from './batch-capture.js';
+import { batchSizeOf, decodeCaptureBatches, type CaptureBatch, type CaptureBatchOptions } from './batch-capture.js';
 import type { CaptureIndex } from './capture/index-capture.js';
 import { PCAP_HEADER_LENGTH } from './capture/pcap-parser.js';
 import { CaptureReader } from './capture/reader.js';
@@ -76,6 +76,7 @@ const HEADER = PCAP_HEADER_LENGTH;
  */
 export async function* decodeCaptureStream(source: CaptureByteSource, options: CaptureStreamOptions = {}): AsyncGenerator<CaptureBatch> {
   const chunk = chunkSizeOf(options);
+  batchSizeOf(options);
   const half = HEADER + 2 * chunk;
   const memory = options.buffer ?? new Uint8Array(2 * half);
   // Each half: header and carry right-aligned in [0, HEADER + chunk), then the piece read after it.
@@ -88,7 +89,7 @@ export async function* decodeCaptureStream(source: CaptureByteSource, options: C
   const start = await fill(source, header);
   const head = header.subarray(0, start.n);
   if (!isPcap(head)) {
-    yield* viaRecords(source, head, start.eof, options);
+    yield* viaRecords(source, head, start.eof, chunk, options);
     return;
   }
   // A file that ends inside its header: reported as decodeCaptureBatches reports it.
@@ -195,18 +196,18 @@ async function fill(source: CaptureByteSource, into: Uint8Array): Promise<{ n: n
 }
 
 /** pcapng (or anything not pcap): the streaming reader's records, packed a batch at a time and decoded. */
-async function* viaRecords(source: CaptureByteSource, start: Uint8Array, eof: boolean, options: CaptureStreamOptions): AsyncGenerator<CaptureBatch> {
+async function* viaRecords(source: CaptureByteSource, start: Uint8Array, eof: boolean, chunk: number, options: CaptureStreamOptions): AsyncGenerator<CaptureBatch> {
+  const size = batchSizeOf(options);
   async function* chunks(): AsyncGenerator<Uint8Array> {
     if (start.length > 0) yield start;
     let ended = eof;
     while (!ended) {
-      const piece = new Uint8Array(chunkSizeOf(options));
+      const piece = new Uint8Array(chunk);
       const got = await fill(source, piece);
       if (got.n > 0) yield piece.subarray(0, got.n);
       ended = got.eof;
     }
   }
-  const size = options.batchSize ?? 8192;
   let batch = new RecordBatch(size);
   let first = 0;
   let table: PacketTable | undefined;

@@ -168,6 +168,13 @@ describe('decodeCaptureStream', () => {
     await expect(async () => {
       for await (const _ of decodeCaptureStream(sourceOf(file, [64]), { buffer: new Uint8Array(100), chunkSize: 64 })) void _;
     }).rejects.toThrow(WireError);
+    // A batch size that is no size, for pcap and for pcapng alike.
+    const ng = new Uint8Array(readFileSync('test/fixtures/capture-real/lo-eth.pcapng'));
+    for (const bytes of [file, ng]) {
+      await expect(async () => {
+        for await (const _ of decodeCaptureStream(sourceOf(bytes, [512]), { batchSize: 0 })) void _;
+      }).rejects.toThrow(/batchSize/);
+    }
     const liar: CaptureByteSource = { read: (into) => into.length + 1 };
     await expect(async () => {
       for await (const _ of decodeCaptureStream(liar)) void _;
