@@ -16,6 +16,7 @@ import { ieee8021ad, vlan } from './link/vlan.js';
 import { arp } from './link/arp.js';
 import { nullLink } from './link/null.js';
 import { sll, sll2 } from './link/sll.js';
+import { verifyMaskOf, walkCommon, walked, type WalkTables } from './dissect-walk.js';
 
 const protocols = new Map<string, Protocol>();
 const tables: Record<DissectorTable, Map<number, string>> = {
@@ -146,20 +147,34 @@ function resolve(next: Next): Protocol | undefined {
   return table.get(next.value) ?? (next.alt === undefined ? undefined : table.get(next.alt));
 }
 
-/** What the first layer is: the same object for every packet of a link type. */
-const IPV4_FIRST: Next = { protocol: 'ip' };
-const IPV6_FIRST: Next = { protocol: 'ipv6' };
-let lastFirst: { table: 'linktype'; value: number } = { table: 'linktype', value: 1 };
-
-function firstNext(bytes: Uint8Array, linkType: number): Next | undefined {
+/** The protocol of the first layer: by the version nibble for raw IP, else by the link type. */
+function firstProtocol(bytes: Uint8Array, linkType: number): Protocol | undefined {
   if (linkType === RAW_IP) {
     // Raw IP carries no link header: the version nibble says which IP it is.
     const version = bytes.length > 0 ? bytes[0]! >>> 4 : 0;
-    return version === 4 ? IPV4_FIRST : version === 6 ? IPV6_FIRST : undefined;
+    return version === 4 ? protocols.get('ip') : version === 6 ? protocols.get('ipv6') : undefined;
   }
-  if (lastFirst.value !== linkType) lastFirst = { table: 'linktype', value: linkType };
-  return lastFirst;
+  return resolved.linktype.get(linkType);
 }
+
+/** The tables `walkCommon` reads (the resolved ones, so a rebinding by registerProtocol is seen). */
+const walkTables: WalkTables = {
+  ethertype: resolved.ethertype,
+  ipProto: resolved['ip.proto'],
+  tcpPort: resolved['tcp.port'],
+  udpPort: resolved['udp.port'],
+};
+
+/** Whether decodePacket takes well-formed common layers through `walkCommon` (tests turn it off to compare). */
+let commonWalk = true;
+
+/** For tests: decode every layer through the protocols' scans (false), or take the common walk first (true). */
+export function setCommonWalkForTests(enabled: boolean): void {
+  commonWalk = enabled;
+}
+
+/** The common walk's verify mask for the checksum policies that are not objects (objects are read per packet). */
+const VERIFY_ALL = verifyMaskOf(() => true);
 
 /**
  * Decodes one packet through every layer wirekit knows, lenient by default: a truncated or
@@ -188,14 +203,20 @@ export function decodePacket(bytes: Uint8Array, options: DecodeOptions = {}): Pa
   let offset = 0;
   let end = bytes.length;
   let quoted = false;
-  let next = firstNext(bytes, linkType);
+  let protocol = firstProtocol(bytes, linkType);
   // One context for every layer, refilled: a scan reads it during the call only (a LazyLayer
-  // copies what it needs); `decode`, whose results may hold on to it, gets a copy of its own.
+  // keeps it for `bytes` and `below`, which never change); `decode`, whose results may hold on
+  // to it, gets a copy of its own.
   const ctx: { -readonly [K in keyof DecodeContext]: DecodeContext[K] } = { bytes, offset, end, below: layers, quoted, verifyChecksum: true };
+  if (lazy && commonWalk) {
+    const mask = checksums === undefined || checksums === true ? VERIFY_ALL : checksums === false ? 0 : verifyMaskOf((name) => shouldVerify(checksums, name));
+    walkCommon(bytes, protocol, ctx, layers, walkTables, mask);
+    offset = walked.offset;
+    end = walked.end;
+    protocol = walked.protocol;
+  }
 
-  while (next !== undefined && layers.length < MAX_LAYERS) {
-    const protocol = resolve(next);
-    if (protocol === undefined) break;
+  while (protocol !== undefined && layers.length < MAX_LAYERS) {
     ctx.offset = offset;
     ctx.end = end;
     ctx.quoted = quoted;
@@ -226,7 +247,8 @@ export function decodePacket(bytes: Uint8Array, options: DecodeOptions = {}): Pa
       layers.push({ name: protocol.name, header: decoded.header!, offset, length: decoded.headerLength, payloadOffset, payloadLength });
     } else {
       used?.push(protocol);
-      layers.push(new LazyLayer(protocol, ctx, decoded.headerLength, payloadOffset, payloadLength));
+      const state = layers.length | (quoted ? LazyLayer.QUOTED : 0) | (ctx.verifyChecksum ? LazyLayer.VERIFY : 0);
+      layers.push(new LazyLayer(protocol, ctx, offset, state, decoded.headerLength, payloadOffset, payloadLength));
     }
     if (decoded.truncated !== undefined) {
       if (strict) throw decoded.truncated;
@@ -242,7 +264,7 @@ export function decodePacket(bytes: Uint8Array, options: DecodeOptions = {}): Pa
     offset = payloadOffset;
     end = Math.max(offset, payloadEnd);
     if (decoded.quotes) quoted = true;
-    next = decoded.next;
+    protocol = decoded.next === undefined ? undefined : resolve(decoded.next);
   }
   // Whatever follows the innermost length-trimmed end is padding or a trailer (an FCS, say):
   // never payload. Packet.fields() splits it the way Wireshark does.

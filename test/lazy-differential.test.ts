@@ -4,9 +4,14 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { decodePacket } from '../src/dissect.js';
+import fc from 'fast-check';
+import { decodePacket, protocolNamed, registerProtocol, setCommonWalkForTests } from '../src/dissect.js';
+import { encodeFrame } from '../src/encode.js';
 import { WireError } from '../src/errors.js';
+import type { ChecksumPolicy } from '../src/packet/checksum-policy.js';
 import type { Packet } from '../src/packet/packet.js';
+import type { DecodeOptions } from '../src/packet/protocol.js';
+import { anyPacket, type Sample } from './fixtures/batch/arbitraries.js';
 import { readPcapFile } from './util/pcap.js';
 
 const dir = fileURLToPath(new URL('./fixtures/wire/', import.meta.url));
@@ -66,5 +71,59 @@ describe('lazy decoding agrees with eager decoding', () => {
       const eager = snapshot(() => decodePacket(p, { linkType: r.linkType, lazy: false }));
       if (lazy !== eager) expect(lazy, Buffer.from(p).toString('hex')).toBe(eager);
     }
+  });
+});
+
+// decodePacket takes well-formed Ethernet, tag, IPv4, IPv6, UDP and TCP layers through a walk of
+// its own (src/dissect-walk.ts) before the protocols' scans: it must change nothing at all.
+describe('the common walk agrees with the protocols’ scans', () => {
+  const policies: ChecksumPolicy[] = [true, false, { tcp: false }, { default: false, udp: true, ip: true }, { vlan: false, ipv6: false }];
+  const both = (s: Sample, options: DecodeOptions): [string, string] => {
+    setCommonWalkForTests(false);
+    try {
+      const scans = snapshot(() => decodePacket(s.bytes, { ...options, linkType: s.linkType }));
+      setCommonWalkForTests(true);
+      return [snapshot(() => decodePacket(s.bytes, { ...options, linkType: s.linkType })), scans];
+    } finally {
+      setCommonWalkForTests(true);
+    }
+  };
+
+  it('on random well-formed, mutated and noise packets, every checksum policy, lenient and strict', () => {
+    fc.assert(
+      fc.property(anyPacket, fc.constantFrom(...policies), fc.boolean(), (s, checksums, strict) => {
+        const [walk, scans] = both(s, { checksums, strict });
+        expect(walk, Buffer.from(s.bytes).toString('hex')).toBe(scans);
+      }),
+      { numRuns: 6000, endOnFailure: true },
+    );
+  });
+
+  it('on every fixture packet', () => {
+    for (const r of seeds) {
+      const [walk, scans] = both({ bytes: r.data, linkType: r.linkType }, {});
+      expect(walk, Buffer.from(r.data).toString('hex')).toBe(scans);
+    }
+  });
+
+  it('hands a layer to a protocol registered over a built-in one, and to one bound to a port', () => {
+    const frame = encodeFrame([{ eth: { src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' } }, { ip: { src: '10.0.0.1', dst: '10.0.0.2' } }, { udp: { srcport: 40000, dstport: 47999 } }], new Uint8Array([7, 1, 2, 3]));
+    expect(decodePacket(frame).protocols).toBe('eth:ip:udp');
+    const kinds: number[] = [];
+    registerProtocol({ name: 'walktest', decode: ({ bytes, offset }) => ({ header: { kind: bytes[offset]! }, headerLength: 1 }), fields: (h: { kind: number }, out) => (kinds.push(h.kind), out.add('walktest.kind', h.kind)) }, [{ table: 'udp.port', value: 47999 }]);
+    const p = decodePacket(frame);
+    expect(p.protocols).toBe('eth:ip:udp:walktest');
+    expect(p.fields()['walktest.kind']).toBe(7);
+    // A protocol of the same name replaces the built-in one: the walk must not take its layers.
+    const builtIn = protocolNamed('udp')!;
+    try {
+      registerProtocol({ ...builtIn, scan: undefined, decode: (ctx) => ({ ...builtIn.decode(ctx), header: { mine: true } }) });
+      const q = decodePacket(frame);
+      expect(q.protocols).toBe('eth:ip:udp:walktest');
+      expect(q.layer('udp')!.header).toEqual({ mine: true });
+    } finally {
+      registerProtocol(builtIn);
+    }
+    expect(decodePacket(frame).layer('udp')!.header).toMatchObject({ srcport: 40000, dstport: 47999 });
   });
 });

@@ -74,6 +74,10 @@ export class Packet {
   }
 }
 
+const INDEX = 0xff;
+const QUOTED = 0x100;
+const VERIFY = 0x200;
+
 /**
  * A layer whose header object is built on first access, by the protocol's full decoder, with the
  * context it was scanned in (the layers below it as they were then), and kept.
@@ -98,19 +102,25 @@ export class LazyLayer implements Layer {
   readonly #state: number;
   #header: object | undefined;
 
+  /** `state` bit: the layer was scanned inside a quoted packet. */
+  static readonly QUOTED = QUOTED;
+  /** `state` bit: the layer's checksum is to be verified when its header is built. */
+  static readonly VERIFY = VERIFY;
+
   /**
-   * Reads what it needs from `ctx` now: `ctx` is the one context `decodePacket` refills for each
-   * layer, whose `below` is the packet's layer list, with this layer next.
+   * `packet` is the context `decodePacket` made for the packet: its `bytes`, and `below`, the
+   * packet's layer list, to which this layer is pushed next. `state` is this layer's index in that
+   * list with the `QUOTED` and `VERIFY` bits it was scanned with.
    */
-  constructor(protocol: Protocol, ctx: DecodeContext, length: number, payloadOffset: number, payloadLength: number) {
+  constructor(protocol: Protocol, packet: DecodeContext, offset: number, state: number, length: number, payloadOffset: number, payloadLength: number) {
     this.name = protocol.name;
-    this.offset = ctx.offset;
+    this.offset = offset;
     this.length = length;
     this.payloadOffset = payloadOffset;
     this.payloadLength = payloadLength;
     this.#protocol = protocol;
-    this.#packet = ctx;
-    this.#state = ctx.below.length | (ctx.quoted ? QUOTED : 0) | (ctx.verifyChecksum ? VERIFY : 0);
+    this.#packet = packet;
+    this.#state = state;
   }
 
   /** The protocol of a `LazyLayer`: the one that scanned it, decodes its header and gives its fields. */
@@ -142,10 +152,6 @@ export class LazyLayer implements Layer {
     return { name: this.name, header: this.header, offset: this.offset, length: this.length, payloadOffset: this.payloadOffset, payloadLength: this.payloadLength };
   }
 }
-
-const INDEX = 0xff;
-const QUOTED = 0x100;
-const VERIFY = 0x200;
 
 /**
  * The field that names a trailer after the payload of each layer that dispatches by ethertype,
