@@ -121,6 +121,25 @@ async function child() {
       for (let i = 0; i < frames.length; i++) n += decodePacket(frames[i]).layers.length;
       return n;
     },
+    // What a caller of decodePacket mostly does next: read a header (here the transport layer's,
+    // built on this first access, its checksum verified over the payload in the second row).
+    'wirekit decodePacket + transport header read (checksums off)': (frames) => {
+      let n = 0;
+      for (let i = 0; i < frames.length; i++) {
+        const layers = decodePacket(frames[i], { checksums: false }).layers;
+        n += layers[layers.length - 1].header.srcport;
+      }
+      return n;
+    },
+    'wirekit decodePacket + transport header read (checksums verified)': (frames) => {
+      let n = 0;
+      for (let i = 0; i < frames.length; i++) {
+        const layers = decodePacket(frames[i]).layers;
+        n += layers[layers.length - 1].header.checksumStatus === 'good' ? 1 : 0;
+      }
+      if (n !== frames.length) throw new Error(`${frames.length - n} frames failed their checksum check`);
+      return n;
+    },
     'wirekit decodePacket + fields()': (frames) => {
       let n = 0;
       for (let i = 0; i < frames.length; i++) n += Object.keys(decodePacket(frames[i], { checksums: false }).fields()).length;

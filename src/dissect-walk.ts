@@ -7,7 +7,7 @@
 // behaviour of its own: a differential test holds decodePacket with and without it equal on random
 // and mutated packets.
 import { LazyLayer } from './packet/packet.js';
-import type { DecodeContext, Layer, Protocol } from './packet/protocol.js';
+import type { Layer, Protocol } from './packet/protocol.js';
 import { ethernet } from './link/ethernet.js';
 import { ieee8021ad, vlan } from './link/vlan.js';
 import { ipv4 } from './network/ipv4.js';
@@ -47,7 +47,6 @@ const IPV6_NO_NEXT_HEADER = 59;
 export function walkCommon(
   bytes: Uint8Array,
   first: Protocol | undefined,
-  ctx: DecodeContext,
   layers: Layer[],
   tables: WalkTables,
   verifyMask: number,
@@ -88,7 +87,9 @@ export function walkCommon(
       if (available < 40 || bytes[offset]! >>> 4 !== 6) break;
       const payloadLength = (bytes[offset + 4]! << 8) | bytes[offset + 5]!;
       const nh = bytes[offset + 6]!;
-      if (payloadLength === 0 || payloadLength > available - 40 || isIpv6Extension(nh)) break;
+      if (payloadLength === 0 || payloadLength > available - 40) break;
+      // UDP, TCP and ICMPv6 first: the extension table is a sparse lookup.
+      if (nh !== 17 && nh !== 6 && nh !== 58 && isIpv6Extension(nh)) break;
       headerLength = 40;
       payloadEnd = offset + 40 + payloadLength;
       next = nh === IPV6_NO_NEXT_HEADER ? undefined : tables.ipProto.get(nh);
@@ -113,7 +114,7 @@ export function walkCommon(
       break;
     }
     const payloadOffset = offset + headerLength;
-    layers.push(new LazyLayer(protocol, ctx, offset, layers.length | ((verifyMask & bit) !== 0 ? LazyLayer.VERIFY : 0), headerLength, payloadOffset, payloadEnd - payloadOffset));
+    layers.push(new LazyLayer(protocol, bytes, layers, offset, layers.length | ((verifyMask & bit) !== 0 ? LazyLayer.VERIFY : 0), headerLength, payloadOffset, payloadEnd - payloadOffset));
     offset = payloadOffset;
     end = payloadEnd;
     protocol = next;

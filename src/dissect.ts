@@ -168,6 +168,9 @@ const walkTables: WalkTables = {
 /** Whether decodePacket takes well-formed common layers through `walkCommon` (tests turn it off to compare). */
 let commonWalk = true;
 
+/** The errors of a packet without any (frozen: a packet's `errors` is read-only). */
+const NO_ERRORS = Object.freeze([]) as unknown as WireError[];
+
 /** For tests: decode every layer through the protocols' scans (false), or take the common walk first (true). */
 export function setCommonWalkForTests(enabled: boolean): void {
   commonWalk = enabled;
@@ -196,7 +199,8 @@ export function decodePacket(bytes: Uint8Array, options: DecodeOptions = {}): Pa
   const layers: Layer[] = [];
   // The protocol of each layer, once a layer is a plain object (LazyLayers know their own).
   let used: Protocol[] | undefined;
-  const errors: WireError[] = [];
+  // Most packets have none: they share one empty list, and a list of their own is made at the first.
+  let errors: WireError[] = NO_ERRORS;
   const checksums = options.checksums;
   const strict = options.strict === true;
   const lazy = options.lazy !== false;
@@ -204,19 +208,19 @@ export function decodePacket(bytes: Uint8Array, options: DecodeOptions = {}): Pa
   let end = bytes.length;
   let quoted = false;
   let protocol = firstProtocol(bytes, linkType);
-  // One context for every layer, refilled: a scan reads it during the call only (a LazyLayer
-  // keeps it for `bytes` and `below`, which never change); `decode`, whose results may hold on
-  // to it, gets a copy of its own.
-  const ctx: { -readonly [K in keyof DecodeContext]: DecodeContext[K] } = { bytes, offset, end, below: layers, quoted, verifyChecksum: true };
   if (lazy && commonWalk) {
     const mask = checksums === undefined || checksums === true ? VERIFY_ALL : checksums === false ? 0 : verifyMaskOf((name) => shouldVerify(checksums, name));
-    walkCommon(bytes, protocol, ctx, layers, walkTables, mask);
+    walkCommon(bytes, protocol, layers, walkTables, mask);
     offset = walked.offset;
     end = walked.end;
     protocol = walked.protocol;
   }
 
-  while (protocol !== undefined && layers.length < MAX_LAYERS) {
+  // One context for every layer the protocols scan, refilled: a scan reads it during the call only;
+  // `decode`, whose results may hold on to it, gets a copy of its own.
+  const ctx: { -readonly [K in keyof DecodeContext]: DecodeContext[K] } | undefined =
+    protocol === undefined ? undefined : { bytes, offset, end, below: layers, quoted, verifyChecksum: true };
+  while (ctx !== undefined && protocol !== undefined && layers.length < MAX_LAYERS) {
     ctx.offset = offset;
     ctx.end = end;
     ctx.quoted = quoted;
@@ -235,7 +239,7 @@ export function decodePacket(bytes: Uint8Array, options: DecodeOptions = {}): Pa
               cause,
             });
       if (strict) throw error;
-      errors.push(error);
+      (errors === NO_ERRORS ? (errors = []) : errors).push(error);
       break;
     }
     const payloadOffset = offset + decoded.headerLength;
@@ -248,15 +252,15 @@ export function decodePacket(bytes: Uint8Array, options: DecodeOptions = {}): Pa
     } else {
       used?.push(protocol);
       const state = layers.length | (quoted ? LazyLayer.QUOTED : 0) | (ctx.verifyChecksum ? LazyLayer.VERIFY : 0);
-      layers.push(new LazyLayer(protocol, ctx, offset, state, decoded.headerLength, payloadOffset, payloadLength));
+      layers.push(new LazyLayer(protocol, bytes, layers, offset, state, decoded.headerLength, payloadOffset, payloadLength));
     }
     if (decoded.truncated !== undefined) {
       if (strict) throw decoded.truncated;
-      errors.push(decoded.truncated);
+      (errors === NO_ERRORS ? (errors = []) : errors).push(decoded.truncated);
     }
     if (decoded.error !== undefined) {
       if (strict) throw decoded.error;
-      errors.push(decoded.error);
+      (errors === NO_ERRORS ? (errors = []) : errors).push(decoded.error);
       offset = Math.min(payloadOffset, end);
       end = Math.max(offset, payloadEnd);
       break;

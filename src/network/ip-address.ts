@@ -2,6 +2,11 @@
 // knows the special-purpose ranges (IANA registries, RFC 6890) so users can ask "is this private?".
 import { WireError } from '../errors.js';
 
+/** Each byte in decimal, and in hex without a leading zero and in two digits. */
+const DECIMAL = Array.from({ length: 256 }, (_, b) => String(b));
+const HEX_BARE = Array.from({ length: 256 }, (_, b) => b.toString(16));
+const HEX_PAIR = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 /**
  * `192.0.2.1` from the 4 bytes at `offset`.
  *
@@ -9,7 +14,7 @@ import { WireError } from '../errors.js';
  * formatIpv4(packet, 14 + 12) // the source address of an IPv4 header after Ethernet
  */
 export function formatIpv4(bytes: Uint8Array, offset = 0): string {
-  return `${bytes[offset]!}.${bytes[offset + 1]!}.${bytes[offset + 2]!}.${bytes[offset + 3]!}`;
+  return DECIMAL[bytes[offset]!]! + '.' + DECIMAL[bytes[offset + 1]!]! + '.' + DECIMAL[bytes[offset + 2]!]! + '.' + DECIMAL[bytes[offset + 3]!]!;
 }
 
 /**
@@ -44,16 +49,22 @@ export function formatIpv6(bytes: Uint8Array, offset = 0): string {
     bestStart === 0 && (bestLength === 6 || (bestLength === 5 && bytes[offset + 10] === 0xff && bytes[offset + 11] === 0xff));
   const groups = embedsIpv4 ? 6 : 8;
   let s = '';
+  // Whether `s` ends in a separator already (it is empty, or ends in '::').
+  let open = true;
   for (let i = 0; i < groups; i++) {
     if (i === bestStart) {
       s += '::';
+      open = true;
       i += bestLength - 1;
       continue;
     }
-    if (s !== '' && !s.endsWith(':')) s += ':';
-    s += ((bytes[offset + 2 * i]! << 8) | bytes[offset + 2 * i + 1]!).toString(16);
+    const high = bytes[offset + 2 * i]!;
+    const low = bytes[offset + 2 * i + 1]!;
+    // A group without leading zeros: the high byte as it is, then the low one in two digits.
+    s += (open ? '' : ':') + (high === 0 ? HEX_BARE[low]! : HEX_BARE[high]! + HEX_PAIR[low]!);
+    open = false;
   }
-  if (embedsIpv4) s += (s.endsWith(':') ? '' : ':') + formatIpv4(bytes, offset + 12);
+  if (embedsIpv4) s += (open ? '' : ':') + formatIpv4(bytes, offset + 12);
   return s;
 }
 

@@ -27,6 +27,9 @@ export interface IpCarrier {
   fragment: boolean;
 }
 
+/** What an IPv6 header without extension headers says of the final destination, fragments and jumbograms. */
+const NO_EXTENSIONS: { finalDst?: unknown; fragment?: { offset?: unknown; more?: unknown }; jumboLength?: unknown } = {};
+
 function nearestIp(below: readonly Layer[]): Layer | undefined {
   for (let i = below.length - 1; i >= 0; i--) {
     const name = below[i]!.name;
@@ -52,28 +55,65 @@ export function ipCarrier(ctx: DecodeContext): IpCarrier | undefined {
     // header is the final destination"); the IPv4 decoder found it. Only options make it differ,
     // so the header object is built only when the IHL says there are options.
     const finalDst = (bytes[at]! & 0x0f) > 5 ? (ip.header as { finalDst?: unknown }).finalDst : undefined;
-    return {
-      family: 4,
-      source: bytes.subarray(at + 12, at + 16),
-      destination: typeof finalDst === 'string' ? parseIpv4(finalDst) : bytes.subarray(at + 16, at + 20),
-      claimedEnd: total === 0 ? undefined : at + total,
+    return new CarrierInPacket(
+      4,
+      bytes,
+      at + 12,
+      typeof finalDst === 'string' ? parseIpv4(finalDst) : undefined,
+      total === 0 ? undefined : at + total,
       // More-fragments set or a non-zero fragment offset (RFC 791 3.1).
-      fragment: (((bytes[at + 6]! << 8) | bytes[at + 7]!) & 0x3fff) !== 0,
-    };
+      (((bytes[at + 6]! << 8) | bytes[at + 7]!) & 0x3fff) !== 0,
+    );
   }
   if (at + 40 > ctx.offset) return undefined;
   // The ipv6 layer has walked the extension headers: it names the final destination of a routing
   // header with segments left (RFC 8200 8.1), the fragment header, and a jumbogram's length.
-  const h = ip.header as { finalDst?: unknown; fragment?: { offset?: unknown; more?: unknown }; jumboLength?: unknown };
+  // Without extension headers (a 40-byte layer) there is none of those: the header object, whose
+  // addresses as text cost more than the rest of a UDP header, is not needed.
+  const h = ip.length > 40 ? (ip.header as { finalDst?: unknown; fragment?: { offset?: unknown; more?: unknown }; jumboLength?: unknown }) : NO_EXTENSIONS;
   const payloadLength = (bytes[at + 4]! << 8) | bytes[at + 5]!;
   const jumbo = typeof h.jumboLength === 'number' ? h.jumboLength : undefined;
-  return {
-    family: 6,
-    source: bytes.subarray(at + 8, at + 24),
-    destination: typeof h.finalDst === 'string' ? parseIpv6(h.finalDst) : bytes.subarray(at + 24, at + 40),
-    claimedEnd: payloadLength !== 0 ? at + 40 + payloadLength : jumbo !== undefined ? at + 40 + jumbo : undefined,
-    fragment: h.fragment !== undefined && (h.fragment.offset !== 0 || h.fragment.more === true),
-  };
+  return new CarrierInPacket(
+    6,
+    bytes,
+    at + 8,
+    typeof h.finalDst === 'string' ? parseIpv6(h.finalDst) : undefined,
+    payloadLength !== 0 ? at + 40 + payloadLength : jumbo !== undefined ? at + 40 + jumbo : undefined,
+    h.fragment !== undefined && (h.fragment.offset !== 0 || h.fragment.more === true),
+  );
+}
+
+/**
+ * The carrier of a decoded packet: the addresses are views made when a checksum is verified (a
+ * `subarray` costs more than the rest of a UDP header, and with checksums off none is read).
+ */
+class CarrierInPacket implements IpCarrier {
+  readonly family: 4 | 6;
+  readonly claimedEnd: number | undefined;
+  readonly fragment: boolean;
+  readonly #bytes: Uint8Array;
+  /** Where the source address starts; the destination follows it. */
+  readonly #at: number;
+  /** The final destination of a source route, when it is not the header's destination. */
+  readonly #finalDst: Uint8Array | undefined;
+
+  constructor(family: 4 | 6, bytes: Uint8Array, at: number, finalDst: Uint8Array | undefined, claimedEnd: number | undefined, fragment: boolean) {
+    this.family = family;
+    this.#bytes = bytes;
+    this.#at = at;
+    this.#finalDst = finalDst;
+    this.claimedEnd = claimedEnd;
+    this.fragment = fragment;
+  }
+
+  get source(): Uint8Array {
+    return this.#bytes.subarray(this.#at, this.#at + (this.family === 4 ? 4 : 16));
+  }
+
+  get destination(): Uint8Array {
+    const size = this.family === 4 ? 4 : 16;
+    return this.#finalDst ?? this.#bytes.subarray(this.#at + size, this.#at + 2 * size);
+  }
 }
 
 /** Addresses for the pseudo-header when encoding: from the nearest `ip`/`ipv6` layer outside. */

@@ -96,8 +96,9 @@ export class LazyLayer implements Layer {
   readonly payloadOffset: number;
   readonly payloadLength: number;
   readonly #protocol: Protocol;
-  /** The packet's context: only its `bytes` and `below` (every layer of the packet) are read, and those never change. */
-  readonly #packet: DecodeContext;
+  /** The packet's bytes, and its layer list (this layer and those below it are read, and never change). */
+  readonly #bytes: Uint8Array;
+  readonly #layers: readonly Layer[];
   /** This layer's index, and whether it was scanned quoted and with checksums on: `index | QUOTED | VERIFY`. */
   readonly #state: number;
   #header: object | undefined;
@@ -108,18 +109,18 @@ export class LazyLayer implements Layer {
   static readonly VERIFY = VERIFY;
 
   /**
-   * `packet` is the context `decodePacket` made for the packet: its `bytes`, and `below`, the
-   * packet's layer list, to which this layer is pushed next. `state` is this layer's index in that
-   * list with the `QUOTED` and `VERIFY` bits it was scanned with.
+   * `bytes` is the packet, `layers` the packet's layer list, to which this layer is pushed next;
+   * `state` is this layer's index in that list with the `QUOTED` and `VERIFY` bits it was scanned with.
    */
-  constructor(protocol: Protocol, packet: DecodeContext, offset: number, state: number, length: number, payloadOffset: number, payloadLength: number) {
+  constructor(protocol: Protocol, bytes: Uint8Array, layers: readonly Layer[], offset: number, state: number, length: number, payloadOffset: number, payloadLength: number) {
     this.name = protocol.name;
     this.offset = offset;
     this.length = length;
     this.payloadOffset = payloadOffset;
     this.payloadLength = payloadLength;
     this.#protocol = protocol;
-    this.#packet = packet;
+    this.#bytes = bytes;
+    this.#layers = layers;
     this.#state = state;
   }
 
@@ -130,7 +131,8 @@ export class LazyLayer implements Layer {
 
   get header(): object {
     if (this.#header === undefined) {
-      const { bytes, below: layers } = this.#packet;
+      const bytes = this.#bytes;
+      const layers = this.#layers;
       const index = this.#state & INDEX;
       // The end this layer was scanned with: where the layer below's payload ends, as the
       // dissector trims it (or the packet's end under the first layer).
