@@ -704,8 +704,84 @@ describe('docs-pending/ip-fragmentation.md example, as written, through the pack
       if (r.status === 'complete') protocols.push(decodePacket(r.packet, { linkType: 'raw' }).protocols);
     }
     expect(protocols).toContain('ip:udp');
-    expect(protocols).toHaveLength(10);
+    expect(protocols).toHaveLength(12);
     expect(defrag.flush()).toEqual([]);
-    expect(warnings).toEqual(['conflict']); // the fixture's conflicting overlap (frame 18)
+    expect(warnings).toEqual(['conflict', 'conflict', 'conflict']); // the fixture's conflicting overlaps (frames 18, 40 and 42)
+  });
+});
+
+describe("IPv4 overlap policy 'tshark': bytes and marks as Wireshark's reassembly gives them", () => {
+  // A model of reassemble.c: fragments in offset order (the earlier of two at one offset first),
+  // each copied from where the ones before it ended; a fragment is marked where it overlaps them.
+  const piece = fc.record({ from: fc.nat(31), to: fc.nat(32), fill: fc.integer({ min: 1, max: 255 }) });
+  const scenario = fc.record({ blocks: fc.integer({ min: 2, max: 32 }), pieces: fc.array(piece, { maxLength: 8 }), order: fc.array(fc.nat(), { minLength: 40, maxLength: 40 }) });
+
+  it('keeps the lower offset’s bytes (the earlier at one offset) and marks the fragments that lose, on random overlaps in random order', () => {
+    fc.assert(
+      fc.property(scenario, ({ blocks, pieces, order }) => {
+        const length = blocks * 8;
+        const truth = Uint8Array.from({ length }, (_, i) => (i * 7 + 3) & 0xff || 1);
+        // The datagram cut in 8-byte pieces as sent, and forged pieces over it (other bytes).
+        const all = Array.from({ length: blocks }, (_, b) => ({ start: b * 8, end: b * 8 + 8, data: truth.subarray(b * 8, b * 8 + 8) }));
+        for (const p of pieces) {
+          const a = Math.min(p.from, blocks - 1) * 8;
+          let b = Math.min(Math.max(p.to, Math.min(p.from, blocks - 1) + 1), blocks) * 8;
+          // A piece of the whole datagram at offset 0 with MF clear is no fragment.
+          if (a === 0 && b === length) b -= 8;
+          all.push({ start: a, end: b, data: new Uint8Array(b - a).fill(p.fill) });
+        }
+        // A random arrival order.
+        for (let i = all.length - 1; i > 0; i--) {
+          const j = order[i % order.length]! % (i + 1);
+          [all[i], all[j]] = [all[j]!, all[i]!];
+        }
+        const d = new IpDefragmenter({ ipv4Overlap: 'tshark' });
+        let done: Extract<DefragResult, { status: 'complete' }> | undefined;
+        let arrived = 0;
+        for (const [i, f] of all.entries()) {
+          const r = d.push(v4(f.start, f.data, f.end < length), BigInt(i), i);
+          arrived++;
+          if (r.status === 'complete') {
+            done = r;
+            break;
+          }
+        }
+        if (done === undefined) throw new Error('the datagram did not complete');
+        const seen = all.slice(0, arrived).map((f, arrival) => ({ ...f, arrival }));
+        const inOrder = [...seen].sort((x, y) => x.start - y.start || x.arrival - y.arrival);
+        const want = new Uint8Array(length);
+        let copied = 0;
+        const marked = new Set<number>();
+        for (const f of inOrder) {
+          if (f.start < copied) marked.add(f.arrival);
+          if (f.end > copied) {
+            want.set(f.data.subarray(Math.max(0, copied - f.start)), Math.max(copied, f.start));
+            copied = f.end;
+          }
+        }
+        expect(Buffer.from(done.packet.subarray(done.headerLength)).toString('hex')).toBe(Buffer.from(want).toString('hex'));
+        expect(done.fragments.filter((f) => f.overlap).map((f) => f.tag).sort((x, y) => x! - y!)).toEqual([...marked].sort((x, y) => x - y));
+        expect(done.overlaps).toBe(marked.size);
+      }),
+      { numRuns: 2000, endOnFailure: true },
+    );
+  });
+
+  it('marks a conflict on the fragment whose bytes lose, even when it came first', () => {
+    const truth = Uint8Array.from({ length: 48 }, (_, i) => i + 1);
+    const forged = truth.slice();
+    forged.fill(0xdd, 16, 32);
+    const d = new IpDefragmenter({ ipv4Overlap: 'tshark' });
+    const r = pushAll(d, [v4(16, forged.subarray(16, 32), true), v4(32, truth.subarray(32), false), v4(0, truth.subarray(0, 24), true)]).at(-1)!;
+    if (r.status !== 'complete') throw new Error(r.status);
+    const want = truth.slice();
+    want.fill(0xdd, 24, 32);
+    expect([...r.packet.subarray(r.headerLength)]).toEqual([...want]);
+    expect(r.fragments.map((f) => [f.offset, f.overlap, f.conflict])).toEqual([
+      [16, true, true],
+      [32, false, false],
+      [0, false, false],
+    ]);
+    expect(r.conflicts).toBe(1);
   });
 });

@@ -64,7 +64,8 @@ interface Reassembled {
  * layers').
  */
 export class DefragView {
-  readonly #defrag = new IpDefragmenter();
+  // Overlapping IPv4 fragments as tshark assembles them (the lower offset's bytes win).
+  readonly #defrag = new IpDefragmenter({ ipv4Overlap: 'tshark' });
   #reassembled: Reassembled | undefined;
 
   /** The packet to show for frame `number` (`packet` itself unless it is an IP fragment). */

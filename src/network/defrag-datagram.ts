@@ -24,6 +24,11 @@ export const FRAGMENT_CONFLICT = 2;
 
 const EMPTY = new Uint8Array(0);
 
+/** How `DatagramState.write` treats bytes already filled: see there. */
+export const WRITE_FIRST = 0;
+export const WRITE_LAST = 1;
+export const WRITE_LOWER_OFFSET = 2;
+
 /**
  * The key's addresses, formatted only when someone reads them. They are read back from the key
  * string (addresses as 16-bit character codes, IPv4 first 4, IPv6 first 16), so making a
@@ -162,6 +167,51 @@ export class DatagramState {
     return false;
   }
 
+  /**
+   * Overlap marks as Wireshark's reassembly gives them (fragments in offset order, the earlier of
+   * two at one offset first; each marked where it overlaps the ones before it, a conflict where its
+   * bytes there differ from those kept), for `data` arriving at `s`, before it is written: its own
+   * flags, and the earlier fragments it marks (those at higher offsets that it overlaps), counted
+   * when newly marked. The bytes compared are the ones kept so far, so with three or more
+   * fragments over the same bytes a conflict is judged against the current owner.
+   */
+  markByOffset(data: Uint8Array, s: number): { flags: number; overlaps: number; conflicts: number } {
+    const e = s + data.length;
+    const kept = this.fragments;
+    let m = s;
+    for (let i = 0; i < kept.length; i += 3) if (kept[i]! <= s && kept[i + 1]! > m) m = kept[i + 1]!;
+    let overlaps = 0;
+    let conflicts = 0;
+    let flags = 0;
+    if (m > s) {
+      flags = FRAGMENT_OVERLAP;
+      overlaps++;
+      if (this.#differsIn(data, s, s, Math.min(m, e))) {
+        flags |= FRAGMENT_CONFLICT;
+        conflicts++;
+      }
+    }
+    for (let i = 0; i < kept.length; i += 3) {
+      const start = kept[i]!;
+      if (start <= s || start >= e) continue;
+      const old = kept[i + 2]!;
+      let mark = FRAGMENT_OVERLAP;
+      if (this.#differsIn(data, s, start, Math.min(kept[i + 1]!, e))) mark |= FRAGMENT_CONFLICT;
+      if ((old & FRAGMENT_OVERLAP) === 0) overlaps++;
+      if ((mark & FRAGMENT_CONFLICT) !== 0 && (old & FRAGMENT_CONFLICT) === 0) conflicts++;
+      kept[i + 2] = old | mark;
+    }
+    return { flags, overlaps, conflicts };
+  }
+
+  /** Whether `data` (placed at `s`) differs from the kept bytes in [a, b). */
+  #differsIn(data: Uint8Array, s: number, a: number, b: number): boolean {
+    const buffer = this.buffer;
+    const base = this.base;
+    for (let k = a; k < b; k++) if (buffer[base + k] !== data[k - s]) return true;
+    return false;
+  }
+
   /** An earlier fragment with exactly this range (RFC 8200 section 4.5: exact duplicates need not count as overlaps). */
   hasRange(s: number, e: number): boolean {
     const f = this.fragments;
@@ -171,15 +221,26 @@ export class DatagramState {
 
   /**
    * Writes `data` at offset `s` (the buffer already has room up to s + data.length): every byte
-   * when later data wins (`last`), else only into holes, so earlier data stays (`first`).
+   * when later data wins (`WRITE_LAST`); only into holes, so earlier data stays (`WRITE_FIRST`);
+   * or every byte no earlier fragment at the same or a lower offset covers (`WRITE_LOWER_OFFSET`).
+   * Call it before `addFragment` records this fragment.
    */
-  write(data: Uint8Array, s: number, later: boolean): void {
+  write(data: Uint8Array, s: number, mode: number): void {
     const e = s + data.length;
     const buffer = this.buffer;
     const base = this.base;
     const f = this.filled;
-    if (later || f.length === 0) {
+    if (mode === WRITE_LAST || f.length === 0) {
       buffer.set(data, base + s);
+      return;
+    }
+    if (mode === WRITE_LOWER_OFFSET) {
+      // The fragments kept that start at or before s cover [s, m) between them (each starts at or
+      // before s); those bytes stay. From m on, this fragment's offset is the lowest covering.
+      const kept = this.fragments;
+      let m = s;
+      for (let i = 0; i < kept.length; i += 3) if (kept[i]! <= s && kept[i + 1]! > m) m = kept[i + 1]!;
+      if (m < e) buffer.set(data.subarray(m - s), base + m);
       return;
     }
     let at = s;

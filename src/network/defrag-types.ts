@@ -12,7 +12,13 @@ export type { DefragDatagram } from './defrag-datagram.js';
  * overwrite them, `reject` drops the datagram as IPv6 must (RFC 5722). Exact duplicates (the same
  * offset and length, the same bytes) are never an overlap worth rejecting.
  */
-export type Ipv4OverlapPolicy = 'first' | 'last' | 'reject';
+/**
+ * Which bytes win where IPv4 fragments overlap: the earlier fragment's (`first`), the later one's
+ * (`last`), the fragment's at the lower offset, the earlier of two at the same offset (`tshark`,
+ * as Wireshark assembles: reassemble.c copies fragments in offset order, each from where the one
+ * before ended), or none: the datagram is dropped (`reject`).
+ */
+export type Ipv4OverlapPolicy = 'first' | 'last' | 'reject' | 'tshark';
 
 /** The caps `limit-exceeded` names. */
 export type DefragLimit = 'datagram-length' | 'fragments' | 'datagrams' | 'buffered-bytes';
@@ -55,7 +61,11 @@ export interface DefragFragment {
   length: number;
   /** The tag given with it to `push` (e.g. a frame number). */
   tag?: number;
-  /** It overlapped data already there (tshark's ip.fragment.overlap). */
+  /**
+   * It overlapped data already there (tshark's ip.fragment.overlap); under the IPv4 policy
+   * `tshark`, it overlapped a fragment at a lower offset (or an earlier one at its offset), as
+   * Wireshark marks, whichever came first.
+   */
   overlap: boolean;
   /** Its overlapping bytes differed (tshark's ip.fragment.overlap.conflict). */
   conflict: boolean;
@@ -113,7 +123,7 @@ export interface DefragDropped {
 export type DefragResult = DefragNotFragment | DefragBuffered | DefragComplete | DefragDropped;
 
 export interface IpDefragmenterOptions {
-  /** IPv4 overlap policy; default `first`. IPv6 always drops on overlap (RFC 8200 section 4.5). */
+  /** IPv4 overlap policy (see `Ipv4OverlapPolicy`); default `first`. IPv6 always drops on overlap (RFC 8200 section 4.5). */
   ipv4Overlap?: Ipv4OverlapPolicy;
   /**
    * Seconds from a datagram's first fragment until it is dropped. Default 60: RFC 1122 section

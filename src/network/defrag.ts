@@ -7,7 +7,7 @@
 import { internetChecksum } from '../checksum/internet.js';
 import { WireError } from '../errors.js';
 import { put16, u16, u32 } from '../packet/bytes.js';
-import { DatagramInfo, DatagramState, FRAGMENT_CONFLICT, FRAGMENT_OVERLAP, type DefragDatagram } from './defrag-datagram.js';
+import { DatagramInfo, DatagramState, FRAGMENT_CONFLICT, FRAGMENT_OVERLAP, WRITE_FIRST, WRITE_LAST, WRITE_LOWER_OFFSET, type DefragDatagram } from './defrag-datagram.js';
 import { ipv6ExtensionLength } from './ipv6-extensions.js';
 import type { DefragDropped, DefragDropReason, DefragEvent, DefragEventKind, DefragFragment, DefragLimit, DefragNotFragment, DefragResult, DefragStats, IpDefragmenterOptions, Ipv4OverlapPolicy } from './defrag-types.js';
 
@@ -122,8 +122,8 @@ export class IpDefragmenter {
 
   constructor(options: IpDefragmenterOptions = {}) {
     const policy = options.ipv4Overlap ?? 'first';
-    if (policy !== 'first' && policy !== 'last' && policy !== 'reject') {
-      throw new WireError('bad-value', `ipv4Overlap must be 'first', 'last' or 'reject', got '${String(policy)}'`, { layer: 'defrag' });
+    if (policy !== 'first' && policy !== 'last' && policy !== 'reject' && policy !== 'tshark') {
+      throw new WireError('bad-value', `ipv4Overlap must be 'first', 'last', 'reject' or 'tshark', got '${String(policy)}'`, { layer: 'defrag' });
     }
     this.#policy = policy;
     this.#timeout4 = seconds('ipv4TimeoutSeconds', options.ipv4TimeoutSeconds);
@@ -361,21 +361,34 @@ export class IpDefragmenter {
 
     let flags = 0;
     if (d.filled.length > 0 && d.intersects(f.start, end)) {
-      flags = FRAGMENT_OVERLAP;
-      d.overlaps++;
-      this.#stats.overlaps++;
-      const conflict = d.differs(data, f.start);
-      if (conflict) {
-        flags |= FRAGMENT_CONFLICT;
-        d.conflicts++;
-        this.#stats.conflicts++;
+      let conflict: boolean;
+      if (f.version === 4 && this.#policy === 'tshark') {
+        // Marked as Wireshark marks: the fragment that loses the overlap (the higher offset, or
+        // the later of two at one offset), which may be one that came before this one.
+        const marks = d.markByOffset(data, f.start);
+        flags = marks.flags;
+        d.overlaps += marks.overlaps;
+        d.conflicts += marks.conflicts;
+        this.#stats.overlaps += marks.overlaps;
+        this.#stats.conflicts += marks.conflicts;
+        conflict = marks.conflicts > 0;
+      } else {
+        flags = FRAGMENT_OVERLAP;
+        d.overlaps++;
+        this.#stats.overlaps++;
+        conflict = d.differs(data, f.start);
+        if (conflict) {
+          flags |= FRAGMENT_CONFLICT;
+          d.conflicts++;
+          this.#stats.conflicts++;
+        }
       }
       // RFC 5722 / RFC 8200 section 4.5 for IPv6, and IPv4 under `reject`: any overlap but an exact duplicate drops the datagram.
       if ((f.version === 6 || this.#policy === 'reject') && (conflict || !d.hasRange(f.start, end))) {
         return this.#dropFor(d, f, 'overlap', 'bad-value', `fragment at offset ${f.start}..${end} overlaps earlier data${conflict ? ' with different bytes' : ''}`);
       }
       if (conflict) {
-        const kept = this.#policy === 'last' ? 'the later bytes were kept' : 'the earlier bytes were kept';
+        const kept = this.#policy === 'last' ? 'the later bytes were kept' : this.#policy === 'tshark' ? 'the bytes at the lower offset were kept' : 'the earlier bytes were kept';
         this.#event(d, f.tag, 'conflict', 'none', `fragment at offset ${f.start}..${end} overlaps earlier data with different bytes; ${kept}`);
       }
     }
@@ -415,7 +428,7 @@ export class IpDefragmenter {
     d.bytes += growth;
     this.#bytes += growth;
     if (this.#bytes > this.#peak) this.#peak = this.#bytes;
-    d.write(data, f.start, later);
+    d.write(data, f.start, later ? WRITE_LAST : f.version === 4 && this.#policy === 'tshark' ? WRITE_LOWER_OFFSET : WRITE_FIRST);
     d.fill(f.start, end);
     if (end > d.maxEnd) d.maxEnd = end;
     d.addFragment(f.start, end, flags, f.tag);
