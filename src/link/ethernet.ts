@@ -175,15 +175,22 @@ function scanHeader(bytes: Uint8Array, offset: number, end: number): Scanned {
 function addressFields(out: FieldSink, which: 'dst' | 'src', mac: string): void {
   const oui = parseInt(mac.slice(0, 2) + mac.slice(3, 5) + mac.slice(6, 8), 16);
   const first = oui >>> 16;
-  out.add(`eth.${which}`, mac);
-  out.add(`eth.${which}.oui`, oui);
+  const names = ADDRESS_NAMES[which];
+  out.add(names[0], mac);
+  out.add(names[1], oui);
   out.add('eth.addr', mac);
   out.add('eth.addr.oui', oui);
-  out.add(`eth.${which}.lg`, (first >>> 1) & 1);
+  out.add(names[2], (first >>> 1) & 1);
   out.add('eth.lg', (first >>> 1) & 1);
-  out.add(`eth.${which}.ig`, first & 1);
+  out.add(names[3], first & 1);
   out.add('eth.ig', first & 1);
 }
+
+/** The per-address field names, as constants (a name made per packet must be hashed per packet). */
+const ADDRESS_NAMES = {
+  dst: ['eth.dst', 'eth.dst.oui', 'eth.dst.lg', 'eth.dst.ig'],
+  src: ['eth.src', 'eth.src.oui', 'eth.src.lg', 'eth.src.ig'],
+} as const;
 
 /** Whether frames carry an FCS is not in the bytes; captures rarely have one (tshark assumes none). */
 export const ethernet: Protocol<EthernetHeader> = {

@@ -522,10 +522,10 @@ export function encodeIpv4(header: Ipv4Input, payload: Uint8Array = new Uint8Arr
 }
 
 function addressFields(out: FieldSink, field: 'src' | 'dst', address: string): void {
-  out.add(`ip.${field}`, address);
+  out.add(field === 'src' ? 'ip.src' : 'ip.dst', address);
   out.add('ip.addr', address);
   // Without name resolution tshark prints the address as the "host".
-  out.add(`ip.${field}_host`, address);
+  out.add(field === 'src' ? 'ip.src_host' : 'ip.dst_host', address);
   out.add('ip.host', address);
 }
 

@@ -428,9 +428,9 @@ export function encodeIpv6(header: Ipv6Input, payload: Uint8Array = new Uint8Arr
 }
 
 function addressFields(out: FieldSink, field: 'src' | 'dst', address: string): void {
-  out.add(`ipv6.${field}`, address);
+  out.add(field === 'src' ? 'ipv6.src' : 'ipv6.dst', address);
   out.add('ipv6.addr', address);
-  out.add(`ipv6.${field}_host`, address);
+  out.add(field === 'src' ? 'ipv6.src_host' : 'ipv6.dst_host', address);
   out.add('ipv6.host', address);
 }
 
