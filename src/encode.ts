@@ -15,6 +15,10 @@ import { ieee8021adEncoder, vlanEncoder } from './link/vlan.js';
 import { arpEncoder } from './link/arp.js';
 import { nullEncoder } from './link/null.js';
 import { sll2Encoder, sllEncoder } from './link/sll.js';
+import { mplsEncoder } from './link/mpls.js';
+import { greEncoder } from './network/gre.js';
+import { pppEncoder } from './link/ppp.js';
+import { pppoedEncoder, pppoesEncoder } from './link/pppoe.js';
 
 const encoders = new Map<string, Encoder>();
 
@@ -132,3 +136,8 @@ registerEncoder(tcpEncoder);
 registerEncoder(nullEncoder);
 registerEncoder(sllEncoder);
 registerEncoder(sll2Encoder);
+registerEncoder(mplsEncoder);
+registerEncoder(greEncoder);
+registerEncoder(pppoesEncoder);
+registerEncoder(pppoedEncoder);
+registerEncoder(pppEncoder);

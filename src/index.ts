@@ -55,6 +55,8 @@ export { icmp, icmpEncoder, decodeIcmp, encodeIcmp, emitIcmp, icmpHeaderLength, 
 export type { IcmpHeader, IcmpInput } from './network/icmp.js';
 export { icmpv6, icmpv6Encoder, decodeIcmpv6, encodeIcmpv6, emitIcmpv6, icmpv6HeaderLength, Icmpv6View, Icmpv6Type, ICMPV6_HEADER_LENGTH, ICMPV6_PROTOCOL } from './network/icmpv6.js';
 export type { Icmpv6Header, Icmpv6Input, Icmpv6Addresses } from './network/icmpv6.js';
+export { decodeGre, encodeGre, emitGre, greHeaderLength, gre, greEncoder, GRE_MIN_HEADER_LENGTH, GRE_PROTO_TRANSPARENT_ETHERNET, GRE_PROTO_PPP, IP_PROTO_GRE } from './network/gre.js';
+export type { GreHeader, GreInput } from './network/gre.js';
 export { readNdpOptions, writeNdpOptions, ndpOptionsLength, NdpOptionType } from './network/ndp.js';
 export type { NdpOption, NdpLinkLayerAddressOption, NdpPrefixInformationOption, NdpMtuOption, NdpRawOption, NdpOptionsRead } from './network/ndp.js';
 
@@ -69,6 +71,29 @@ export { NullView, decodeNull, encodeNull, emitNull, nullLink, nullEncoder, BsdF
 export type { NullHeader, NullInput, NullByteOrder } from './link/null.js';
 export { SllView, Sll2View, decodeSll, decodeSll2, encodeSll, encodeSll2, emitSll, emitSll2, sll, sll2, sllEncoder, sll2Encoder, SllPacketType, SllProtocol, SLL_HEADER_LENGTH, SLL2_HEADER_LENGTH, SLL_ADDRESS_LENGTH, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2 } from './link/sll.js';
 export type { SllCommon, SllHeader, Sll2Header, SllInput, Sll2Input } from './link/sll.js';
+export { decodeMpls, encodeMpls, emitMpls, mplsLength, mpls, mplsEncoder, MplsLabel, MPLS_ENTRY_LENGTH, ETHERTYPE_MPLS, ETHERTYPE_MPLS_MULTICAST } from './link/mpls.js';
+export type { MplsEntry, MplsHeader, MplsEntryInput, MplsInput } from './link/mpls.js';
+export { decodePpp, encodePpp, emitPpp, pppHeaderLength, ppp, pppEncoder, PppProtocol, PPP_ADDRESS_ALL_STATIONS, PPP_CONTROL_UI, LINKTYPE_PPP } from './link/ppp.js';
+export type { PppHeader, PppInput } from './link/ppp.js';
+export {
+  decodePppoe,
+  decodePppoeDiscovery,
+  encodePppoe,
+  encodePppoeDiscovery,
+  emitPppoe,
+  emitPppoeDiscovery,
+  pppoeDiscoveryLength,
+  pppoes,
+  pppoed,
+  pppoesEncoder,
+  pppoedEncoder,
+  PppoeCode,
+  PppoeTagType,
+  PPPOE_HEADER_LENGTH,
+  ETHERTYPE_PPPOE_DISCOVERY,
+  ETHERTYPE_PPPOE_SESSION,
+} from './link/pppoe.js';
+export type { PppoeHeader, PppoeDiscoveryHeader, PppoeTag, PppoeInput, PppoeTagInput, PppoeDiscoveryInput } from './link/pppoe.js';
 
 // Captures
 export { CaptureReader, readCapture, readCaptureSync, DEFAULT_MAX_RECORD_LENGTH, indexCapture, CaptureWriter, writePcap, writePcapng, LINK_TYPE_NAMES, linkTypeName, linkTypeNumber, SECRETS_TYPES, TimeResolution, formatEpoch } from './capture/index.js';

@@ -28,6 +28,43 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 describe('README examples', () => {
+  it('tunnels: MPLS, GRE and PPPoE encode and decode as the README says', () => {
+    const labelled = encodeFrame(
+      [
+        { eth: { src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' } },
+        { mpls: { entries: [{ label: 16000, exp: 5 }, { label: 24001 }] } },
+        { ip: { src: '192.0.2.1', dst: '198.51.100.2' } },
+        { udp: { srcport: 40000, dstport: 53 } },
+      ],
+      new TextEncoder().encode('hello'),
+    );
+    expect(decodePacket(labelled).fields()['mpls.label']).toEqual([16000, 24001]);
+    expect(decodePacket(labelled).fields()['mpls.bottom']).toEqual([0, 1]);
+
+    const tunnel = encodeFrame([
+      { ip: { src: '203.0.113.1', dst: '203.0.113.2' } },
+      { gre: { checksumPresent: true, key: 42 } },
+      { eth: { src: '02:00:00:00:00:0a', dst: '02:00:00:00:00:0b', pad: false } },
+      { ipv6: { src: '2001:db8::1', dst: '2001:db8::2' } },
+      { udp: { srcport: 1, dstport: 2 } },
+    ]);
+    const t = decodePacket(tunnel, { linkType: 'raw' });
+    expect(t.protocols).toBe('ip:gre:eth:ipv6:udp');
+    expect(t.fields()['gre.checksum.status']).toBe('good');
+    expect(t.fields()['gre.key']).toBe(42);
+    expect(decodePacket(tunnel, { linkType: 'raw', checksums: { gre: false } }).fields()['gre.checksum.status']).toBe('unverified');
+
+    const session = encodeFrame([
+      { eth: { src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' } },
+      { pppoes: { sessionId: 0x1234 } },
+      { ppp: {} },
+      { ip: { src: '100.64.0.2', dst: '192.0.2.1' } },
+      { icmp: { type: 8, ident: 1, seq: 1 } },
+    ]);
+    expect(decodePacket(session).protocols).toBe('eth:pppoes:ppp:ip:icmp');
+    expect(decodePacket(session).fields()['pppoe.session_id']).toBe(0x1234);
+  });
+
   it('decode a frame and read fields by Wireshark name', () => {
     const frame = encodeFrame(
       [
