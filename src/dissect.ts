@@ -203,8 +203,8 @@ export function decodePacket(bytes: Uint8Array, options: DecodeOptions = {}): Pa
   const layers: Layer[] = [];
   // The protocol of each layer, once a layer is a plain object (LazyLayers know their own).
   let used: Protocol[] | undefined;
-  // Most packets have none: they share one empty list, and a list of their own is made at the first.
-  let errors: WireError[] = NO_ERRORS;
+  // Most packets have none: a list is made at the first, and the others share one empty list.
+  let errors: WireError[] | undefined;
   const checksums = options.checksums;
   const strict = options.strict === true;
   const lazy = options.lazy !== false;
@@ -243,7 +243,7 @@ export function decodePacket(bytes: Uint8Array, options: DecodeOptions = {}): Pa
               cause,
             });
       if (strict) throw error;
-      (errors === NO_ERRORS ? (errors = []) : errors).push(error);
+      (errors ??= []).push(error);
       break;
     }
     const payloadOffset = offset + decoded.headerLength;
@@ -260,11 +260,11 @@ export function decodePacket(bytes: Uint8Array, options: DecodeOptions = {}): Pa
     }
     if (decoded.truncated !== undefined) {
       if (strict) throw decoded.truncated;
-      (errors === NO_ERRORS ? (errors = []) : errors).push(decoded.truncated);
+      (errors ??= []).push(decoded.truncated);
     }
     if (decoded.error !== undefined) {
       if (strict) throw decoded.error;
-      (errors === NO_ERRORS ? (errors = []) : errors).push(decoded.error);
+      (errors ??= []).push(decoded.error);
       offset = Math.min(payloadOffset, end);
       end = Math.max(offset, payloadEnd);
       break;
@@ -276,7 +276,7 @@ export function decodePacket(bytes: Uint8Array, options: DecodeOptions = {}): Pa
   }
   // Whatever follows the innermost length-trimmed end is padding or a trailer (an FCS, say):
   // never payload. Packet.fields() splits it the way Wireshark does.
-  return new Packet(bytes, layers, used, errors, offset, end);
+  return new Packet(bytes, layers, used, errors ?? NO_ERRORS, offset, end);
 }
 
 registerProtocol(ethernet, [{ table: 'linktype', value: 1 }]);
