@@ -114,6 +114,20 @@ class CarrierInPacket implements IpCarrier {
     const size = this.family === 4 ? 4 : 16;
     return this.#finalDst ?? this.#bytes.subarray(this.#at + size, this.#at + 2 * size);
   }
+
+  /**
+   * What `pseudoHeaderSum(source, destination, protocol, length)` gives, read from the packet's
+   * bytes without views; `undefined` for a final destination taken from a source route, or a
+   * length out of the family's range (the general path names the problem).
+   */
+  pseudoSum(protocol: number, length: number): number | undefined {
+    if (this.#finalDst !== undefined || !(length >= 0 && length <= (this.family === 4 ? 0xffff : 0xffffffff))) return undefined;
+    const b = this.#bytes;
+    let sum = protocol + (length >>> 16) + (length & 0xffff);
+    // Source and destination lie one after the other: 8 bytes (IPv4) or 32 (IPv6) of 16-bit words.
+    for (let i = this.#at, end = this.#at + (this.family === 4 ? 8 : 32); i < end; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
+    return sum;
+  }
 }
 
 /** Addresses for the pseudo-header when encoding: from the nearest `ip`/`ipv6` layer outside. */
@@ -154,6 +168,10 @@ function finalDestination(header: object): string | undefined {
 
 /** The pseudo-header sum for a segment of `length` bytes of IP protocol `protocol`. */
 export function carrierSum(carrier: { source: Uint8Array; destination: Uint8Array }, protocol: number, length: number): number {
+  if (carrier instanceof CarrierInPacket) {
+    const sum = carrier.pseudoSum(protocol, length);
+    if (sum !== undefined) return sum;
+  }
   return pseudoHeaderSum(carrier.source, carrier.destination, protocol, length);
 }
 
