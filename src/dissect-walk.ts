@@ -40,8 +40,8 @@ const IPV6_NO_NEXT_HEADER = 59;
 
 /**
  * Walks the layers it can take from `protocol` at offset 0, pushing a `LazyLayer` for each, as the
- * generic loop would (same offsets, lengths, state). `verify(name)` says whether a layer's checksum
- * is to be verified. Leaves in `walked` the offset, end and protocol the generic loop starts with
+ * generic loop would (same offsets, lengths, state). `verifyMask` (from `verifyMaskOf`) says which
+ * protocols' checksums are to be verified. Leaves in `walked` the offset, end and protocol the generic loop starts with
  * (protocol `undefined`: nothing follows).
  */
 export function walkCommon(
@@ -131,16 +131,6 @@ function byPorts(table: ProtocolLookup, bytes: Uint8Array, offset: number): Prot
   return table.get(Math.min(src, dst)) ?? table.get(Math.max(src, dst));
 }
 
-const MASK_BITS: readonly (readonly [Protocol, number])[] = [
-  [ethernet, 1],
-  [vlan, 2],
-  [ipv4, 4],
-  [ipv6, 8],
-  [udp, 16],
-  [tcp, 32],
-  [ieee8021ad, 64],
-];
-
 /** Bits of the walk's `verifyMask`: which of its protocols verify checksums. */
 export const VERIFY_ETH = 1;
 export const VERIFY_VLAN = 2;
@@ -149,6 +139,16 @@ export const VERIFY_IPV6 = 8;
 export const VERIFY_UDP = 16;
 export const VERIFY_TCP = 32;
 export const VERIFY_IEEE8021AD = 64;
+
+const MASK_BITS: readonly (readonly [Protocol, number])[] = [
+  [ethernet, VERIFY_ETH],
+  [vlan, VERIFY_VLAN],
+  [ipv4, VERIFY_IP],
+  [ipv6, VERIFY_IPV6],
+  [udp, VERIFY_UDP],
+  [tcp, VERIFY_TCP],
+  [ieee8021ad, VERIFY_IEEE8021AD],
+];
 
 /** The walk's `verifyMask` for a checksum policy, from the same `shouldVerify` the generic loop asks per layer. */
 export function verifyMaskOf(verify: (name: string) => boolean): number {

@@ -156,13 +156,9 @@ export class DatagramState {
   differs(data: Uint8Array, s: number): boolean {
     const e = s + data.length;
     const f = this.filled;
-    const buffer = this.buffer;
-    const base = this.base;
     for (let i = 0; i < f.length; i += 2) {
       if (f[i]! >= e) break;
-      const a = Math.max(f[i]!, s);
-      const b = Math.min(f[i + 1]!, e);
-      for (let k = a; k < b; k++) if (buffer[base + k] !== data[k - s]) return true;
+      if (this.#differsIn(data, s, Math.max(f[i]!, s), Math.min(f[i + 1]!, e))) return true;
     }
     return false;
   }
@@ -178,8 +174,7 @@ export class DatagramState {
   markByOffset(data: Uint8Array, s: number): { flags: number; overlaps: number; conflicts: number } {
     const e = s + data.length;
     const kept = this.fragments;
-    let m = s;
-    for (let i = 0; i < kept.length; i += 3) if (kept[i]! <= s && kept[i + 1]! > m) m = kept[i + 1]!;
+    const m = this.#coveredFrom(s);
     let overlaps = 0;
     let conflicts = 0;
     let flags = 0;
@@ -202,6 +197,17 @@ export class DatagramState {
       kept[i + 2] = old | mark;
     }
     return { flags, overlaps, conflicts };
+  }
+
+  /**
+   * Where the bytes the kept fragments starting at or before `s` cover from `s` on end (`s` when
+   * none does): each starts at or before `s`, so between them they cover [s, that end) whole.
+   */
+  #coveredFrom(s: number): number {
+    const kept = this.fragments;
+    let m = s;
+    for (let i = 0; i < kept.length; i += 3) if (kept[i]! <= s && kept[i + 1]! > m) m = kept[i + 1]!;
+    return m;
   }
 
   /** Whether `data` (placed at `s`) differs from the kept bytes in [a, b). */
@@ -235,11 +241,8 @@ export class DatagramState {
       return;
     }
     if (mode === WRITE_LOWER_OFFSET) {
-      // The fragments kept that start at or before s cover [s, m) between them (each starts at or
-      // before s); those bytes stay. From m on, this fragment's offset is the lowest covering.
-      const kept = this.fragments;
-      let m = s;
-      for (let i = 0; i < kept.length; i += 3) if (kept[i]! <= s && kept[i + 1]! > m) m = kept[i + 1]!;
+      // Bytes the fragments at or before s cover stay; from there on this fragment's offset is the lowest covering.
+      const m = this.#coveredFrom(s);
       if (m < e) buffer.set(data.subarray(m - s), base + m);
       return;
     }

@@ -359,10 +359,12 @@ export class IpDefragmenter {
       data = data.subarray(0, end - f.start);
     }
 
+    // IPv4 under `tshark`: the lower offset's bytes win, and the marks go to the fragment that loses.
+    const byOffset = f.version === 4 && this.#policy === 'tshark';
     let flags = 0;
     if (d.filled.length > 0 && d.intersects(f.start, end)) {
       let conflict: boolean;
-      if (f.version === 4 && this.#policy === 'tshark') {
+      if (byOffset) {
         // Marked as Wireshark marks: the fragment that loses the overlap (the higher offset, or
         // the later of two at one offset), which may be one that came before this one.
         const marks = d.markByOffset(data, f.start);
@@ -388,7 +390,7 @@ export class IpDefragmenter {
         return this.#dropFor(d, f, 'overlap', 'bad-value', `fragment at offset ${f.start}..${end} overlaps earlier data${conflict ? ' with different bytes' : ''}`);
       }
       if (conflict) {
-        const kept = this.#policy === 'last' ? 'the later bytes were kept' : this.#policy === 'tshark' ? 'the bytes at the lower offset were kept' : 'the earlier bytes were kept';
+        const kept = this.#policy === 'last' ? 'the later bytes were kept' : byOffset ? 'the bytes at the lower offset were kept' : 'the earlier bytes were kept';
         this.#event(d, f.tag, 'conflict', 'none', `fragment at offset ${f.start}..${end} overlaps earlier data with different bytes; ${kept}`);
       }
     }
@@ -428,7 +430,7 @@ export class IpDefragmenter {
     d.bytes += growth;
     this.#bytes += growth;
     if (this.#bytes > this.#peak) this.#peak = this.#bytes;
-    d.write(data, f.start, later ? WRITE_LAST : f.version === 4 && this.#policy === 'tshark' ? WRITE_LOWER_OFFSET : WRITE_FIRST);
+    d.write(data, f.start, later ? WRITE_LAST : byOffset ? WRITE_LOWER_OFFSET : WRITE_FIRST);
     d.fill(f.start, end);
     if (end > d.maxEnd) d.maxEnd = end;
     d.addFragment(f.start, end, flags, f.tag);
