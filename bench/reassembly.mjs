@@ -11,8 +11,10 @@
 // and wait in the reassembly buffer. What is counted:
 // - `reassembleTcp`: the whole in-memory path from the pcap bytes: decodeCaptureBatches (one walk
 //   per batch, table memory reused) and TcpReassembler.pushTable, with an onData callback summing
-//   chunk lengths (in-order chunks are views of the capture, no copy; buffered ones are copies);
-// - `pushTable`: the reassembler alone, on a table decoded before timing;
+//   chunk lengths. Chunks are views of the capture, those that waited included (zeroCopy, on by
+//   default in reassembleTcp); "zeroCopy off" copies waiting segments into reassembly memory and
+//   out again (the WebAssembly kernel or its JS twin places them);
+// - `pushTable`: the reassembler alone, on a table decoded before timing, with and without zeroCopy;
 // - pcap TCPTracker: PcapPacket.decode (its Ethernet/IPv4/TCP decoders, one object tree per
 //   packet) and track_packet, summing its "data send" events. It does not reorder (it emits data in
 //   arrival order and keys retransmissions by end sequence number), so on the shuffled capture it
@@ -146,7 +148,21 @@ async function child() {
       reassembleTcp(workloads[name], { onData: (c, d, bytes) => { n += bytes.length; } });
       return n;
     },
-    'wirekit pushTable only (wasm)': (name) => {
+    'wirekit reassembleTcp (wasm, zeroCopy off)': (name) => {
+      setBackend('wasm');
+      let n = 0;
+      reassembleTcp(workloads[name], { onData: (c, d, bytes) => { n += bytes.length; } }, { zeroCopy: false });
+      return n;
+    },
+    'wirekit pushTable only (zeroCopy)': (name) => {
+      setBackend('wasm');
+      let n = 0;
+      const r = new TcpReassembler({ onData: (c, d, bytes) => { n += bytes.length; } }, { zeroCopy: true });
+      r.pushTable(tables[name].table, tables[name].index);
+      r.end();
+      return n;
+    },
+    'wirekit pushTable only (wasm, zeroCopy off)': (name) => {
       setBackend('wasm');
       let n = 0;
       const r = new TcpReassembler({ onData: (c, d, bytes) => { n += bytes.length; } });
@@ -154,7 +170,7 @@ async function child() {
       r.end();
       return n;
     },
-    'wirekit pushTable only (js twin)': (name) => {
+    'wirekit pushTable only (js twin, zeroCopy off)': (name) => {
       setBackend('js');
       let n = 0;
       const r = new TcpReassembler({ onData: (c, d, bytes) => { n += bytes.length; } });
@@ -223,7 +239,10 @@ async function parent() {
       md += `| *${impl} ÷ pcap TCPTracker* | ${workloads.map((w) => `${(med[`${w}|${impl}`].median / med[`${w}|${peer}`].median).toFixed(1)}×`).join(' | ')} |\n`;
     }
   }
-  md += `| *reassembleTcp wasm ÷ js twin* | ${workloads.map((w) => `${(med[`${w}|wirekit reassembleTcp (wasm)`].median / med[`${w}|wirekit reassembleTcp (js twin)`].median).toFixed(2)}×`).join(' | ')} |\n`;
+  const ratio = (a, b) => `| *${a} ÷ ${b}* | ${workloads.map((w) => `${(med[`${w}|wirekit ${a}`].median / med[`${w}|wirekit ${b}`].median).toFixed(2)}×`).join(' | ')} |\n`;
+  md += ratio('reassembleTcp (wasm)', 'reassembleTcp (js twin)');
+  md += ratio('pushTable only (wasm, zeroCopy off)', 'pushTable only (js twin, zeroCopy off)');
+  md += ratio('reassembleTcp (wasm)', 'reassembleTcp (wasm, zeroCopy off)');
   md += `\nTargets: in order >= 1.5 GB/s, shuffled >= 400 MB/s, >= 10x the pcap package's tracker. Command: \`npm run build && node bench/reassembly.mjs\`.\n`;
   mkdirSync(join(here, 'results'), { recursive: true });
   writeFileSync(join(here, 'results', 'reassembly.md'), md);

@@ -189,7 +189,7 @@ describe('decodeCaptureBatches', () => {
   };
   const longPcap = fc
     .tuple(
-      fc.array(fc.tuple(anyPacket, fc.option(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 200 })), { freq: 4 })), { minLength: 150, maxLength: 500 }),
+      fc.array(fc.tuple(anyPacket, fc.option(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 200 })), { freq: 4 })), { minLength: 150, maxLength: 500, size: 'max' }),
       fc.constantFrom<'micro' | 'nano'>('micro', 'nano'),
       fc.boolean(),
     )

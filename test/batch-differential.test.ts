@@ -41,7 +41,7 @@ function records(samples: readonly Sample[], gap = 0, fill = 0) {
   return { data, offsets, lengths, linkTypes: Uint16Array.from(samples.map((s) => s.linkType)) };
 }
 
-const batches = fc.array(anyPacket, { minLength: 1, maxLength: 40 });
+const batches = fc.array(anyPacket, { minLength: 1, maxLength: 40, size: 'max' });
 
 describe('WASM SIMD == WASM scalar == JS twin', () => {
   it('on well-formed, mutated and random packets, every column, both input forms', () => {
@@ -126,7 +126,7 @@ describe('sub-batches', () => {
   it('rows and copied bytes per call forced small give the tables of one large call and of the JS twin', () => {
     fc.assert(
       fc.property(
-        fc.array(anyPacket, { minLength: 1, maxLength: 120 }).chain((samples) =>
+        fc.array(anyPacket, { minLength: 1, maxLength: 120, size: 'max' }).chain((samples) =>
           fc.tuple(fc.constant(samples), fc.shuffledSubarray(samples.map((_, i) => i), { minLength: samples.length, maxLength: samples.length })),
         ),
         fc.integer({ min: 1, max: 70 }),
@@ -170,7 +170,7 @@ describe('sub-batches', () => {
 describe('nothing is read past a record', () => {
   it('a packet decodes the same alone as amid garbage', () => {
     fc.assert(
-      fc.property(fc.array(anyPacket, { minLength: 1, maxLength: 20 }), fc.integer({ min: 1, max: 255 }), (samples, fill) => {
+      fc.property(fc.array(anyPacket, { minLength: 1, maxLength: 20, size: 'max' }), fc.integer({ min: 1, max: 255 }), (samples, fill) => {
         for (const backend of ['js', 'wasm'] as const) {
           setBackend(backend);
           const packed = plain(decodeBatch(records(samples, 64, fill), { checksums: true }));
@@ -251,7 +251,7 @@ describe('table.row(i) equals decodePacket(bytes).fields() for every field the t
   ] as const) {
     it(`on ${name} packets`, () => {
       fc.assert(
-        fc.property(fc.array(arb, { minLength: 1, maxLength: 20 }), fc.boolean(), (samples, checksums) => {
+        fc.property(fc.array(arb, { minLength: 1, maxLength: 20, size: 'max' }), fc.boolean(), (samples, checksums) => {
           setBackend('wasm');
           const table = decodeBatch(records(samples), { checksums });
           samples.forEach((s, i) => compareRow(table.row(i), s, checksums));

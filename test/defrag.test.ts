@@ -559,7 +559,7 @@ describe('IpDefragmenter: properties', () => {
         fc.integer({ min: 0, max: 9000 }),
         fc.integer({ min: 68, max: 4000 }),
         options,
-        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 64 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 64, size: 'max' }),
         fc.array(fc.nat(), { maxLength: 5 }),
         fc.option(fc.tuple(fc.nat(), fc.integer({ min: 68, max: 600 }))),
         fc.constantFrom<Ipv4OverlapPolicy>('first', 'last', 'reject'),
@@ -598,7 +598,7 @@ describe('IpDefragmenter: properties', () => {
         fc.integer({ min: 0, max: 9000 }),
         fc.integer({ min: 72, max: 4000 }),
         fc.boolean(),
-        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 64 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 64, size: 'max' }),
         fc.array(fc.nat(), { maxLength: 5 }),
         fc.option(fc.tuple(fc.nat(), fc.integer({ min: 72, max: 600 }))),
         (n, mtu, hbh, keys, dups, refrag) => {
@@ -641,9 +641,9 @@ describe('IpDefragmenter: properties', () => {
             offset: fc.integer({ min: 0, max: 8191 }),
             len: fc.integer({ min: 0, max: 3000 }),
             more: fc.boolean(),
-            garbage: fc.option(fc.uint8Array({ maxLength: 80 }), { freq: 5 }),
+            garbage: fc.option(fc.uint8Array({ maxLength: 80, size: 'max' }), { freq: 5 }),
           }),
-          { maxLength: 60 },
+          { maxLength: 60, size: 'max' },
         ),
         (specs) => {
           const d = new IpDefragmenter({ maxBufferedBytes: cap, maxFragmentsPerDatagram: 20, maxDatagrams: 3 });
@@ -714,7 +714,7 @@ describe("IPv4 overlap policy 'tshark': bytes and marks as Wireshark's reassembl
   // A model of reassemble.c: fragments in offset order (the earlier of two at one offset first),
   // each copied from where the ones before it ended; a fragment is marked where it overlaps them.
   const piece = fc.record({ from: fc.nat(31), to: fc.nat(32), fill: fc.integer({ min: 1, max: 255 }) });
-  const scenario = fc.record({ blocks: fc.integer({ min: 2, max: 32 }), pieces: fc.array(piece, { maxLength: 8 }), order: fc.array(fc.nat(), { minLength: 40, maxLength: 40 }) });
+  const scenario = fc.record({ blocks: fc.integer({ min: 2, max: 32 }), pieces: fc.array(piece, { maxLength: 8, size: 'max' }), order: fc.array(fc.nat(), { minLength: 40, maxLength: 40 }) });
 
   it('keeps the lower offset’s bytes (the earlier at one offset) and marks the fragments that lose, on random overlaps in random order', () => {
     fc.assert(

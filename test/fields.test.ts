@@ -34,7 +34,7 @@ describe('FieldSink', () => {
       setFieldLiteralsForTests(literals);
       try {
         fc.assert(
-          fc.property(fc.array(fc.tuple(fc.boolean(), add), { maxLength: 40 }), fc.nat(40), (steps, readAt) => {
+          fc.property(fc.array(fc.tuple(fc.boolean(), add), { maxLength: 40, size: 'max' }), fc.nat(40), (steps, readAt) => {
             const sinks = [new FieldSink(), new FieldSink()];
             const adds: [string, FieldValue][][] = [[], []];
             steps.forEach(([second, [n, v]], i) => {

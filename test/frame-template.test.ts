@@ -164,7 +164,7 @@ function valuesArb(shape: Shape): fc.Arbitrary<FrameValues> {
   return fc.record(model, { requiredKeys: [] }) as fc.Arbitrary<FrameValues>;
 }
 
-const payloadArb = fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ maxLength: 1600 }));
+const payloadArb = fc.oneof(fc.uint8Array({ maxLength: 64, size: 'max' }), fc.uint8Array({ maxLength: 1600, size: 'max' }));
 
 function caseArb() {
   return shapeArb.chain((shape) => fc.tuple(fc.constant(shape), valuesArb(shape), payloadArb, fc.integer({ min: 0, max: 7 })));

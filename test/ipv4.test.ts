@@ -237,7 +237,7 @@ describe('ipv4: decoding', () => {
       }
     };
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: seeds.length - 1 }), fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 64 }), (i, cut, garbage) => {
+      fc.property(fc.integer({ min: 0, max: seeds.length - 1 }), fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 64, size: 'max' }), (i, cut, garbage) => {
         const seed = seeds[i]!;
         const end = cut % (seed.length + 1);
         const withGarbage = new Uint8Array(end + garbage.length);
@@ -356,7 +356,7 @@ describe('ipv4: encoding', () => {
 
   it('round-trips random headers and options: decode(encode(h)) reproduces h, and re-encodes to the same bytes', () => {
     fc.assert(
-      fc.property(input, fc.uint8Array({ maxLength: 40 }), (h, payload) => {
+      fc.property(input, fc.uint8Array({ maxLength: 40, size: 'max' }), (h, payload) => {
         const bytes = encodeIpv4(h, payload);
         const d = decodeIpv4(bytes);
         const { options: inOptions, ...scalars } = h;

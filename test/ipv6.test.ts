@@ -200,7 +200,7 @@ describe('ipv6: decoding', () => {
       }
     };
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: seeds.length - 1 }), fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 64 }), (i, cut, garbage) => {
+      fc.property(fc.integer({ min: 0, max: seeds.length - 1 }), fc.nat(), fc.uint8Array({ minLength: 1, maxLength: 64, size: 'max' }), (i, cut, garbage) => {
         const seed = seeds[i]!;
         const end = cut % (seed.length + 1);
         const withGarbage = new Uint8Array(end + garbage.length);
@@ -238,7 +238,7 @@ describe('ipv6: encoding', () => {
   const address = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => formatIpv6(b));
   const option = fc.oneof(
     fc.constant({ type: 0 }),
-    fc.record({ type: fc.integer({ min: 1, max: 255 }), data: fc.uint8Array({ maxLength: 10 }) }),
+    fc.record({ type: fc.integer({ min: 1, max: 255 }), data: fc.uint8Array({ maxLength: 10, size: 'max' }) }),
   );
   const extension: fc.Arbitrary<Ipv6ExtensionInput> = fc.oneof(
     fc.record({ type: fc.constantFrom(0, 60), options: fc.array(option, { maxLength: 4 }) }),
@@ -259,7 +259,7 @@ describe('ipv6: encoding', () => {
 
   it('round-trips random headers and extension chains: decode(encode(h)) reproduces h, and re-encodes to the same bytes', () => {
     fc.assert(
-      fc.property(input, fc.uint8Array({ maxLength: 32 }), (h, payload) => {
+      fc.property(input, fc.uint8Array({ maxLength: 32, size: 'max' }), (h, payload) => {
         const bytes = encodeIpv6(h, payload);
         const d = decodeIpv6(bytes);
         const { extensions, ...scalars } = h;

@@ -183,7 +183,7 @@ describe('VLAN tags', () => {
     });
     fc.assert(
       // The IEEE 802 local experimental ethertypes: no protocol will ever claim the payload.
-      fc.property(fc.array(tag, { minLength: 1, maxLength: 5 }), fc.constantFrom(0x88b5, 0x88b6), fc.uint8Array({ maxLength: 80 }), (tags, type, payload) => {
+      fc.property(fc.array(tag, { minLength: 1, maxLength: 5, size: 'max' }), fc.constantFrom(0x88b5, 0x88b6), fc.uint8Array({ maxLength: 80, size: 'max' }), (tags, type, payload) => {
         const layers = [
           { eth: { src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02', pad: false } },
           ...tags.map((t, i) => ({ [t.kind]: { priority: t.priority, dei: t.dei, id: t.id, ...(i === tags.length - 1 ? { type } : {}) } })),

@@ -144,7 +144,7 @@ describe('MPLS encode', () => {
       ttl: fc.integer({ min: 0, max: 255 }),
     });
     fc.assert(
-      fc.property(fc.array(entry, { minLength: 1, maxLength: 8 }), fc.boolean(), fc.uint8Array({ maxLength: 40 }), (entries, v6, payload) => {
+      fc.property(fc.array(entry, { minLength: 1, maxLength: 8, size: 'max' }), fc.boolean(), fc.uint8Array({ maxLength: 40, size: 'max' }), (entries, v6, payload) => {
         const stack: MplsEntry[] = entries.map((e, i) => ({ ...e, bottom: i === entries.length - 1 ? 1 : 0 }));
         expect(decodeMpls(encodeMpls({ entries: stack }))).toEqual({ entries: stack });
         // Through a whole frame: the stack is one layer, the IP inside is found by its nibble.

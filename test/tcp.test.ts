@@ -219,7 +219,7 @@ function expected(h: { list: { options: TcpOption[]; used: number } } & Omit<Tcp
 describe('tcp: round trips', () => {
   it('decode(encode(h)) gives h back, checksum good, over IPv4 and IPv6 (fast-check)', () => {
     fc.assert(
-      fc.property(headerArb, fc.uint8Array({ maxLength: 40 }), fc.boolean(), (h, payload, v6) => {
+      fc.property(headerArb, fc.uint8Array({ maxLength: 40, size: 'max' }), fc.boolean(), (h, payload, v6) => {
         const addresses = v6 ? { src: '2001:db8::1', dst: '2001:db8:1::2' } : { src: '192.0.2.1', dst: '198.51.100.2' };
         const { list, ...rest } = h;
         const bytes = encodeTcp({ ...rest, options: list.options }, payload, addresses);
@@ -307,7 +307,7 @@ describe('tcp: malformed input', () => {
     expect(() => decodeTcp(withOptions([1, 1, 1, 2]))).toThrow(/option kind 2 at offset 23 has no room for its length byte/);
     expect(() => decodeTcp(withOptions([5, 14, 0, 0, 0, 1, 0, 0, 0, 2]))).toThrow(/option kind 5 at offset 20 has length 14, past the end/);
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 40 }), (opts) => {
+      fc.property(fc.uint8Array({ maxLength: 40, size: 'max' }), (opts) => {
         const parsed = parseTcpOptions(opts, 0, opts.length);
         if (parsed.error) expect(parsed.error).toBeInstanceOf(WireError);
         const frame = encodeFrame([{ ip: { src: '10.0.0.1', dst: '10.0.0.2' } }, { tcp: { srcport: 1, dstport: 2, unparsed: hex(opts) } }]);

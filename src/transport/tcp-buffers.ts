@@ -7,7 +7,7 @@
 // its state (holes, block table) and one per 4 KiB of window its segments touch, and gives them all
 // back once the bytes before them arrive. A capture without reordering never touches the region.
 import { WireError } from '../errors.js';
-import { REASM_BLOCK, reasmAdvanceJs, reasmInsertJs, type ReasmHeap } from '../kernels/tcp-reassembly.js';
+import { REASM_BLOCK, REASM_BLOCK_SHIFT, REASM_TABLE, reasmAdvanceJs, reasmInsertJs, type ReasmHeap } from '../kernels/tcp-reassembly.js';
 import { REASSEMBLY_REGION_SIZE, WINDOW_SIZE, type Arena } from '../wasm/arena.js';
 import { trapToWireError } from '../wasm/trap.js';
 
@@ -59,6 +59,22 @@ export interface ReassemblyMemory {
    */
   insert(state: number, rel: number, bytes: Uint8Array, policy: number): number;
   advance(state: number, n: number): number;
+}
+
+/**
+ * Copies bytes into the blocks of a range the state block lists: a direction that kept views of its
+ * segments (zeroCopy) turning them into copies before a segment overlaps them.
+ */
+export function writeHeld(heap: ReasmHeap, state: number, rel: number, bytes: Uint8Array): void {
+  const n = bytes.length;
+  for (let at = 0; at < n; ) {
+    const pos = rel + at;
+    const block = heap.u32[(state + REASM_TABLE + (pos >>> REASM_BLOCK_SHIFT) * 4) >>> 2]!;
+    const off = pos & (REASM_BLOCK - 1);
+    const k = Math.min(REASM_BLOCK - off, n - at);
+    heap.u8.set(bytes.subarray(at, at + k), block + off);
+    at += k;
+  }
 }
 
 /** The WebAssembly memory's blocks and kernels. */

@@ -132,7 +132,7 @@ export interface TcpReassemblyHandlers {
    * Bytes of one direction, in order, one chunk per segment as sent. A chunk from a segment that
    * continued the stream is a view of the packet's own bytes (copy it to keep it past the packet's
    * buffer); chunks that waited in the buffer are copies (views of a 256 KiB array shared by later
-   * chunks, never overwritten).
+   * chunks, never overwritten), or with `zeroCopy` mostly views of the packet's bytes as well.
    */
   onData?(connection: TcpConnection, direction: 0 | 1, data: Uint8Array, info: TcpDataInfo): void;
   /** Bytes that will never come, skipped so the stream goes on. */
@@ -165,6 +165,17 @@ export interface TcpReassemblyOptions {
    * window opens) or `deliver` them like any byte (as tshark's follow does).
    */
   zeroWindowProbes?: 'drop' | 'deliver';
+  /**
+   * Keep segments that wait for earlier bytes as views of the bytes you pushed instead of copying
+   * them into reassembly memory (default false; `reassembleTcp` turns it on, its input being the
+   * whole capture). Only when those bytes stay as they are until `end()`: an in-memory capture, not
+   * a buffer reused for the next packet. Chunks handed on after waiting are then views of your
+   * bytes too. Caps, gaps and counters are the same either way (the memory is counted as if it were
+   * copied); a direction whose held segments another segment overlaps copies them first and works
+   * as without this option until its buffer empties. A view found detached when its turn comes
+   * (WebAssembly memory grew under an `allocBuffer` capture) is a `WireError`.
+   */
+  zeroCopy?: boolean;
 }
 
 /** Counters of a reassembler, for watching its memory. */
@@ -233,6 +244,7 @@ export class TcpReassembler implements DirectionHost {
   readonly memory: ReassemblyMemory;
   readonly policy: number;
   readonly window: number;
+  readonly zeroCopy: boolean;
   readonly #handlers: TcpReassemblyHandlers;
   readonly #maxBlocks: number;
   readonly #maxFlows: number;
@@ -287,6 +299,7 @@ export class TcpReassembler implements DirectionHost {
     }
     this.#fillGaps = options.fillGaps ?? false;
     this.#dropProbes = (options.zeroWindowProbes ?? 'drop') === 'drop';
+    this.zeroCopy = options.zeroCopy === true;
     this.memory = reassemblyMemory(wasmArena());
   }
 

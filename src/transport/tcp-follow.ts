@@ -118,8 +118,9 @@ export function tcpStreamReadable(source: CaptureSource, stream: number, directi
  * Reassembles an in-memory capture (pcap or pcapng bytes) synchronously through the batch decoder:
  * no object per packet, the fast path for a whole file. The capture is indexed and decoded a batch
  * at a time (`decodeCaptureBatches`: one WebAssembly walk per batch for pcap, read in place when
- * the bytes are in WASM memory) and each batch's table handed to `pushTable`; in-order data are
- * views of `capture`. Returns the reassembler, ended, for its `stats()` (its table is empty once
+ * the bytes are in WASM memory) and each batch's table handed to `pushTable`. Chunks are views of
+ * `capture`, those that waited for earlier bytes included (`zeroCopy` is on unless the options turn
+ * it off; where segments overlap, the bytes are copied as without it). Returns the reassembler, ended, for its `stats()` (its table is empty once
  * ended: collect connections in `onClose`). A damaged file is reassembled up to the damage, the
  * reassembler ended (buffered bytes and gaps handed on, connections closed), and the capture's
  * WireError thrown.
@@ -129,7 +130,7 @@ export function tcpStreamReadable(source: CaptureSource, stream: number, directi
  * reassembleTcp(file, { onData: (conn, dir, data) => { bytes += data.length; } });
  */
 export function reassembleTcp(capture: Uint8Array, handlers: TcpReassemblyHandlers = {}, options: TcpReassemblyOptions = {}): TcpReassembler {
-  const r = new TcpReassembler(handlers, options);
+  const r = new TcpReassembler(handlers, options.zeroCopy === undefined ? { ...options, zeroCopy: true } : options);
   const batches = decodeCaptureBatches(capture, { reuse: true });
   for (;;) {
     let next: IteratorResult<CaptureBatch>;

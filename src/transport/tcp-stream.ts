@@ -2,15 +2,18 @@
 //
 // Segments that continue the stream are handed on as they are (a view of the caller's packet, no
 // copy); segments ahead of it wait in the reassembly memory (tcp-buffers.ts, kernels in
-// assembly/reassembly/) until the bytes before them arrive, the receiver acknowledges past the hole
-// (the capture missed bytes the receiver got: RFC 9293 3.10.7.4 lets a receiver acknowledge only
-// what it holds, so an ACK beyond a hole proves the hole was delivered), a cap is reached, or the
-// connection ends. Each of those reports the hole as a gap of known size instead of waiting forever.
+// assembly/reassembly/) -- or, with zeroCopy, as views of the caller's bytes listed in JS
+// (HeldViews, counted against the same blocks, copied in once a segment overlaps them) -- until
+// the bytes before them arrive, the receiver acknowledges past the hole (the capture missed bytes
+// the receiver got: RFC 9293 3.10.7.4 lets a receiver acknowledge only what it holds, so an ACK
+// beyond a hole proves the hole was delivered), a cap is reached, or the connection ends. Each of those reports the hole as a gap of known size instead of waiting forever.
 // Sequence numbers are compared modulo 2^32 (RFC 9293 3.4): `seq - next` as a signed 32-bit number.
+import { WireError } from '../errors.js';
 import {
   REASM_BLOCK,
   REASM_BLOCK_SHIFT,
   REASM_HEAD,
+  REASM_MAX_RUNS,
   REASM_MAX_WINDOW,
   REASM_OUT_CONFLICT,
   REASM_OUT_OVERLAP,
@@ -19,7 +22,7 @@ import {
   REASM_TABLE,
   REASM_TABLE_LEN,
 } from '../kernels/tcp-reassembly.js';
-import type { ReassemblyMemory } from './tcp-buffers.js';
+import { writeHeld, type ReassemblyMemory } from './tcp-buffers.js';
 import type { TcpConnection } from './tcp-flows.js';
 
 /**
@@ -46,6 +49,8 @@ export interface DirectionHost {
   readonly policy: number;
   /** How far ahead of the next expected byte a direction may buffer (bytes). */
   readonly window: number;
+  /** Whether held segments may stay views of the caller's bytes (they outlive the reassembly). */
+  readonly zeroCopy: boolean;
   /** A block, or 0 when the total cap leaves none even after reclaiming other directions' buffers. */
   allocBlock(requester: TcpDirection): number;
   freeBlock(ptr: number): void;
@@ -92,6 +97,127 @@ const EMPTY_STATS = (): TcpDirectionStats => ({
   zeroWindowProbes: 0,
 });
 
+/**
+ * A direction's held segments while they are views of the caller's bytes (zeroCopy): the ranges and
+ * the block table its state block would list, kept in JS. Positions count bytes from the window's
+ * origin when buffering began, so nothing shifts when the window slides. The blocks are allocated
+ * and freed exactly as with copies (the caps, and so the gaps, come out the same) but left unwritten;
+ * `TcpDirection.#materialize` writes state, ranges and bytes into them when a segment overlaps.
+ */
+class HeldViews {
+  /** Position of the next expected byte, and of the window's first block (a multiple of a block). */
+  head = 0;
+  origin = 0;
+  /**
+   * The ranges in order: entry k of [first, first + count) is starts[k]..ends[k], its bytes
+   * views[ids[k]]. Inserting moves numbers only; a view stays in its slot of `views` (storing an
+   * object into an array costs a write barrier per move).
+   */
+  first = 0;
+  count = 0;
+  starts = new Float64Array(REASM_MAX_RUNS * 2);
+  ends = new Float64Array(REASM_MAX_RUNS * 2);
+  ids = new Int32Array(REASM_MAX_RUNS * 2);
+  readonly views: (Uint8Array | undefined)[] = [];
+  /** Slots of `views` not in use. */
+  readonly #free: number[] = [];
+  /** Block addresses by index in the window (0: its first block); entries past `used` are 0. */
+  table = new Int32Array(16);
+  used = 0;
+
+  slot(b: number): number {
+    return b < this.used ? this.table[b]! : 0;
+  }
+
+  setSlot(b: number, block: number): void {
+    if (b >= this.table.length) {
+      const t = new Int32Array(Math.max(this.table.length * 2, b + 1));
+      t.set(this.table);
+      this.table = t;
+    }
+    this.table[b] = block;
+    if (b >= this.used) this.used = b + 1;
+  }
+
+  /** Lists [start, end) holding `view`; false, changing nothing, when it touches a range or the list is full. */
+  place(start: number, end: number, view: Uint8Array): boolean {
+    if (this.count >= REASM_MAX_RUNS) return false;
+    if (this.first + this.count === this.starts.length) this.#compact();
+    const starts = this.starts;
+    const ends = this.ends;
+    const ids = this.ids;
+    const first = this.first;
+    const last = first + this.count;
+    // From the back (segments mostly arrive in ascending order), moving each later range up one.
+    let i = last;
+    while (i > first && ends[i - 1]! > start) {
+      starts[i] = starts[i - 1]!;
+      ends[i] = ends[i - 1]!;
+      ids[i] = ids[i - 1]!;
+      i--;
+    }
+    if (i < last && starts[i + 1]! < end) {
+      // It overlaps the range after it: put the moved ones back.
+      for (let k = i; k < last; k++) {
+        starts[k] = starts[k + 1]!;
+        ends[k] = ends[k + 1]!;
+        ids[k] = ids[k + 1]!;
+      }
+      return false;
+    }
+    const id = this.#free.length > 0 ? this.#free.pop()! : this.views.length;
+    this.views[id] = view;
+    starts[i] = start;
+    ends[i] = end;
+    ids[i] = id;
+    this.count++;
+    return true;
+  }
+
+  /** The view of the first range. */
+  front(): Uint8Array {
+    return this.views[this.ids[this.first]!]!;
+  }
+
+  /** Drops the ranges that end by `to` and cuts the front off one that starts before it. */
+  dropBefore(to: number): void {
+    while (this.count > 0) {
+      const f = this.first;
+      if (this.starts[f]! >= to) return;
+      const id = this.ids[f]!;
+      if (this.ends[f]! > to) {
+        this.views[id] = this.views[id]!.subarray(to - this.starts[f]!);
+        this.starts[f] = to;
+        return;
+      }
+      this.views[id] = undefined;
+      this.#free.push(id);
+      this.first++;
+      this.count--;
+    }
+    this.first = 0;
+  }
+
+  /** The list moved to the front of its arrays (they hold twice the most ranges there can be). */
+  #compact(): void {
+    const { first, count } = this;
+    this.starts.copyWithin(0, first, first + count);
+    this.ends.copyWithin(0, first, first + count);
+    this.ids.copyWithin(0, first, first + count);
+    this.first = 0;
+  }
+
+  /** Empty again (the blocks listed were freed or handed to the state block). */
+  reset(): void {
+    for (let k = this.first; k < this.first + this.count; k++) {
+      this.views[this.ids[k]!] = undefined;
+      this.#free.push(this.ids[k]!);
+    }
+    this.table.fill(0, 0, this.used);
+    this.head = this.origin = this.first = this.count = this.used = 0;
+  }
+}
+
 /** One direction of a connection: its sequence space, its buffer, its counters. */
 export class TcpDirection {
   /** 0: sent by the connection's first packet's sender (tshark's node 0); 1: the other way. */
@@ -115,6 +241,9 @@ export class TcpDirection {
   blocks = 0;
   /** The state block in reassembly memory, or 0. */
   #state = 0;
+  /** True while the held segments are views kept in `#held` (zeroCopy), not copies in blocks. */
+  #zc = false;
+  #held: HeldViews | undefined;
   readonly #host: DirectionHost;
 
   constructor(index: 0 | 1, host: DirectionHost) {
@@ -171,6 +300,7 @@ export class TcpDirection {
    * is trimmed against them ("first" semantics).
    */
   #overlapsBuffer(payload: Uint8Array, timestamp: bigint): void {
+    if (this.#zc) this.#materialize();
     if (this.#host.policy === 2) {
       // tshark: handed on whole; the window's advance clips the held ranges it covered.
       const len = payload.length;
@@ -246,12 +376,18 @@ export class TcpDirection {
     return this.#host.memory.heap().u32;
   }
   #head(): number {
+    if (this.#zc) return this.#held!.head - this.#held!.origin;
     return this.#u32()[(this.#state + REASM_HEAD) >>> 2]!;
   }
   #runCount(): number {
+    if (this.#zc) return this.#held!.count;
     return this.#u32()[(this.#state + REASM_RUN_COUNT) >>> 2]!;
   }
   #firstRun(): number {
+    if (this.#zc) {
+      const h = this.#held!;
+      return h.count === 0 ? Infinity : h.starts[h.first]! - h.origin;
+    }
     const u32 = this.#u32();
     return u32[(this.#state + REASM_RUN_COUNT) >>> 2]! === 0 ? Infinity : u32[(this.#state + REASM_RUNS) >>> 2]!;
   }
@@ -308,33 +444,50 @@ export class TcpDirection {
       }
       this.#state = state;
       this.blocks++;
-      // A fresh state block: no ranges, head 0, empty table.
-      host.memory.heap().u32.fill(0, state >>> 2, (state + REASM_BLOCK) >>> 2);
+      if (host.zeroCopy) {
+        // Views: the state block stays unwritten until (unless) #materialize.
+        this.#zc = true;
+        this.#held ??= new HeldViews();
+      } else {
+        // A fresh state block: no ranges, head 0, empty table.
+        host.memory.heap().u32.fill(0, state >>> 2, (state + REASM_BLOCK) >>> 2);
+      }
       host.buffering(this, true);
     }
     const state = this.#state;
     const rel = this.#head() + d;
     const end = rel + payload.length;
+    const held = this.#held;
     for (let b = rel >>> REASM_BLOCK_SHIFT, last = (end - 1) >>> REASM_BLOCK_SHIFT; b <= last; b++) {
       const slot = (state + REASM_TABLE + b * 4) >>> 2;
-      if (host.memory.heap().u32[slot] !== 0) continue;
+      if ((this.#zc ? held!.slot(b) : host.memory.heap().u32[slot]) !== 0) continue;
       const block = host.allocBlock(this);
       if (block === 0 || this.#state === 0) {
         if (block !== 0) host.freeBlock(block);
         this.#lastFailure = 'buffer-limit';
         return false;
       }
-      host.memory.heap().u32[slot] = block;
+      if (this.#zc) held!.setSlot(b, block);
+      else host.memory.heap().u32[slot] = block;
       this.blocks++;
     }
-    const fresh = host.memory.insert(state, rel, payload, host.policy & 1);
+    let fresh: number;
+    if (this.#zc && held!.place(held!.origin + rel, held!.origin + end, payload)) {
+      fresh = payload.length;
+    } else {
+      // Bytes held overlap (or the list needs merging): from here on they are copies.
+      if (this.#zc) this.#materialize();
+      fresh = host.memory.insert(state, rel, payload, host.policy & 1);
+    }
     if (fresh < 0) {
       this.#lastFailure = 'holes';
       return false;
     }
-    const u32 = host.memory.heap().u32;
-    this.stats.overlapBytes += u32[(state + REASM_OUT_OVERLAP) >>> 2]!;
-    this.stats.conflictBytes += u32[(state + REASM_OUT_CONFLICT) >>> 2]!;
+    if (!this.#zc) {
+      const u32 = host.memory.heap().u32;
+      this.stats.overlapBytes += u32[(state + REASM_OUT_OVERLAP) >>> 2]!;
+      this.stats.conflictBytes += u32[(state + REASM_OUT_CONFLICT) >>> 2]!;
+    }
     if (fresh < payload.length && d >= 0) this.stats.retransmittedBytes += payload.length - fresh;
     this.buffered += fresh;
     return true;
@@ -342,7 +495,23 @@ export class TcpDirection {
 
   /** Hands on the ranges that start at the head, one chunk each (as the segments came). */
   #drain(timestamp: bigint): void {
-    while (this.#state !== 0) {
+    while (this.#zc) {
+      const h = this.#held!;
+      const f = h.first;
+      if (h.count === 0 || h.starts[f] !== h.head) break;
+      // The segment itself (#advance drops it from the list).
+      const view = h.front();
+      const n = h.ends[f]! - h.starts[f]!;
+      if (view.length !== n) {
+        throw new WireError('internal', `a held segment's ${n} bytes are gone (detached: did WebAssembly memory grow under an allocBuffer capture?); zeroCopy needs the pushed bytes to stay until end()`, { layer: 'tcp', required: n, available: view.length });
+      }
+      this.buffered -= n;
+      this.next = (this.next + n) | 0;
+      this.stats.bytes += n;
+      this.#advance(n);
+      this.#host.data(this, view, timestamp);
+    }
+    while (!this.#zc && this.#state !== 0) {
       const heap = this.#host.memory.heap();
       const u32 = heap.u32;
       const state = this.#state;
@@ -383,6 +552,30 @@ export class TcpDirection {
   #advance(n: number): void {
     const state = this.#state;
     const memory = this.#host.memory;
+    if (this.#zc) {
+      // As the kernel: ranges behind the head dropped or clipped, blocks wholly behind it freed.
+      const h = this.#held!;
+      const to = h.head + n;
+      h.dropBefore(to);
+      const k = Math.floor((to - h.origin) / REASM_BLOCK);
+      if (k > 0) {
+        const table = h.table;
+        const used = h.used;
+        for (let b = 0; b < k && b < used; b++) {
+          if (table[b] !== 0) {
+            this.#host.freeBlock(table[b]!);
+            this.blocks--;
+          }
+        }
+        const keep = k < used ? used - k : 0;
+        for (let b = 0; b < keep; b++) table[b] = table[b + k]!;
+        for (let b = keep; b < used; b++) table[b] = 0;
+        h.used = keep;
+        h.origin += k * REASM_BLOCK;
+      }
+      h.head = to;
+      return;
+    }
     // A skip can be up to 2^31 bytes: step so the kernel's 32-bit head never overflows.
     while (n > 0) {
       const step = Math.min(n, REASM_MAX_WINDOW);
@@ -400,14 +593,48 @@ export class TcpDirection {
     }
   }
 
+  /**
+   * Writes what `#held` keeps into the state block, as if every held segment had been inserted
+   * there (ranges, head, block table, bytes): the direction works on copies from here until its
+   * buffer empties.
+   */
+  #materialize(): void {
+    const h = this.#held!;
+    const heap = this.#host.memory.heap();
+    const u32 = heap.u32;
+    const state = this.#state;
+    u32.fill(0, state >>> 2, (state + REASM_BLOCK) >>> 2);
+    u32[(state + REASM_HEAD) >>> 2] = h.head - h.origin;
+    u32[(state + REASM_RUN_COUNT) >>> 2] = h.count;
+    for (let j = 0; j < h.count; j++) {
+      u32[(state + REASM_RUNS + j * 8) >>> 2] = h.starts[h.first + j]! - h.origin;
+      u32[(state + REASM_RUNS + j * 8 + 4) >>> 2] = h.ends[h.first + j]! - h.origin;
+    }
+    u32.set(h.table.subarray(0, h.used), (state + REASM_TABLE) >>> 2);
+    for (let j = 0; j < h.count; j++) writeHeld(heap, state, h.starts[h.first + j]! - h.origin, h.views[h.ids[h.first + j]!]!);
+    h.reset();
+    this.#zc = false;
+  }
+
   /** Gives back the state block and every block still listed (nothing is buffered). */
   #release(): void {
     const state = this.#state;
     if (state === 0) return;
-    const u32 = this.#host.memory.heap().u32;
-    for (let b = 0; b < REASM_TABLE_LEN; b++) {
-      const block = u32[(state + REASM_TABLE + b * 4) >>> 2]!;
-      if (block !== 0) this.#host.freeBlock(block);
+    if (this.#zc) {
+      const h = this.#held!;
+      for (let b = 0; b < h.used; b++) if (h.table[b] !== 0) this.#host.freeBlock(h.table[b]!);
+      h.reset();
+      this.#zc = false;
+    } else {
+      const u32 = this.#host.memory.heap().u32;
+      // Until every data block this direction holds is found (most sit at the table's start).
+      for (let b = 0, left = this.blocks - 1; left > 0 && b < REASM_TABLE_LEN; b++) {
+        const block = u32[(state + REASM_TABLE + b * 4) >>> 2]!;
+        if (block !== 0) {
+          this.#host.freeBlock(block);
+          left--;
+        }
+      }
     }
     this.#host.freeBlock(state);
     this.#state = 0;

@@ -88,7 +88,7 @@ describe('NDJSON fast path == general path', () => {
     window: fc.integer({ min: 0, max: 0xffff }),
     urgent: fc.integer({ min: 0, max: 0xffff }),
     timestamps: fc.option(fc.tuple(fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }))),
-    payload: fc.uint8Array({ maxLength: 200 }),
+    payload: fc.uint8Array({ maxLength: 200, size: 'max' }),
     corrupt: fc.option(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }))),
     trailer: fc.uint8Array({ maxLength: 3 }),
   });

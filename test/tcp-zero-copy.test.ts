@@ -1,0 +1,259 @@
+// zeroCopy: held segments kept as views of the pushed bytes instead of copies in reassembly memory.
+// The option must change where bytes live and nothing else: the same chunks (boundaries included),
+// gaps, counters and memory accounting (blocks are allocated and freed as if bytes were copied), on
+// both backends, whatever the traffic: reordering, duplicates, overlaps with differing bytes (which
+// turn the views into copies), holes acknowledged past, truncated segments, tight caps, several
+// connections competing for the total cap.
+import { afterEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { encodeFrame } from '../src/encode.js';
+import { writePcap } from '../src/capture/writer.js';
+import { setBackend } from '../src/wasm/backend.js';
+import { WireError } from '../src/errors.js';
+import { TcpReassembler, type TcpReassemblyOptions } from '../src/transport/tcp-flows.js';
+import { reassembleTcp } from '../src/transport/tcp-follow.js';
+
+const FIN = 1, SYN = 2, PSH = 8, ACK = 16;
+
+interface Seg { conn: number; from: 0 | 1; seq: number; ack: number; flags: number; data: Uint8Array; cut?: number }
+
+function frame(s: Seg): Uint8Array {
+  const ports = [40000 + s.conn, 80];
+  const ips = ['10.0.0.1', '10.0.0.2'];
+  const a = s.from, b = 1 - s.from;
+  const f = encodeFrame(
+    [
+      { eth: { src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' } },
+      { ip: { src: ips[a]!, dst: ips[b]! } },
+      { tcp: { srcport: ports[a]!, dstport: ports[b]!, seq: s.seq >>> 0, ack: s.ack >>> 0, flags: s.flags, window: 65535 } },
+    ],
+    s.data,
+  );
+  // A capture cut by the snap length: the IP header still tells the length on the wire.
+  return s.cut === undefined ? f : f.subarray(0, Math.max(54, f.length - s.cut));
+}
+
+function lcg(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return x / 2 ** 32;
+  };
+}
+
+/** Random traffic on `conns` connections: segments, retransmissions, overlaps that may differ, ACKs past holes, cuts. */
+function traffic(streams: Uint8Array[][], isns: number[][], seed: number, handshake: boolean[], window: number): Seg[] {
+  const rnd = lcg(seed);
+  const out: Seg[] = [];
+  const body: Seg[] = [];
+  streams.forEach((pair, conn) => {
+    const [ci, si] = isns[conn]!;
+    if (handshake[conn]) {
+      out.push({ conn, from: 0, seq: ci!, ack: 0, flags: SYN, data: new Uint8Array(0) });
+      out.push({ conn, from: 1, seq: si!, ack: ci! + 1, flags: SYN | ACK, data: new Uint8Array(0) });
+    }
+    pair.forEach((data, from) => {
+      const base = (isns[conn]![from]! + 1) >>> 0;
+      const peer = (isns[conn]![1 - from]! + 1) >>> 0;
+      // Now and then jumbo (or offloaded) segments, whose delivery moves the window several blocks.
+      const mss = 1 + Math.floor(rnd() * (rnd() < 0.5 ? 9000 : 1500));
+      for (let at = 0; at < data.length; ) {
+        const n = Math.min(mss, data.length - at, 1 + Math.floor(rnd() * mss));
+        const seg: Seg = { conn, from: from as 0 | 1, seq: base + at, ack: peer, flags: ACK | PSH, data: data.subarray(at, at + n) };
+        if (rnd() < 0.04) seg.cut = 1 + Math.floor(rnd() * n);
+        body.push(seg);
+        const roll = rnd();
+        if (roll < 0.15) {
+          // A retransmission of a range around here (so often of bytes still held), sometimes with different bytes.
+          const s = Math.min(data.length - 1, Math.max(0, at - mss + Math.floor(rnd() * 3 * mss)));
+          const e = Math.min(data.length, s + 1 + Math.floor(rnd() * 2 * mss));
+          let bytes = data.subarray(s, e);
+          if (rnd() < 0.4) bytes = bytes.map((x) => x ^ (rnd() < 0.3 ? 0xff : 0));
+          body.push({ conn, from: from as 0 | 1, seq: base + s, ack: peer, flags: ACK | PSH, data: bytes });
+        } else if (roll < 0.18) {
+          // The receiver acknowledges past a point (perhaps past bytes the capture will miss).
+          const upTo = Math.floor(rnd() * (data.length + 1));
+          body.push({ conn, from: (1 - from) as 0 | 1, seq: peer, ack: base + upTo, flags: ACK, data: new Uint8Array(0) });
+        } else if (roll < 0.2) {
+          body.pop(); // the capture missed this segment
+        }
+        at += n;
+      }
+      if (rnd() < 0.5) body.push({ conn, from: from as 0 | 1, seq: base + data.length, ack: peer, flags: ACK | FIN, data: new Uint8Array(0) });
+    });
+  });
+  // Shuffled within a window.
+  for (let i = body.length - 1; i > 0; i--) {
+    const j = Math.max(0, i - Math.floor(rnd() * window));
+    [body[i], body[j]] = [body[j]!, body[i]!];
+  }
+  return [...out, ...body];
+}
+
+/** Every event and the counters after every packet, as plain data (chunk bytes copied on the spot). */
+function log(frames: Uint8Array[], options: TcpReassemblyOptions): unknown[][] {
+  const events: unknown[][] = [];
+  const r = new TcpReassembler(
+    {
+      onData: (c, dir, data, info) => events.push(['data', c.stream, dir, Array.from(data), info.offset, info.timestamp, info.filler ?? false]),
+      onGap: (c, dir, size, reason, info) => events.push(['gap', c.stream, dir, size, reason, info.offset, info.timestamp]),
+      onClose: (c, reason) => events.push(['close', c.stream, reason, c.state, JSON.stringify(c.directions.map((d) => d.stats))]),
+    },
+    options,
+  );
+  frames.forEach((f, i) => {
+    r.pushFrame(f, BigInt(i) * 1000n);
+    events.push(['stats', r.stats(), [...r.connections()].map((c) => c.directions.map((d) => [d.next, d.buffered, d.blocks]))]);
+  });
+  r.end();
+  events.push(['end', r.stats()]);
+  return events;
+}
+
+const BACKENDS = ['wasm', 'js'] as const;
+afterEach(() => setBackend('auto'));
+
+describe.each(BACKENDS)('zeroCopy (%s)', (backend) => {
+  it('changes nothing but where bytes live: same chunks, gaps, counters and memory on random traffic', () => {
+    let materialized = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 14000 }), fc.integer({ min: 0, max: 3000 })), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.tuple(fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0xffffe000, max: 0xffffffff })), fc.integer({ min: 0, max: 0xffffffff })), { minLength: 3, maxLength: 3 }),
+        fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
+        fc.integer(),
+        fc.integer({ min: 1, max: 48 }),
+        fc.constantFrom<'first' | 'last' | 'tshark'>('first', 'last', 'tshark'),
+        fc.option(fc.integer({ min: 0, max: 40000 }), { nil: undefined }),
+        fc.option(fc.integer({ min: 0, max: 12 }), { nil: undefined }),
+        fc.boolean(),
+        (pairs, isns, handshake, seed, window, overlap, perFlow, totalBlocks, fillGaps) => {
+          setBackend(backend);
+          // Stream lengths drawn as numbers (fast-check's byte arrays stay short by default), bytes from the seed.
+          const fill = lcg(seed ^ 0x5bd1e995);
+          const stream = (n: number) => new Uint8Array(n).map(() => Math.floor(fill() * 256));
+          const segs = traffic(pairs.map(([a, b]) => [stream(a), stream(b)]), isns, seed, handshake, window);
+          const frames = segs.map(frame);
+          const options: TcpReassemblyOptions = { overlap, fillGaps, maxBufferedPerFlow: perFlow, maxBufferedTotal: totalBlocks === undefined ? undefined : totalBlocks * 4096 };
+          const copied = log(frames, { ...options, zeroCopy: false });
+          const viewed = log(frames, { ...options, zeroCopy: true });
+          expect(viewed).toEqual(copied);
+          if (copied.some((e) => Array.isArray(e) && e[0] === 'close' && /"overlapBytes":[1-9]/.test(e[4] as string))) materialized++;
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // The runs exercised the path where views turn into copies, not only the clean one.
+    expect(materialized).toBeGreaterThan(10);
+  });
+
+  it('agrees where the head lands inside a held segment (a cut segment whose lost tail covers it)', () => {
+    setBackend(backend);
+    const data = new Uint8Array(40).map((_, i) => 65 + i);
+    const segs: Seg[] = [
+      { conn: 0, from: 0, seq: 100, ack: 0, flags: SYN, data: new Uint8Array(0) },
+      { conn: 0, from: 0, seq: 121, ack: 0, flags: ACK | PSH, data: data.subarray(20, 30) },
+      { conn: 0, from: 0, seq: 133, ack: 0, flags: ACK | PSH, data: data.subarray(32, 36) },
+      // Bytes 0..25 on the wire, the capture kept 0..5: its lost tail ends inside the first held one.
+      { conn: 0, from: 0, seq: 101, ack: 0, flags: ACK | PSH, data: data.subarray(0, 25), cut: 20 },
+      { conn: 0, from: 0, seq: 131, ack: 0, flags: ACK | PSH, data: data.subarray(30, 32) },
+    ];
+    for (const overlap of ['first', 'last', 'tshark'] as const) {
+      const copied = log(segs.map(frame), { overlap, zeroCopy: false });
+      expect(log(segs.map(frame), { overlap, zeroCopy: true })).toEqual(copied);
+      // What both hand on: the 5 captured bytes, the held range from where the lost tail ends, the rest.
+      const chunks = copied.filter((e) => Array.isArray(e) && e[0] === 'data').map((e) => String.fromCharCode(...((e as unknown[])[3] as number[])));
+      expect(chunks).toEqual(['ABCDE', 'Z[\\]^', '_`', 'abcd']);
+    }
+  });
+
+  it('agrees when one delivery moves the window several blocks (held jumbo segments)', () => {
+    setBackend(backend);
+    const data = new Uint8Array(30000).map((_, i) => i * 31);
+    const at = (from: number, to: number): Seg => ({ conn: 0, from: 0, seq: 1001 + from, ack: 0, flags: ACK | PSH, data: data.subarray(from, to) });
+    const segs: Seg[] = [{ conn: 0, from: 0, seq: 1000, ack: 0, flags: SYN, data: new Uint8Array(0) }, at(3000, 12000), at(12000, 21000), at(21500, 30000), at(0, 3000), at(21000, 21500)];
+    const copied = log(segs.map(frame), { zeroCopy: false });
+    expect(log(segs.map(frame), { zeroCopy: true })).toEqual(copied);
+    // The held ones span three blocks each: the memory counted while they wait, all of it back after.
+    const memory = copied.filter((e) => Array.isArray(e) && e[0] === 'stats').map((e) => ((e as unknown[])[1] as { bufferedMemory: number }).bufferedMemory);
+    expect(memory).toEqual([0, 4 * 4096, 7 * 4096, 9 * 4096, 4 * 4096, 0]);
+  });
+
+  it('agrees when more segments wait than the range list holds (views become copies, ranges merge)', () => {
+    setBackend(backend);
+    const n = 400;
+    const data = new Uint8Array(n).map((_, i) => i * 13);
+    const segs: Seg[] = [{ conn: 0, from: 0, seq: 7, ack: 0, flags: SYN, data: new Uint8Array(0) }];
+    // Every other byte first (each a separate range), then the ones between, backwards.
+    for (let i = 1; i < n; i += 2) segs.push({ conn: 0, from: 0, seq: 8 + i, ack: 0, flags: ACK | PSH, data: data.subarray(i, i + 1) });
+    for (let i = n - 2; i >= 0; i -= 2) segs.push({ conn: 0, from: 0, seq: 8 + i, ack: 0, flags: ACK | PSH, data: data.subarray(i, i + 1) });
+    const copied = log(segs.map(frame), { zeroCopy: false });
+    expect(log(segs.map(frame), { zeroCopy: true })).toEqual(copied);
+    const gaps = copied.filter((e) => Array.isArray(e) && e[0] === 'gap');
+    const got = copied.filter((e) => Array.isArray(e) && e[0] === 'data').reduce((k: number, e) => k + (e[3] as number[]).length, 0);
+    // The list fills up: some bytes are given up as 'holes' gaps; the rest arrive.
+    expect(gaps.length).toBeGreaterThan(0);
+    expect((gaps[0] as unknown[])[4]).toBe('holes');
+    expect(got + gaps.reduce((k: number, e) => k + (e[3] as number), 0)).toBe(n);
+  });
+
+  it('hands on a held segment as a view of the pushed bytes', () => {
+    setBackend(backend);
+    const data = new TextEncoder().encode('abcdefghij');
+    const segs: Seg[] = [
+      { conn: 0, from: 0, seq: 100, ack: 0, flags: SYN, data: new Uint8Array(0) },
+      { conn: 0, from: 0, seq: 106, ack: 0, flags: ACK | PSH, data: data.subarray(5) },
+      { conn: 0, from: 0, seq: 101, ack: 0, flags: ACK | PSH, data: data.subarray(0, 5) },
+    ];
+    const frames = segs.map(frame);
+    for (const zeroCopy of [false, true]) {
+      const chunks: Uint8Array[] = [];
+      const r = new TcpReassembler({ onData: (_c, _d, d) => chunks.push(d) }, { zeroCopy });
+      frames.forEach((f, i) => r.pushFrame(f, BigInt(i)));
+      r.end();
+      expect(chunks.map((c) => new TextDecoder().decode(c))).toEqual(['abcde', 'fghij']);
+      // The held one: a view of its frame's bytes with zeroCopy, a copy without.
+      expect(chunks[1]!.buffer === frames[1]!.buffer).toBe(zeroCopy);
+      expect(r.stats().peakBufferedMemory).toBe(2 * 4096);
+    }
+  });
+
+  it('reports a held segment whose bytes were detached as a WireError', () => {
+    setBackend(backend);
+    const f = [
+      frame({ conn: 0, from: 0, seq: 100, ack: 0, flags: SYN, data: new Uint8Array(0) }),
+      frame({ conn: 0, from: 0, seq: 106, ack: 0, flags: ACK | PSH, data: new Uint8Array(5).fill(7) }),
+    ];
+    const r = new TcpReassembler({}, { zeroCopy: true });
+    r.pushFrame(f[0]!, 0n);
+    r.pushFrame(f[1]!, 1n);
+    structuredClone(f[1]!.buffer, { transfer: [f[1]!.buffer as ArrayBuffer] }); // detaches it
+    let error: unknown;
+    try {
+      r.end();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(WireError);
+    expect((error as WireError).message).toMatch(/held segment's 5 bytes are gone/);
+  });
+
+  it('is on in reassembleTcp: held chunks are views of the capture', () => {
+    setBackend(backend);
+    const data = new Uint8Array(3000).map((_, i) => i * 7);
+    const segs: Seg[] = [
+      { conn: 0, from: 0, seq: 1, ack: 0, flags: SYN, data: new Uint8Array(0) },
+      { conn: 0, from: 0, seq: 1002, ack: 0, flags: ACK | PSH, data: data.subarray(1000, 2000) },
+      { conn: 0, from: 0, seq: 2002, ack: 0, flags: ACK | PSH, data: data.subarray(2000) },
+      { conn: 0, from: 0, seq: 2, ack: 0, flags: ACK | PSH, data: data.subarray(0, 1000) },
+    ];
+    const capture = writePcap(segs.map(frame).map((f, i) => ({ data: f, timestamp: BigInt(i) * 1000n, linkType: 1, capturedLength: f.length, originalLength: f.length, interfaceId: 0 })));
+    for (const zeroCopy of [undefined, false] as const) {
+      const chunks: Uint8Array[] = [];
+      reassembleTcp(capture, { onData: (_c, _d, d) => chunks.push(d) }, { zeroCopy });
+      expect(chunks.map((c) => c.length)).toEqual([1000, 1000, 1000]);
+      expect(Array.from(chunks.flatMap((c) => Array.from(c)))).toEqual(Array.from(data));
+      expect(chunks.every((c) => c.buffer === capture.buffer)).toBe(zeroCopy === undefined);
+    }
+  });
+});
