@@ -326,9 +326,14 @@ function fields(h: UdpHeader, out: FieldSink): void {
   out.add('udp.length', h.length);
   out.add('udp.checksum', h.checksum);
   if (h.checksumCalculated !== undefined) out.add('udp.checksum_calculated', h.checksumCalculated);
-  // tshark has statuses of its own for a zero checksum (3 "not present" over IPv4, 4 "illegal"
-  // over IPv6) that ChecksumStatus does not name, and verifies quoted copies, which wirekit does not.
-  if (h.checksum !== 0 && !h.quoted) out.add('udp.checksum.status', h.checksumStatus);
+  if (h.checksum === 0) {
+    // tshark's statuses for a zero checksum, which ChecksumStatus does not name: 3 "not present"
+    // over IPv4 and in an ICMP error's quote, 4 "illegal" over IPv6 (RFC 8200 8.1; the header says `bad`).
+    out.add('udp.checksum.status', h.quoted || h.checksumStatus !== 'bad' ? 'not-present' : 'illegal');
+  } else if (!h.quoted) {
+    // tshark verifies quoted copies too; wirekit does not, so it shows no status for them.
+    out.add('udp.checksum.status', h.checksumStatus);
+  }
 }
 
 /** UDP for the dissector: ip.proto 17; the payload goes to `udp.port`, lower port first. */

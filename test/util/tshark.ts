@@ -39,7 +39,8 @@ export function readTsharkJson(path: string): TsharkFields[] {
   });
 }
 
-const STATUS: Record<string, string> = { '0': 'bad', '1': 'good', '2': 'unverified' };
+// Wireshark's checksum statuses (proto.h): 3 and 4 only for a zero UDP checksum, absent or illegal.
+const STATUS: Record<string, string> = { '0': 'bad', '1': 'good', '2': 'unverified', '3': 'not-present', '4': 'illegal' };
 
 /** Our value as tshark would print it, for comparison. */
 export function normalizeOurs(name: string, value: FieldValue): string {
