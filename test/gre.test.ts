@@ -52,6 +52,12 @@ describe('GRE vs tshark', () => {
       decodePacket(records[i]!.data, { checksums }).fields()['gre.checksum.status'];
     expect([status(1), status(2), status(5), status(7)]).toEqual(['good', 'bad', 'good', 'good']);
     expect([status(1, { gre: false }), status(2, false), status(2, { default: false }), status(2, { ip: false })]).toEqual(['unverified', 'unverified', 'unverified', 'bad']);
+    // In a fragment (more-fragments set) the rest of the datagram is elsewhere: unverified, as tshark
+    // shows it with defragmentation off (with it on, tshark decodes GRE only in the reassembled datagram).
+    const inner = encodeFrame([{ ip: { src: '10.1.0.1', dst: '10.1.0.2' } }, { udp: { srcport: 1000, dstport: 2000 } }], new Uint8Array(100).fill(7));
+    const greOver = (ip: object) => encodeFrame([{ eth: { src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' } }, { ip: { src: '10.0.0.1', dst: '10.0.0.2', ...ip } }, { gre: { checksumPresent: true, protocolType: 0x0800 } }], inner);
+    expect(decodePacket(greOver({})).fields()['gre.checksum.status']).toBe('good');
+    expect(decodePacket(greOver({ moreFragments: true, id: 77 })).fields()['gre.checksum.status']).toBe('unverified');
     // The header object says the same, lazily or eagerly built.
     for (const lazy of [true, false]) {
       expect(decodePacket(records[2]!.data, { lazy }).layer<GreHeader>('gre')!.header).toMatchObject({ checksum: 0x1234, checksumStatus: 'bad', offset: 0 });

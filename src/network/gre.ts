@@ -13,6 +13,7 @@ import type { ChecksumStatus } from '../packet/checksum-policy.js';
 import type { FieldSink } from '../packet/fields.js';
 import { scanned } from '../packet/packet.js';
 import type { Decoded, DecodeContext, EncodeContext, Encoder, Next, Protocol, Scanned } from '../packet/protocol.js';
+import { ipCarrier } from './ip-carrier.js';
 
 export const GRE_MIN_HEADER_LENGTH = 4;
 export const IP_PROTO_GRE = 47;
@@ -166,8 +167,10 @@ function buildHeader(ctx: DecodeContext, headerLength: number): GreHeader {
     header.checksum = u16(bytes, at);
     header.checksumStatus = 'unverified';
     header.offset = u16(bytes, at + 2);
-    // Over the header and payload: what this layer was given, as tshark checks what it has.
-    if ((flags & C) !== 0 && ctx.verifyChecksum && !ctx.quoted) {
+    // Over the header and payload: what this layer was given, as tshark checks what it has; but
+    // not in a fragment of a datagram, whose other fragments hold the rest (packet-gre.c leaves a
+    // fragment's checksum unverified too).
+    if ((flags & C) !== 0 && ctx.verifyChecksum && !ctx.quoted && ipCarrier(ctx)?.fragment !== true) {
       header.checksumStatus = internetChecksum(bytes.subarray(offset, Math.min(ctx.end, bytes.length))) === 0 ? 'good' : 'bad';
     }
     at += 4;
