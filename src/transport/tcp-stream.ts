@@ -115,9 +115,9 @@ class HeldViews {
    */
   first = 0;
   count = 0;
-  starts = new Float64Array(REASM_MAX_RUNS * 2);
-  ends = new Float64Array(REASM_MAX_RUNS * 2);
-  ids = new Int32Array(REASM_MAX_RUNS * 2);
+  starts = new Float64Array(16);
+  ends = new Float64Array(16);
+  ids = new Int32Array(16);
   readonly views: (Uint8Array | undefined)[] = [];
   /** Slots of `views` not in use. */
   readonly #free: number[] = [];
@@ -142,7 +142,7 @@ class HeldViews {
   /** Lists [start, end) holding `view`; false, changing nothing, when it touches a range or the list is full. */
   place(start: number, end: number, view: Uint8Array): boolean {
     if (this.count >= REASM_MAX_RUNS) return false;
-    if (this.first + this.count === this.starts.length) this.#compact();
+    if (this.first + this.count === this.starts.length) this.#room();
     const starts = this.starts;
     const ends = this.ends;
     const ids = this.ids;
@@ -198,13 +198,26 @@ class HeldViews {
     this.first = 0;
   }
 
-  /** The list moved to the front of its arrays (they hold twice the most ranges there can be). */
-  #compact(): void {
+  /** Room at the end of the arrays: the list moved to their front, or, when it fills them, arrays twice as long. */
+  #room(): void {
     const { first, count } = this;
-    this.starts.copyWithin(0, first, first + count);
-    this.ends.copyWithin(0, first, first + count);
-    this.ids.copyWithin(0, first, first + count);
-    this.first = 0;
+    if (first > 0) {
+      this.starts.copyWithin(0, first, first + count);
+      this.ends.copyWithin(0, first, first + count);
+      this.ids.copyWithin(0, first, first + count);
+      this.first = 0;
+      return;
+    }
+    const n = this.starts.length * 2;
+    const starts = new Float64Array(n);
+    const ends = new Float64Array(n);
+    const ids = new Int32Array(n);
+    starts.set(this.starts);
+    ends.set(this.ends);
+    ids.set(this.ids);
+    this.starts = starts;
+    this.ends = ends;
+    this.ids = ids;
   }
 
   /** Empty again (the blocks listed were freed or handed to the state block). */
@@ -217,6 +230,13 @@ class HeldViews {
     this.head = this.origin = this.first = this.count = this.used = 0;
   }
 }
+
+/**
+ * HeldViews let go of, for the next direction that starts waiting (their arrays cost more to make
+ * than to reuse); at most this many, so what stays allocated is bounded by the directions waiting.
+ */
+const spareHeld: HeldViews[] = [];
+const MAX_SPARE_HELD = 64;
 
 /** One direction of a connection: its sequence space, its buffer, its counters. */
 export class TcpDirection {
@@ -447,7 +467,7 @@ export class TcpDirection {
       if (host.zeroCopy) {
         // Views: the state block stays unwritten until (unless) #materialize.
         this.#zc = true;
-        this.#held ??= new HeldViews();
+        this.#held = spareHeld.pop() ?? new HeldViews();
       } else {
         // A fresh state block: no ranges, head 0, empty table.
         host.memory.heap().u32.fill(0, state >>> 2, (state + REASM_BLOCK) >>> 2);
@@ -612,8 +632,17 @@ export class TcpDirection {
     }
     u32.set(h.table.subarray(0, h.used), (state + REASM_TABLE) >>> 2);
     for (let j = 0; j < h.count; j++) writeHeld(heap, state, h.starts[h.first + j]! - h.origin, h.views[h.ids[h.first + j]!]!);
-    h.reset();
     this.#zc = false;
+    this.#dropHeld();
+  }
+
+  /** Lets go of `#held` (its views, and itself to the spares): JS memory only while a direction waits. */
+  #dropHeld(): void {
+    const h = this.#held;
+    if (h === undefined) return;
+    h.reset();
+    this.#held = undefined;
+    if (spareHeld.length < MAX_SPARE_HELD) spareHeld.push(h);
   }
 
   /** Gives back the state block and every block still listed (nothing is buffered). */
@@ -623,8 +652,8 @@ export class TcpDirection {
     if (this.#zc) {
       const h = this.#held!;
       for (let b = 0; b < h.used; b++) if (h.table[b] !== 0) this.#host.freeBlock(h.table[b]!);
-      h.reset();
       this.#zc = false;
+      this.#dropHeld();
     } else {
       const u32 = this.#host.memory.heap().u32;
       // Until every data block this direction holds is found (most sit at the table's start).
