@@ -259,6 +259,47 @@ describe.each(BACKENDS)('zeroCopy (%s)', (backend) => {
     expect(viewed - copied).toBeLessThan(8 * 1024 * 1024);
   });
 
+  it('never reads outside the records\' bytes, whatever the table says (pushTable)', () => {
+    setBackend(backend);
+    // The records' data is a window of a larger buffer whose other bytes must never show up.
+    const outer = new Uint8Array(64).fill(0xee);
+    const data = outer.subarray(16, 26).fill(0x11);
+    const rows = [
+      { seq: 100, flags: SYN, at: 0, len: 0 },
+      { seq: 101, flags: ACK | PSH, at: 8, len: 20 }, // runs past the data's end
+      { seq: 121, flags: ACK | PSH, at: 40, len: 5 }, // starts past it
+    ];
+    const n = rows.length;
+    const table = {
+      count: n,
+      layers: new Uint16Array(n).fill(BatchLayer.ETH | BatchLayer.IPV4 | BatchLayer.TCP),
+      ipVersion: new Uint8Array(n).fill(4),
+      l3Offset: new Uint16Array(n).fill(14),
+      l4Offset: new Uint16Array(n).fill(34),
+      tcpHeaderLength: new Uint8Array(n).fill(20),
+      ipLength: Uint16Array.from(rows, (r) => 40 + r.len),
+      payloadOffset: Uint16Array.from(rows, (r) => r.at),
+      payloadLength: Uint32Array.from(rows, (r) => r.len),
+      ipSrc: new Uint32Array(n).fill(0x0a000001),
+      ipDst: new Uint32Array(n).fill(0x0a000002),
+      srcPort: new Uint16Array(n).fill(1000),
+      dstPort: new Uint16Array(n).fill(80),
+      tcpSeq: Uint32Array.from(rows, (r) => r.seq),
+      tcpAck: new Uint32Array(n),
+      tcpFlags: Uint16Array.from(rows, (r) => r.flags),
+      tcpWindow: new Uint16Array(n).fill(65535),
+      ipv6Index: new Int32Array(n).fill(-1),
+      ipv6Addresses: new Uint8Array(0),
+    };
+    for (const zeroCopy of [false, true]) {
+      const seen: number[] = [];
+      const r = new TcpReassembler({ onData: (_c, _d, d) => seen.push(...d) }, { zeroCopy });
+      r.pushTable(table as unknown as PacketTable, { data, offsets: new Uint32Array(n), timestamps: new BigInt64Array(n) });
+      r.end();
+      expect(seen).toEqual([0x11, 0x11]);
+    }
+  });
+
   it('hands on a held segment as a view of the pushed bytes', () => {
     setBackend(backend);
     const data = new TextEncoder().encode('abcdefghij');

@@ -339,7 +339,8 @@ export class TcpReassembler implements DirectionHost {
         ack: ((b[o + 8]! << 24) | (b[o + 9]! << 16) | (b[o + 10]! << 8) | b[o + 11]!) >>> 0,
         flags: ((b[o + 12]! & 0x0f) << 8) | b[o + 13]!,
         window: (b[o + 14]! << 8) | b[o + 15]!,
-        payload: b.subarray(start, start + captured),
+        // The constructor, not subarray (twice as fast); start + captured is within the packet.
+        payload: captured === 0 ? EMPTY : new Uint8Array(b.buffer, b.byteOffset + start, Math.min(captured, b.length - start)),
         length: Math.max(wire, captured),
       };
       const sp = (b[o]! << 8) | b[o + 1]!;
@@ -390,10 +391,15 @@ export class TcpReassembler implements DirectionHost {
     const ipVersion = table.ipVersion;
     // One segment record for every row: nothing below keeps it past the row.
     const seg: Segment = { seq: 0, ack: 0, flags: 0, window: 0, payload: data, length: 0 };
+    // Payload views made with the constructor, about twice as fast as subarray (no species
+    // lookup); clamped to `data` as subarray would be, so a table that does not fit reads nothing outside.
+    const buffer = data.buffer;
+    const base = data.byteOffset;
+    const size = data.length;
     for (let i = from; i < to; i++) {
       if (!(layers[i]! & BatchLayer.TCP)) continue;
-      const start = offsets[i]! + table.payloadOffset[i]!;
-      const captured = table.payloadLength[i]!;
+      const start = Math.min(offsets[i]! + table.payloadOffset[i]!, size);
+      const captured = Math.min(table.payloadLength[i]!, size - start);
       const hdr = table.l4Offset[i]! - table.l3Offset[i]! + table.tcpHeaderLength[i]!;
       const v4 = ipVersion[i] === 4;
       const ipLen = table.ipLength[i]!;
@@ -402,7 +408,7 @@ export class TcpReassembler implements DirectionHost {
       seg.ack = table.tcpAck[i]!;
       seg.flags = table.tcpFlags[i]!;
       seg.window = table.tcpWindow[i]!;
-      seg.payload = captured === 0 ? EMPTY : data.subarray(start, start + captured);
+      seg.payload = captured === 0 ? EMPTY : new Uint8Array(buffer, base + start, captured);
       seg.length = wire > captured ? wire : captured;
       const frameLength = originals === undefined ? 0 : originals[i]!;
       if (v4) {
