@@ -3,10 +3,10 @@
 // a little), nothing hangs on huge sequence jumps, and garbage never throws.
 import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { BatchLayer, type PacketTable } from '../src/batch.js';
 import { encodeFrame } from '../src/encode.js';
 import { setBackend } from '../src/wasm/backend.js';
 import { TcpReassembler, type GapReason } from '../src/transport/tcp-flows.js';
+import { asTable, tcpColumns, type TcpColumns } from './util/tcp-table.js';
 
 const SYN = 2, ACK = 16, PSH = 8;
 
@@ -14,37 +14,11 @@ const SYN = 2, ACK = 16, PSH = 8;
  * A PacketTable-shaped set of columns for `n` IPv4 TCP rows, each with `payloadLength` bytes at
  * `payloadOffset` of its record: the reassembler's batch input without a million encoded frames.
  */
-function tcpTable(n: number, row: (i: number, t: ReturnType<typeof columns>) => void) {
-  const t = columns(n);
+function tcpTable(n: number, row: (i: number, t: TcpColumns) => void) {
+  const t = tcpColumns(n);
   for (let i = 0; i < n; i++) row(i, t);
   return t;
 }
-
-function columns(n: number) {
-  return {
-    count: n,
-    layers: new Uint16Array(n).fill(BatchLayer.ETH | BatchLayer.IPV4 | BatchLayer.TCP),
-    ipVersion: new Uint8Array(n).fill(4),
-    l3Offset: new Uint16Array(n).fill(14),
-    l4Offset: new Uint16Array(n).fill(34),
-    tcpHeaderLength: new Uint8Array(n).fill(20),
-    ipLength: new Uint16Array(n).fill(40),
-    payloadOffset: new Uint16Array(n),
-    payloadLength: new Uint32Array(n),
-    ipSrc: new Uint32Array(n),
-    ipDst: new Uint32Array(n),
-    srcPort: new Uint16Array(n),
-    dstPort: new Uint16Array(n),
-    tcpSeq: new Uint32Array(n),
-    tcpAck: new Uint32Array(n),
-    tcpFlags: new Uint16Array(n),
-    tcpWindow: new Uint16Array(n).fill(65535),
-    ipv6Index: new Int32Array(n).fill(-1),
-    ipv6Addresses: new Uint8Array(0),
-  };
-}
-
-const asTable = (t: ReturnType<typeof columns>) => t as unknown as PacketTable;
 
 afterEach(() => setBackend('auto'));
 
