@@ -296,6 +296,19 @@ describe('icmpv6: Neighbor Discovery options against hostile lengths', () => {
     );
   });
 
+  it('a prefix length above 128 (invalid, RFC 4861 4.6.2) is read and written back as it is', () => {
+    // Found by the property above: prefix information with prefix length 129, after a 24-byte option of type 0.
+    const bytes = new Uint8Array(56);
+    bytes.set([0, 3], 0);
+    bytes.set([3, 4, 129], 24);
+    const read = readNdpOptions(bytes);
+    expect(read.error).toBeUndefined();
+    expect(read.options[1]).toMatchObject({ type: 3, prefixLength: 129 });
+    const out = new Uint8Array(ndpOptionsLength(read.options));
+    writeNdpOptions(read.options, out, 0);
+    expect(out).toEqual(bytes);
+  });
+
   it('a 64 KiB list of the smallest options reads in one pass', () => {
     const bytes = new Uint8Array(65528);
     for (let i = 0; i < bytes.length; i += 8) bytes.set([200, 1], i);

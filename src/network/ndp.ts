@@ -26,6 +26,7 @@ export interface NdpLinkLayerAddressOption {
 /** Prefix information (type 3, RFC 4861 section 4.6.2; the R flag is RFC 6275 section 7.2's). */
 export interface NdpPrefixInformationOption {
   type: 3;
+  /** Bits of `prefix` that are the prefix: 0..128 (RFC 4861); a larger value is read and written as it is. */
   prefixLength: number;
   /** L: the prefix is on-link. */
   onLink: boolean;
@@ -187,7 +188,8 @@ function optionBody(option: NdpOption): Uint8Array {
   if ('linkAddress' in option) return parseHexBytes(option.linkAddress, 'link-layer address');
   if (option.type === 3) {
     const body = new Uint8Array(30);
-    body[0] = checkUint('prefixLength', option.prefixLength, 128);
+    // The whole 8-bit field, as read: above 128 is invalid (RFC 4861 4.6.2) but round-trips, and crafts.
+    body[0] = checkUint('prefixLength', option.prefixLength, 0xff);
     body[1] =
       (option.onLink ? 0x80 : 0) | (option.autonomous ? 0x40 : 0) | (option.routerAddress ? 0x20 : 0) | checkUint('reserved1', option.reserved1, 0x1f);
     putU32(body, 2, checkUint('validLifetime', option.validLifetime, 0xffffffff));
