@@ -6,7 +6,8 @@
 // (HeldViews, counted against the same blocks, copied in once a segment overlaps them) -- until
 // the bytes before them arrive, the receiver acknowledges past the hole (the capture missed bytes
 // the receiver got: RFC 9293 3.10.7.4 lets a receiver acknowledge only what it holds, so an ACK
-// beyond a hole proves the hole was delivered), a cap is reached, or the connection ends. Each of those reports the hole as a gap of known size instead of waiting forever.
+// beyond a hole proves the hole was delivered), a cap is reached, or the connection ends. Each of
+// those reports the hole as a gap of known size instead of waiting forever.
 // Sequence numbers are compared modulo 2^32 (RFC 9293 3.4): `seq - next` as a signed 32-bit number.
 import { WireError } from '../errors.js';
 import {
