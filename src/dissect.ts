@@ -61,32 +61,39 @@ export function registerProtocol<H extends object>(protocol: Protocol<H>, bindin
  * array reads, where a lookup by value and then by name in Maps took a fifth of `decodePacket`.
  */
 class ResolvedTable {
+  /** Chunks by value >> 8, up to the highest one bound (those in between share NO_CHUNK); packed arrays. */
   #chunks: (Protocol | undefined)[][] = [];
   #other = new Map<number, Protocol>();
 
   get(value: number): Protocol | undefined {
-    if (value >= 0 && value < 0x10000 && (value | 0) === value) {
-      const chunk = this.#chunks[value >>> 8];
-      return chunk === undefined ? undefined : chunk[value & 0xff];
-    }
-    return this.#other.get(value);
+    const chunks = this.#chunks;
+    const hi = value >>> 8;
+    // An integer below 65536 whose chunk exists (most lookups of an unbound port end at the length check).
+    if (hi < chunks.length && (hi << 8 | (value & 0xff)) === value) return chunks[hi]![value & 0xff];
+    return this.#other.size === 0 ? undefined : this.#other.get(value);
   }
 
   fill(values: Map<number, string>): void {
-    this.#chunks = [];
+    const chunks: (Protocol | undefined)[][] = [];
     this.#other.clear();
     for (const [value, name] of values) {
       const protocol = protocols.get(name);
       if (protocol === undefined) continue;
       if (value >= 0 && value < 0x10000 && (value | 0) === value) {
-        const chunk = (this.#chunks[value >>> 8] ??= new Array<Protocol | undefined>(256).fill(undefined));
-        chunk[value & 0xff] = protocol;
+        const hi = value >>> 8;
+        while (chunks.length <= hi) chunks.push(NO_CHUNK);
+        if (chunks[hi] === NO_CHUNK) chunks[hi] = Array.from({ length: 256 }, () => undefined);
+        chunks[hi]![value & 0xff] = protocol;
       } else {
         this.#other.set(value, protocol);
       }
     }
+    this.#chunks = chunks;
   }
 }
+
+/** The chunk of 256 values none of which is bound (never written: not frozen, so every chunk is the same kind of array). */
+const NO_CHUNK: (Protocol | undefined)[] = Array.from({ length: 256 }, () => undefined);
 
 const resolved: Record<DissectorTable, ResolvedTable> = {
   linktype: new ResolvedTable(),
@@ -180,6 +187,9 @@ export function setCommonWalkForTests(enabled: boolean): void {
   commonWalk = enabled;
 }
 
+/** decodePacket's options when none are given (one object, not one per call). */
+const NO_OPTIONS: DecodeOptions = {};
+
 /** The common walk's verify mask for the checksum policies that are not objects (objects are read per packet). */
 const VERIFY_ALL = verifyMaskOf(() => true);
 
@@ -194,7 +204,7 @@ const VERIFY_ALL = verifyMaskOf(() => true);
  * p.fields()['tcp.dstport'];        // 80
  * decodePacket(ipBytes, { linkType: 'raw', checksums: { tcp: false } });
  */
-export function decodePacket(bytes: Uint8Array, options: DecodeOptions = {}): Packet {
+export function decodePacket(bytes: Uint8Array, options: DecodeOptions = NO_OPTIONS): Packet {
   const rawLink = options.linkType ?? 1;
   const linkType = typeof rawLink === 'number' ? rawLink : LINK_TYPES[rawLink];
   if (linkType === undefined) {
