@@ -415,6 +415,8 @@ function rowFields(t: PacketTable, i: number): FieldMap {
     out.add('ip.version', 4);
     out.add('ip.hdr_len', t.l4Offset[i]! - t.l3Offset[i]!);
     out.add('ip.len', t.ipLength[i]!);
+    // A total length below the header's: tshark (and fields()) stop after it.
+    if (t.ipLength[i]! < t.l4Offset[i]! - t.l3Offset[i]!) return out.map;
     out.add('ip.id', t.ipId[i]!);
     out.add('ip.flags', flags);
     out.add('ip.flags.rb', (flags >>> 2) & 1);
@@ -425,6 +427,13 @@ function rowFields(t: PacketTable, i: number): FieldMap {
     out.add('ip.proto', t.protocol[i]!);
     out.add('ip.checksum', t.ipChecksumValue[i]!);
     out.add('ip.checksum.status', CHECKSUM_NAMES[t.ipChecksum[i]!]!);
+    if (BATCH_STATUS[t.status[i]!] === 'truncated' && BATCH_ERROR_LAYER[t.errorLayer[i]!] === 'ip') {
+      // A header cut inside its options: whether tshark (and fields()) show the destination depends
+      // on option bytes the table does not keep, so the row shows only what is sure: the source.
+      out.add('ip.src', ipv4Text(t.ipSrc[i]!));
+      out.add('ip.src_host', ipv4Text(t.ipSrc[i]!));
+      return out.map;
+    }
     addressFields(out, 'ip', 'src', ipv4Text(t.ipSrc[i]!));
     addressFields(out, 'ip', 'dst', ipv4Text(t.ipDst[i]!));
   }
@@ -450,7 +459,10 @@ function rowFields(t: PacketTable, i: number): FieldMap {
     out.add('udp.dstport', dst);
     out.add('udp.port', src);
     out.add('udp.port', dst);
-    out.add('udp.length', t.udpLength[i]!);
+    const ulen = t.udpLength[i]!;
+    out.add('udp.length', ulen);
+    // As fields(): tshark stops at a length below the 8-byte header.
+    if (ulen !== 0 && ulen < 8) return out.map;
     const sum = t.l4ChecksumValue[i]!;
     out.add('udp.checksum', sum);
     // tshark's statuses for a zero checksum ("not present", "illegal") have no ChecksumStatus name.

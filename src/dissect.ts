@@ -3,7 +3,7 @@
 // users can add their own with registerProtocol.
 import { WireError } from './errors.js';
 import { shouldVerify } from './packet/checksum-policy.js';
-import { LazyLayer, Packet } from './packet/packet.js';
+import { LazyLayer, Packet, type PartialLayer } from './packet/packet.js';
 import type { DecodeContext, DecodeOptions, DissectorTable, Layer, Next, Protocol, Scanned } from './packet/protocol.js';
 import { ethernet } from './link/ethernet.js';
 import { tcp } from './transport/tcp.js';
@@ -215,6 +215,8 @@ export function decodePacket(bytes: Uint8Array, options: DecodeOptions = NO_OPTI
   let used: Protocol[] | undefined;
   // Most packets have none: a list is made at the first, and the others share one empty list.
   let errors: WireError[] | undefined;
+  // The layer decoding stopped in, when its protocol can show part of it.
+  let partial: PartialLayer | undefined;
   const checksums = options.checksums;
   const strict = options.strict === true;
   const lazy = options.lazy !== false;
@@ -254,6 +256,8 @@ export function decodePacket(bytes: Uint8Array, options: DecodeOptions = NO_OPTI
             });
       if (strict) throw error;
       (errors ??= []).push(error);
+      // What was captured of the header shows, as in tshark (which names the protocol even with no byte of it).
+      if (cause instanceof WireError && protocol.partialFields !== undefined) partial = { protocol, ctx: { ...ctx, below: layers.slice() }, error };
       break;
     }
     const payloadOffset = offset + decoded.headerLength;
@@ -286,7 +290,7 @@ export function decodePacket(bytes: Uint8Array, options: DecodeOptions = NO_OPTI
   }
   // Whatever follows the innermost length-trimmed end is padding or a trailer (an FCS, say):
   // never payload. Packet.fields() splits it the way Wireshark does.
-  return new Packet(bytes, layers, used, errors ?? NO_ERRORS, offset, end);
+  return new Packet(bytes, layers, used, errors ?? NO_ERRORS, offset, end, partial);
 }
 
 registerProtocol(ethernet, [{ table: 'linktype', value: 1 }]);

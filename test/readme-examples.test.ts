@@ -112,8 +112,14 @@ describe('README examples', () => {
     const frame = encodeFrame([{ eth: { src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02', pad: false } }, { ip: { src: '10.0.0.1', dst: '10.0.0.2' } }, { udp: { srcport: 1, dstport: 2 } }]);
     const cut = frame.subarray(0, 40); // the IP header whole, the UDP header cut
     const p = decodePacket(cut);
-    expect(p.protocols).toBe('eth:ip');
+    expect(p.layers.map((l) => l.name)).toEqual(['eth', 'ip']);
     expect(p.errors.map((e) => `${e.layer} ${e.code} @${e.offset}`)).toEqual(['ip truncated @14', 'udp truncated @34']);
+    // The cut UDP header: not a layer, but its captured fields show, as in tshark.
+    expect(p.partial).toEqual({ name: 'udp', offset: 34, captured: 6 });
+    expect(p.protocols).toBe('eth:ip:udp');
+    expect(p.fields()['udp.srcport']).toBe(1);
+    expect(p.fields()['udp.length']).toBe(8);
+    expect(p.fields()['udp.checksum']).toBeUndefined();
     expect(() => decodePacket(cut, { strict: true })).toThrow(WireError);
   });
 

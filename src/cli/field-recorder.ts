@@ -59,13 +59,15 @@ export class FieldRecorder extends FieldSink {
   /**
    * Records every field of `packet`, in the order `packet.fields()` gives them. Packets whose
    * layers all come from wirekit's built-in protocols and that carry no link trailer (padding,
-   * FCS) are recorded directly; others go through `fields()` so nothing is missed.
+   * FCS) and no cut header (`packet.partial`) are recorded directly; others go through `fields()`
+   * so nothing is missed.
    */
   record(packet: Packet): void {
     this.length = 0;
     this.stamp++;
     const layers = packet.layers;
-    let direct = packet.trailer.length === 0;
+    // A header cut too short to decode shows through fields() (its protocol's partialFields).
+    let direct = packet.trailer.length === 0 && packet.partial === undefined;
     for (let i = 0; direct && i < layers.length; i++) if (!BUILT_IN.has(layers[i]!.name)) direct = false;
     if (direct) {
       for (let i = 0; i < layers.length; i++) {

@@ -6,6 +6,7 @@ import { WireError } from '../errors.js';
 import { formatIpv4 } from '../network/ip-address.js';
 import { bytesField, type FieldSink } from '../packet/fields.js';
 import { scanned } from '../packet/packet.js';
+import { capturedFields, capturedLength, paddedHeader } from '../packet/partial.js';
 import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
 import { writeMac } from './mac.js';
 
@@ -372,6 +373,9 @@ export const arpEncoder: Encoder<ArpInput> = {
  * The checks both `scan` and `decode` run (`checkArp`, then the ATM layout this does not read),
  * and what the dissector needs: the packet ends where its sizes say.
  */
+/** Header bytes a cut ARP packet must have for tshark to show each fixed field. */
+const ARP_NEED: Record<string, number> = { 'arp.hw.type': 2, 'arp.proto.type': 4, 'arp.hw.size': 5, 'arp.proto.size': 6, 'arp.opcode': 8 };
+
 function scanArp(ctx: DecodeContext): Scanned {
   const { bytes, offset, end } = ctx;
   const length = checkArp(bytes, offset, end);
@@ -397,6 +401,29 @@ function scanArp(ctx: DecodeContext): Scanned {
 export const arp: Protocol<ArpHeader> = {
   name: 'arp',
   scan: scanArp,
+  partialFields(ctx: DecodeContext, error: WireError, out: FieldSink): void {
+    // tshark shows the fixed fields as it reads them, and the addresses as it reads them once it
+    // has read the one its opcode is about first (when the protocol addresses are not empty): ARP
+    // (1, 2) both protocol addresses, RARP (3, 4) the target hardware address, InARP (8, 9) the
+    // sender's protocol address; DRARP and others none.
+    if (error.code !== 'truncated') return;
+    const h = decodeArp(paddedHeader(ctx, ARP_FIXED_LENGTH + 2 * 255 + 2 * 255));
+    const hs = h.hwSize;
+    const ps = h.protoSize;
+    const op = h.opcode;
+    const first = ps === 0 ? 0 : op === 1 || op === 2 ? 2 * hs + 2 * ps : op === 3 || op === 4 ? 2 * hs + ps : op === 8 || op === 9 ? hs + ps : 0;
+    const captured = capturedLength(ctx);
+    const need = (name: string): number | undefined => {
+      const fixed = ARP_NEED[name];
+      if (fixed !== undefined) return fixed;
+      if (captured < ARP_FIXED_LENGTH + first) return undefined;
+      if (name === 'arp.dst.drarp_error_status') return ARP_FIXED_LENGTH + 2 * hs + ps + 1;
+      if (name.startsWith('arp.src.')) return ARP_FIXED_LENGTH + hs + (name.startsWith('arp.src.hw') ? 0 : ps);
+      if (name.startsWith('arp.dst.')) return ARP_FIXED_LENGTH + 2 * hs + ps + (name.startsWith('arp.dst.hw') ? 0 : ps);
+      return undefined;
+    };
+    capturedFields(out, captured, need, (sink) => arp.fields(h, sink, undefined as never));
+  },
   decode(ctx: DecodeContext): Decoded<ArpHeader> {
     const decoded = scanArp(ctx) as Decoded<ArpHeader>;
     decoded.header = decodeArp(ctx.bytes, ctx.offset, ctx.end);

@@ -20,6 +20,7 @@
 import { WireError } from '../errors.js';
 import { bytesField, type FieldSink } from '../packet/fields.js';
 import type { Decoded, DecodeContext, EncodeContext, Encoder, Next, Protocol, Scanned } from '../packet/protocol.js';
+import { capturedFields, capturedLength, paddedHeader } from '../packet/partial.js';
 import { formatIpv4, writeIpv4 } from '../network/ip-address.js';
 import { formatMac, writeMac } from './mac.js';
 
@@ -318,6 +319,9 @@ function scanned(headerLength: number, hatype: number, protocol: number): Scanne
   return next ? { headerLength, next } : { headerLength };
 }
 
+/** Header bytes a cut SLL header must have for tshark to show each field (addresses: 6 + their length). */
+const SLL_NEED: Record<string, number> = { 'sll.pkttype': 4, 'sll.hatype': 4, 'sll.halen': 6, 'sll.unused': 14 };
+
 function protocolField(h: SllCommon, out: FieldSink): void {
   if (h.protocol <= MAX_LINUX_PROTOCOL) out.add('sll.ltype', h.protocol);
   else if (h.hatype === ARPHRD_IPGRE) out.add('sll.gretype', h.protocol);
@@ -335,6 +339,15 @@ function addressFields(h: SllCommon, out: FieldSink): void {
 /** Linux cooked capture v1 (LINKTYPE_LINUX_SLL, 113). */
 export const sll: Protocol<SllHeader> = {
   name: 'sll',
+  partialFields(ctx: DecodeContext, _error: WireError, out: FieldSink): void {
+    // tshark reads type and ARPHRD type together, then the address length, the address, the rest
+    // of the 8-byte address field; the protocol needs the whole header.
+    const captured = capturedLength(ctx);
+    if (captured >= SLL_HEADER_LENGTH) return;
+    const h = decodeSll(paddedHeader(ctx, SLL_HEADER_LENGTH));
+    const halen = Math.min(h.halen, SLL_ADDRESS_LENGTH);
+    capturedFields(out, captured, (name) => SLL_NEED[name] ?? (name.startsWith('sll.src.') ? 6 + halen : undefined), (sink) => sll.fields(h, sink, undefined as never));
+  },
   decode(ctx: DecodeContext): Decoded<SllHeader> {
     const header = decodeSll(ctx.bytes, ctx.offset, ctx.end);
     return { header, ...scanned(SLL_HEADER_LENGTH, header.hatype, header.protocol) };
@@ -356,6 +369,15 @@ export const sll: Protocol<SllHeader> = {
 /** Linux cooked capture v2 (LINKTYPE_LINUX_SLL2, 276): tshark's `sll` too (see the file comment). */
 export const sll2: Protocol<Sll2Header> = {
   name: 'sll2',
+  partialFields(ctx: DecodeContext, _error: WireError, out: FieldSink): void {
+    // tshark reads the first 12 bytes (protocol to address length) before it shows any of them.
+    const captured = capturedLength(ctx);
+    if (captured >= SLL2_HEADER_LENGTH) return;
+    const h = decodeSll2(paddedHeader(ctx, SLL2_HEADER_LENGTH));
+    const halen = Math.min(h.halen, SLL_ADDRESS_LENGTH);
+    const need = (name: string) => (name === 'sll.unused' ? SLL2_HEADER_LENGTH : name.startsWith('sll.src.') ? 12 + halen : 12);
+    capturedFields(out, captured, need, (sink) => sll2.fields(h, sink, undefined as never));
+  },
   decode(ctx: DecodeContext): Decoded<Sll2Header> {
     const header = decodeSll2(ctx.bytes, ctx.offset, ctx.end);
     return { header, ...scanned(SLL2_HEADER_LENGTH, header.hatype, header.protocol) };

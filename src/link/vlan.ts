@@ -9,6 +9,7 @@
 import { WireError } from '../errors.js';
 import type { FieldSink } from '../packet/fields.js';
 import { scanned } from '../packet/packet.js';
+import { capturedFields, capturedLength, paddedHeader } from '../packet/partial.js';
 import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
 
 export const VLAN_TAG_LENGTH = 4;
@@ -205,6 +206,14 @@ function withTag(result: Scanned, ctx: DecodeContext): Decoded<VlanHeader> {
   return decoded;
 }
 
+/** A tag cut after its TCI: priority, DEI and VID, as tshark shows them (the type needs all four bytes). */
+function cutVlanFields(ctx: DecodeContext, out: FieldSink): void {
+  const captured = capturedLength(ctx);
+  if (captured < 2 || captured >= VLAN_TAG_LENGTH) return;
+  const header = decodeVlan(paddedHeader(ctx, VLAN_TAG_LENGTH), 0);
+  capturedFields(out, captured, (name) => (name.endsWith('type') || name.endsWith('.len') ? undefined : 2), (sink) => vlan.fields(header, sink, undefined as never));
+}
+
 function scanVlan(ctx: DecodeContext): Scanned {
   const type = tagType(ctx, 'vlan');
   if (type <= MAX_8023_LENGTH) return scanned(VLAN_TAG_LENGTH, ctx.offset + VLAN_TAG_LENGTH + type);
@@ -223,6 +232,7 @@ export const vlan: Protocol<VlanHeader> = {
   name: 'vlan',
   scan: scanVlan,
   decode: (ctx: DecodeContext) => withTag(scanVlan(ctx), ctx),
+  partialFields: (ctx, _error, out) => cutVlanFields(ctx, out),
   fields(h: VlanHeader, out: FieldSink): void {
     out.add('vlan.priority', h.priority);
     out.add('vlan.dei', h.dei);
@@ -246,6 +256,8 @@ export const ieee8021ad: Protocol<VlanHeader> = {
   name: 'ieee8021ad',
   scan: scanIeee8021ad,
   decode: (ctx: DecodeContext) => withTag(scanIeee8021ad(ctx), ctx),
+  // tshark names a cut S-tag but shows none of its fields.
+  partialFields: () => undefined,
   fields(h: VlanHeader, out: FieldSink): void {
     out.add('ieee8021ad.priority', h.priority);
     out.add('ieee8021ad.dei', h.dei);

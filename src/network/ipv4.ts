@@ -336,6 +336,7 @@ function parseLayer(bytes: Uint8Array, offset: number, { end, verifyChecksum, qu
   const result: Scanned & { header?: Ipv4Header } = scanned(headerEnd - offset);
   if (build) result.header = buildHeader(bytes, offset, end, hl, options!, verifyChecksum && hl <= available);
   if (hl > available) {
+    if (result.header !== undefined && !routeScanEnds(bytes, offset + IPV4_MIN_HEADER_LENGTH, offset + hl, end)) noDestination.add(result.header);
     result.error = new WireError('truncated', `header length ${hl} exceeds the ${available} bytes captured at offset ${offset}`, {
       layer: LAYER,
       offset,
@@ -379,6 +380,42 @@ function parseLayer(bytes: Uint8Array, offset: number, { end, verifyChecksum, qu
   if ((((bytes[offset + 6]! << 8) | bytes[offset + 7]!) & 0x1fff) === 0) result.next = { table: 'ip.proto', value: bytes[offset + 9]! };
   return result;
 }
+
+/**
+ * Cut headers whose destination tshark does not show. It looks through the options for a source
+ * route (whose last hop is the destination) before it shows the destination, reading each
+ * option's type and length up to the first route; when that walk needs a byte the capture does not
+ * hold, it stops there.
+ */
+const noDestination = new WeakSet<Ipv4Header>();
+
+/** Whether tshark's walk over options [start, hlEnd) for a source route ends within the bytes before `end`. */
+function routeScanEnds(b: Uint8Array, start: number, hlEnd: number, end: number): boolean {
+  let at = start;
+  while (at < hlEnd) {
+    if (at >= end) return false;
+    const type = b[at]!;
+    if (type === 0) return true;
+    if (type === 1) {
+      at++;
+      continue;
+    }
+    if (at + 1 >= end) return false;
+    const length = b[at + 1]!;
+    if (length < 2) return true;
+    if (type === LSRR || type === SSRR) {
+      // Found: a route walked to its end leaves the header's destination, else its last hop is read.
+      if (at + 2 >= end) return false;
+      return b[at + 2]! > length || at + length <= end;
+    }
+    at += length;
+  }
+  return true;
+}
+
+/** Loose and strict source route option types (RFC 791). */
+const LSRR = 131;
+const SSRR = 137;
 
 /** The header object of a packet `parseLayer` has checked; the checksum is verified when asked (and whole). */
 function buildHeader(bytes: Uint8Array, offset: number, end: number, hl: number, options: Ipv4Option[], verify: boolean): Ipv4Header {
@@ -521,6 +558,48 @@ export function encodeIpv4(header: Ipv4Input, payload: Uint8Array = new Uint8Arr
   return out;
 }
 
+/**
+ * A header `decodePacket` could not take (fewer than 20 bytes captured, a version other than 4,
+ * IHL below 5): its fields as tshark shows them, each once the bytes it is read from are captured
+ * (the checksum then `unverified`); after a bad version only the version, after a bad IHL the
+ * version and the header length.
+ */
+function partialFields({ bytes, offset, end }: DecodeContext, error: WireError, out: FieldSink): void {
+  const n = Math.min(end, bytes.length) - offset;
+  if (n < 1) return;
+  const b0 = bytes[offset]!;
+  out.add('ip.version', b0 >>> 4);
+  if (error.code === 'bad-version') return;
+  out.add('ip.hdr_len', (b0 & 0x0f) * 4);
+  if (error.code !== 'truncated' || n < 2) return;
+  const ds = bytes[offset + 1]!;
+  out.add('ip.dsfield', ds);
+  out.add('ip.dsfield.dscp', ds >>> 2);
+  out.add('ip.dsfield.ecn', ds & 3);
+  if (n < 4) return;
+  const total = (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
+  out.add('ip.len', total);
+  if (total !== 0 && total < (b0 & 0x0f) * 4) return;
+  if (n < 6) return;
+  out.add('ip.id', (bytes[offset + 4]! << 8) | bytes[offset + 5]!);
+  if (n < 8) return;
+  const f = bytes[offset + 6]!;
+  out.add('ip.flags', f >>> 5);
+  out.add('ip.flags.rb', (f >>> 7) & 1);
+  out.add('ip.flags.df', (f >>> 6) & 1);
+  out.add('ip.flags.mf', (f >>> 5) & 1);
+  out.add('ip.frag_offset', ((f & 0x1f) << 8) | bytes[offset + 7]!);
+  if (n < 9) return;
+  out.add('ip.ttl', bytes[offset + 8]!);
+  if (n < 10) return;
+  out.add('ip.proto', bytes[offset + 9]!);
+  if (n < 12) return;
+  out.add('ip.checksum', (bytes[offset + 10]! << 8) | bytes[offset + 11]!);
+  out.add('ip.checksum.status', 'unverified');
+  if (n < 16) return;
+  addressFields(out, 'src', formatIpv4(bytes, offset + 12));
+}
+
 function addressFields(out: FieldSink, field: 'src' | 'dst', address: string): void {
   out.add(field === 'src' ? 'ip.src' : 'ip.dst', address);
   out.add('ip.addr', address);
@@ -538,6 +617,7 @@ function addressFields(out: FieldSink, field: 'src' | 'dst', address: string): v
  */
 export const ipv4: Protocol<Ipv4Header> = {
   name: 'ip',
+  partialFields,
   scan(ctx: DecodeContext): Scanned {
     return parseLayer(ctx.bytes, ctx.offset, ctx, false);
   },
@@ -553,6 +633,8 @@ export const ipv4: Protocol<Ipv4Header> = {
     // With TSO (length 0) tshark shows the length of the frame from this header on: what the
     // layer spans (equal unless the capture was cut short by a snap length).
     out.add('ip.len', h.totalLength !== 0 ? h.totalLength : layer.length + layer.payloadLength);
+    // A total length below the header's: tshark calls it bogus and stops.
+    if (h.totalLength !== 0 && h.totalLength < h.headerLength) return;
     out.add('ip.id', h.id);
     out.add('ip.flags', (h.reservedFlag ? 4 : 0) | (h.dontFragment ? 2 : 0) | (h.moreFragments ? 1 : 0));
     out.add('ip.flags.rb', h.reservedFlag ? 1 : 0);
@@ -565,6 +647,9 @@ export const ipv4: Protocol<Ipv4Header> = {
     out.add('ip.checksum.status', h.checksumStatus);
     if (h.checksumStatus !== 'unverified') out.add('ip.checksum_calculated', h.checksumExpected ?? h.checksum);
     addressFields(out, 'src', h.src);
+    // A header the capture cut inside its options: tshark shows neither the destination nor the
+    // options when its look for a source route ran out of bytes (see noDestination).
+    if (noDestination.has(h)) return;
     if (h.finalDst !== undefined) {
       // tshark shows the header's destination as the current hop and the route's end as ip.dst.
       out.add('ip.cur_rt', h.dst);
@@ -572,6 +657,8 @@ export const ipv4: Protocol<Ipv4Header> = {
     } else {
       addressFields(out, 'dst', h.dst);
     }
+    // tshark dissects options only in a whole header (a source route's last hop comes with them).
+    if (layer.length < h.headerLength) return;
     for (const option of h.options) ipv4OptionFields(option, out);
   },
 };

@@ -427,6 +427,33 @@ export function encodeIpv6(header: Ipv6Input, payload: Uint8Array = new Uint8Arr
   return out;
 }
 
+/**
+ * A header `decodePacket` could not take (fewer than 40 bytes captured, or a version other than
+ * 6): its fields as tshark shows them, each once the bytes it is read from are captured (tshark
+ * reads the first word whole, and the payload length with the next header); after a bad version
+ * only the version.
+ */
+function partialFields({ bytes, offset, end }: DecodeContext, error: WireError, out: FieldSink): void {
+  const n = Math.min(end, bytes.length) - offset;
+  if (n < 1) return;
+  const version = bytes[offset]! >>> 4;
+  out.add('ipv6.version', version);
+  out.add('ip.version', version);
+  if (error.code !== 'truncated' || n < 4) return;
+  const tclass = ((bytes[offset]! & 0x0f) << 4) | (bytes[offset + 1]! >>> 4);
+  out.add('ipv6.tclass', tclass);
+  out.add('ipv6.tclass.dscp', tclass >>> 2);
+  out.add('ipv6.tclass.ecn', tclass & 3);
+  out.add('ipv6.flow', ((bytes[offset + 1]! & 0x0f) << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!);
+  if (n < 7) return;
+  out.add('ipv6.plen', (bytes[offset + 4]! << 8) | bytes[offset + 5]!);
+  out.add('ipv6.nxt', bytes[offset + 6]!);
+  if (n < 8) return;
+  out.add('ipv6.hlim', bytes[offset + 7]!);
+  if (n < 24) return;
+  addressFields(out, 'src', formatIpv6(bytes, offset + 8));
+}
+
 function addressFields(out: FieldSink, field: 'src' | 'dst', address: string): void {
   out.add(field === 'src' ? 'ipv6.src' : 'ipv6.dst', address);
   out.add('ipv6.addr', address);
@@ -443,6 +470,7 @@ function addressFields(out: FieldSink, field: 'src' | 'dst', address: string): v
  */
 export const ipv6: Protocol<Ipv6Header> = {
   name: 'ipv6',
+  partialFields,
   scan(ctx: DecodeContext): Scanned {
     return parseLayer(ctx.bytes, ctx.offset, ctx.end, ctx.quoted, false);
   },

@@ -16,6 +16,7 @@ export class Packet {
   #payload: Uint8Array | undefined;
   #trailer: Uint8Array | undefined;
   #fields: FieldMap | undefined;
+  readonly #partial: PartialLayer | undefined;
 
   /**
    * `protocols` are the layers' protocols, in order (`LazyLayer`s know theirs: it may be left out
@@ -23,13 +24,24 @@ export class Packet {
    * the trailer is what follows them. Both views are made on first access (a `subarray` costs more
    * than the rest of a small packet's bookkeeping).
    */
-  constructor(bytes: Uint8Array, layers: Layer[], protocols: Protocol[] | undefined, errors: WireError[], payloadStart: number, payloadEnd: number) {
+  constructor(bytes: Uint8Array, layers: Layer[], protocols: Protocol[] | undefined, errors: WireError[], payloadStart: number, payloadEnd: number, partial?: PartialLayer) {
     this.bytes = bytes;
     this.layers = layers;
     this.#protocols = protocols;
     this.errors = errors;
     this.#payloadStart = payloadStart;
     this.#payloadEnd = payloadEnd;
+    this.#partial = partial;
+  }
+
+  /**
+   * The header decoding stopped in, when its protocol shows part of one (its fields are in
+   * `fields()` as far as they were captured, as tshark shows them; it is not in `layers`, whose
+   * headers are whole): its name, offset and the bytes there were of it.
+   */
+  get partial(): { name: string; offset: number; captured: number } | undefined {
+    const p = this.#partial;
+    return p === undefined ? undefined : { name: p.protocol.name, offset: p.ctx.offset, captured: Math.max(0, p.ctx.end - p.ctx.offset) };
   }
 
   /** The innermost undecoded bytes (application data), a view into `bytes`. */
@@ -62,6 +74,8 @@ export class Packet {
         const layer = this.layers[i]!;
         (this.#protocols?.[i] ?? LazyLayer.protocolOf(layer)!).fields(layer.header, sink, layer);
       }
+      const partial = this.#partial;
+      if (partial !== undefined) partial.protocol.partialFields!(partial.ctx, partial.error, sink);
       addLinkTrailerFields(this.bytes, this.layers, sink);
       this.#fields = sink.map;
     }
@@ -70,8 +84,17 @@ export class Packet {
 
   /** The protocol names, colon-joined, like tshark's `frame.protocols` (without `frame`). */
   get protocols(): string {
-    return this.layers.map((l) => l.name).join(':');
+    const names = this.layers.map((l) => l.name);
+    if (this.#partial !== undefined) names.push(this.#partial.protocol.name);
+    return names.join(':');
   }
+}
+
+/** A header decoding stopped in: its protocol (one with `partialFields`), the context it was decoded in, and why it stopped. */
+export interface PartialLayer {
+  readonly protocol: Protocol;
+  readonly ctx: DecodeContext;
+  readonly error: WireError;
 }
 
 const INDEX = 0xff;

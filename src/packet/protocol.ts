@@ -74,6 +74,12 @@ export interface Protocol<H extends object = object> {
   decode(ctx: DecodeContext): Decoded<H>;
   scan?(ctx: DecodeContext): Scanned;
   fields(header: H, out: FieldSink, layer: Layer<H>): void;
+  /**
+   * The fields of a header too short (or too broken) to decode, as far as its captured bytes go:
+   * called by `Packet.fields()` for the layer whose decoding threw, with the context it was
+   * decoded in. tshark shows what it read before it ran out of bytes; this is the same.
+   */
+  partialFields?(ctx: DecodeContext, error: WireError, out: FieldSink): void;
 }
 
 /** Options every decoder sees. */

@@ -317,7 +317,8 @@ function rawFields(kind: number, data: Uint8Array, bytes: Uint8Array, out: Field
   out.add('tcp.option_kind', kind);
   out.add('tcp.option_len', bytes.length);
   // Value fields only for the shapes tshark 4.0 decodes without complaint.
-  if (name === 'tcp.options.unknown' && data.length > 0) out.add('tcp.options.unknown.payload', bytesField(data));
+  // MPTCP's value fields (subtype, version, flags, keys) are not shown; nor is it raw payload, which tshark never calls it.
+  if (name === 'tcp.options.unknown' && kind !== MPTCP && data.length > 0) out.add('tcp.options.unknown.payload', bytesField(data));
   else if (kind === 34 && data.length > 0) out.add('tcp.options.tfo.cookie', bytesField(data));
   else if (kind === 19 && data.length === 16) out.add('tcp.options.md5.digest', bytesField(data));
   else if ((kind === 6 || kind === 7) && data.length === 4) out.add('tcp.options.echo_value', u32(data, 0));
@@ -337,6 +338,30 @@ function rawFields(kind: number, data: Uint8Array, bytes: Uint8Array, out: Field
       out.add('tcp.options.experimental.data', bytesField(data.subarray(2)));
     }
   }
+}
+
+/**
+ * The option a snaplen cut runs through (`bytes`: its captured bytes, from the kind on), as tshark
+ * shows it: once the length byte is there, the option under its name with the bytes there are, its
+ * kind and declared length, and the value fields whose bytes were captured (a timestamp's TSval,
+ * TCP-AO's key ids, an experimental option's ExID). Nothing for a lone kind byte, or for bytes
+ * that are not a cut option (a length below 2, or one the bytes cover: a malformed list).
+ */
+export function cutOptionFields(bytes: Uint8Array, out: FieldSink): void {
+  if (bytes.length < 2) return;
+  const kind = bytes[0]!;
+  const length = bytes[1]!;
+  if (kind <= 1 || length < 2 || length <= bytes.length) return;
+  const name = TSHARK_OPTION_NAMES[kind] ?? 'tcp.options.unknown';
+  if (kind !== MPTCP) out.add(name, bytesField(bytes));
+  out.add('tcp.option_kind', kind);
+  out.add('tcp.option_len', length);
+  const data = bytes.subarray(2);
+  if (kind === 8 && data.length >= 4) out.add('tcp.options.timestamp.tsval', u32(data, 0));
+  else if (kind === 29 && data.length >= 1) {
+    out.add('tcp.options.ao.keyid', data[0]!);
+    if (data.length >= 2) out.add('tcp.options.ao.rnextkeyid', data[1]!);
+  } else if ((kind === 253 || kind === 254) && data.length >= 2) out.add('tcp.options.experimental.exid', u16(data, 0));
 }
 
 /**

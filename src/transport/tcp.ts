@@ -19,7 +19,7 @@ import {
   type PseudoHeaderAddresses,
 } from '../network/ip-carrier.js';
 export type { PseudoHeaderAddresses } from '../network/ip-carrier.js';
-import { hexBytes, parseTcpOptions, tcpOptionFields, tcpOptionLength, walkTcpOptions, writeTcpOption, type TcpOption } from './tcp-options.js';
+import { cutOptionFields, hexBytes, parseTcpOptions, tcpOptionFields, tcpOptionLength, walkTcpOptions, writeTcpOption, type TcpOption } from './tcp-options.js';
 import { put16, put32, u16, u32 } from '../packet/bytes.js';
 
 export const TCP_HEADER_LENGTH = 20;
@@ -546,6 +546,91 @@ function tcpSegmentPayloadLength(h: TcpHeader, layer: Layer<TcpHeader>): number 
   return layer.length === headerLength && h.captured === undefined ? layer.payloadLength : undefined;
 }
 
+/**
+ * A fixed header the capture cut (fewer than 20 bytes), as tshark shows it: it reads the words up
+ * to the window before it adds any of them, so outside an ICMP quote a cut before byte 16 leaves
+ * the ports alone; inside one it adds the sequence and acknowledgment numbers as it reads them.
+ * From byte 16 the header length, flags and window follow, from byte 18 the checksum (unverified).
+ */
+function cutFixedHeaderFields(h: TcpHeader, out: FieldSink, layer: Layer<TcpHeader>, captured: number): void {
+  if (h.quoted) {
+    if (captured >= 8) quotedSeqFields(h, out, captured);
+  }
+  if (captured < 16) return;
+  if (!h.quoted) {
+    if (h.dataOffset < 5) {
+      bogusHeaderFields(h, out, layer);
+      return;
+    }
+    const length = tcpSegmentPayloadLength(h, layer);
+    if (length !== undefined) out.add('tcp.len', length);
+    out.add('tcp.seq_raw', h.seq);
+    out.add('tcp.ack_raw', h.ack);
+  }
+  out.add('tcp.hdr_len', h.dataOffset * 4);
+  out.add('tcp.flags', h.flags);
+  for (const [name, mask] of FLAG_FIELDS) out.add(name, h.flags & mask ? 1 : 0);
+  out.add('tcp.flags.str', tcpFlagString(h.flags));
+  out.add('tcp.window_size_value', h.window);
+  if (captured < 18) return;
+  out.add('tcp.checksum', h.checksum);
+  out.add('tcp.checksum.status', 'unverified');
+}
+
+/**
+ * A fixed header that decodePacket could not take (fewer than 20 bytes, and IP does not say the
+ * capture cut it: the segment itself is that short): what tshark shows of it, as for a cut one.
+ */
+function partialFields(ctx: DecodeContext, _error: WireError, out: FieldSink): void {
+  const { bytes, offset } = ctx;
+  const n = Math.min(ctx.end, bytes.length) - offset;
+  if (n < 4) return;
+  const has = (k: number) => n >= k;
+  const h: TcpHeader = {
+    srcport: u16(bytes, offset),
+    dstport: u16(bytes, offset + 2),
+    seq: has(8) ? u32(bytes, offset + 4) : 0,
+    ack: has(12) ? u32(bytes, offset + 8) : 0,
+    dataOffset: has(13) ? bytes[offset + 12]! >>> 4 : 0,
+    flags: has(14) ? ((bytes[offset + 12]! & 0x0f) << 8) | bytes[offset + 13]! : 0,
+    window: has(16) ? u16(bytes, offset + 14) : 0,
+    checksum: has(18) ? u16(bytes, offset + 16) : 0,
+    checksumStatus: 'unverified',
+    urgentPointer: 0,
+    options: [],
+    captured: n,
+  };
+  if (ctx.quoted) h.quoted = true;
+  out.add('tcp.srcport', h.srcport);
+  out.add('tcp.dstport', h.dstport);
+  out.add('tcp.port', h.srcport);
+  out.add('tcp.port', h.dstport);
+  cutFixedHeaderFields(h, out, { name: 'tcp', header: h, offset, length: n, payloadOffset: offset + n, payloadLength: 0 }, n);
+}
+
+/**
+ * tshark stops after the header length when it is below 20 (a "bogus" header), having counted the
+ * segment length less that header length as the payload (the length IP gives, on a cut capture).
+ */
+function bogusHeaderFields(h: TcpHeader, out: FieldSink, layer: Layer<TcpHeader>): void {
+  const segment = h.segmentLength ?? layer.length + layer.payloadLength;
+  out.add('tcp.len', segment - h.dataOffset * 4);
+  out.add('tcp.seq_raw', h.seq);
+  out.add('tcp.hdr_len', h.dataOffset * 4);
+}
+
+/**
+ * Inside an ICMP error tshark shows the sequence number as `tcp.seq` (no relative numbers for a
+ * quoted segment) once its 8 bytes are there (an ICMPv4 error need quote no more), and the
+ * acknowledgment number both ways once the words up to the window are (as outside a quote).
+ */
+function quotedSeqFields(h: TcpHeader, out: FieldSink, captured: number): void {
+  out.add('tcp.seq', h.seq);
+  if (captured < 16) return;
+  out.add('tcp.ack', h.ack);
+  out.add('tcp.ack_raw', h.ack);
+}
+
 function fields(h: TcpHeader, out: FieldSink, layer: Layer<TcpHeader>): void {
   out.add('tcp.srcport', h.srcport);
   out.add('tcp.dstport', h.dstport);
@@ -553,24 +638,23 @@ function fields(h: TcpHeader, out: FieldSink, layer: Layer<TcpHeader>): void {
   out.add('tcp.port', h.dstport);
   const captured = h.captured ?? Infinity;
   if (captured < TCP_HEADER_LENGTH) {
-    if (captured >= 8) out.add('tcp.seq_raw', h.seq);
-    if (captured >= 12) out.add('tcp.ack_raw', h.ack);
+    cutFixedHeaderFields(h, out, layer, captured);
     return;
   }
-  // tshark stops after the header length when it is below 20 (a "bogus" header), having counted
-  // the segment length less that header length as the payload.
   if (h.dataOffset < 5) {
-    out.add('tcp.len', layer.length + layer.payloadLength - h.dataOffset * 4);
-    out.add('tcp.seq_raw', h.seq);
-    out.add('tcp.hdr_len', h.dataOffset * 4);
+    bogusHeaderFields(h, out, layer);
     return;
   }
   // The payload length: from IP's length on a cut capture (as tshark counts it), else only when
   // the header is whole and the segment all there.
-  const length = tcpSegmentPayloadLength(h, layer);
-  if (length !== undefined) out.add('tcp.len', length);
-  out.add('tcp.seq_raw', h.seq);
-  out.add('tcp.ack_raw', h.ack);
+  if (h.quoted) {
+    quotedSeqFields(h, out, captured);
+  } else {
+    const length = tcpSegmentPayloadLength(h, layer);
+    if (length !== undefined) out.add('tcp.len', length);
+    out.add('tcp.seq_raw', h.seq);
+    out.add('tcp.ack_raw', h.ack);
+  }
   out.add('tcp.hdr_len', h.dataOffset * 4);
   out.add('tcp.flags', h.flags);
   for (const [name, mask] of FLAG_FIELDS) out.add(name, h.flags & mask ? 1 : 0);
@@ -581,15 +665,19 @@ function fields(h: TcpHeader, out: FieldSink, layer: Layer<TcpHeader>): void {
   if (!h.quoted) out.add('tcp.checksum.status', h.checksumStatus);
   if (h.checksumCalculated !== undefined) out.add('tcp.checksum_calculated', h.checksumCalculated);
   out.add('tcp.urgent_pointer', h.urgentPointer);
-  if (h.options.length > 0 || h.padding !== undefined || h.unparsed !== undefined) {
+  // A header the capture cut inside its options shows them even when none of their bytes is there.
+  const cut = h.captured !== undefined && h.dataOffset > 5;
+  if (cut || h.options.length > 0 || h.padding !== undefined || h.unparsed !== undefined) {
     out.add('tcp.options', bytesField(optionSpace(h)));
     tcpOptionFields(h.options, h.padding, out);
+    if (cut && h.unparsed !== undefined) cutOptionFields(hexBytes(h.unparsed, 'unparsed options'), out);
   }
 }
 
 /** TCP for the dissector: ip.proto 6; the payload goes to `tcp.port`, lower port first. */
 export const tcp: Protocol<TcpHeader> = {
   name: 'tcp',
+  partialFields,
   scan: (ctx: DecodeContext): Scanned => parseSegment(ctx, NOT_READ, false),
   decode: (ctx: DecodeContext) => parseSegment(ctx, ipCarrier(ctx), true) as Decoded<TcpHeader>,
   fields,

@@ -313,6 +313,19 @@ export function encodeUdp(header: UdpInput, payload: Uint8Array = new Uint8Array
   return out;
 }
 
+/** A header cut below 8 bytes outside an ICMP quote (which throws): the ports, then the length, as tshark shows them. */
+function partialFields({ bytes, offset, end }: DecodeContext, _error: WireError, out: FieldSink): void {
+  const n = Math.min(end, bytes.length) - offset;
+  if (n < 4) return;
+  const srcport = u16(bytes, offset);
+  const dstport = u16(bytes, offset + 2);
+  out.add('udp.srcport', srcport);
+  out.add('udp.dstport', dstport);
+  out.add('udp.port', srcport);
+  out.add('udp.port', dstport);
+  if (n >= 6) out.add('udp.length', u16(bytes, offset + 4));
+}
+
 function fields(h: UdpHeader, out: FieldSink): void {
   out.add('udp.srcport', h.srcport);
   out.add('udp.dstport', h.dstport);
@@ -324,6 +337,8 @@ function fields(h: UdpHeader, out: FieldSink): void {
     return;
   }
   out.add('udp.length', h.length);
+  // tshark stops at a length below the header's own 8 bytes (0 is a jumbogram's, or bad later).
+  if (h.length !== 0 && h.length < UDP_HEADER_LENGTH) return;
   out.add('udp.checksum', h.checksum);
   if (h.checksumCalculated !== undefined) out.add('udp.checksum_calculated', h.checksumCalculated);
   if (h.checksum === 0) {
@@ -339,6 +354,7 @@ function fields(h: UdpHeader, out: FieldSink): void {
 /** UDP for the dissector: ip.proto 17; the payload goes to `udp.port`, lower port first. */
 export const udp: Protocol<UdpHeader> = {
   name: 'udp',
+  partialFields,
   scan: (ctx: DecodeContext): Scanned => parseDatagram(ctx, NOT_READ, false),
   decode: (ctx: DecodeContext) => parseDatagram(ctx, ipCarrier(ctx), true) as Decoded<UdpHeader>,
   fields,
