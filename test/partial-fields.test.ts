@@ -33,12 +33,34 @@ const KNOWN: readonly ((field: string, ours: FieldMap) => boolean)[] = [
 
 const namespace = (field: string) => field.split('.')[0]!;
 
+/** tshark fields decodePacket does not give at all (stream state, analysis, expert items, resolved names). */
+const NEVER = /stream|time_|completeness|analysis|nxtseq|^tcp\.(seq|ack)$|window_size$|scalefactor|_resolved|connection|checksum_bad|ack\.nonzero|\.lncb|expert|^(tcp|udp)\.payload|bogus|short_segment|mss\.absent|possible_traceroute/;
+
+/** What differs between our fields and tshark's for the checked protocols, as lines naming `where`. */
+function problemsOf(where: string, ours: FieldMap, t: TsharkFields, gives: (field: string) => boolean): string[] {
+  const problems: string[] = [];
+  for (const m of compareFields(ours, t)) {
+    if (!KNOWN.some((k) => k(m.field, ours))) problems.push(`${where}: ${m.field} ours ${JSON.stringify(m.ours)} tshark ${JSON.stringify(m.tshark)}`);
+  }
+  for (const field of Object.keys(t)) {
+    if (CHECKED.has(namespace(field)) && !NOT_YET.test(field) && gives(field) && ours[field] === undefined) problems.push(`${where}: ${field} missing (tshark ${JSON.stringify(t[field])})`);
+  }
+  for (const field of Object.keys(ours)) {
+    if (CHECKED.has(namespace(field)) && !NOT_YET.test(field) && t[field] === undefined && !/\.(trailer|padding|fcs|fcs\.status)$/.test(field)) {
+      problems.push(`${where}: ${field} shown (${JSON.stringify(ours[field])}), tshark has none`);
+    }
+  }
+  return problems;
+}
+
+const readFields = (path: string) => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TsharkFields);
+
 describe('cut headers vs tshark (snaplen sweep)', () => {
   for (const [file, indexes] of Object.entries(picks)) {
     it(`${file}: every cut of ${indexes.length} packets`, () => {
       const whole = readPcapFile(wire + file);
       const records = readPcapFile(dir + file.replace('.pcap', '-cuts.pcap'));
-      const theirs = readFileSync(dir + file.replace('.pcap', '-cuts.fields.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TsharkFields);
+      const theirs = readFields(dir + file.replace('.pcap', '-cuts.fields.jsonl'));
       expect(records.length).toBe(theirs.length);
       const problems: string[] = [];
       let at = 0;
@@ -52,23 +74,32 @@ describe('cut headers vs tshark (snaplen sweep)', () => {
           const p = decodePacket(r.data, { linkType: r.linkType });
           if (p.partial !== undefined) partials++;
           const ours = p.fields();
-          const t = theirs[at]!;
-          const where = `${file} packet ${index} cut at ${cut}`;
-          for (const m of compareFields(ours, t)) {
-            if (!KNOWN.some((k) => k(m.field, ours))) problems.push(`${where}: ${m.field} ours ${JSON.stringify(m.ours)} tshark ${JSON.stringify(m.tshark)}`);
-          }
-          for (const field of Object.keys(t)) {
-            if (CHECKED.has(namespace(field)) && !NOT_YET.test(field) && fullFields[field] !== undefined && ours[field] === undefined) problems.push(`${where}: ${field} missing (tshark ${JSON.stringify(t[field])})`);
-          }
-          for (const field of Object.keys(ours)) {
-            if (CHECKED.has(namespace(field)) && !NOT_YET.test(field) && t[field] === undefined && !/\.(trailer|padding|fcs|fcs\.status)$/.test(field)) {
-              problems.push(`${where}: ${field} shown (${JSON.stringify(ours[field])}), tshark has none`);
-            }
-          }
+          problems.push(...problemsOf(`${file} packet ${index} cut at ${cut}`, ours, theirs[at]!, (field) => fullFields[field] !== undefined));
         }
       }
       expect(at).toBe(records.length);
       expect(partials).toBeGreaterThan(0);
+      expect(problems).toEqual([]);
+    });
+  }
+
+  // tcpdump -s 58 and -s 70 on loopback HTTP over IPv4 and IPv6 (make-snaplen.sh).
+  for (const snap of [58, 70]) {
+    it(`a real capture cut at ${snap} bytes`, () => {
+      const records = readPcapFile(`${dir}snaplen-${snap}.pcap`);
+      const theirs = readFields(`${dir}snaplen-${snap}.fields.jsonl`);
+      expect(records.length).toBe(theirs.length);
+      const problems: string[] = [];
+      let cutFixed = 0;
+      records.forEach((r, i) => {
+        expect(r.data.length).toBeLessThanOrEqual(snap);
+        const p = decodePacket(r.data, { linkType: r.linkType });
+        const captured = p.layer<{ captured?: number }>('tcp')?.header.captured;
+        if (captured !== undefined && captured < 20) cutFixed++;
+        problems.push(...problemsOf(`packet ${i + 1}`, p.fields(), theirs[i]!, (field) => !NEVER.test(field)));
+      });
+      // -s 58 cuts every IPv6 TCP header to 4 bytes, -s 70 to 16.
+      expect(cutFixed).toBeGreaterThan(5);
       expect(problems).toEqual([]);
     });
   }
