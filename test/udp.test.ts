@@ -100,12 +100,14 @@ describe('udp: agrees with tshark 4.0 on scapy-made datagrams', () => {
     }
   });
 
-  it('reads a datagram quoted by an ICMP error without verifying it', () => {
+  it('verifies a datagram an ICMP error quotes whole, over the quoted addresses, as tshark does', () => {
     const quoted = decodePacket(readPcapFile(fixture('tcp.pcap'))[31]!.data); // packet 32 of tcp.pcap
     const layer = quoted.layer<UdpHeader>('udp')!;
     expect(quoted.errors).toEqual([]);
-    expect(layer.header).toMatchObject({ srcport: 5557, dstport: 6668, length: 14, quoted: true, checksumStatus: 'unverified' });
-    expect(quoted.fields()['udp.checksum.status']).toBeUndefined();
+    // tshark 4.0: checksum 0x5555 bad, calculated 0x9d8b.
+    expect(layer.header).toMatchObject({ srcport: 5557, dstport: 6668, length: 14, quoted: true, checksumStatus: 'bad', checksumCalculated: 0x9d8b });
+    expect(quoted.fields()['udp.checksum.status']).toBe('bad');
+    expect(decodePacket(readPcapFile(fixture('tcp.pcap'))[31]!.data, { checksums: { udp: false } }).fields()['udp.checksum.status']).toBe('unverified');
   });
 
   it('hands a non-empty payload on by port, lower port first, then the higher', () => {

@@ -39,6 +39,24 @@ function nearestIp(below: readonly Layer[]): Layer | undefined {
 }
 
 /**
+ * Whether the capture cut the packet an ICMP error travels in: its outermost IP layer claims more
+ * bytes than were captured (a snap length). A quote is then cut by the capture rather than by the
+ * ICMP sender, and tshark leaves the quoted checksums unverified.
+ */
+export function outerIpCut(ctx: DecodeContext): boolean {
+  const { below, bytes } = ctx;
+  for (const layer of below) {
+    const at = layer.offset;
+    if (layer.name === 'ip' && at + 4 <= bytes.length) {
+      const total = (bytes[at + 2]! << 8) | bytes[at + 3]!;
+      return total !== 0 && at + total > bytes.length;
+    }
+    if (layer.name === 'ipv6' && at + 6 <= bytes.length) return at + 40 + ((bytes[at + 4]! << 8) | bytes[at + 5]!) > bytes.length;
+  }
+  return false;
+}
+
+/**
  * The IP layer under the segment at `ctx.offset`, or `undefined` when there is none that makes
  * sense (decoding a bare segment, or a layer too short to hold the addresses).
  */

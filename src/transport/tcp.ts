@@ -13,6 +13,7 @@ import {
   carrierSum,
   encodeCarrier,
   ipCarrier,
+  outerIpCut,
   standaloneCarrier,
   verifyTransportChecksum,
   type IpCarrier,
@@ -311,7 +312,10 @@ function parseSegment(ctx: DecodeContext, given: IpCarrier | undefined | typeof 
   }
   if (short) return withHeader(scanned(available, undefined, undefined, cutShort ? shortError() : undefined), header);
 
-  if (header !== undefined && !ctx.quoted && !cut && ctx.verifyChecksum && carrier !== undefined && !carrier.fragment && (carrier.family === 6 || available <= 0xffff)) {
+  // Quoted in an ICMP error too: tshark verifies the quoted bytes as if they were the whole segment
+  // (over the quoted IP's addresses), so a quote shorter than the segment comes out bad; unless
+  // the capture cut the ICMP packet itself (then unverified).
+  if (header !== undefined && (ctx.quoted ? !outerIpCut(ctx) : !cut) && ctx.verifyChecksum && carrier !== undefined && !carrier.fragment && (carrier.family === 6 || available <= 0xffff)) {
     const { status, calculated } = verifyTransportChecksum(bytes.subarray(offset, end), header.checksum, carrier, IP_PROTO_TCP);
     header.checksumStatus = status;
     header.checksumCalculated = calculated;
@@ -661,8 +665,7 @@ function fields(h: TcpHeader, out: FieldSink, layer: Layer<TcpHeader>): void {
   out.add('tcp.flags.str', tcpFlagString(h.flags));
   out.add('tcp.window_size_value', h.window);
   out.add('tcp.checksum', h.checksum);
-  // Inside an ICMP quote tshark verifies what it can; wirekit does not (the segment is a copy).
-  if (!h.quoted) out.add('tcp.checksum.status', h.checksumStatus);
+  out.add('tcp.checksum.status', h.checksumStatus);
   if (h.checksumCalculated !== undefined) out.add('tcp.checksum_calculated', h.checksumCalculated);
   out.add('tcp.urgent_pointer', h.urgentPointer);
   // A header the capture cut inside its options shows them even when none of their bytes is there.

@@ -12,6 +12,7 @@ import {
   carrierSum,
   encodeCarrier,
   ipCarrier,
+  outerIpCut,
   standaloneCarrier,
   verifyTransportChecksum,
   type IpCarrier,
@@ -220,7 +221,11 @@ function parseDatagram(ctx: DecodeContext, given: IpCarrier | undefined | typeof
 
   if (header !== undefined && header.checksum === 0) {
     if (carrier?.family === 6) header.checksumStatus = 'bad';
-  } else if (header !== undefined && !ctx.quoted && ctx.verifyChecksum && carrier !== undefined && !carrier.fragment && payloadEnd <= end && (carrier.family === 6 || length <= 0xffff)) {
+  } else if (
+    header !== undefined && ctx.verifyChecksum && carrier !== undefined && !carrier.fragment && payloadEnd <= end && (carrier.family === 6 || length <= 0xffff) &&
+    // Quoted in an ICMP error too, when the whole datagram is and the capture did not cut the ICMP packet (as tshark).
+    (!ctx.quoted || !outerIpCut(ctx))
+  ) {
     const { status, calculated } = verifyTransportChecksum(bytes.subarray(offset, payloadEnd), header.checksum, carrier, IP_PROTO_UDP, length);
     header.checksumStatus = status;
     // RFC 768: a computed zero is sent as all ones, and tshark shows it so.
@@ -345,8 +350,8 @@ function fields(h: UdpHeader, out: FieldSink): void {
     // tshark's statuses for a zero checksum, which ChecksumStatus does not name: 3 "not present"
     // over IPv4 and in an ICMP error's quote, 4 "illegal" over IPv6 (RFC 8200 8.1; the header says `bad`).
     out.add('udp.checksum.status', h.quoted || h.checksumStatus !== 'bad' ? 'not-present' : 'illegal');
-  } else if (!h.quoted) {
-    // tshark verifies quoted copies too; wirekit does not, so it shows no status for them.
+  } else {
+    // A quoted copy is verified when the whole datagram is quoted, as tshark does (else unverified).
     out.add('udp.checksum.status', h.checksumStatus);
   }
 }
