@@ -468,7 +468,10 @@ function rowFields(t: PacketTable, i: number): FieldMap {
     // tshark's statuses for a zero checksum ("not present", "illegal") have no ChecksumStatus name.
     if (sum !== 0) out.add('udp.checksum.status', CHECKSUM_NAMES[t.l4Checksum[i]!]!);
   }
-  if (layers & (BatchLayer.ICMP | BatchLayer.ICMPV6)) {
+  const icmpCut = t.status[i] !== 0 && BATCH_ERROR_LAYER[t.errorLayer[i]!]!.startsWith('icmp');
+  // An ICMP header short of 8 bytes (cut, or a length that says so): what fields() shows of it
+  // depends on how many bytes there are, which the table does not keep.
+  if (layers & (BatchLayer.ICMP | BatchLayer.ICMPV6) && !icmpCut) {
     const p = layers & BatchLayer.ICMP ? 'icmp' : 'icmpv6';
     out.add(`${p}.type`, t.icmpType[i]!);
     out.add(`${p}.code`, t.icmpCode[i]!);

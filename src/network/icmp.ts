@@ -7,7 +7,7 @@ import { WireError } from '../errors.js';
 import type { ChecksumStatus } from '../packet/checksum-policy.js';
 import { bytesField, type FieldSink } from '../packet/fields.js';
 import { scanned, withHeader } from '../packet/packet.js';
-import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
+import type { Decoded, DecodeContext, EncodeContext, Encoder, Layer, Protocol, Scanned } from '../packet/protocol.js';
 // Where the IP layer below says its payload ends, and whether it is a fragment: as TCP and UDP read it.
 import { ipCarrier } from './ip-carrier.js';
 import { formatIpv4, writeIpv4 } from './ip-address.js';
@@ -339,6 +339,11 @@ function parseIcmp(bytes: Uint8Array, offset: number, end: number, build: 'verif
   const wanted = icmpHeaderLength(type);
   if (kind === 'unknown') return withHeader(scanned(COMMON_LENGTH), header);
   if (available < ICMP_HEADER_LENGTH) {
+    // tshark reads the second word's first half (an identifier, a pointer) with the first word.
+    if (header !== undefined && available >= 6) {
+      if (kind === 'query') header.ident = (bytes[offset + 4]! << 8) | bytes[offset + 5]!;
+      else if (kind === 'problem') header.pointer = bytes[offset + 4]!;
+    }
     return withHeader(scanned(available, undefined, undefined, truncated(offset, wanted, available, `type ${type} header`)), header);
   }
   const word = readU32(bytes, offset + 4);
@@ -491,12 +496,27 @@ export const icmp: Protocol<IcmpHeader> = {
   decode(ctx: DecodeContext): Decoded<IcmpHeader> {
     return parseIcmp(ctx.bytes, ctx.offset, Math.min(ctx.end, ctx.bytes.length), verifiable(ctx) ? 'verify' : 'skip') as Decoded<IcmpHeader>;
   },
-  fields(h: IcmpHeader, out: FieldSink): void {
+  // tshark names a header cut below 4 bytes but shows none of it.
+  partialFields: () => undefined,
+  fields(h: IcmpHeader, out: FieldSink, layer?: Layer<IcmpHeader>): void {
+    const kind = kindOf(h.type);
+    // A header cut before its second word: tshark shows nothing until it has read 6 bytes, then the
+    // first word and the second word's first half (an echo's identifier, a problem's pointer).
+    const cut = layer !== undefined && kind !== 'unknown' && layer.length < ICMP_HEADER_LENGTH;
+    if (cut && layer.length < 6) return;
     out.add('icmp.type', h.type);
     out.add('icmp.code', h.code);
     out.add('icmp.checksum', h.checksum);
     out.add('icmp.checksum.status', h.checksumStatus);
-    const kind = kindOf(h.type);
+    if (cut) {
+      if (kind === 'query' && h.ident !== undefined) {
+        out.add('icmp.ident', h.ident);
+        out.add('icmp.ident_le', ((h.ident & 0xff) << 8) | (h.ident >>> 8));
+      } else if (kind === 'problem' && h.pointer !== undefined) {
+        out.add('icmp.pointer', h.pointer);
+      }
+      return;
+    }
     if (kind === 'query' && h.ident !== undefined && h.seq !== undefined) {
       out.add('icmp.ident', h.ident);
       out.add('icmp.ident_le', ((h.ident & 0xff) << 8) | (h.ident >>> 8));

@@ -14,7 +14,7 @@ import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol, Scanned 
 import { encodeCarrier, ipCarrier } from './ip-carrier.js';
 import { formatIpv6, parseIpv6, writeIpv6 } from './ip-address.js';
 import { ndpOptionError, ndpOptionFields, ndpOptionsLength, walkNdpOptions, writeNdpOptions, type NdpOption } from './ndp.js';
-import { u32 } from '../packet/bytes.js';
+import { u16, u32 } from '../packet/bytes.js';
 
 /** IPv6 next-header value of ICMPv6. */
 export const ICMPV6_PROTOCOL = 58;
@@ -323,6 +323,8 @@ function parseIcmpv6(
   const fixed = FIXED_LENGTH[type];
   if (fixed === undefined) return withHeader(scanned(COMMON_LENGTH), header);
   if (available < ICMPV6_HEADER_LENGTH) {
+    // An echo's identifier shows once its two bytes are there (tshark reads it on its own).
+    if (header !== undefined && available >= 6 && (type === 128 || type === 129)) header.ident = u16(bytes, offset + 4);
     return withHeader(scanned(available, undefined, undefined, truncated(offset, fixed, available, `type ${type} header`)), header);
   }
   const word = u32(bytes, offset + 4);
@@ -519,6 +521,12 @@ function reservedBytes(value: number, bytes: number): string {
 /** Registered for IP protocol (next header) 58. */
 export const icmpv6: Protocol<Icmpv6Header> = {
   name: 'icmpv6',
+  // A header cut below 4 bytes: its type and code as far as captured, as tshark shows them.
+  partialFields(ctx: DecodeContext, _error: WireError, out: FieldSink): void {
+    const n = Math.min(ctx.end, ctx.bytes.length) - ctx.offset;
+    if (n >= 1) out.add('icmpv6.type', ctx.bytes[ctx.offset]!);
+    if (n >= 2) out.add('icmpv6.code', ctx.bytes[ctx.offset + 1]!);
+  },
   scan(ctx: DecodeContext): Scanned {
     return parseIcmpv6(ctx.bytes, ctx.offset, Math.min(ctx.end, ctx.bytes.length), false, undefined);
   },
@@ -536,9 +544,9 @@ export const icmpv6: Protocol<Icmpv6Header> = {
     }
     if (h.mtu !== undefined) out.add('icmpv6.mtu', h.mtu);
     if (h.pointer !== undefined) out.add('icmpv6.pointer', h.pointer);
-    if (h.ident !== undefined && h.seq !== undefined) {
+    if (h.ident !== undefined) {
       out.add('icmpv6.echo.identifier', h.ident);
-      out.add('icmpv6.echo.sequence_number', h.seq);
+      if (h.seq !== undefined) out.add('icmpv6.echo.sequence_number', h.seq);
     }
     if (h.type === 134 && h.curHopLimit !== undefined) {
       const flags = (joinWord(h) >>> 16) & 0xff;

@@ -304,7 +304,10 @@ function parseSegment(ctx: DecodeContext, given: IpCarrier | undefined | typeof 
       urgentPointer: has(20) ? u16(bytes, offset + 18) : 0,
       options: [],
     };
-    if (ctx.quoted) header.quoted = true;
+    if (ctx.quoted) {
+      header.quoted = true;
+      if (ctx.below.some((l) => l.name === 'icmpv6')) quotedByIcmpv6.add(header);
+    }
     if (cut) {
       header.captured = available;
       header.segmentLength = carrier!.claimedEnd! - offset;
@@ -557,16 +560,15 @@ function tcpSegmentPayloadLength(h: TcpHeader, layer: Layer<TcpHeader>): number 
  * From byte 16 the header length, flags and window follow, from byte 18 the checksum (unverified).
  */
 function cutFixedHeaderFields(h: TcpHeader, out: FieldSink, layer: Layer<TcpHeader>, captured: number): void {
-  if (h.quoted) {
-    if (captured >= 8) quotedSeqFields(h, out, captured);
-  }
+  const v4Quote = h.quoted === true && !quotedByIcmpv6.has(h);
+  if (v4Quote && captured >= 8) quotedSeqFields(h, out, captured);
   if (captured < 16) return;
-  if (!h.quoted) {
-    if (h.dataOffset < 5) {
-      bogusHeaderFields(h, out, layer);
-      return;
-    }
-    const length = tcpSegmentPayloadLength(h, layer);
+  if (!h.quoted && h.dataOffset < 5) {
+    bogusHeaderFields(h, out, layer);
+    return;
+  }
+  if (!v4Quote) {
+    const length = h.quoted ? undefined : tcpSegmentPayloadLength(h, layer);
     if (length !== undefined) out.add('tcp.len', length);
     out.add('tcp.seq_raw', h.seq);
     out.add('tcp.ack_raw', h.ack);
@@ -624,7 +626,13 @@ function bogusHeaderFields(h: TcpHeader, out: FieldSink, layer: Layer<TcpHeader>
 }
 
 /**
- * Inside an ICMP error tshark shows the sequence number as `tcp.seq` (no relative numbers for a
+ * Segments quoted by an ICMPv6 error: tshark reads them as it reads segments outside a quote (the
+ * special case of an ICMPv4 error's 8 quoted bytes does not apply), without a payload length.
+ */
+const quotedByIcmpv6 = new WeakSet<TcpHeader>();
+
+/**
+ * Inside an ICMP(v4) error tshark shows the sequence number as `tcp.seq` (no relative numbers for a
  * quoted segment) once its 8 bytes are there (an ICMPv4 error need quote no more), and the
  * acknowledgment number both ways once the words up to the window are (as outside a quote).
  */
@@ -651,10 +659,10 @@ function fields(h: TcpHeader, out: FieldSink, layer: Layer<TcpHeader>): void {
   }
   // The payload length: from IP's length on a cut capture (as tshark counts it), else only when
   // the header is whole and the segment all there.
-  if (h.quoted) {
+  if (h.quoted === true && !quotedByIcmpv6.has(h)) {
     quotedSeqFields(h, out, captured);
   } else {
-    const length = tcpSegmentPayloadLength(h, layer);
+    const length = h.quoted ? undefined : tcpSegmentPayloadLength(h, layer);
     if (length !== undefined) out.add('tcp.len', length);
     out.add('tcp.seq_raw', h.seq);
     out.add('tcp.ack_raw', h.ack);

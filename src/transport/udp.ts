@@ -12,7 +12,6 @@ import {
   carrierSum,
   encodeCarrier,
   ipCarrier,
-  outerIpCut,
   standaloneCarrier,
   verifyTransportChecksum,
   type IpCarrier,
@@ -221,11 +220,9 @@ function parseDatagram(ctx: DecodeContext, given: IpCarrier | undefined | typeof
 
   if (header !== undefined && header.checksum === 0) {
     if (carrier?.family === 6) header.checksumStatus = 'bad';
-  } else if (
-    header !== undefined && ctx.verifyChecksum && carrier !== undefined && !carrier.fragment && payloadEnd <= end && (carrier.family === 6 || length <= 0xffff) &&
-    // Quoted in an ICMP error too, when the whole datagram is and the capture did not cut the ICMP packet (as tshark).
-    (!ctx.quoted || !outerIpCut(ctx))
-  ) {
+  } else if (header !== undefined && ctx.verifyChecksum && carrier !== undefined && !carrier.fragment && payloadEnd <= end && (carrier.family === 6 || length <= 0xffff)) {
+    // Quoted in an ICMP error too, when the whole datagram was captured (tshark verifies it so, over
+    // the quoted IP's addresses, even when the capture cut the ICMP packet after it).
     const { status, calculated } = verifyTransportChecksum(bytes.subarray(offset, payloadEnd), header.checksum, carrier, IP_PROTO_UDP, length);
     header.checksumStatus = status;
     // RFC 768: a computed zero is sent as all ones, and tshark shows it so.
