@@ -559,15 +559,14 @@ function tcpSegmentPayloadLength(h: TcpHeader, layer: Layer<TcpHeader>): number 
  * the ports alone; inside one it adds the sequence and acknowledgment numbers as it reads them.
  * From byte 16 the header length, flags and window follow, from byte 18 the checksum (unverified).
  */
-function cutFixedHeaderFields(h: TcpHeader, out: FieldSink, layer: Layer<TcpHeader>, captured: number): void {
-  const v4Quote = h.quoted === true && !quotedByIcmpv6.has(h);
-  if (v4Quote && captured >= 8) quotedSeqFields(h, out, captured);
-  if (captured < 16) return;
-  if (!h.quoted && h.dataOffset < 5) {
-    bogusHeaderFields(h, out, layer);
-    return;
-  }
+/**
+ * The payload length and raw sequence numbers (outside an ICMPv4 quote, which shows them its own
+ * way), then header length, flags and window: what tshark shows once it has read the first 16 bytes.
+ */
+function headerWordFields(h: TcpHeader, out: FieldSink, layer: Layer<TcpHeader>, v4Quote: boolean): void {
   if (!v4Quote) {
+    // The payload length: from IP's length on a cut capture (as tshark counts it), else only when
+    // the header is whole and the segment all there; none in a quote.
     const length = h.quoted ? undefined : tcpSegmentPayloadLength(h, layer);
     if (length !== undefined) out.add('tcp.len', length);
     out.add('tcp.seq_raw', h.seq);
@@ -578,6 +577,17 @@ function cutFixedHeaderFields(h: TcpHeader, out: FieldSink, layer: Layer<TcpHead
   for (const [name, mask] of FLAG_FIELDS) out.add(name, h.flags & mask ? 1 : 0);
   out.add('tcp.flags.str', tcpFlagString(h.flags));
   out.add('tcp.window_size_value', h.window);
+}
+
+function cutFixedHeaderFields(h: TcpHeader, out: FieldSink, layer: Layer<TcpHeader>, captured: number): void {
+  const v4Quote = h.quoted === true && !quotedByIcmpv6.has(h);
+  if (v4Quote && captured >= 8) quotedSeqFields(h, out, captured);
+  if (captured < 16) return;
+  if (!h.quoted && h.dataOffset < 5) {
+    bogusHeaderFields(h, out, layer);
+    return;
+  }
+  headerWordFields(h, out, layer, v4Quote);
   if (captured < 18) return;
   out.add('tcp.checksum', h.checksum);
   out.add('tcp.checksum.status', 'unverified');
@@ -657,21 +667,9 @@ function fields(h: TcpHeader, out: FieldSink, layer: Layer<TcpHeader>): void {
     bogusHeaderFields(h, out, layer);
     return;
   }
-  // The payload length: from IP's length on a cut capture (as tshark counts it), else only when
-  // the header is whole and the segment all there.
-  if (h.quoted === true && !quotedByIcmpv6.has(h)) {
-    quotedSeqFields(h, out, captured);
-  } else {
-    const length = h.quoted ? undefined : tcpSegmentPayloadLength(h, layer);
-    if (length !== undefined) out.add('tcp.len', length);
-    out.add('tcp.seq_raw', h.seq);
-    out.add('tcp.ack_raw', h.ack);
-  }
-  out.add('tcp.hdr_len', h.dataOffset * 4);
-  out.add('tcp.flags', h.flags);
-  for (const [name, mask] of FLAG_FIELDS) out.add(name, h.flags & mask ? 1 : 0);
-  out.add('tcp.flags.str', tcpFlagString(h.flags));
-  out.add('tcp.window_size_value', h.window);
+  const v4Quote = h.quoted === true && !quotedByIcmpv6.has(h);
+  if (v4Quote) quotedSeqFields(h, out, captured);
+  headerWordFields(h, out, layer, v4Quote);
   out.add('tcp.checksum', h.checksum);
   out.add('tcp.checksum.status', h.checksumStatus);
   if (h.checksumCalculated !== undefined) out.add('tcp.checksum_calculated', h.checksumCalculated);
