@@ -369,13 +369,13 @@ export const arpEncoder: Encoder<ArpInput> = {
   },
 };
 
+/** Header bytes a cut ARP packet must have for tshark to show each fixed field. */
+const ARP_NEED: Record<string, number> = { 'arp.hw.type': 2, 'arp.proto.type': 4, 'arp.hw.size': 5, 'arp.proto.size': 6, 'arp.opcode': 8 };
+
 /**
  * The checks both `scan` and `decode` run (`checkArp`, then the ATM layout this does not read),
  * and what the dissector needs: the packet ends where its sizes say.
  */
-/** Header bytes a cut ARP packet must have for tshark to show each fixed field. */
-const ARP_NEED: Record<string, number> = { 'arp.hw.type': 2, 'arp.proto.type': 4, 'arp.hw.size': 5, 'arp.proto.size': 6, 'arp.opcode': 8 };
-
 function scanArp(ctx: DecodeContext): Scanned {
   const { bytes, offset, end } = ctx;
   const length = checkArp(bytes, offset, end);

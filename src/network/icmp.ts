@@ -488,6 +488,12 @@ function addErrorWordFields(h: IcmpHeader, kind: Kind, out: FieldSink): void {
 }
 
 /** Registered for IP protocol 1. */
+/** A 16-bit field as tshark shows an echo's identifier and sequence number: as sent, and byte-swapped (`_le`). */
+function identFields(name: 'icmp.ident' | 'icmp.seq', value: number, out: FieldSink): void {
+  out.add(name, value);
+  out.add(`${name}_le`, ((value & 0xff) << 8) | (value >>> 8));
+}
+
 export const icmp: Protocol<IcmpHeader> = {
   name: 'icmp',
   scan(ctx: DecodeContext): Scanned {
@@ -510,18 +516,15 @@ export const icmp: Protocol<IcmpHeader> = {
     out.add('icmp.checksum.status', h.checksumStatus);
     if (cut) {
       if (kind === 'query' && h.ident !== undefined) {
-        out.add('icmp.ident', h.ident);
-        out.add('icmp.ident_le', ((h.ident & 0xff) << 8) | (h.ident >>> 8));
+        identFields('icmp.ident', h.ident, out);
       } else if (kind === 'problem' && h.pointer !== undefined) {
         out.add('icmp.pointer', h.pointer);
       }
       return;
     }
     if (kind === 'query' && h.ident !== undefined && h.seq !== undefined) {
-      out.add('icmp.ident', h.ident);
-      out.add('icmp.ident_le', ((h.ident & 0xff) << 8) | (h.ident >>> 8));
-      out.add('icmp.seq', h.seq);
-      out.add('icmp.seq_le', ((h.seq & 0xff) << 8) | (h.seq >>> 8));
+      identFields('icmp.ident', h.ident, out);
+      identFields('icmp.seq', h.seq, out);
     } else if (kind === 'redirect' && h.gateway !== undefined) {
       out.add('icmp.redir_gw', h.gateway);
     } else if ((kind === 'unreachable' || kind === 'exceeded' || kind === 'problem') && h.unused !== undefined) {

@@ -9,6 +9,7 @@ import { WireError } from '../errors.js';
 import type { ChecksumStatus } from '../packet/checksum-policy.js';
 import { bytesField, type FieldSink } from '../packet/fields.js';
 import { scanned, withHeader } from '../packet/packet.js';
+import { capturedLength } from '../packet/partial.js';
 import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
 // The pseudo-header reader TCP and UDP use: ICMPv6 needs exactly the same (RFC 4443 section 2.3).
 import { encodeCarrier, ipCarrier } from './ip-carrier.js';
@@ -523,7 +524,7 @@ export const icmpv6: Protocol<Icmpv6Header> = {
   name: 'icmpv6',
   // A header cut below 4 bytes: its type and code as far as captured, as tshark shows them.
   partialFields(ctx: DecodeContext, _error: WireError, out: FieldSink): void {
-    const n = Math.min(ctx.end, ctx.bytes.length) - ctx.offset;
+    const n = capturedLength(ctx);
     if (n >= 1) out.add('icmpv6.type', ctx.bytes[ctx.offset]!);
     if (n >= 2) out.add('icmpv6.code', ctx.bytes[ctx.offset + 1]!);
   },

@@ -41,7 +41,7 @@ function nearestIp(below: readonly Layer[]): Layer | undefined {
 /**
  * Whether the capture cut the packet an ICMP error travels in: its outermost IP layer claims more
  * bytes than were captured (a snap length). A quote is then cut by the capture rather than by the
- * ICMP sender, and tshark leaves the quoted checksums unverified.
+ * ICMP sender, and tshark leaves a quoted TCP checksum unverified.
  */
 export function outerIpCut(ctx: DecodeContext): boolean {
   const { below, bytes } = ctx;

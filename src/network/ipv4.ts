@@ -6,6 +6,7 @@ import { WireError } from '../errors.js';
 import type { ChecksumStatus } from '../packet/checksum-policy.js';
 import type { FieldSink } from '../packet/fields.js';
 import { scanned } from '../packet/packet.js';
+import { capturedLength } from '../packet/partial.js';
 import type { Decoded, DecodeContext, EncodeContext, Encoder, Layer, Protocol, Scanned } from '../packet/protocol.js';
 import { formatIpv4, writeIpv4 } from './ip-address.js';
 import {
@@ -564,8 +565,9 @@ export function encodeIpv4(header: Ipv4Input, payload: Uint8Array = new Uint8Arr
  * (the checksum then `unverified`); after a bad version only the version, after a bad IHL the
  * version and the header length.
  */
-function partialFields({ bytes, offset, end }: DecodeContext, error: WireError, out: FieldSink): void {
-  const n = Math.min(end, bytes.length) - offset;
+function partialFields(ctx: DecodeContext, error: WireError, out: FieldSink): void {
+  const { bytes, offset } = ctx;
+  const n = capturedLength(ctx);
   if (n < 1) return;
   const b0 = bytes[offset]!;
   out.add('ip.version', b0 >>> 4);

@@ -4,6 +4,7 @@
 import { WireError } from '../errors.js';
 import type { FieldSink } from '../packet/fields.js';
 import { scanned } from '../packet/packet.js';
+import { capturedLength } from '../packet/partial.js';
 import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
 import { formatIpv6, writeIpv6 } from './ip-address.js';
 import {
@@ -433,8 +434,9 @@ export function encodeIpv6(header: Ipv6Input, payload: Uint8Array = new Uint8Arr
  * reads the first word whole, and the payload length with the next header); after a bad version
  * only the version.
  */
-function partialFields({ bytes, offset, end }: DecodeContext, error: WireError, out: FieldSink): void {
-  const n = Math.min(end, bytes.length) - offset;
+function partialFields(ctx: DecodeContext, error: WireError, out: FieldSink): void {
+  const { bytes, offset } = ctx;
+  const n = capturedLength(ctx);
   if (n < 1) return;
   const version = bytes[offset]! >>> 4;
   out.add('ipv6.version', version);

@@ -1,5 +1,6 @@
 import type { WireError } from '../errors.js';
 import { bytesField, FieldSink, type FieldMap } from './fields.js';
+import { capturedLength } from './partial.js';
 import type { DecodeContext, Layer, Next, Protocol, Scanned } from './protocol.js';
 
 /**
@@ -41,7 +42,7 @@ export class Packet {
    */
   get partial(): { name: string; offset: number; captured: number } | undefined {
     const p = this.#partial;
-    return p === undefined ? undefined : { name: p.protocol.name, offset: p.ctx.offset, captured: Math.max(0, p.ctx.end - p.ctx.offset) };
+    return p === undefined ? undefined : { name: p.protocol.name, offset: p.ctx.offset, captured: capturedLength(p.ctx) };
   }
 
   /** The innermost undecoded bytes (application data), a view into `bytes`. */

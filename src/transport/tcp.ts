@@ -7,6 +7,7 @@ import { WireError } from '../errors.js';
 import type { ChecksumStatus } from '../packet/checksum-policy.js';
 import { bytesField, type FieldSink } from '../packet/fields.js';
 import { scanned, withHeader } from '../packet/packet.js';
+import { capturedLength } from '../packet/partial.js';
 import type { Decoded, DecodeContext, Encoder, Layer, Protocol, Scanned } from '../packet/protocol.js';
 import {
   addressAdjusted,
@@ -599,7 +600,7 @@ function cutFixedHeaderFields(h: TcpHeader, out: FieldSink, layer: Layer<TcpHead
  */
 function partialFields(ctx: DecodeContext, _error: WireError, out: FieldSink): void {
   const { bytes, offset } = ctx;
-  const n = Math.min(ctx.end, bytes.length) - offset;
+  const n = capturedLength(ctx);
   if (n < 4) return;
   const has = (k: number) => n >= k;
   const h: TcpHeader = {

@@ -6,6 +6,7 @@ import { WireError } from '../errors.js';
 import type { ChecksumStatus } from '../packet/checksum-policy.js';
 import type { FieldSink } from '../packet/fields.js';
 import { scanned, withHeader } from '../packet/packet.js';
+import { capturedLength } from '../packet/partial.js';
 import type { Decoded, DecodeContext, Encoder, Next, Protocol, Scanned } from '../packet/protocol.js';
 import {
   addressAdjusted,
@@ -316,8 +317,9 @@ export function encodeUdp(header: UdpInput, payload: Uint8Array = new Uint8Array
 }
 
 /** A header cut below 8 bytes outside an ICMP quote (which throws): the ports, then the length, as tshark shows them. */
-function partialFields({ bytes, offset, end }: DecodeContext, _error: WireError, out: FieldSink): void {
-  const n = Math.min(end, bytes.length) - offset;
+function partialFields(ctx: DecodeContext, _error: WireError, out: FieldSink): void {
+  const { bytes, offset } = ctx;
+  const n = capturedLength(ctx);
   if (n < 4) return;
   const srcport = u16(bytes, offset);
   const dstport = u16(bytes, offset + 2);
