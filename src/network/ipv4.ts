@@ -570,9 +570,10 @@ function partialFields(ctx: DecodeContext, error: WireError, out: FieldSink): vo
   const n = capturedLength(ctx);
   if (n < 1) return;
   const b0 = bytes[offset]!;
+  const hl = (b0 & 0x0f) * 4;
   out.add('ip.version', b0 >>> 4);
   if (error.code === 'bad-version') return;
-  out.add('ip.hdr_len', (b0 & 0x0f) * 4);
+  out.add('ip.hdr_len', hl);
   if (error.code !== 'truncated' || n < 2) return;
   const ds = bytes[offset + 1]!;
   out.add('ip.dsfield', ds);
@@ -581,7 +582,7 @@ function partialFields(ctx: DecodeContext, error: WireError, out: FieldSink): vo
   if (n < 4) return;
   const total = (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
   out.add('ip.len', total);
-  if (total !== 0 && total < (b0 & 0x0f) * 4) return;
+  if (total !== 0 && total < hl) return;
   if (n < 6) return;
   out.add('ip.id', (bytes[offset + 4]! << 8) | bytes[offset + 5]!);
   if (n < 8) return;

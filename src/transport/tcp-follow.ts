@@ -120,7 +120,8 @@ export function tcpStreamReadable(source: CaptureSource, stream: number, directi
  * at a time (`decodeCaptureBatches`: one WebAssembly walk per batch for pcap, read in place when
  * the bytes are in WASM memory) and each batch's table handed to `pushTable`. Chunks are views of
  * `capture`, those that waited for earlier bytes included (`zeroCopy` is on unless the options turn
- * it off; where segments overlap, the bytes are copied as without it). Returns the reassembler, ended, for its `stats()` (its table is empty once
+ * it off; where segments overlap, the bytes are copied as without it). Returns the reassembler,
+ * ended, for its `stats()` (its table is empty once
  * ended: collect connections in `onClose`). A damaged file is reassembled up to the damage, the
  * reassembler ended (buffered bytes and gaps handed on, connections closed), and the capture's
  * WireError thrown.

@@ -270,6 +270,33 @@ const NOT_READ = null;
  * but its result: the IP layer below matters to the checks only to name a data offset past the
  * captured bytes (a cut capture) or past the segment.
  */
+/**
+ * The fixed header's fields from the `available` bytes at `ctx.offset` (at least 4; fields past
+ * them are 0), no options yet, the checksum unverified; marked quoted as `ctx` says.
+ */
+function fixedHeader(ctx: DecodeContext, available: number): TcpHeader {
+  const { bytes, offset } = ctx;
+  const has = (n: number) => available >= n;
+  const header: TcpHeader = {
+    srcport: u16(bytes, offset),
+    dstport: u16(bytes, offset + 2),
+    seq: has(8) ? u32(bytes, offset + 4) : 0,
+    ack: has(12) ? u32(bytes, offset + 8) : 0,
+    dataOffset: has(13) ? bytes[offset + 12]! >>> 4 : 0,
+    flags: has(14) ? ((bytes[offset + 12]! & 0x0f) << 8) | bytes[offset + 13]! : 0,
+    window: has(16) ? u16(bytes, offset + 14) : 0,
+    checksum: has(18) ? u16(bytes, offset + 16) : 0,
+    checksumStatus: 'unverified',
+    urgentPointer: has(20) ? u16(bytes, offset + 18) : 0,
+    options: [],
+  };
+  if (ctx.quoted) {
+    header.quoted = true;
+    if (ctx.below.some((l) => l.name === 'icmpv6')) quotedByIcmpv6.add(header);
+  }
+  return header;
+}
+
 function parseSegment(ctx: DecodeContext, given: IpCarrier | undefined | typeof NOT_READ, build: boolean): Scanned & { header?: TcpHeader } {
   const { bytes, offset } = ctx;
   const end = Math.min(ctx.end, bytes.length);
@@ -291,24 +318,7 @@ function parseSegment(ctx: DecodeContext, given: IpCarrier | undefined | typeof 
   const cut = isCut(carrier, end);
   let header: TcpHeader | undefined;
   if (build) {
-    const has = (n: number) => available >= n;
-    header = {
-      srcport: u16(bytes, offset),
-      dstport: u16(bytes, offset + 2),
-      seq: has(8) ? u32(bytes, offset + 4) : 0,
-      ack: has(12) ? u32(bytes, offset + 8) : 0,
-      dataOffset,
-      flags: has(14) ? ((bytes[offset + 12]! & 0x0f) << 8) | bytes[offset + 13]! : 0,
-      window: has(16) ? u16(bytes, offset + 14) : 0,
-      checksum: has(18) ? u16(bytes, offset + 16) : 0,
-      checksumStatus: 'unverified',
-      urgentPointer: has(20) ? u16(bytes, offset + 18) : 0,
-      options: [],
-    };
-    if (ctx.quoted) {
-      header.quoted = true;
-      if (ctx.below.some((l) => l.name === 'icmpv6')) quotedByIcmpv6.add(header);
-    }
+    header = fixedHeader(ctx, available);
     if (cut) {
       header.captured = available;
       header.segmentLength = carrier!.claimedEnd! - offset;
@@ -599,30 +609,11 @@ function cutFixedHeaderFields(h: TcpHeader, out: FieldSink, layer: Layer<TcpHead
  * capture cut it: the segment itself is that short): what tshark shows of it, as for a cut one.
  */
 function partialFields(ctx: DecodeContext, _error: WireError, out: FieldSink): void {
-  const { bytes, offset } = ctx;
   const n = capturedLength(ctx);
   if (n < 4) return;
-  const has = (k: number) => n >= k;
-  const h: TcpHeader = {
-    srcport: u16(bytes, offset),
-    dstport: u16(bytes, offset + 2),
-    seq: has(8) ? u32(bytes, offset + 4) : 0,
-    ack: has(12) ? u32(bytes, offset + 8) : 0,
-    dataOffset: has(13) ? bytes[offset + 12]! >>> 4 : 0,
-    flags: has(14) ? ((bytes[offset + 12]! & 0x0f) << 8) | bytes[offset + 13]! : 0,
-    window: has(16) ? u16(bytes, offset + 14) : 0,
-    checksum: has(18) ? u16(bytes, offset + 16) : 0,
-    checksumStatus: 'unverified',
-    urgentPointer: 0,
-    options: [],
-    captured: n,
-  };
-  if (ctx.quoted) h.quoted = true;
-  out.add('tcp.srcport', h.srcport);
-  out.add('tcp.dstport', h.dstport);
-  out.add('tcp.port', h.srcport);
-  out.add('tcp.port', h.dstport);
-  cutFixedHeaderFields(h, out, { name: 'tcp', header: h, offset, length: n, payloadOffset: offset + n, payloadLength: 0 }, n);
+  const h = fixedHeader(ctx, n);
+  h.captured = n;
+  fields(h, out, { name: 'tcp', header: h, offset: ctx.offset, length: n, payloadOffset: ctx.offset + n, payloadLength: 0 });
 }
 
 /**

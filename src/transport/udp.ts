@@ -316,18 +316,13 @@ export function encodeUdp(header: UdpInput, payload: Uint8Array = new Uint8Array
   return out;
 }
 
-/** A header cut below 8 bytes outside an ICMP quote (which throws): the ports, then the length, as tshark shows them. */
+/** A header cut below 8 bytes outside an ICMP quote (which throws): the ports, then the length, as tshark shows them (fields() of a cut header). */
 function partialFields(ctx: DecodeContext, _error: WireError, out: FieldSink): void {
   const { bytes, offset } = ctx;
   const n = capturedLength(ctx);
   if (n < 4) return;
-  const srcport = u16(bytes, offset);
-  const dstport = u16(bytes, offset + 2);
-  out.add('udp.srcport', srcport);
-  out.add('udp.dstport', dstport);
-  out.add('udp.port', srcport);
-  out.add('udp.port', dstport);
-  if (n >= 6) out.add('udp.length', u16(bytes, offset + 4));
+  const length = n >= 6 ? u16(bytes, offset + 4) : 0;
+  fields({ srcport: u16(bytes, offset), dstport: u16(bytes, offset + 2), length, checksum: 0, checksumStatus: 'unverified', captured: n }, out);
 }
 
 function fields(h: UdpHeader, out: FieldSink): void {
