@@ -16,6 +16,12 @@
 // the cache lines CAPTURE_LOOKAHEAD bytes ahead (91 -> 56 ns per record for the bare walk).
 // Measured on a 483 MB capture, walk and decode together, interleaved in one process: 9.4-9.5 M
 // records/s with the plain walk alone, 10.6-10.8 M with groups of 8 chains of 128 KiB.
+// Both tricks only pay where the data waits on memory. On data the caches hold they are pure cost
+// (entry scans, proofs, look-ahead loads that hit): a 17 MB capture of 1514-byte frames, walked in
+// place, took 255-288 ns a record with them and 203-222 ns without, while an 815 MB capture took
+// 188 ns with them and 210 without (in-process A/B). So they are used only on data of at least
+// `cachedBytes` (the caller's: 64 MiB); a span copied in by the caller (just written, so cached)
+// always takes the plain walk.
 
 import { decodeRow, resetChunk, startIpv6Pool, ipv6Rows } from "./batch";
 import { CHUNK, CHUNK_BYTES, U16_BASE, U8_BASE } from "./layout";
@@ -171,12 +177,14 @@ function walkGroup(start: u32, span: u32): u32 {
  * times, then u32 offsets, captured lengths, original lengths); its decoded row to outPtr as
  * decodeBatch writes it, IPv6 addresses to poolPtr. `little`: the file's byte order; `scale`:
  * nanoseconds per fraction unit (1000 for microsecond files, 1 for nanosecond ones); `span`: bytes
- * per chain of a group (0: the plain walk only; at most WALK_MAX_SPAN). Returns the number of
+ * per chain of a group (0: the plain walk only; at most WALK_MAX_SPAN); `cachedBytes`: data shorter
+ * than this takes the plain walk without look-ahead (it is taken to be cached). Returns the number of
  * records; statusPtr receives the offset where the walk stopped and why (WALK_*).
  */
 export function walkPcap(
   dataPtr: usize, dataLen: u32, start: u32, little: u32, scale: u32, maxRecord: u32, linkType: u32,
   maxRows: u32, idxPtr: usize, outPtr: usize, poolPtr: usize, flags: u32, statusPtr: usize, span: u32,
+  cachedBytes: u32,
 ): u32 {
   startIpv6Pool(poolPtr);
   gData = dataPtr;
@@ -185,6 +193,8 @@ export function walkPcap(
   gMaxRecord = maxRecord;
   gFracLimit = scale == 1 ? 1_000_000_000 : 1_000_000;
   if (span > WALK_MAX_SPAN) span = WALK_MAX_SPAN;
+  const cached = dataLen < cachedBytes;
+  if (cached) span = 0;
   const times = idxPtr;
   const offsets = times + (<usize>maxRows << 3);
   const lengths = offsets + (<usize>maxRows << 2);
@@ -194,7 +204,7 @@ export function walkPcap(
   let why = WALK_DONE;
   let sink: u32 = 0;
   let touchedTo: usize = dataPtr + start;
-  const ahead = dataLen > CAPTURE_LOOKAHEAD ? dataLen - CAPTURE_LOOKAHEAD : 0;
+  const ahead = !cached && dataLen > CAPTURE_LOOKAHEAD ? dataLen - CAPTURE_LOOKAHEAD : 0;
   const group = span * CHAINS;
   // After a failed proof, the plain walk covers a group's bytes before the next group is tried.
   let plainUntil: u32 = 0;
