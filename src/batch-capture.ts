@@ -12,7 +12,6 @@ import {
   heapViews,
   newSink,
   scratchPlan,
-  walkCachedBytes,
   walkSpan,
   type PacketTable,
 } from './batch.js';
@@ -225,7 +224,6 @@ function* walkWasm(a: Arena, bytes: Uint8Array, options: CaptureBatchOptions, si
   const inPlace = a.owns(bytes) && a.inUserRegion(bytes.byteOffset, end);
   const rowsPerCall = p.rows;
   const span = walkSpan();
-  const cachedBytes = walkCachedBytes();
   const idx = p.index;
   const status = p.status;
   // A span of the file is copied into the input part when the file is not in WASM memory.
@@ -257,7 +255,7 @@ function* walkWasm(a: Arena, bytes: Uint8Array, options: CaptureBatchOptions, si
       }
       let got: number;
       try {
-        got = a.exports.walkPcap(dataPtr, dataLen, start, little, scale, maxRecord, linkType, want, idx, p.out, p.pool, flags, status, span, cachedBytes) >>> 0;
+        got = a.exports.walkPcap(dataPtr, dataLen, start, little, scale, maxRecord, linkType, want, idx, p.out, p.pool, flags, status, span) >>> 0;
       } catch (cause) {
         throw trapToWireError('walkPcap', cause);
       }

@@ -612,23 +612,11 @@ export interface ScratchPlan {
  */
 export const WALK_SPAN = 131072;
 
-/**
- * Data the capture walk takes to be cached: below this size it walks record by record without
- * look-ahead, since chains and look-ahead only pay where records wait on memory (see
- * assembly/wire/capture.ts). 64 MiB: more than the last-level cache of most machines.
- */
-export const WALK_CACHED_BYTES = 64 << 20;
-
-const limits = { rows: BATCH_SUB_ROWS, inputBytes: Infinity, walkSpan: WALK_SPAN, walkCached: WALK_CACHED_BYTES };
+const limits = { rows: BATCH_SUB_ROWS, inputBytes: Infinity, walkSpan: WALK_SPAN };
 
 /** The capture walk's chain span (WALK_SPAN unless a test changed it). */
 export function walkSpan(): number {
   return limits.walkSpan;
-}
-
-/** Data size from which the capture walk uses chains and look-ahead (WALK_CACHED_BYTES unless a test changed it). */
-export function walkCachedBytes(): number {
-  return limits.walkCached;
 }
 let plan: ScratchPlan | undefined;
 let planFor: Arena | undefined;
@@ -666,15 +654,13 @@ export function scratchPlan(a: Arena): ScratchPlan {
 /**
  * Test hook, not exported from the package: sub-batches of at most `rows` records and `inputBytes`
  * copied-in packet bytes (larger packets are decoded alone, as oversized ones are), and the capture
- * walk's chain span (`walkSpan`, 0 for the plain walk). Setting `walkSpan` also makes the walk use
- * its chains on data of any size (`walkCached`, 0 unless given), since test captures are small. No
- * argument restores the defaults.
+ * walk's chain span (`walkSpan`, 0 for the plain walk). No argument
+ * restores the defaults.
  */
-export function setBatchLimitsForTests(next: { rows?: number; inputBytes?: number; walkSpan?: number; walkCached?: number } = {}): void {
+export function setBatchLimitsForTests(next: { rows?: number; inputBytes?: number; walkSpan?: number } = {}): void {
   limits.rows = next.rows ?? BATCH_SUB_ROWS;
   limits.inputBytes = next.inputBytes ?? Infinity;
   limits.walkSpan = next.walkSpan ?? WALK_SPAN;
-  limits.walkCached = next.walkCached ?? (next.walkSpan === undefined ? WALK_CACHED_BYTES : 0);
   plan = undefined;
 }
 

@@ -11,22 +11,19 @@
 // A chain that fails the proof (payload that looks like a record header) is thrown away and the
 // walk goes on record by record from the last proven boundary, so a guess can cost time, never a
 // wrong record. Groups give way to the plain walk near the end of the data and of the row budget,
-// where records are large next to a span (the entry scans would cost more than they save), and for
-// a group's worth of bytes after a failed proof. The plain walk hides some of its wait by touching
-// the cache lines CAPTURE_LOOKAHEAD bytes ahead (91 -> 56 ns per record for the bare walk).
+// where records are large next to a span (the entry scans would cost more than they save), for a
+// group's worth of bytes after a failed proof, and while records average more than GROUP_MAX_MEAN
+// bytes: on records of ~1.5 KB a group costs more than it saves (in-process A/B per record, 18 MB
+// of 1530-byte records walked in place: 247 ns with groups, 212 without).
 // Measured on a 483 MB capture, walk and decode together, interleaved in one process: 9.4-9.5 M
-// records/s with the plain walk alone, 10.6-10.8 M with groups of 8 chains of 128 KiB.
-// Both tricks only pay where the data waits on memory. On data the caches hold they are pure cost
-// (entry scans, proofs, look-ahead loads that hit): a 17 MB capture of 1514-byte frames, walked in
-// place, took 255-288 ns a record with them and 203-222 ns without, while an 815 MB capture took
-// 188 ns with them and 210 without (in-process A/B). So they are used only on data of at least
-// `cachedBytes` (the caller's: 64 MiB); a span copied in by the caller (just written, so cached)
-// always takes the plain walk.
+// records/s with the plain walk alone, 10.6-10.8 M with groups of 8 chains of 128 KiB. An earlier
+// walk also touched every cache line 16 KiB ahead of the plain walk; with the decode in the loop it
+// cost more than it hid (in-process A/B, per record: 460 MB of 1530-byte records 177 -> 144 ns,
+// 490 MB of mixed 70-1530-byte records 177 -> 156 ns), so it is gone.
 
 import { decodeRow, resetChunk, startIpv6Pool, ipv6Rows } from "./batch";
 import { CHUNK, CHUNK_BYTES, U16_BASE, U8_BASE } from "./layout";
 
-const CAPTURE_LOOKAHEAD: u32 = 16384;
 const RECORD_HEADER: u32 = 16;
 
 // Why a walk stopped (written to statusPtr + 4; the offset it stopped at to statusPtr).
@@ -53,8 +50,10 @@ const GROUP_MIN_ROWS: u32 = 64;
 /** Bytes scanned for a chain's entry point; and the fewest records a chain should find on average. */
 const SCAN_LIMIT: u32 = 4096;
 const RECORDS_PER_CHAIN: u32 = 16;
+/** The largest mean record size (bytes) at which groups are used (see the file comment). */
+const GROUP_MAX_MEAN: u64 = 1024;
 
-/** Sink for the look-ahead loads, so the engine cannot drop them. */
+/** Sink for the groups' touch of each packet's first line, so the engine cannot drop it. */
 let touched: u32 = 0;
 
 // The walk's fixed inputs, set once per call.
@@ -177,14 +176,12 @@ function walkGroup(start: u32, span: u32): u32 {
  * times, then u32 offsets, captured lengths, original lengths); its decoded row to outPtr as
  * decodeBatch writes it, IPv6 addresses to poolPtr. `little`: the file's byte order; `scale`:
  * nanoseconds per fraction unit (1000 for microsecond files, 1 for nanosecond ones); `span`: bytes
- * per chain of a group (0: the plain walk only; at most WALK_MAX_SPAN); `cachedBytes`: data shorter
- * than this takes the plain walk without look-ahead (it is taken to be cached). Returns the number of
+ * per chain of a group (0: the plain walk only; at most WALK_MAX_SPAN). Returns the number of
  * records; statusPtr receives the offset where the walk stopped and why (WALK_*).
  */
 export function walkPcap(
   dataPtr: usize, dataLen: u32, start: u32, little: u32, scale: u32, maxRecord: u32, linkType: u32,
   maxRows: u32, idxPtr: usize, outPtr: usize, poolPtr: usize, flags: u32, statusPtr: usize, span: u32,
-  cachedBytes: u32,
 ): u32 {
   startIpv6Pool(poolPtr);
   gData = dataPtr;
@@ -193,8 +190,6 @@ export function walkPcap(
   gMaxRecord = maxRecord;
   gFracLimit = scale == 1 ? 1_000_000_000 : 1_000_000;
   if (span > WALK_MAX_SPAN) span = WALK_MAX_SPAN;
-  const cached = dataLen < cachedBytes;
-  if (cached) span = 0;
   const times = idxPtr;
   const offsets = times + (<usize>maxRows << 3);
   const lengths = offsets + (<usize>maxRows << 2);
@@ -202,9 +197,6 @@ export function walkPcap(
   let at = start;
   let rows: u32 = 0;
   let why = WALK_DONE;
-  let sink: u32 = 0;
-  let touchedTo: usize = dataPtr + start;
-  const ahead = !cached && dataLen > CAPTURE_LOOKAHEAD ? dataLen - CAPTURE_LOOKAHEAD : 0;
   const group = span * CHAINS;
   // After a failed proof, the plain walk covers a group's bytes before the next group is tried.
   let plainUntil: u32 = 0;
@@ -213,7 +205,7 @@ export function walkPcap(
     // Groups pay for their entry scans only where records are small next to a span.
     if (
       span != 0 && at >= plainUntil && dataLen - at >= group && maxRows - rows >= GROUP_MIN_ROWS &&
-      (rows == 0 || <u64>(at - start) * RECORDS_PER_CHAIN <= <u64>rows * span)
+      (rows == 0 || (<u64>(at - start) * RECORDS_PER_CHAIN <= <u64>rows * span && <u64>(at - start) <= <u64>rows * GROUP_MAX_MEAN))
     ) {
       const proven = walkGroup(at, span);
       // The proven chains' records, in order, decoded (their lines are cached by now).
@@ -251,21 +243,10 @@ export function walkPcap(
       why = WALK_SHORT_RECORD;
       break;
     }
-    // Every cache line up to CAPTURE_LOOKAHEAD ahead, touched once, in order: a stream of loads
-    // that do not wait on each other, so their misses overlap.
-    if (at < ahead) {
-      const to = dataPtr + at + CAPTURE_LOOKAHEAD;
-      if (touchedTo < dataPtr + at) touchedTo = dataPtr + at;
-      while (touchedTo < to) {
-        sink += load<u8>(touchedTo);
-        touchedTo += 64;
-      }
-    }
     emit(at, rows, linkType, flags, scale, times, offsets, lengths, originals, outPtr, maxRows);
     at += RECORD_HEADER + cap;
     rows++;
   }
-  touched ^= sink;
   store<u32>(statusPtr, at);
   store<u32>(statusPtr, why, 4);
   return rows;

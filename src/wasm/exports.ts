@@ -31,8 +31,7 @@ export interface WasmExports {
    * the dataLen bytes at dataPtr, at most maxRows records; index columns to idxPtr (u32 offsets,
    * u32 captured lengths, u32 original lengths, i64 nanoseconds: maxRows each), rows to outPtr as
    * decodeBatch writes them, IPv6 addresses to poolPtr. statusPtr gets [u32 stop offset, u32 why].
-   * `span`: bytes per chain (0: record by record); data shorter than `cachedBytes` is walked record
-   * by record without look-ahead. Returns the number of records.
+   * Returns the number of records.
    */
   walkPcap(
     dataPtr: number,
@@ -49,7 +48,6 @@ export interface WasmExports {
     flags: number,
     statusPtr: number,
     span: number,
-    cachedBytes: number,
   ): number;
   /** IPv6 rows the last walkPcap call wrote. */
   walkIpv6Rows(): number;
