@@ -54,7 +54,8 @@ export interface BatchOptions {
   checksums?: boolean;
   /**
    * Link type of every packet when the input does not say: a pcap LINKTYPE number or its name.
-   * Supported: 1 Ethernet, 101 raw IP, 228 IPv4, 229 IPv6; others get status `unsupported`.
+   * Supported: 1 Ethernet, 101 raw IP (and 12, 14: DLT_RAW as older files number it), 113 and 276
+   * Linux cooked, 228 IPv4, 229 IPv6; others get status `unsupported`.
    */
   linkType?: number | 'ethernet' | 'raw' | 'ipv4' | 'ipv6';
   /**

@@ -148,6 +148,13 @@ export function protocolNamed(name: string): Protocol | undefined {
 
 const LINK_TYPES: Record<string, number> = { null: 0, ethernet: 1, raw: 101, loop: 108, linux_sll: 113, ipv4: 228, ipv6: 229, linux_sll2: 276 };
 const RAW_IP = 101;
+/**
+ * DLT_RAW's own numbers, which some platforms' libpcap wrote into files as the link type before
+ * LINKTYPE_RAW (101) existed: 12 (most) and 14 (BSD/OS, OpenBSD). Wireshark reads both as raw IP
+ * (wiretap's pcap link-type table), and so does tshark here.
+ */
+const RAW_IP_DLT_12 = 12;
+const RAW_IP_DLT_14 = 14;
 
 /** Nested tunnels or quoted packets deeper than this are left undecoded (a crafted packet could loop). */
 const MAX_LAYERS = 32;
@@ -160,7 +167,7 @@ function resolve(next: Next): Protocol | undefined {
 
 /** The protocol of the first layer: by the version nibble for raw IP, else by the link type. */
 function firstProtocol(bytes: Uint8Array, linkType: number): Protocol | undefined {
-  if (linkType === RAW_IP) {
+  if (linkType === RAW_IP || linkType === RAW_IP_DLT_12 || linkType === RAW_IP_DLT_14) {
     // Raw IP carries no link header: the version nibble says which IP it is.
     const version = bytes.length > 0 ? bytes[0]! >>> 4 : 0;
     return version === 4 ? protocols.get('ip') : version === 6 ? protocols.get('ipv6') : undefined;

@@ -221,16 +221,16 @@ describe.each(BACKENDS)('paths (%s)', (_, use) => {
     expect(t.row(0)).toMatchObject({ 'arp.opcode': 1, 'arp.src.proto_ipv4': '192.0.2.1', 'arp.dst.proto_ipv4': '192.0.2.9' });
   });
 
-  it('raw IP link types (101 by version nibble, 228, 229), per-packet link types, unknown link types', () => {
+  it('raw IP link types (101, and DLT_RAW 12 and 14, by version nibble; 228, 229), per-packet link types, unknown link types', () => {
     use();
     const v4 = B.ipv4({ proto: 17 }, B.udp({}));
     const v6 = B.ipv6({ nh: 17 }, B.udp({ src: '2001:db8::1', dst: '2001:db8::2' }));
-    const packets = [v4, v6, v4, v6, v4];
-    const t = decodeBatch({ ...B.records(packets), linkTypes: Uint16Array.from([101, 101, 228, 229, 147]) }, { checksums: true });
-    expect(Array.from(t.linkType)).toEqual([101, 101, 228, 229, 147]);
-    expect(Array.from(t.layers)).toEqual([IPV4 | UDP, IPV6 | UDP, IPV4 | UDP, IPV6 | UDP, 0]);
-    expect(Array.from(t.l3Offset)).toEqual([0, 0, 0, 0, 0]);
-    expect(Array.from(t.l4Checksum)).toEqual([1, 1, 1, 1, 0]);
+    const packets = [v4, v6, v4, v6, v4, v6, v4];
+    const t = decodeBatch({ ...B.records(packets), linkTypes: Uint16Array.from([101, 101, 228, 229, 147, 12, 14]) }, { checksums: true });
+    expect(Array.from(t.linkType)).toEqual([101, 101, 228, 229, 147, 12, 14]);
+    expect(Array.from(t.layers)).toEqual([IPV4 | UDP, IPV6 | UDP, IPV4 | UDP, IPV6 | UDP, 0, IPV6 | UDP, IPV4 | UDP]);
+    expect(Array.from(t.l3Offset)).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    expect(Array.from(t.l4Checksum)).toEqual([1, 1, 1, 1, 0, 1, 1]);
     expect(t.statusOf(4)).toBe('unsupported');
     // 228 with an IPv6 packet: a version mismatch.
     expect(decodeBatch([v6], { linkType: 'ipv4' }).statusOf(0)).toBe('bad-version');

@@ -569,8 +569,9 @@ function ipv4Call(p: usize, l3: u32, len: u32, layers: u32, flags: u32, r32: usi
     const hatype = be16(p + (v1 ? 2 : 8));
     if (protocol > 1536 && hatype != 824 && !(hatype == 778 && protocol == 0x6558)) afterEthertype(p, protocol, header, len, 0, flags, r32, r16, r8);
     else finish(r32, r16, 0, header, len, len);
-  } else if (linkType == 101) {
-    // Raw IP has no link header: the version nibble says which IP it is.
+  } else if (linkType == 101 || linkType == 12 || linkType == 14) {
+    // Raw IP has no link header: the version nibble says which IP it is. 12 and 14 are DLT_RAW's
+    // platform numbers, found as the link type of older files (Wireshark reads them as raw IP).
     if (len == 0) {
       fail(r32, r16, r8, 0, TRUNCATED, AT_IP, 0, 0);
       return;

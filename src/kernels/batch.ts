@@ -559,7 +559,8 @@ function decodeRow(d: Uint8Array, b: number, i: number, len: number, linkType: n
     const hatype = be16(d, b, v1 ? 2 : 8);
     if (protocol > 1536 && hatype !== 824 && !(hatype === 778 && protocol === 0x6558)) afterEthertype(d, b, i, protocol, header, len, 0, flags);
     else finish(i, 0, header, len, len);
-  } else if (linkType === 101) {
+  } else if (linkType === 101 || linkType === 12 || linkType === 14) {
+    // Raw IP: LINKTYPE_RAW, or DLT_RAW's platform numbers found in older files (see decodePacket).
     if (len === 0) return fail(i, 0, TRUNCATED, AT_IP, 0, 0);
     const version = d[b]! >>> 4;
     if (version === 4) ipv4(d, b, i, 0, len, 0, flags);
