@@ -8,8 +8,10 @@
 // or one less than an ACK seen before the other direction sent anything.
 import { decodePacket } from '../dissect.js';
 import { WireError } from '../errors.js';
+import { IpDefragmenter } from '../network/defrag.js';
 import { formatIpv6 } from '../network/ip-address.js';
 import type { Packet } from '../packet/packet.js';
+import type { Layer } from '../packet/protocol.js';
 import { BatchLayer, type PacketTable } from '../batch.js';
 import type { CaptureRecord } from '../capture/types.js';
 import { REASSEMBLY_REGION_SIZE } from '../wasm/arena.js';
@@ -176,6 +178,14 @@ export interface TcpReassemblyOptions {
    * (WebAssembly memory grew under an `allocBuffer` capture) is a `WireError`.
    */
   zeroCopy?: boolean;
+  /**
+   * Reassemble IPv4 and IPv6 fragments first and take the TCP segment from the whole datagram, as
+   * tshark does by default (ip.defragment, ipv6.defragment): the segment counts at the frame that
+   * completes it (default true). `false` takes what a first fragment holds of a segment (the rest
+   * is a gap) and ignores later fragments. The datagrams wait in an `IpDefragmenter` with its
+   * default caps (4 MiB, 60 s of capture time; overlaps resolved as tshark does).
+   */
+  defragment?: boolean;
 }
 
 /** Counters of a reassembler, for watching its memory. */
@@ -273,6 +283,9 @@ export class TcpReassembler implements DirectionHost {
   #lastDst = -1;
   #lastPorts = -1;
   #lastDir: 0 | 1 = 0;
+  readonly #defragment: boolean;
+  /** Made at the first fragment. */
+  #defrag: IpDefragmenter | undefined;
 
   constructor(handlers: TcpReassemblyHandlers = {}, options: TcpReassemblyOptions = {}) {
     this.#handlers = handlers;
@@ -300,6 +313,7 @@ export class TcpReassembler implements DirectionHost {
     this.#fillGaps = options.fillGaps ?? false;
     this.#dropProbes = (options.zeroWindowProbes ?? 'drop') === 'drop';
     this.zeroCopy = options.zeroCopy === true;
+    this.#defragment = options.defragment ?? true;
     this.memory = reassemblyMemory(wasmArena());
   }
 
@@ -313,9 +327,11 @@ export class TcpReassembler implements DirectionHost {
   push(packet: Packet, timestamp: bigint, frameLength = packet.bytes.length): void {
     this.#last = undefined;
     const layers = packet.layers;
-    for (let i = 0; i + 1 < layers.length; i++) {
+    for (let i = 0; i < layers.length; i++) {
       const ip = layers[i]!;
       if (ip.name !== 'ip' && ip.name !== 'ipv6') continue;
+      if (this.#defragment && this.#fragment(packet, ip, timestamp, frameLength)) return;
+      if (i + 1 === layers.length) return;
       const t = layers[i + 1]!;
       if (t.name !== 'tcp') return;
       const b = packet.bytes;
@@ -367,6 +383,23 @@ export class TcpReassembler implements DirectionHost {
   }
 
   /**
+   * Whether the IP layer `ip` of `packet` is a fragment, taken by the defragmenter: when it
+   * completes a datagram, the datagram is pushed in its place (at this frame's time and length).
+   */
+  #fragment(packet: Packet, ip: Layer, timestamp: bigint, frameLength: number): boolean {
+    const b = packet.bytes;
+    // Cheap tests first, as tshark's: an IPv4 header with neither MF nor an offset, an IPv6 header
+    // without extension headers, is no fragment.
+    if (ip.name === 'ip' ? (((b[ip.offset + 6]! << 8) | b[ip.offset + 7]!) & 0x3fff) === 0 : ip.length === 40) return false;
+    const end = Math.min(b.length, ip.payloadOffset + ip.payloadLength);
+    this.#defrag ??= new IpDefragmenter({ ipv4Overlap: 'tshark' });
+    const result = this.#defrag.push(b.subarray(ip.offset, end), timestamp);
+    if (result.status === 'not-fragment') return false;
+    if (result.status === 'complete') this.push(decodePacket(result.packet, { linkType: 'raw', checksums: false }), timestamp, frameLength);
+    return true;
+  }
+
+  /**
    * A decoded capture, with no per-packet objects: `table` from `decodeBatch(index)` and the index
    * (or any records with the same `data`, `offsets` and `timestamps`). Rows `from` to `to`.
    *
@@ -396,7 +429,15 @@ export class TcpReassembler implements DirectionHost {
     const buffer = data.buffer;
     const base = data.byteOffset;
     const size = data.length;
+    const lengths = records.lengths;
     for (let i = from; i < to; i++) {
+      if (layers[i]! & BatchLayer.FRAGMENT && this.#defragment) {
+        // Rare: the record goes through decodePacket, and push sends it to the defragmenter.
+        const at = offsets[i]!;
+        const end = lengths === undefined ? at + table.payloadOffset[i]! + table.payloadLength[i]! : at + lengths[i]!;
+        this.push(decodePacket(data.subarray(at, end), { linkType: table.linkType[i]!, checksums: false }), timestamps[i]!, originals === undefined ? end - at : originals[i]!);
+        continue;
+      }
       if (!(layers[i]! & BatchLayer.TCP)) continue;
       const start = Math.min(offsets[i]! + table.payloadOffset[i]!, size);
       const captured = Math.min(table.payloadLength[i]!, size - start);
