@@ -16,9 +16,10 @@ import { DefragView } from './defrag-view.js';
 
 export const DECODE_HELP = `Usage: wirekit decode [--json] [-c N] [-Y FILTER] [FILE|-]
 
-Decodes every packet of a pcap or pcapng capture (FILE, or standard input for -) and prints one
-line per packet, laid out like 'tshark -r FILE': number, time since the first packet, source,
-destination, protocol, length and a summary (relative TCP sequence numbers, as tshark shows them).
+Decodes every packet of a pcap or pcapng capture, gzip-compressed or not (FILE, or standard
+input for -), and prints one line per packet, laid out like 'tshark -r FILE': number, time since
+the first packet, source, destination, protocol, length and a summary (relative TCP sequence
+numbers, as tshark shows them).
 With no FILE it decodes an embedded sample: a real HTTP exchange captured over loopback.
 
   --json         one JSON object per line (NDJSON): the fields of each packet keyed by Wireshark

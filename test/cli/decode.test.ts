@@ -1,7 +1,10 @@
 // `wirekit decode` against tshark 4.0 on real loopback captures: summary lines as `tshark -r`
 // prints them, NDJSON fields as `tshark -T json` gives them, and display filters selecting the
 // same packets as `tshark -Y`. Needs the build (npm test builds first).
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { compareFields, readTsharkJson } from '../util/tshark.js';
 import { cli, cliFixture, lines, REAL_CAPTURES, realCapture, tsharkSummary } from './cli-util.js';
@@ -45,6 +48,35 @@ describe('wirekit decode: summary lines', () => {
     const bytes = readFileSync(realCapture('lo-eth.pcapng'));
     expect(lines(cli(['decode', '-'], bytes).stdout)).toEqual(tsharkSummary('lo-eth.pcapng.summary.txt'));
     expect(lines(cli([realCapture('lo-eth.pcapng')]).stdout)).toEqual(tsharkSummary('lo-eth.pcapng.summary.txt'));
+  });
+
+  it('reads a gzip-compressed capture as tshark does (file and standard input); a damaged one up to the damage, then one line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wirekit-gz-'));
+    try {
+      for (const capture of ['lo-eth.pcap', 'lo-eth.pcapng']) {
+        const gz = gzipSync(readFileSync(realCapture(capture)));
+        const path = join(dir, `${capture}.gz`);
+        writeFileSync(path, gz);
+        const want = tsharkSummary(`${capture}.summary.txt`);
+        const r = cli(['decode', path]);
+        expect(r.stderr).toBe('');
+        expect(lines(r.stdout)).toEqual(want);
+        expect(lines(cli(['decode', '-'], gz).stdout)).toEqual(want);
+        expect(cli(['decode', '--json', path]).stdout).toBe(cli(['decode', '--json', realCapture(capture)]).stdout);
+        // Cut in the middle: the packets before the cut, then the damage named, exit 1.
+        const cut = join(dir, `cut-${capture}.gz`);
+        writeFileSync(cut, gz.subarray(0, gz.length >> 1));
+        for (const d of [cli(['decode', cut]), cli(['decode', '-'], gz.subarray(0, gz.length >> 1))]) {
+          expect(d.status).toBe(1);
+          expect(d.stderr).toMatch(/gzip-compressed capture is damaged/);
+          const got = lines(d.stdout);
+          expect(got.length).toBeGreaterThan(0);
+          expect(got).toEqual(want.slice(0, got.length));
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('-c N reads only the first N packets', () => {
