@@ -20,7 +20,7 @@ import { indexCapture, type CaptureIndex, type IndexOptions } from './capture/in
 import { fileError, truncatedAt } from './capture/errors.js';
 import { PCAP_RECORD_HEADER_LENGTH, PcapParser } from './capture/pcap-parser.js';
 import { CaptureReader } from './capture/reader.js';
-import { detectFormat } from './capture/unit-parser.js';
+import { detectFormat, isStandardPcap } from './capture/unit-parser.js';
 import type { Arena } from './wasm/arena.js';
 import { wasmArena } from './wasm/backend.js';
 import { trapToWireError } from './wasm/trap.js';
@@ -103,7 +103,9 @@ export function batchSizeOf(options: CaptureBatchOptions): number {
 
 function isPcap(bytes: Uint8Array): boolean {
   try {
-    return detectFormat(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0) === 'pcap';
+    // The walk knows the standard record header only: the modified format goes by the index.
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return detectFormat(view, 0) === 'pcap' && isStandardPcap(view, 0);
   } catch {
     return false;
   }

@@ -12,7 +12,7 @@ import { PCAP_HEADER_LENGTH } from './capture/pcap-parser.js';
 import { CaptureReader } from './capture/reader.js';
 import { sourceChunks } from './capture/source.js';
 import type { CaptureSource } from './capture/types.js';
-import { detectFormat } from './capture/unit-parser.js';
+import { detectFormat, isStandardPcap } from './capture/unit-parser.js';
 import { WireError } from './errors.js';
 
 /** Where the bytes come from: `read` fills `into` from its start and says how many it wrote (0: the end). */
@@ -164,7 +164,9 @@ export async function* decodeCaptureStream(source: CaptureByteSource, options: C
 function isPcap(head: Uint8Array): boolean {
   if (head.length < 4) return false;
   try {
-    return detectFormat(new DataView(head.buffer, head.byteOffset, head.byteLength), 0) === 'pcap';
+    // The modified format (24-byte record headers) goes by records, as pcapng does.
+    const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+    return detectFormat(view, 0) === 'pcap' && isStandardPcap(view, 0);
   } catch {
     return false;
   }

@@ -3,7 +3,7 @@
 // decodeBatch takes `{ data, offsets, lengths, linkTypes }` as it is.
 import { WireError } from '../errors.js';
 import { fileError, truncatedAt } from './errors.js';
-import { PCAP_RECORD_HEADER_LENGTH, PcapParser } from './pcap-parser.js';
+import { PcapParser } from './pcap-parser.js';
 import { CaptureReader, type ReadOptions } from './reader.js';
 import { writeSecondsNanos } from './timestamp.js';
 import { detectFormat } from './unit-parser.js';
@@ -126,6 +126,8 @@ function indexPcap(bytes: Uint8Array, view: DataView, options: IndexOptions): Ca
   const little = reader.byteOrder === 'little';
   const scale = reader.precision === 'nano' ? 1 : 1000;
   const linkType = reader.interfaces[0]!.linkType;
+  // 16 bytes, or 24 in the modified format.
+  const head = parser.headerLength();
 
   let c = columns(Math.max(16, Math.ceil(end / 1024)));
   let count = 0;
@@ -133,13 +135,13 @@ function indexPcap(bytes: Uint8Array, view: DataView, options: IndexOptions): Ca
   let error: WireError | undefined;
   try {
     while (at < end) {
-      if (end - at < PCAP_RECORD_HEADER_LENGTH) throw truncatedAt('pcap', 'record', at, PCAP_RECORD_HEADER_LENGTH, end - at);
+      if (end - at < head) throw truncatedAt('pcap', 'record', at, head, end - at);
       const length = parser.unitLength(bytes, view, at, at);
       if (end - at < length) throw truncatedAt('pcap', 'record', at, length, end - at);
       if (count === c.offsets.length) c = grow(c, count * 2);
       writeSecondsNanos(view.getUint32(at, little), view.getUint32(at + 4, little) * scale, c.words, count);
-      c.offsets[count] = at + PCAP_RECORD_HEADER_LENGTH;
-      c.lengths[count] = length - PCAP_RECORD_HEADER_LENGTH;
+      c.offsets[count] = at + head;
+      c.lengths[count] = length - head;
       c.originalLengths[count] = view.getUint32(at + 12, little);
       at += length;
       count++;

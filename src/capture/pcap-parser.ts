@@ -1,13 +1,16 @@
 // Classic pcap (draft-ietf-opsawg-pcap): a 24-byte file header, then records of a 16-byte header
-// and the captured bytes. Both byte orders (the magic says which), micro- and nanosecond magic.
+// and the captured bytes. Both byte orders (the magic says which), micro- and nanosecond magic,
+// and the "modified" variant (PCAP_MAGIC_MODIFIED), whose record headers are 24 bytes.
 import { fileError } from './errors.js';
 import { linkTypeName } from './link-types.js';
 import type { CaptureRecord } from './types.js';
-import { PCAP_MAGIC_MICRO, PCAP_MAGIC_NANO, type CaptureState, type UnitParser } from './unit-parser.js';
+import { PCAP_MAGIC_MICRO, PCAP_MAGIC_MODIFIED, PCAP_MAGIC_NANO, type CaptureState, type UnitParser } from './unit-parser.js';
 import { secondsNanos } from './timestamp.js';
 
 export const PCAP_HEADER_LENGTH = 24;
 export const PCAP_RECORD_HEADER_LENGTH = 16;
+/** The modified format's record header: the standard 16 bytes, then interface index (4), protocol (2), packet type (1), padding (1). */
+export const PCAP_MODIFIED_RECORD_HEADER_LENGTH = 24;
 
 /**
  * Fields of the "LinkType and additional information" word (draft-ietf-opsawg-pcap 4): the
@@ -26,13 +29,16 @@ export interface PcapFileHeader {
   linkType: number;
   /** FCS bytes per packet when the P bit is set. */
   fcsLength: number | undefined;
+  /** Bytes of each record's header: 16, or 24 in the modified format. */
+  recordHeaderLength: number;
 }
 
 /** Reads and checks a pcap file header at `bytes[at]`. */
 export function parsePcapHeader(view: DataView, at: number, fileOffset: number): PcapFileHeader {
   const magic = view.getUint32(at, true);
-  const little = magic === PCAP_MAGIC_MICRO || magic === PCAP_MAGIC_NANO;
-  const nano = (little ? magic : view.getUint32(at, false)) === PCAP_MAGIC_NANO;
+  const little = magic === PCAP_MAGIC_MICRO || magic === PCAP_MAGIC_NANO || magic === PCAP_MAGIC_MODIFIED;
+  const own = little ? magic : view.getUint32(at, false);
+  const nano = own === PCAP_MAGIC_NANO;
   const versionMajor = view.getUint16(at + 4, little);
   const versionMinor = view.getUint16(at + 6, little);
   // Version 2.4 since 1998; 2.3 and 2.2 files differ only in details libpcap ignores. Another
@@ -49,6 +55,7 @@ export function parsePcapHeader(view: DataView, at: number, fileOffset: number):
     snaplen: view.getUint32(at + 16, little),
     linkType: word & LINKTYPE_MASK,
     fcsLength: word & FCS_PRESENT ? (word >>> 28) * 2 : undefined,
+    recordHeaderLength: own === PCAP_MAGIC_MODIFIED ? PCAP_MODIFIED_RECORD_HEADER_LENGTH : PCAP_RECORD_HEADER_LENGTH,
   };
 }
 
@@ -58,6 +65,7 @@ export class PcapParser implements UnitParser {
   private fractionScale = 1000;
   private linkType = 1;
   private headerDone = false;
+  private recordHeader = PCAP_RECORD_HEADER_LENGTH;
   private readonly state: CaptureState;
 
   constructor(state: CaptureState) {
@@ -69,7 +77,7 @@ export class PcapParser implements UnitParser {
   }
 
   headerLength(): number {
-    return this.headerDone ? PCAP_RECORD_HEADER_LENGTH : PCAP_HEADER_LENGTH;
+    return this.headerDone ? this.recordHeader : PCAP_HEADER_LENGTH;
   }
 
   unitLength(_bytes: Uint8Array, view: DataView, at: number, fileOffset: number): number {
@@ -87,7 +95,7 @@ export class PcapParser implements UnitParser {
         this.state.maxRecordLength,
       );
     }
-    return PCAP_RECORD_HEADER_LENGTH + captured;
+    return this.recordHeader + captured;
   }
 
   decode(bytes: Uint8Array, view: DataView, at: number, length: number, fileOffset: number): CaptureRecord | undefined {
@@ -98,7 +106,7 @@ export class PcapParser implements UnitParser {
     const little = this.little;
     const seconds = view.getUint32(at, little);
     const fraction = view.getUint32(at + 4, little);
-    const captured = length - PCAP_RECORD_HEADER_LENGTH;
+    const captured = length - this.recordHeader;
     const record: CaptureRecord = {
       // Seconds are unsigned 32-bit (draft-ietf-opsawg-pcap 5): good until 2106.
       timestamp: secondsNanos(seconds, fraction * this.fractionScale),
@@ -106,7 +114,7 @@ export class PcapParser implements UnitParser {
       originalLength: view.getUint32(at + 12, little),
       linkType: this.linkType,
       interfaceId: 0,
-      data: bytes.subarray(at + PCAP_RECORD_HEADER_LENGTH, at + length),
+      data: bytes.subarray(at + this.recordHeader, at + length),
     };
     this.state.onBlock?.({ type: 0, name: 'record', offset: fileOffset, length, section: 0 });
     return record;
@@ -117,6 +125,7 @@ export class PcapParser implements UnitParser {
     this.little = header.little;
     this.fractionScale = header.nano ? 1 : 1000;
     this.linkType = header.linkType;
+    this.recordHeader = header.recordHeaderLength;
     this.headerDone = true;
     const state = this.state;
     state.format = 'pcap';

@@ -40,11 +40,15 @@ export interface CaptureState {
 export const PCAP_MAGIC_MICRO = 0xa1b2c3d4;
 export const PCAP_MAGIC_NANO = 0xa1b23c4d;
 export const PCAPNG_MAGIC = 0x0a0d0d0a;
+/**
+ * Alexey Kuznetzov's "modified" pcap (Linux tcpdump patches of 1999, Red Hat's tcpdump for years
+ * after): records carry 8 more header bytes (interface index, protocol, packet type, padding).
+ * Wireshark reads it as "Modified tcpdump - pcap" (editcap -F modpcap writes it).
+ */
+export const PCAP_MAGIC_MODIFIED = 0xa1b2cd34;
 
 /** Other formats people hand a pcap reader, so the error can say what the file is. */
 const KNOWN_OTHERS: ReadonlyArray<[number, string]> = [
-  [0xa1b2cd34, 'a "modified" (Kuznetzov) pcap file, not supported: convert it with `editcap -F pcap`'],
-  [0x34cdb2a1, 'a "modified" (Kuznetzov) pcap file, not supported: convert it with `editcap -F pcap`'],
   [0x736e6f6f, 'a snoop file, not supported: convert it with `editcap -F pcapng`'],
 ];
 
@@ -56,12 +60,21 @@ export function detectFormat(view: DataView, at: number): 'pcap' | 'pcapng' {
   const big = view.getUint32(at, false);
   const little = view.getUint32(at, true);
   if (big === PCAPNG_MAGIC) return 'pcapng';
-  if (big === PCAP_MAGIC_MICRO || big === PCAP_MAGIC_NANO || little === PCAP_MAGIC_MICRO || little === PCAP_MAGIC_NANO) return 'pcap';
+  if (isPcapMagic(big) || isPcapMagic(little)) return 'pcap';
   const hex = big.toString(16).padStart(8, '0');
   const other = KNOWN_OTHERS.find(([magic]) => magic === big)?.[1];
   const gzip = big >>> 16 === 0x1f8b ? 'a gzip-compressed file: decompress it first' : undefined;
-  const what = other ?? gzip ?? 'not a pcap (a1b2c3d4, a1b23c4d in either byte order) or pcapng (0a0d0d0a) file';
+  const what = other ?? gzip ?? 'not a pcap (a1b2c3d4, a1b23c4d, a1b2cd34 in either byte order) or pcapng (0a0d0d0a) file';
   return unknownMagic(hex, what);
+}
+
+function isPcapMagic(magic: number): boolean {
+  return magic === PCAP_MAGIC_MICRO || magic === PCAP_MAGIC_NANO || magic === PCAP_MAGIC_MODIFIED;
+}
+
+/** Whether a pcap file's records have the 16-byte header of the standard format (not the modified one's 24). */
+export function isStandardPcap(view: DataView, at: number): boolean {
+  return view.getUint32(at, true) !== PCAP_MAGIC_MODIFIED && view.getUint32(at, false) !== PCAP_MAGIC_MODIFIED;
 }
 
 function unknownMagic(hex: string, what: string): never {

@@ -7,6 +7,11 @@ import { CaptureReader, readCaptureSync } from '../../src/capture/reader.js';
 import { formatEpoch, type CaptureRecord } from '../../src/capture/types.js';
 import { WireError } from '../../src/errors.js';
 import { FIXTURES, fixtureFiles, load, plain } from './helpers.js';
+import { indexCapture } from '../../src/capture/index-capture.js';
+import { decodeBatch, type PacketTable } from '../../src/batch.js';
+import { decodeCaptureBatches } from '../../src/batch-capture.js';
+import { captureByteSource, decodeCaptureStream } from '../../src/batch-stream.js';
+import { setBackend } from '../../src/wasm/backend.js';
 
 interface ExpectedSmall {
   timestamp: string;
@@ -30,6 +35,9 @@ const PCAPS: Record<string, { order: 'little' | 'big'; precision: 'micro' | 'nan
   'small-nsec-be.pcap': { order: 'big', precision: 'nano' },
   'editcap-usec.pcap': { order: 'little', precision: 'micro' },
   'editcap-nsec.pcap': { order: 'little', precision: 'nano' },
+  // The "modified" (Kuznetzov) format: 24-byte record headers.
+  'editcap-modified.pcap': { order: 'little', precision: 'micro' },
+  'modified-be.pcap': { order: 'big', precision: 'micro' },
 };
 
 function truncateToMicros(ns: bigint): bigint {
@@ -85,6 +93,39 @@ describe('pcap: byte orders and precisions', () => {
     file[4] = 3;
     expect(() => [...readCaptureSync(file)]).toThrow(expect.objectContaining({ code: 'bad-version', layer: 'pcap', offset: 4 }));
   });
+});
+
+describe('the modified pcap format through every reader', () => {
+  const standard = load(`${FIXTURES}editcap-usec.pcap`);
+  for (const file of ['editcap-modified.pcap', 'modified-be.pcap']) {
+    it(`${file}: indexCapture, decodeCaptureBatches (both backends), decodeCaptureStream and the streaming reader give the standard file's records`, async () => {
+      const bytes = load(FIXTURES + file);
+      const want = [...readCaptureSync(standard)].map(plain);
+      expect([...readCaptureSync(bytes)].map(plain)).toEqual(want);
+      const streamed: CaptureRecord[] = [];
+      for await (const r of new CaptureReader().read([bytes.subarray(0, 50), bytes.subarray(50)])) streamed.push(r);
+      expect(streamed.map(plain)).toEqual(want);
+      const index = indexCapture(bytes);
+      const wantIndex = indexCapture(standard);
+      expect(Array.from(index.lengths)).toEqual(Array.from(wantIndex.lengths));
+      expect(Array.from(index.timestamps)).toEqual(Array.from(wantIndex.timestamps));
+      expect(Array.from(index.offsets, (o, i) => Buffer.from(bytes.subarray(o, o + index.lengths[i]!)).toString('hex'))).toEqual(want.map((r) => r.data));
+      const rows = (t: PacketTable) => Array.from({ length: t.count }, (_, i) => t.row(i));
+      const wantRows = rows(decodeBatch(wantIndex));
+      for (const backend of ['wasm', 'js'] as const) {
+        setBackend(backend);
+        try {
+          const batches = [...decodeCaptureBatches(bytes)];
+          expect(batches.flatMap((b) => rows(b.table))).toEqual(wantRows);
+          const stream: PacketTable[] = [];
+          for await (const b of decodeCaptureStream(captureByteSource([bytes]))) stream.push(b.table);
+          expect(stream.flatMap(rows)).toEqual(wantRows);
+        } finally {
+          setBackend('auto');
+        }
+      }
+    });
+  }
 });
 
 describe('pcapng from editcap', () => {
