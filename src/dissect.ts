@@ -19,6 +19,7 @@ import { sll, sll2 } from './link/sll.js';
 import { mpls } from './link/mpls.js';
 import { gre } from './network/gre.js';
 import { ppp } from './link/ppp.js';
+import { chdlc } from './link/chdlc.js';
 import { pppoed, pppoes } from './link/pppoe.js';
 import { verifyMaskOf, walkCommon, walked, type WalkTables } from './dissect-walk.js';
 
@@ -317,4 +318,6 @@ registerProtocol(mpls, [{ table: 'ethertype', value: 0x8847 }, { table: 'etherty
 registerProtocol(gre, [{ table: 'ip.proto', value: 47 }]);
 registerProtocol(pppoed, [{ table: 'ethertype', value: 0x8863 }]);
 registerProtocol(pppoes, [{ table: 'ethertype', value: 0x8864 }]);
-registerProtocol(ppp, [{ table: 'linktype', value: 9 }]);
+// 50 is LINKTYPE_PPP_HDLC (PPP in HDLC-like framing, RFC 1662): Wireshark reads it with the same PPP dissector.
+registerProtocol(ppp, [{ table: 'linktype', value: 9 }, { table: 'linktype', value: 50 }]);
+registerProtocol(chdlc, [{ table: 'linktype', value: 104 }]);

@@ -18,6 +18,7 @@ import { sll2Encoder, sllEncoder } from './link/sll.js';
 import { mplsEncoder } from './link/mpls.js';
 import { greEncoder } from './network/gre.js';
 import { pppEncoder } from './link/ppp.js';
+import { chdlcEncoder } from './link/chdlc.js';
 import { pppoedEncoder, pppoesEncoder } from './link/pppoe.js';
 
 const encoders = new Map<string, Encoder>();
@@ -141,3 +142,4 @@ registerEncoder(greEncoder);
 registerEncoder(pppoesEncoder);
 registerEncoder(pppoedEncoder);
 registerEncoder(pppEncoder);
+registerEncoder(chdlcEncoder);

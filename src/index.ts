@@ -75,6 +75,8 @@ export { decodeMpls, encodeMpls, emitMpls, mplsLength, mpls, mplsEncoder, MplsLa
 export type { MplsEntry, MplsHeader, MplsEntryInput, MplsInput } from './link/mpls.js';
 export { decodePpp, encodePpp, emitPpp, pppHeaderLength, ppp, pppEncoder, PppProtocol, PPP_ADDRESS_ALL_STATIONS, PPP_CONTROL_UI, LINKTYPE_PPP } from './link/ppp.js';
 export type { PppHeader, PppInput } from './link/ppp.js';
+export { decodeChdlc, encodeChdlc, emitChdlc, chdlc, chdlcEncoder, CHDLC_UNICAST, CHDLC_BROADCAST, LINKTYPE_C_HDLC } from './link/chdlc.js';
+export type { ChdlcHeader, ChdlcInput } from './link/chdlc.js';
 export {
   decodePppoe,
   decodePppoeDiscovery,

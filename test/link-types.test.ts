@@ -5,6 +5,7 @@ import { decodePacket } from '../src/dissect.js';
 import { encodeFrame } from '../src/encode.js';
 import { WireError } from '../src/errors.js';
 import { BsdFamily, decodeNull, encodeNull, NullView } from '../src/link/null.js';
+import { CHDLC_BROADCAST, CHDLC_UNICAST, decodeChdlc, encodeChdlc, LINKTYPE_C_HDLC } from '../src/link/chdlc.js';
 import { decodeSll, decodeSll2, encodeSll, encodeSll2, Sll2View, SllPacketType, SllView } from '../src/link/sll.js';
 import { readPcapFile } from './util/pcap.js';
 import { compareFields, readTsharkJson } from './util/tshark.js';
@@ -13,7 +14,7 @@ const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/wire/${name}
 const hex = (s: string) => Uint8Array.from(s.replace(/\s+/g, '').match(/../g) ?? [], (b) => parseInt(b, 16));
 
 /** Protocols wirekit decodes, by tshark name; `sll2` is tshark's `sll` (see src/link/sll.ts). */
-const KNOWN = new Set(['eth', 'sll', 'null', 'vlan', 'ieee8021ad', 'arp', 'ip', 'ipv6', 'icmp', 'icmpv6', 'udp', 'tcp']);
+const KNOWN = new Set(['eth', 'sll', 'null', 'chdlc', 'ppp', 'vlan', 'ieee8021ad', 'arp', 'ip', 'ipv6', 'icmp', 'icmpv6', 'udp', 'tcp']);
 const tsharkName = (name: string) => (name === 'sll2' ? 'sll' : name);
 
 function tsharkProtocols(name: string): string[][] {
@@ -43,6 +44,9 @@ const FILES = [
   { file: 'linktype-raw101', linkType: 101, own: RAW_OWN },
   { file: 'linktype-raw12', linkType: 12, own: RAW_OWN },
   { file: 'linktype-raw14', linkType: 14, own: RAW_OWN },
+  { file: 'linktype-chdlc', linkType: 104, own: /^chdlc\./ },
+  // LCP (ppp.code, ppp.identifier, ...) is not decoded: only PPP's own header.
+  { file: 'linktype-ppphdlc', linkType: 50, own: /^ppp\.(address|control|protocol)$/ },
 ];
 /** tshark shows bytes after the IP packet as sll.trailer; that needs the next layer's length (see sll.ts). */
 const NOT_MIRRORED = new Set(['sll.trailer']);
@@ -211,5 +215,24 @@ describe('sll / sll2', () => {
     // Netlink (ARPHRD_NETLINK): the protocol is a netlink family, not an ethertype.
     const netlink = decodePacket(new Uint8Array([...encodeSll2({ protocol: 0x0800, hatype: 824 }), 0x45, 0]), { linkType: 276 });
     expect(netlink.protocols).toBe('sll2');
+  });
+});
+
+describe('Cisco HDLC', () => {
+  it('encodes what it decodes; the protocol follows the next layer; bad values are typed errors', () => {
+    const frame = encodeFrame([{ chdlc: { address: CHDLC_BROADCAST } }, { ip: { src: '192.0.2.1', dst: '192.0.2.2' } }, { udp: { srcport: 1, dstport: 2 } }], new Uint8Array(3));
+    expect(Array.from(frame.subarray(0, 4))).toEqual([0x8f, 0x00, 0x08, 0x00]);
+    const p = decodePacket(frame, { linkType: LINKTYPE_C_HDLC });
+    expect(p.protocols).toBe('chdlc:ip:udp');
+    expect(p.layers[0]!.header).toEqual({ address: 0x8f, control: 0, protocol: 0x0800 });
+    expect(p.fields()).toMatchObject({ 'chdlc.address': 0x8f, 'chdlc.control': 0, 'chdlc.protocol': 0x0800, 'udp.length': 11 });
+    expect(decodeChdlc(encodeChdlc({ protocol: 0x86dd }))).toEqual({ address: CHDLC_UNICAST, control: 0, protocol: 0x86dd });
+    expect(() => encodeChdlc({ protocol: 0x10000 })).toThrow(WireError);
+    expect(() => encodeChdlc({})).toThrow(WireError);
+    expect(() => decodeChdlc(Uint8Array.of(0x0f, 0, 8))).toThrow(expect.objectContaining({ code: 'truncated', layer: 'chdlc', required: 4, available: 3 }));
+    // A cut header: no layer, a typed error.
+    const cut = decodePacket(Uint8Array.of(0x0f, 0, 8), { linkType: LINKTYPE_C_HDLC });
+    expect(cut.layers).toEqual([]);
+    expect(cut.errors[0]).toMatchObject({ code: 'truncated', layer: 'chdlc' });
   });
 });

@@ -7,6 +7,7 @@
 // streaming decoder does not print it either.
 import {
   arp,
+  chdlc,
   decodePacket,
   ethernet,
   icmp,
@@ -17,6 +18,7 @@ import {
   ipv6,
   nullLink,
   Packet,
+  ppp,
   sll,
   sll2,
   tcp,
@@ -33,7 +35,7 @@ import type { FieldRecorder } from './field-recorder.js';
 
 /** The protocols the CLI decodes with, by layer name: a rebuilt packet names each layer's protocol. */
 const PROTOCOLS: ReadonlyMap<string, Protocol> = new Map(
-  ([nullLink, sll, sll2, ethernet, vlan, ieee8021ad, arp, ipv4, ipv6, icmp, icmpv6, tcp, udp] as unknown as Protocol[]).map((p) => [p.name, p]),
+  ([nullLink, sll, sll2, chdlc, ppp, ethernet, vlan, ieee8021ad, arp, ipv4, ipv6, icmp, icmpv6, tcp, udp] as unknown as Protocol[]).map((p) => [p.name, p]),
 );
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));

@@ -1,0 +1,121 @@
+// Cisco HDLC (LINKTYPE_C_HDLC, 104): the framing Cisco routers use on serial links, as captures
+// hold it (https://www.tcpdump.org/linktypes/LINKTYPE_C_HDLC.html). Four bytes: an address (0x0f
+// unicast, 0x8f broadcast), a control byte (0x00), and a protocol field that is an ethertype
+// (0x0800 IPv4, 0x86dd IPv6, ...; 0x8035 is Cisco's SLARP keepalive, left opaque here). tshark's
+// dissector is `chdlc`, with the fields chdlc.address, chdlc.control and chdlc.protocol.
+import { WireError } from '../errors.js';
+import type { FieldSink } from '../packet/fields.js';
+import { scanned } from '../packet/packet.js';
+import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
+
+export const LINKTYPE_C_HDLC = 104;
+export const CHDLC_UNICAST = 0x0f;
+export const CHDLC_BROADCAST = 0x8f;
+const HEADER = 4;
+
+export interface ChdlcHeader {
+  /** chdlc.address: 0x0f unicast, 0x8f broadcast. */
+  address: number;
+  /** chdlc.control: 0. */
+  control: number;
+  /** chdlc.protocol: an ethertype. */
+  protocol: number;
+}
+
+/** Input for encoding: `protocol` comes from the next layer's ethertype when left out; address 0x0f and control 0 by default. */
+export interface ChdlcInput {
+  address?: number;
+  control?: number;
+  protocol?: number;
+}
+
+function check(bytes: Uint8Array, offset: number, end: number): void {
+  const available = Math.min(end, bytes.length) - offset;
+  if (offset < 0 || available < HEADER) {
+    throw new WireError('truncated', `header needs ${HEADER} bytes, ${Math.max(0, available)} captured at offset ${offset}`, {
+      layer: 'chdlc',
+      offset,
+      required: HEADER,
+      available: Math.max(0, available),
+    });
+  }
+}
+
+function scanChdlc(ctx: DecodeContext): Scanned {
+  const { bytes, offset } = ctx;
+  check(bytes, offset, ctx.end);
+  return scanned(HEADER, undefined, { table: 'ethertype', value: (bytes[offset + 2]! << 8) | bytes[offset + 3]! });
+}
+
+/**
+ * Decodes the Cisco HDLC header at `offset`.
+ *
+ * @example
+ * decodeChdlc(Uint8Array.of(0x0f, 0x00, 0x08, 0x00)); // { address: 15, control: 0, protocol: 2048 }
+ */
+export function decodeChdlc(bytes: Uint8Array, offset = 0, end = bytes.length): ChdlcHeader {
+  check(bytes, offset, end);
+  return { address: bytes[offset]!, control: bytes[offset + 1]!, protocol: (bytes[offset + 2]! << 8) | bytes[offset + 3]! };
+}
+
+function checkValue(name: string, value: number, max: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > max) throw new WireError('bad-value', `${name} ${value} is out of range 0-${max}`, { layer: 'chdlc' });
+  return value;
+}
+
+function write(header: ChdlcInput, protocol: number, out: Uint8Array, offset: number): number {
+  if (offset < 0 || out.length - offset < HEADER) {
+    throw new WireError('bad-length', `output needs ${HEADER} bytes at offset ${offset}, has ${Math.max(0, out.length - offset)}`, { layer: 'chdlc', offset });
+  }
+  out[offset] = checkValue('address', header.address ?? CHDLC_UNICAST, 0xff);
+  out[offset + 1] = checkValue('control', header.control ?? 0, 0xff);
+  checkValue('protocol', protocol, 0xffff);
+  out[offset + 2] = protocol >>> 8;
+  out[offset + 3] = protocol;
+  return HEADER;
+}
+
+/** Writes the header at out[offset] (`protocol` required) and returns its length, 4. */
+export function emitChdlc(header: ChdlcInput, out: Uint8Array, offset = 0): number {
+  if (header.protocol === undefined) throw new WireError('bad-value', 'protocol is required outside encodeFrame', { layer: 'chdlc' });
+  return write(header, header.protocol, out, offset);
+}
+
+/** A new buffer holding the header. */
+export function encodeChdlc(header: ChdlcInput): Uint8Array {
+  const out = new Uint8Array(HEADER);
+  emitChdlc(header, out);
+  return out;
+}
+
+const NEXT_PROTOCOL: Record<string, number> = { ip: 0x0800, ipv6: 0x86dd, arp: 0x0806, mpls: 0x8847 };
+
+/** Cisco HDLC for `encodeFrame`: `[{ chdlc: {} }, { ip: {...} }, ...]`. */
+export const chdlcEncoder: Encoder<ChdlcInput> = {
+  name: 'chdlc',
+  headerLength: () => HEADER,
+  emit(header, out, offset, _payloadLength, ctx: EncodeContext) {
+    const next = ctx.inner[0];
+    const protocol = header.protocol ?? (next === undefined ? undefined : NEXT_PROTOCOL[next.name]);
+    if (protocol === undefined) {
+      throw new WireError('bad-value', `no protocol given and none known for the next layer '${next?.name ?? '(none)'}'`, { layer: 'chdlc' });
+    }
+    write(header, protocol, out, offset);
+  },
+};
+
+/** Cisco HDLC, the link layer of LINKTYPE_C_HDLC (104) captures. */
+export const chdlc: Protocol<ChdlcHeader> = {
+  name: 'chdlc',
+  scan: scanChdlc,
+  decode(ctx: DecodeContext): Decoded<ChdlcHeader> {
+    const decoded = scanChdlc(ctx) as Decoded<ChdlcHeader>;
+    decoded.header = decodeChdlc(ctx.bytes, ctx.offset, ctx.end);
+    return decoded;
+  },
+  fields(h: ChdlcHeader, out: FieldSink): void {
+    out.add('chdlc.address', h.address);
+    out.add('chdlc.control', h.control);
+    out.add('chdlc.protocol', h.protocol);
+  },
+};
