@@ -147,7 +147,7 @@ export function protocolNamed(name: string): Protocol | undefined {
   return protocols.get(name);
 }
 
-const LINK_TYPES: Record<string, number> = { null: 0, ethernet: 1, raw: 101, loop: 108, linux_sll: 113, ipv4: 228, ipv6: 229, linux_sll2: 276 };
+const LINK_TYPES: Record<string, number> = { null: 0, ethernet: 1, ppp: 9, ppp_hdlc: 50, raw: 101, c_hdlc: 104, loop: 108, linux_sll: 113, ipv4: 228, ipv6: 229, linux_sll2: 276 };
 const RAW_IP = 101;
 /**
  * DLT_RAW's own numbers, which some platforms' libpcap wrote into files as the link type before

@@ -5,7 +5,10 @@
 export const LINK_TYPE_NAMES: Readonly<Record<number, string>> = Object.freeze({
   0: 'null',
   1: 'ethernet',
+  9: 'ppp',
+  50: 'ppp_hdlc',
   101: 'raw',
+  104: 'c_hdlc',
   108: 'loop',
   113: 'linux_sll',
   228: 'ipv4',
@@ -14,7 +17,7 @@ export const LINK_TYPE_NAMES: Readonly<Record<number, string>> = Object.freeze({
 });
 
 /** A link type by name, for options: `'ethernet'`, `'raw'`, ... */
-export type LinkTypeName = 'null' | 'ethernet' | 'raw' | 'loop' | 'linux_sll' | 'ipv4' | 'ipv6' | 'linux_sll2';
+export type LinkTypeName = 'null' | 'ethernet' | 'ppp' | 'ppp_hdlc' | 'raw' | 'c_hdlc' | 'loop' | 'linux_sll' | 'ipv4' | 'ipv6' | 'linux_sll2';
 
 const NUMBERS: Readonly<Record<string, number>> = Object.freeze(
   Object.fromEntries(Object.entries(LINK_TYPE_NAMES).map(([n, name]) => [name, Number(n)])),
