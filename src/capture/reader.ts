@@ -90,8 +90,12 @@ export class CaptureReader implements CaptureState {
    */
   async *read(source: CaptureSource): AsyncIterableIterator<CaptureRecord> {
     if (source instanceof Uint8Array || source instanceof ArrayBuffer) {
-      yield* this.readSync(source);
-      return;
+      const bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
+      // Bytes in memory are read in place, unless they are gzip (decompressed as a stream below).
+      if (!(bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b)) {
+        yield* this.readSync(source);
+        return;
+      }
     }
     this.reset();
     const queue = new ChunkQueue(sourceChunks(source));

@@ -63,7 +63,7 @@ export function detectFormat(view: DataView, at: number): 'pcap' | 'pcapng' {
   if (isPcapMagic(big) || isPcapMagic(little)) return 'pcap';
   const hex = big.toString(16).padStart(8, '0');
   const other = KNOWN_OTHERS.find(([magic]) => magic === big)?.[1];
-  const gzip = big >>> 16 === 0x1f8b ? 'a gzip-compressed file: decompress it first' : undefined;
+  const gzip = big >>> 16 === 0x1f8b ? 'a gzip-compressed file: readCapture (async) decompresses it as it reads, the synchronous readers need it decompressed first' : undefined;
   const what = other ?? gzip ?? 'not a pcap (a1b2c3d4, a1b23c4d, a1b2cd34 in either byte order) or pcapng (0a0d0d0a) file';
   return unknownMagic(hex, what);
 }

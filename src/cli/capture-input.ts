@@ -2,13 +2,12 @@
 // Files up to WHOLE_FILE_LIMIT are read into memory at once and walked synchronously: records are
 // views into one buffer and no promise is made per packet, which is most of the difference in
 // speed. Larger files and standard input are streamed, so memory stays flat whatever their size.
-// A gzip-compressed capture (a .pcap.gz, say) is read as tshark reads one: decompressed on the way
-// in, whole when it decompresses to at most WHOLE_FILE_LIMIT bytes, streamed otherwise.
+// A gzip-compressed capture (a .pcap.gz, say) is read as tshark reads one: decompressed whole when
+// it decompresses to at most WHOLE_FILE_LIMIT bytes, otherwise streamed (the reader decompresses a
+// gzip stream itself).
 import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { Readable } from 'node:stream';
-import { createGunzip, gunzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import { CaptureReader, type CaptureRecord, type InterfaceInfo } from 'wirekit';
-import { CliError } from './errors.js';
 import { sampleCaptureBytes, SAMPLE_CAPTURE_NAME } from './sample-capture.js';
 
 /** Files up to this size are read whole (256 MiB: far below Node's Buffer limit, fine for RAM). */
@@ -32,7 +31,8 @@ export function openCapture(path: string | undefined): OpenedCapture {
     const bytes = sampleCaptureBytes();
     return { name: SAMPLE_CAPTURE_NAME, reader, records: reader.readSync(bytes), size: bytes.length };
   }
-  if (path === '-') return { name: 'standard input', reader, records: reader.read(sniffGzip('standard input', process.stdin)), size: undefined };
+  // Streamed sources are decompressed by the reader itself when they are gzip.
+  if (path === '-') return { name: 'standard input', reader, records: reader.read(process.stdin), size: undefined };
   const size = statSync(path).size;
   const stream = () => createReadStream(path, { highWaterMark: 1 << 20 });
   if (size <= WHOLE_FILE_LIMIT) {
@@ -42,18 +42,14 @@ export function openCapture(path: string | undefined): OpenedCapture {
     if (!isGzip(bytes)) return { name: path, reader, records: reader.readSync(bytes), size };
     const plain = gunzipWhole(bytes);
     if (plain !== undefined) return { name: path, reader, records: reader.readSync(plain), size: plain.length };
-    return { name: path, reader, records: reader.read(gunzipStream(path, stream())), size: undefined };
+    return { name: path, reader, records: reader.read(stream()), size: undefined };
   }
-  return { name: path, reader, records: reader.read(sniffGzip(path, stream())), size };
+  return { name: path, reader, records: reader.read(stream()), size };
 }
 
 /** gzip's magic number (RFC 1952 section 2.3.1). */
 function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-}
-
-function gzipError(name: string, cause: unknown): CliError {
-  return new CliError(`${name}: the gzip-compressed capture is damaged (${(cause as Error)?.message ?? String(cause)})`);
 }
 
 /**
@@ -70,44 +66,6 @@ function gunzipWhole(bytes: Uint8Array): Uint8Array | undefined {
   }
 }
 
-/** Chunks decompressed as they come. */
-async function* gunzipStream(name: string, chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const gunzip = createGunzip();
-  const source = Readable.from(chunks, { objectMode: false });
-  source.on('error', (error) => gunzip.destroy(error));
-  source.pipe(gunzip);
-  try {
-    for await (const chunk of gunzip) yield chunk as Uint8Array;
-  } catch (error) {
-    throw gzipError(name, error);
-  }
-}
-
-/** The chunks as they are, or decompressed when they start with gzip's magic number. */
-async function* sniffGzip(name: string, chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const it = chunks[Symbol.asyncIterator]();
-  let first = await it.next();
-  // A first chunk of one byte cannot say: wait for a second.
-  let head = first.done === true ? new Uint8Array(0) : first.value;
-  while (head.length < 2 && first.done !== true) {
-    first = await it.next();
-    if (first.done !== true) head = concat(head, first.value);
-  }
-  async function* all(): AsyncGenerator<Uint8Array> {
-    if (head.length > 0) yield head;
-    if (first.done === true) return;
-    for (let next = await it.next(); next.done !== true; next = await it.next()) yield next.value;
-  }
-  if (isGzip(head)) yield* gunzipStream(name, all());
-  else yield* all();
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
 
 /** Whether records come from a synchronous iterator (so callers can skip a promise per record). */
 export function isSync(records: Iterable<CaptureRecord> | AsyncIterable<CaptureRecord>): records is Iterable<CaptureRecord> {
