@@ -5,9 +5,9 @@
 import { WireError } from '../errors.js';
 import { formatIpv4 } from '../network/ip-address.js';
 import { bytesField, type FieldSink } from '../packet/fields.js';
-import { scanned } from '../packet/packet.js';
+import { decodeByScan, scanned } from '../packet/packet.js';
 import { capturedFields, capturedLength, paddedHeader } from '../packet/partial.js';
-import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
+import type { DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
 import { writeMac } from './mac.js';
 
 /** The fixed part: hardware type, protocol type, both sizes, opcode. */
@@ -424,11 +424,7 @@ export const arp: Protocol<ArpHeader> = {
     };
     capturedFields(out, captured, need, (sink) => arp.fields(h, sink, undefined as never));
   },
-  decode(ctx: DecodeContext): Decoded<ArpHeader> {
-    const decoded = scanArp(ctx) as Decoded<ArpHeader>;
-    decoded.header = decodeArp(ctx.bytes, ctx.offset, ctx.end);
-    return decoded;
-  },
+  decode: decodeByScan(scanArp, decodeArp),
   fields(h: ArpHeader, out: FieldSink): void {
     out.add('arp.hw.type', h.hwType);
     out.add('arp.proto.type', h.protoType);

@@ -5,8 +5,9 @@
 // dissector is `chdlc`, with the fields chdlc.address, chdlc.control and chdlc.protocol.
 import { WireError } from '../errors.js';
 import type { FieldSink } from '../packet/fields.js';
-import { scanned } from '../packet/packet.js';
-import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
+import { nextLayerCode } from '../packet/next-layer.js';
+import { decodeByScan, scanned } from '../packet/packet.js';
+import type { DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
 
 export const LINKTYPE_C_HDLC = 104;
 export const CHDLC_UNICAST = 0x0f;
@@ -88,19 +89,13 @@ export function encodeChdlc(header: ChdlcInput): Uint8Array {
   return out;
 }
 
-const NEXT_PROTOCOL: Record<string, number> = { ip: 0x0800, ipv6: 0x86dd, arp: 0x0806, mpls: 0x8847 };
-
 /** Cisco HDLC for `encodeFrame`: `[{ chdlc: {} }, { ip: {...} }, ...]`. */
 export const chdlcEncoder: Encoder<ChdlcInput> = {
   name: 'chdlc',
   headerLength: () => HEADER,
   emit(header, out, offset, _payloadLength, ctx: EncodeContext) {
-    const next = ctx.inner[0];
-    const protocol = header.protocol ?? (next === undefined ? undefined : NEXT_PROTOCOL[next.name]);
-    if (protocol === undefined) {
-      throw new WireError('bad-value', `no protocol given and none known for the next layer '${next?.name ?? '(none)'}'`, { layer: 'chdlc' });
-    }
-    write(header, protocol, out, offset);
+    // The protocol field is an ethertype: the next layer's, as Ethernet would carry it.
+    write(header, nextLayerCode(header.protocol, ctx, (name) => ctx.codeFor('ethertype', name), 'protocol', 'chdlc'), out, offset);
   },
 };
 
@@ -108,11 +103,7 @@ export const chdlcEncoder: Encoder<ChdlcInput> = {
 export const chdlc: Protocol<ChdlcHeader> = {
   name: 'chdlc',
   scan: scanChdlc,
-  decode(ctx: DecodeContext): Decoded<ChdlcHeader> {
-    const decoded = scanChdlc(ctx) as Decoded<ChdlcHeader>;
-    decoded.header = decodeChdlc(ctx.bytes, ctx.offset, ctx.end);
-    return decoded;
-  },
+  decode: decodeByScan(scanChdlc, decodeChdlc),
   fields(h: ChdlcHeader, out: FieldSink): void {
     out.add('chdlc.address', h.address);
     out.add('chdlc.control', h.control);

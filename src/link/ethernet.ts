@@ -3,6 +3,7 @@ import { crc32 } from '../checksum/crc32.js';
 import { WireError } from '../errors.js';
 import type { ChecksumStatus } from '../packet/checksum-policy.js';
 import type { FieldSink } from '../packet/fields.js';
+import { nextLayerCode } from '../packet/next-layer.js';
 import { scanned } from '../packet/packet.js';
 import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
 import { formatMac, writeMac } from './mac.js';
@@ -133,11 +134,7 @@ export const ethernetEncoder: Encoder<EthernetInput> = {
   emit(header, out, offset, payloadLength, ctx) {
     writeMac(header.dst, out, offset);
     writeMac(header.src, out, offset + 6);
-    const next = ctx.inner[0];
-    const type = header.type ?? (next === undefined ? undefined : ctx.codeFor('ethertype', next.name));
-    if (type === undefined) {
-      throw new WireError('bad-value', `no ethertype given and none known for the next layer '${next?.name ?? '(none)'}'`, { layer: 'eth' });
-    }
+    const type = nextLayerCode(header.type, ctx, (name) => ctx.codeFor('ethertype', name), 'ethertype', 'eth');
     out[offset + 12] = type >>> 8;
     out[offset + 13] = type;
     const payloadEnd = offset + ETHERNET_HEADER_LENGTH + payloadLength;

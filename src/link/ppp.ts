@@ -8,8 +8,9 @@
 // 0x0021 carries IPv4 and 0x0057 IPv6; the rest (LCP, IPCP, CHAP, ...) is left opaque.
 import { WireError } from '../errors.js';
 import type { FieldSink } from '../packet/fields.js';
-import { scanned } from '../packet/packet.js';
-import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
+import { nextLayerCode } from '../packet/next-layer.js';
+import { decodeByScan, scanned } from '../packet/packet.js';
+import type { DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
 
 export const PPP_ADDRESS_ALL_STATIONS = 0xff;
 export const PPP_CONTROL_UI = 0x03;
@@ -141,12 +142,7 @@ export const pppEncoder: Encoder<PppInput> = {
   name: 'ppp',
   headerLength: (header) => pppHeaderLength(header),
   emit(header, out, offset, _payloadLength, ctx: EncodeContext) {
-    const next = ctx.inner[0];
-    const protocol = header.protocol ?? (next === undefined ? undefined : NEXT_PROTOCOL[next.name]);
-    if (protocol === undefined) {
-      throw new WireError('bad-value', `no protocol given and none known for the next layer '${next?.name ?? '(none)'}'`, { layer: 'ppp' });
-    }
-    writePpp(header, protocol, out, offset);
+    writePpp(header, nextLayerCode(header.protocol, ctx, (name) => NEXT_PROTOCOL[name], 'protocol', 'ppp'), out, offset);
   },
 };
 
@@ -154,11 +150,7 @@ export const pppEncoder: Encoder<PppInput> = {
 export const ppp: Protocol<PppHeader> = {
   name: 'ppp',
   scan: scanPpp,
-  decode(ctx: DecodeContext): Decoded<PppHeader> {
-    const decoded = scanPpp(ctx) as Decoded<PppHeader>;
-    decoded.header = decodePpp(ctx.bytes, ctx.offset, ctx.end);
-    return decoded;
-  },
+  decode: decodeByScan(scanPpp, decodePpp),
   fields(h: PppHeader, out: FieldSink): void {
     if (h.address !== undefined) out.add('ppp.address', h.address);
     if (h.control !== undefined) out.add('ppp.control', h.control);

@@ -11,6 +11,7 @@ import { internetChecksum } from '../checksum/internet.js';
 import { WireError } from '../errors.js';
 import type { ChecksumStatus } from '../packet/checksum-policy.js';
 import type { FieldSink } from '../packet/fields.js';
+import { nextLayerCode } from '../packet/next-layer.js';
 import { scanned } from '../packet/packet.js';
 import type { Decoded, DecodeContext, EncodeContext, Encoder, Next, Protocol, Scanned } from '../packet/protocol.js';
 import { ipCarrier } from './ip-carrier.js';
@@ -295,11 +296,7 @@ export const greEncoder: Encoder<GreInput> = {
   name: 'gre',
   headerLength: (header) => greHeaderLength(header),
   emit(header, out, offset, payloadLength, ctx: EncodeContext) {
-    const next = ctx.inner[0];
-    const type = header.protocolType ?? (next === undefined ? undefined : (NEXT_TYPE[next.name] ?? ctx.codeFor('ethertype', next.name)));
-    if (type === undefined) {
-      throw new WireError('bad-value', `no protocolType given and none known for the next layer '${next?.name ?? '(none)'}'`, { layer: 'gre' });
-    }
+    const type = nextLayerCode(header.protocolType, ctx, (name) => NEXT_TYPE[name] ?? ctx.codeFor('ethertype', name), 'protocolType', 'gre');
     emitHeader(header, type, out, offset, payloadLength, ctx.fill);
   },
 };

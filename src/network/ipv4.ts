@@ -5,6 +5,7 @@ import { internetChecksum, onesComplementSum } from '../checksum/internet.js';
 import { WireError } from '../errors.js';
 import type { ChecksumStatus } from '../packet/checksum-policy.js';
 import type { FieldSink } from '../packet/fields.js';
+import { nextLayerCode } from '../packet/next-layer.js';
 import { scanned } from '../packet/packet.js';
 import { capturedLength } from '../packet/partial.js';
 import type { Decoded, DecodeContext, EncodeContext, Encoder, Layer, Protocol, Scanned } from '../packet/protocol.js';
@@ -493,11 +494,7 @@ export const ipv4Encoder: Encoder<Ipv4Input> = {
     if (hl > IPV4_MAX_HEADER_LENGTH) {
       throw new WireError('bad-length', `options take ${hl - 20} bytes, more than the 40 an IPv4 header has room for`, { layer: LAYER });
     }
-    const next = ctx.inner[0];
-    const protocol = header.protocol ?? (next === undefined ? undefined : ctx.codeFor('ip.proto', next.name)) ?? (ctx.fill ? undefined : 0);
-    if (protocol === undefined) {
-      throw new WireError('bad-value', `no protocol given and none known for the next layer '${next?.name ?? '(none)'}'`, { layer: LAYER });
-    }
+    const protocol = nextLayerCode(header.protocol, ctx, (name) => ctx.codeFor('ip.proto', name), 'protocol', LAYER, ctx.fill ? undefined : 0);
     const ihl = checkField('headerLength', header.headerLength ?? hl, IPV4_MAX_HEADER_LENGTH) >>> 2;
     const totalLength = header.totalLength ?? (ctx.fill ? hl + payloadLength : 0);
     const o = offset;

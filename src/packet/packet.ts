@@ -1,7 +1,7 @@
 import type { WireError } from '../errors.js';
 import { bytesField, FieldSink, type FieldMap } from './fields.js';
 import { capturedLength } from './partial.js';
-import type { DecodeContext, Layer, Next, Protocol, Scanned } from './protocol.js';
+import type { DecodeContext, Decoded, Layer, Next, Protocol, Scanned } from './protocol.js';
 
 /**
  * A decoded packet: its layers in order, the errors met while decoding (lenient mode), and the
@@ -250,6 +250,18 @@ export function scanned(
   quotes?: boolean,
 ): Scanned {
   return { headerLength, payloadEnd, next, error, truncated, quotes };
+}
+
+/**
+ * A protocol's `decode` made of its `scan` and its header decoder (bytes, offset, end): the scan's
+ * result with the header added, for protocols whose header decoder repeats the scan's checks.
+ */
+export function decodeByScan<H extends object>(scan: (ctx: DecodeContext) => Scanned, header: (bytes: Uint8Array, offset: number, end: number) => H): (ctx: DecodeContext) => Decoded<H> {
+  return (ctx) => {
+    const decoded = scan(ctx) as Decoded<H>;
+    decoded.header = header(ctx.bytes, ctx.offset, ctx.end);
+    return decoded;
+  };
 }
 
 /** `result` with `header` added when there is one: how a decoder that shares its checks with `scan` returns. */

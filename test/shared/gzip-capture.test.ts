@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { captureByteSource, decodeCaptureStream, encodeFrame, readCapture, readCaptureSync, WireError, writePcap, writePcapng, type CaptureRecord } from 'wirekit';
 
 async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream('gzip'));
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream('gzip'));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
