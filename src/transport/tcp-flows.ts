@@ -234,6 +234,19 @@ function endpointV6(b: Uint8Array, at: number, port: number): string {
   return s + String.fromCharCode(port);
 }
 
+/** IP protocols of tunnels decodePacket walks into: IP in IP (4), IPv6 (41), GRE (47). */
+const TUNNEL_PROTOCOLS = new Set([4, 41, 47]);
+/** Ethertypes decodePacket reads and the batch decoder does not: MPLS (0x8847, 0x8848), PPPoE session (0x8864). */
+const LATER_ETHERTYPES = new Set([0x8847, 0x8848, 0x8864]);
+
+/** Whether row i of a table stopped where decodePacket would go on towards a TCP segment. */
+function stopsShort(table: PacketTable, i: number): boolean {
+  const layers = table.layers[i]!;
+  if (layers & (BatchLayer.UDP | BatchLayer.ICMP | BatchLayer.ICMPV6 | BatchLayer.ARP)) return false;
+  if (layers & (BatchLayer.IPV4 | BatchLayer.IPV6)) return TUNNEL_PROTOCOLS.has(table.protocol[i]!);
+  return LATER_ETHERTYPES.has(table.ethertype[i]!);
+}
+
 const ipv4Text = (v: number) => `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
 
 /**
@@ -320,20 +333,24 @@ export class TcpReassembler implements DirectionHost {
   // -- input --------------------------------------------------------------------------------------
 
   /**
-   * One decoded packet and its capture time (ns). Packets without a TCP segment directly over IP are
-   * ignored (a TCP header an ICMP error quotes is not a live segment). `frameLength` is the length on
-   * the wire for the frame counters (default: the bytes decoded).
+   * One decoded packet and its capture time (ns). Its TCP segment is the first one directly over an
+   * IP layer, tunnels crossed (GRE, IP in IP, 6in4, MPLS: the inner connection is the one tracked, as
+   * in tshark); packets without one are ignored, and so is a TCP header an ICMP error quotes (not a
+   * live segment). `frameLength` is the length on the wire for the frame counters (default: the
+   * bytes decoded).
    */
   push(packet: Packet, timestamp: bigint, frameLength = packet.bytes.length): void {
     this.#last = undefined;
     const layers = packet.layers;
     for (let i = 0; i < layers.length; i++) {
       const ip = layers[i]!;
+      if (ip.name === 'icmp' || ip.name === 'icmpv6') return;
       if (ip.name !== 'ip' && ip.name !== 'ipv6') continue;
       if (this.#defragment && this.#fragment(packet, ip, timestamp, frameLength)) return;
       if (i + 1 === layers.length) return;
       const t = layers[i + 1]!;
-      if (t.name !== 'tcp') return;
+      // Not TCP here: a tunnel's inner IP layer may carry it further in.
+      if (t.name !== 'tcp') continue;
       const b = packet.bytes;
       const o = t.offset;
       if (o + 20 > b.length) return;
@@ -430,15 +447,25 @@ export class TcpReassembler implements DirectionHost {
     const base = data.byteOffset;
     const size = data.length;
     const lengths = records.lengths;
+    /** Row i as a packet: decodePacket, then push. */
+    const slow = (i: number) => {
+      const at = offsets[i]!;
+      const end = lengths === undefined ? at + table.payloadOffset[i]! + table.payloadLength[i]! : at + lengths[i]!;
+      this.push(decodePacket(data.subarray(at, end), { linkType: table.linkType[i]!, checksums: false }), timestamps[i]!, originals === undefined ? end - at : originals[i]!);
+    };
     for (let i = from; i < to; i++) {
       if (layers[i]! & BatchLayer.FRAGMENT && this.#defragment) {
         // Rare: the record goes through decodePacket, and push sends it to the defragmenter.
-        const at = offsets[i]!;
-        const end = lengths === undefined ? at + table.payloadOffset[i]! + table.payloadLength[i]! : at + lengths[i]!;
-        this.push(decodePacket(data.subarray(at, end), { linkType: table.linkType[i]!, checksums: false }), timestamps[i]!, originals === undefined ? end - at : originals[i]!);
+        slow(i);
         continue;
       }
-      if (!(layers[i]! & BatchLayer.TCP)) continue;
+      if (!(layers[i]! & BatchLayer.TCP)) {
+        // The batch decoder stops at a tunnel (GRE, IP in IP, 6in4) and at ethertypes it does not
+        // read (MPLS, PPPoE sessions), where a TCP segment may still be: those go through
+        // decodePacket and push, which walk on.
+        if (stopsShort(table, i)) slow(i);
+        continue;
+      }
       const start = Math.min(offsets[i]! + table.payloadOffset[i]!, size);
       const captured = Math.min(table.payloadLength[i]!, size - start);
       const hdr = table.l4Offset[i]! - table.l3Offset[i]! + table.tcpHeaderLength[i]!;
