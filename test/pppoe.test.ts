@@ -146,7 +146,13 @@ describe('PPPoE decode', () => {
     expect(decodePpp(Uint8Array.of(0xff, 0x03, 0x00, 0x21))).toEqual({ address: 0xff, control: 0x03, protocol: 0x21 });
     expect(decodePpp(Uint8Array.of(0x00, 0x57))).toEqual({ protocol: 0x57 });
     expect(() => decodePpp(Uint8Array.of(0xff, 0x03, 0x00))).toThrow(expect.objectContaining({ code: 'truncated', layer: 'ppp', required: 4, available: 3 }));
-    expect(decodePacket(pppRecords[4]!.data, { linkType: 9 }).errors[0]).toMatchObject({ code: 'truncated', layer: 'ppp', offset: 0, required: 2, available: 1 });
+    expect(decodePacket(pppRecords[4]!.data, { linkType: 9 }).errors[0]).toMatchObject({ code: 'truncated', layer: 'ppp', offset: 0, required: 3, available: 1 });
+    // Protocol-field compression (RFC 1661 section 6.5): an odd first byte is the whole field, so
+    // the encoder refuses a two-byte protocol with one.
+    expect(() => encodePpp({ protocol: 0x0121 })).toThrow(expect.objectContaining({ code: 'bad-value', layer: 'ppp' }));
+    expect(decodePpp(Uint8Array.of(0x21, 0x45))).toEqual({ protocol: 0x21 });
+    expect(decodePpp(Uint8Array.of(0xff, 0x03, 0x57))).toEqual({ address: 0xff, control: 0x03, protocol: 0x57 });
+    expect(decodePacket(Uint8Array.of(0xff, 0x03, 0x21, ...encodeFrame([{ ip: { src: '192.0.2.1', dst: '192.0.2.2' } }, { udp: { srcport: 1, dstport: 2 } }], new Uint8Array(0))), { linkType: 9 }).protocols).toBe('ppp:ip:udp');
   });
 });
 

@@ -3,7 +3,10 @@
 // They are optional: PPPoE sessions leave them out (RFC 2516 section 7), LINKTYPE_PPP (9) and PPTP's
 // GRE may carry them or not (address-and-control-field compression, RFC 1661 section 6.6). A
 // protocol field is never 0xff03 (its first byte must be even), so the two bytes tell which, as in
-// tshark. Protocol-field compression (a 1-byte protocol) is not assumed: it must be negotiated.
+// tshark (which takes a first byte of 0xff for the address without looking at the next). A protocol
+// field whose first byte is odd is compressed to that one byte (RFC 1661 section
+// 6.5, protocol-field compression: every protocol number has an even first byte and an odd last
+// one, so the one byte is the number's low byte); tshark reads it so, and so does this decoder.
 //
 // 0x0021 carries IPv4 and 0x0057 IPv6; the rest (LCP, IPCP, CHAP, ...) is left opaque.
 import { WireError } from '../errors.js';
@@ -54,19 +57,33 @@ function truncated(offset: number, required: number, available: number): WireErr
   });
 }
 
-/** Header length: 4 with address and control, else 2. Throws `truncated` when it does not fit. */
+/**
+ * Header length: address and control (2, when there) plus the protocol field (1 when compressed,
+ * else 2). Throws `truncated` when it does not fit.
+ */
 function checkPpp(bytes: Uint8Array, offset: number, end: number): number {
   const available = Math.min(end, bytes.length) - offset;
-  if (offset < 0 || available < 2) throw truncated(offset, 2, available);
-  const framed = bytes[offset] === PPP_ADDRESS_ALL_STATIONS && bytes[offset + 1] === PPP_CONTROL_UI;
-  if (framed && available < 4) throw truncated(offset, 4, available);
-  return framed ? 4 : 2;
+  if (offset < 0 || available < 1) throw truncated(offset, 1, available);
+  // As tshark (packet-ppp.c): a first byte of 0xff is the address, and a control byte follows.
+  const framed = bytes[offset] === PPP_ADDRESS_ALL_STATIONS;
+  const at = framed ? 2 : 0;
+  // At least one protocol byte (a compressed field) after them.
+  if (available <= at) throw truncated(offset, at + 1, available);
+  const length = at + (bytes[offset + at]! & 1 ? 1 : 2);
+  if (available < length) throw truncated(offset, length, available);
+  return length;
+}
+
+/** The protocol number of a header of `length` bytes at `offset` (a compressed field is its low byte). */
+function protocolAt(bytes: Uint8Array, offset: number, length: number): number {
+  const first = bytes[offset + (length === 1 || length === 3 ? length - 1 : length - 2)]!;
+  return length === 1 || length === 3 ? first : (first << 8) | bytes[offset + length - 1]!;
 }
 
 function scanPpp(ctx: DecodeContext): Scanned {
   const { bytes, offset } = ctx;
   const length = checkPpp(bytes, offset, ctx.end);
-  const protocol = (bytes[offset + length - 2]! << 8) | bytes[offset + length - 1]!;
+  const protocol = protocolAt(bytes, offset, length);
   if (protocol === PppProtocol.ipv4) return scanned(length, undefined, { protocol: 'ip' });
   if (protocol === PppProtocol.ipv6) return scanned(length, undefined, { protocol: 'ipv6' });
   return scanned(length);
@@ -80,8 +97,8 @@ function scanPpp(ctx: DecodeContext): Scanned {
  */
 export function decodePpp(bytes: Uint8Array, offset = 0, end = bytes.length): PppHeader {
   const length = checkPpp(bytes, offset, end);
-  const protocol = (bytes[offset + length - 2]! << 8) | bytes[offset + length - 1]!;
-  return length === 4 ? { address: bytes[offset]!, control: bytes[offset + 1]!, protocol } : { protocol };
+  const protocol = protocolAt(bytes, offset, length);
+  return length >= 3 ? { address: bytes[offset]!, control: bytes[offset + 1]!, protocol } : { protocol };
 }
 
 const NEXT_PROTOCOL: Record<string, number> = { ip: PppProtocol.ipv4, ipv6: PppProtocol.ipv6 };
@@ -113,6 +130,9 @@ function writePpp(header: PppInput, protocol: number, out: Uint8Array, offset: n
   }
   checkByte('protocol', protocol, 0xffff);
   let at = offset;
+  if ((protocol >>> 8) & 1 && !(length === 2 && protocol === 0xff03)) {
+    throw new WireError('bad-value', `protocol 0x${protocol.toString(16).padStart(4, '0')} has an odd first byte, which reads back as a compressed one-byte protocol (RFC 1661 section 6.5)`, { layer: 'ppp' });
+  }
   if (length === 4) {
     const address = checkByte('address', header.address ?? PPP_ADDRESS_ALL_STATIONS, 0xff);
     const control = checkByte('control', header.control ?? PPP_CONTROL_UI, 0xff);
