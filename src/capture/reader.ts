@@ -5,7 +5,7 @@ import { truncatedAt } from './errors.js';
 import type { BlockInfo, DecryptionSecrets, InterfaceInfo, InterfaceStatistics, NameResolutionEntry, SectionInfo } from './metadata.js';
 import { PcapParser } from './pcap-parser.js';
 import { PcapngParser } from './pcapng-parser.js';
-import { sourceChunks } from './source.js';
+import { isGzip, sourceChunks } from './source.js';
 import type { CaptureRecord, CaptureSource } from './types.js';
 import { detectFormat, type CaptureState, type UnitParser } from './unit-parser.js';
 
@@ -92,7 +92,7 @@ export class CaptureReader implements CaptureState {
     if (source instanceof Uint8Array || source instanceof ArrayBuffer) {
       const bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
       // Bytes in memory are read in place, unless they are gzip (decompressed as a stream below).
-      if (!(bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b)) {
+      if (!isGzip(bytes)) {
         yield* this.readSync(source);
         return;
       }

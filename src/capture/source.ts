@@ -24,14 +24,14 @@ function asChunk(chunk: unknown, index: number): Uint8Array {
  */
 export async function* sourceChunks(source: CaptureSource): AsyncGenerator<Uint8Array, void, undefined> {
   const raw = rawChunks(source);
-  // The first two bytes say whether it is gzip (RFC 1952 section 2.3.1: 0x1f 0x8b).
+  // The first two bytes say whether it is gzip.
   let head: Uint8Array = new Uint8Array(0);
   let next = await raw.next();
   while (next.done !== true && head.length < 2) {
     head = head.length === 0 ? next.value : concat(head, next.value);
     if (head.length < 2) next = await raw.next();
   }
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b && typeof globalThis.DecompressionStream === 'function') {
+  if (isGzip(head) && typeof globalThis.DecompressionStream === 'function') {
     yield* gunzip(head, raw);
     return;
   }
@@ -43,6 +43,11 @@ export async function* sourceChunks(source: CaptureSource): AsyncGenerator<Uint8
     // Stopped early (an error, or the consumer broke out) while `head` was out: release the source.
     await raw.return(undefined);
   }
+}
+
+/** Whether bytes start with gzip's magic number (RFC 1952 section 2.3.1: 0x1f 0x8b). */
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
