@@ -74,10 +74,13 @@ function checkPpp(bytes: Uint8Array, offset: number, end: number): number {
   return length;
 }
 
-/** The protocol number of a header of `length` bytes at `offset` (a compressed field is its low byte). */
+/**
+ * The protocol number of a header of `length` bytes at `offset`: its last byte, after the byte
+ * before it unless the field is compressed to one byte (an odd length: 1, or 3 after address and control).
+ */
 function protocolAt(bytes: Uint8Array, offset: number, length: number): number {
-  const first = bytes[offset + (length === 1 || length === 3 ? length - 1 : length - 2)]!;
-  return length === 1 || length === 3 ? first : (first << 8) | bytes[offset + length - 1]!;
+  const last = bytes[offset + length - 1]!;
+  return length & 1 ? last : (bytes[offset + length - 2]! << 8) | last;
 }
 
 function scanPpp(ctx: DecodeContext): Scanned {
