@@ -28,6 +28,9 @@ const PROTOCOL_NAMES: Record<string, string> = {
   arp: 'ARP',
 };
 
+/** Link types whose frames tshark shows with N/A for addresses, and the protocol it names when nothing decodes. */
+const POINT_TO_POINT: Record<number, string> = { 9: 'PPP', 50: 'PPP', 104: 'CHDLC' };
+
 /** IP protocol numbers tshark names in "Fragmented IP protocol (proto=UDP 17, ...)". */
 const IP_PROTOCOL_NAMES: Record<number, string> = { 1: 'ICMP', 2: 'IGMP', 6: 'TCP', 17: 'UDP', 41: 'IPv6', 47: 'GRE', 50: 'ESP', 51: 'AH', 58: 'ICMPv6', 132: 'SCTP' };
 
@@ -108,7 +111,7 @@ export class SummaryFormatter {
    */
   line(number: number, record: CaptureRecord, packet: Packet, digits: number): string {
     if (this.#first === undefined) this.#first = record.timestamp;
-    const [source, destination, protocol, columnInfo] = this.#columns(number, packet);
+    const [source, destination, protocol, columnInfo] = this.#columns(number, packet, record.linkType);
     let info = columnInfo;
     if (record.capturedLength < record.originalLength) {
       if (cutInsideHeader(packet)) info += '[Packet size limited during capture]';
@@ -123,10 +126,12 @@ export class SummaryFormatter {
     return `${line} ${protocol} ${record.originalLength} ${info}`;
   }
 
-  #columns(number: number, packet: Packet): [string, string, string, string] {
+  #columns(number: number, packet: Packet, linkType: number): [string, string, string, string] {
     const layers = packet.layers;
-    let src = '';
-    let dst = '';
+    // Point-to-point links have no addresses: tshark's PPP and Cisco HDLC dissectors write N/A.
+    const pointToPoint = POINT_TO_POINT[linkType];
+    let src = pointToPoint === undefined ? '' : 'N/A';
+    let dst = src;
     let network: Layer | undefined;
     let top: Layer | undefined;
     for (const layer of layers) {
@@ -158,7 +163,8 @@ export class SummaryFormatter {
       if (layer.name === 'icmp' || layer.name === 'icmpv6') break;
     }
     let info = '';
-    let protocol = top === undefined ? '' : (PROTOCOL_NAMES[top.name] ?? top.name.toUpperCase());
+    // A link header cut short: tshark names its protocol all the same.
+    let protocol = top === undefined ? (pointToPoint ?? '') : (PROTOCOL_NAMES[top.name] ?? top.name.toUpperCase());
     if (top !== undefined) {
       switch (top.name) {
         case 'tcp': {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { compareFields, readTsharkJson } from '../util/tshark.js';
-import { cli, cliFixture, lines, REAL_CAPTURES, realCapture, tsharkSummary } from './cli-util.js';
+import { cli, cliFixture, lines, REAL_CAPTURES, realCapture, root, tsharkSummary } from './cli-util.js';
 
 interface TsharkFrame {
   'frame.number': string;
@@ -76,6 +76,18 @@ describe('wirekit decode: summary lines', () => {
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('point-to-point link types (PPP 9 and 50, Cisco HDLC 104): N/A for addresses, as tshark; LCP and SLARP are not decoded', () => {
+    for (const name of ['linktype-chdlc', 'linktype-ppphdlc', 'ppp-linktype9']) {
+      const want = lines(readFileSync(`${root}test/fixtures/wire/${name}.summary.txt`, 'utf8'));
+      const got = lines(cli(['decode', `${root}test/fixtures/wire/${name}.pcap`]).stdout);
+      expect(got).toHaveLength(want.length);
+      want.forEach((line, i) => {
+        if (/ (PPP LCP|SLARP) /.test(line)) expect(got[i]!.slice(0, 45), name).toBe(line.slice(0, 45));
+        else expect(got[i], name).toBe(line);
+      });
     }
   });
 
