@@ -58,6 +58,10 @@ function isGzip(bytes: Uint8Array): boolean {
  * packets of a cut .gz file before it reports the cut.
  */
 function gunzipWhole(bytes: Uint8Array): Uint8Array | undefined {
+  // The trailer's ISIZE (RFC 1952 section 2.3.1: the input's size modulo 2^32, of the last member)
+  // says up front when a file is too large to decompress whole.
+  const size = bytes.length >= 18 ? new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true) : 0;
+  if (size > WHOLE_FILE_LIMIT) return undefined;
   try {
     const out = gunzipSync(bytes, { maxOutputLength: WHOLE_FILE_LIMIT });
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
