@@ -104,6 +104,8 @@ export const chdlc: Protocol<ChdlcHeader> = {
   name: 'chdlc',
   scan: scanChdlc,
   decode: decodeByScan(scanChdlc, decodeChdlc),
+  // A header cut short: tshark names the protocol and shows none of its fields (it reads all four bytes first).
+  partialFields(): void {},
   fields(h: ChdlcHeader, out: FieldSink): void {
     out.add('chdlc.address', h.address);
     out.add('chdlc.control', h.control);

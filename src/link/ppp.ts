@@ -12,6 +12,7 @@
 import { WireError } from '../errors.js';
 import type { FieldSink } from '../packet/fields.js';
 import { nextLayerCode } from '../packet/next-layer.js';
+import { capturedLength } from '../packet/partial.js';
 import { decodeByScan, scanned } from '../packet/packet.js';
 import type { DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
 
@@ -174,6 +175,13 @@ export const ppp: Protocol<PppHeader> = {
   name: 'ppp',
   scan: scanPpp,
   decode: decodeByScan(scanPpp, decodePpp),
+  // A header cut short: tshark shows the address and control bytes it read before the protocol.
+  partialFields(ctx: DecodeContext, _error: WireError, out: FieldSink): void {
+    const captured = capturedLength(ctx);
+    if (captured < 1 || ctx.bytes[ctx.offset] !== PPP_ADDRESS_ALL_STATIONS) return;
+    out.add('ppp.address', PPP_ADDRESS_ALL_STATIONS);
+    if (captured >= 2) out.add('ppp.control', ctx.bytes[ctx.offset + 1]!);
+  },
   fields(h: PppHeader, out: FieldSink): void {
     if (h.address !== undefined) out.add('ppp.address', h.address);
     if (h.control !== undefined) out.add('ppp.control', h.control);

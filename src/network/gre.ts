@@ -141,7 +141,9 @@ function scanGre(ctx: DecodeContext): Scanned {
     const error = new WireError('unsupported', `source routing (RFC 1701, R bit set) is not decoded, at offset ${offset}`, { layer: 'gre', offset });
     return scanned(length, undefined, undefined, error);
   }
-  return scanned(length, undefined, nextOf(u16(bytes, offset + 2)));
+  // No payload (a PPTP acknowledgement, say): nothing follows, as tshark hands GRE's payload on
+  // only when there is one.
+  return scanned(length, undefined, available > length ? nextOf(u16(bytes, offset + 2)) : undefined);
 }
 
 /** The header object for a scanned layer: the optional words that fit in `headerLength`. */
