@@ -27,7 +27,7 @@ import { trapToWireError } from './wasm/trap.js';
 
 export interface CaptureBatchOptions extends IndexOptions {
   /**
-   * Records per batch (default 8,192: one kernel call per batch, and a table small enough to stay
+   * Records per batch (default 8,192: two kernel calls per batch, and a table small enough to stay
    * in the cache while the next batch is decoded; larger batches measured 5-10% slower).
    */
   batchSize?: number;
@@ -55,7 +55,7 @@ const DEFAULT_BATCH = 8192;
 /**
  * Bytes of a capture outside WebAssembly memory copied in per walk call: a span the core's cache
  * still holds when the walk reads it, and no more than a call's rows need (a 3 MiB span of 66-byte
- * frames is 5x what 8,192 rows read). In-process A/B against the whole scratch (about 3 MiB), per
+ * frames is 5x what the 8,192 rows of a call then read). In-process A/B against the whole scratch (about 3 MiB), per
  * record: 1514-byte frames 357 -> 332 ns, 66-byte frames 136 -> 105 ns.
  */
 const WALK_COPY_SPAN = 512 * 1024;

@@ -1,5 +1,5 @@
 // Batch decoding: many packets through Ethernet, VLAN tags, ARP, IPv4, IPv6, TCP, UDP, ICMP and
-// ICMPv6 in one WebAssembly call per 8192 packets, into a struct-of-arrays table. One typed array
+// ICMPv6 in one WebAssembly call per 4096 packets, into a struct-of-arrays table. One typed array
 // per field keeps a million packets in a few flat allocations instead of millions of objects, and
 // lets callers filter and aggregate with plain loops; `row(i)` turns any row into tshark-named
 // fields on demand.
@@ -579,14 +579,17 @@ function align64(n: number): number {
 }
 
 /**
- * Rows per kernel call: decodeBatch walks a batch in sub-batches of at most this many records, each
- * decoded into the arena's fixed scratch region and copied out into the table at its row offset, so
- * a batch of any size runs in the same memory (see BATCH_SCRATCH_SIZE for the measurements). Two
- * output chunks per call: a call costs 5-8 us besides the walk, mostly the per-chunk copy out that
- * one call for the whole batch paid as well, against 0.3-0.8 ms of walking 8192 packets; and the
- * call's columns (750 KiB) are still in L2 when they are copied out.
+ * Rows per kernel call: decodeBatch and the capture walk go through a batch in sub-batches of at
+ * most this many records, each decoded into the arena's fixed scratch region and copied out into
+ * the table at its row offset, so a batch of any size runs in the same memory (see
+ * BATCH_SCRATCH_SIZE for the measurements). One output chunk (4096 rows, 380 KiB of columns) per
+ * call: what a call writes is still in the core's 2 MiB L2 when it is zeroed, written and copied
+ * out, next to the packets and the table being filled. In-process A/B against two chunks per call
+ * (6 runs each, 10,000-packet batches of 66-byte Ethernet/IPv4/TCP frames, table reused): 4-13%
+ * less time a packet in place, about 17% with the capture copied in; the capture walk of a 483 MB
+ * pcap 3 runs of 4 faster by ~10%. Half-size chunks (2048 rows, one per call) were slower again.
  */
-export const BATCH_SUB_ROWS = 2 * BATCH_CHUNK;
+export const BATCH_SUB_ROWS = BATCH_CHUNK;
 
 /** Where one sub-batch's record table, outputs and copied-in packet bytes go in the scratch region. */
 export interface ScratchPlan {
@@ -974,7 +977,7 @@ const IPV6_INDEX_COLUMN = U32_COLUMN_NAMES.indexOf('ipv6Index');
  * later fragments stop at IP. A malformed packet gets a status in its row (see `error(i)`) and
  * never stops the batch; nothing is read past a record, whatever its fields say.
  *
- * With WebAssembly the batch is walked in calls of up to 8192 records, in a
+ * With WebAssembly the batch is walked in calls of up to 4096 records, in a
  * scratch region of fixed size, so a batch of any size never grows WASM memory and views that
  * `allocBuffer` handed out stay attached. A capture buffer made by `allocBuffer` is read where it
  * is; other inputs are copied into WASM memory a sub-batch at a time (an array of packets one `set`
