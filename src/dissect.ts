@@ -20,6 +20,9 @@ import { mpls } from './link/mpls.js';
 import { gre } from './network/gre.js';
 import { ppp } from './link/ppp.js';
 import { chdlc } from './link/chdlc.js';
+import { llc } from './link/llc.js';
+import { wlan } from './link/ieee80211.js';
+import { radiotap } from './link/radiotap.js';
 import { pppoed, pppoes } from './link/pppoe.js';
 import { verifyMaskOf, walkCommon, walked, type WalkTables } from './dissect-walk.js';
 
@@ -147,7 +150,9 @@ export function protocolNamed(name: string): Protocol | undefined {
   return protocols.get(name);
 }
 
-const LINK_TYPES: Record<string, number> = { null: 0, ethernet: 1, ppp: 9, ppp_hdlc: 50, raw: 101, c_hdlc: 104, loop: 108, linux_sll: 113, ipv4: 228, ipv6: 229, linux_sll2: 276 };
+const LINK_TYPES: Record<string, number> = {
+  null: 0, ethernet: 1, ppp: 9, ppp_hdlc: 50, raw: 101, c_hdlc: 104, ieee802_11: 105, loop: 108, linux_sll: 113, ieee802_11_radiotap: 127, ipv4: 228, ipv6: 229, linux_sll2: 276,
+};
 const RAW_IP = 101;
 /**
  * DLT_RAW's own numbers, which some platforms' libpcap wrote into files as the link type before
@@ -321,3 +326,7 @@ registerProtocol(pppoes, [{ table: 'ethertype', value: 0x8864 }]);
 // 50 is LINKTYPE_PPP_HDLC (PPP in HDLC-like framing, RFC 1662): Wireshark reads it with the same PPP dissector.
 registerProtocol(ppp, [{ table: 'linktype', value: 9 }, { table: 'linktype', value: 50 }]);
 registerProtocol(chdlc, [{ table: 'linktype', value: 104 }]);
+// LLC follows an 802.3 length field (Ethernet names it as the next protocol) and an 802.11 data header.
+registerProtocol(llc);
+registerProtocol(wlan, [{ table: 'linktype', value: 105 }]);
+registerProtocol(radiotap, [{ table: 'linktype', value: 127 }]);

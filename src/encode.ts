@@ -19,6 +19,9 @@ import { mplsEncoder } from './link/mpls.js';
 import { greEncoder } from './network/gre.js';
 import { pppEncoder } from './link/ppp.js';
 import { chdlcEncoder } from './link/chdlc.js';
+import { llcEncoder } from './link/llc.js';
+import { wlanEncoder } from './link/ieee80211.js';
+import { radiotapEncoder } from './link/radiotap.js';
 import { pppoedEncoder, pppoesEncoder } from './link/pppoe.js';
 
 const encoders = new Map<string, Encoder>();
@@ -124,6 +127,9 @@ export function encodeFrame(layers: readonly FrameLayer[], payload: Uint8Array =
   return out;
 }
 
+registerEncoder(llcEncoder);
+registerEncoder(wlanEncoder);
+registerEncoder(radiotapEncoder);
 registerEncoder(ethernetEncoder);
 registerEncoder(ipv4Encoder);
 registerEncoder(ipv6Encoder);

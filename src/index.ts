@@ -77,6 +77,12 @@ export { decodePpp, encodePpp, emitPpp, pppHeaderLength, ppp, pppEncoder, PppPro
 export type { PppHeader, PppInput } from './link/ppp.js';
 export { decodeChdlc, encodeChdlc, emitChdlc, chdlc, chdlcEncoder, CHDLC_UNICAST, CHDLC_BROADCAST, LINKTYPE_C_HDLC } from './link/chdlc.js';
 export type { ChdlcHeader, ChdlcInput } from './link/chdlc.js';
+export { decodeLlc, encodeLlc, emitLlc, llc, llcEncoder, LLC_SAP_SNAP, LLC_SAP_IP, LLC_UI } from './link/llc.js';
+export type { LlcHeader, LlcInput } from './link/llc.js';
+export { decodeWlan, encodeWlan, emitWlan, wlan, wlanEncoder, WlanType, WlanFlag, LINKTYPE_IEEE802_11 } from './link/ieee80211.js';
+export type { WlanHeader, WlanInput } from './link/ieee80211.js';
+export { decodeRadiotap, encodeRadiotap, emitRadiotap, radiotap, radiotapEncoder, RadiotapField, RadiotapFlag, LINKTYPE_IEEE802_11_RADIOTAP } from './link/radiotap.js';
+export type { RadiotapHeader, RadiotapInput } from './link/radiotap.js';
 export {
   decodePppoe,
   decodePppoeDiscovery,

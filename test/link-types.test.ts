@@ -14,7 +14,7 @@ const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/wire/${name}
 const hex = (s: string) => Uint8Array.from(s.replace(/\s+/g, '').match(/../g) ?? [], (b) => parseInt(b, 16));
 
 /** Protocols wirekit decodes, by tshark name; `sll2` is tshark's `sll` (see src/link/sll.ts). */
-const KNOWN = new Set(['eth', 'sll', 'null', 'chdlc', 'ppp', 'vlan', 'ieee8021ad', 'arp', 'ip', 'ipv6', 'icmp', 'icmpv6', 'udp', 'tcp']);
+const KNOWN = new Set(['eth', 'sll', 'null', 'chdlc', 'ppp', 'radiotap', 'wlan', 'llc', 'vlan', 'ieee8021ad', 'arp', 'ip', 'ipv6', 'icmp', 'icmpv6', 'udp', 'tcp']);
 const tsharkName = (name: string) => (name === 'sll2' ? 'sll' : name);
 
 function tsharkProtocols(name: string): string[][] {
@@ -35,6 +35,9 @@ function ourProtocols(p: ReturnType<typeof decodePacket>): string[] {
 /** Raw IP's packets' fields, but those decodePacket never gives (conversation state, timing, payload bytes). */
 const RAW_OWN = /^(ip|ipv6|udp|icmp|icmpv6)\.(?!stream|time_|payload)/;
 
+const WLAN_OWN =
+  /^(?!.*(_resolved|\.expert)$)(radiotap\.(version|pad|length|present\.|mactime|flags|datarate|channel\.|dbm_ant|antenna|rxflags|txflags|mcs\.)|wlan\.(fc(\..*)?|flags|duration|aid|ra|ta|da|sa|bssid|staa|addr|frag|seq|fcs(\.status)?|qos(\.(tid|priority|eosp|ack|amsdupresent))?)$|llc\.|ip\.(?!stream)|ipv6\.|udp\.(?!stream|time_|payload)|arp\.)/;
+
 const FILES = [
   { file: 'linktype-null', linkType: 0, own: /^null\./ },
   { file: 'linktype-loop', linkType: 108, own: /^null\./ },
@@ -47,6 +50,13 @@ const FILES = [
   { file: 'linktype-chdlc', linkType: 104, own: /^chdlc\./ },
   // LCP (ppp.code, ppp.identifier, ...) is not decoded: only PPP's own header.
   { file: 'linktype-ppphdlc', linkType: 50, own: /^ppp\.(address|control|protocol)$/ },
+  // Radiotap's fields that wirekit decodes (flags, rates, channel, signal and noise, antenna, RX
+  // flags, TSFT, MCS; the others are skipped by size), 802.11's MAC header (not a management
+  // body's elements, nor a protected body's CCMP header, nor the QoS field's upper byte, whose
+  // meaning depends on the sender), LLC and SNAP, and the IP inside.
+  { file: 'linktype-radiotap', linkType: 127, own: WLAN_OWN },
+  { file: 'linktype-ieee80211', linkType: 105, own: WLAN_OWN },
+  { file: 'eth-llc', linkType: 1, own: /^(?!.*_resolved$)(llc|eth)\.(?!trailer|padding)/ },
 ];
 /** tshark shows bytes after the IP packet as sll.trailer; that needs the next layer's length (see sll.ts). */
 const NOT_MIRRORED = new Set(['sll.trailer']);
@@ -208,10 +218,13 @@ describe('sll / sll2', () => {
     expect(p.errors[0]).toMatchObject({ code: 'truncated', layer: 'sll', offset: 0, required: 16, available: 14 });
     const q = decodePacket(hex('0800 0000 00000001 0001 00 06 020000000001'), { linkType: 276 });
     expect(q.errors[0]).toMatchObject({ code: 'truncated', layer: 'sll2', offset: 0, required: 20, available: 18 });
-    // 802.2 LLC (protocol 4): left undecoded.
-    const llc = decodePacket(encodeSll({ protocol: 4, src: '02:00:00:00:00:01' }), { linkType: 113 });
-    expect(llc.protocols).toBe('sll');
-    expect(llc.fields()['sll.ltype']).toBe(4);
+    // 802.2 LLC (protocol 4) goes on into llc; raw 802.3 (protocol 1, Novell IPX) stays undecoded.
+    const llc = decodePacket(new Uint8Array([...encodeSll({ protocol: 4, src: '02:00:00:00:00:01' }), 0x42, 0x42, 0x03, 0]), { linkType: 113 });
+    expect(llc.protocols).toBe('sll:llc');
+    expect(llc.fields()).toMatchObject({ 'sll.ltype': 4, 'llc.dsap': 0x42, 'llc.control': 3 });
+    const ipx = decodePacket(new Uint8Array([...encodeSll({ protocol: 1, src: '02:00:00:00:00:01' }), 0xff, 0xff]), { linkType: 113 });
+    expect(ipx.protocols).toBe('sll');
+    expect(ipx.fields()['sll.ltype']).toBe(1);
     // Netlink (ARPHRD_NETLINK): the protocol is a netlink family, not an ethertype.
     const netlink = decodePacket(new Uint8Array([...encodeSll2({ protocol: 0x0800, hatype: 824 }), 0x45, 0]), { linkType: 276 });
     expect(netlink.protocols).toBe('sll2');

@@ -9,15 +9,17 @@ export const LINK_TYPE_NAMES: Readonly<Record<number, string>> = Object.freeze({
   50: 'ppp_hdlc',
   101: 'raw',
   104: 'c_hdlc',
+  105: 'ieee802_11',
   108: 'loop',
   113: 'linux_sll',
+  127: 'ieee802_11_radiotap',
   228: 'ipv4',
   229: 'ipv6',
   276: 'linux_sll2',
 });
 
 /** A link type by name, for options: `'ethernet'`, `'raw'`, ... */
-export type LinkTypeName = 'null' | 'ethernet' | 'ppp' | 'ppp_hdlc' | 'raw' | 'c_hdlc' | 'loop' | 'linux_sll' | 'ipv4' | 'ipv6' | 'linux_sll2';
+export type LinkTypeName = 'null' | 'ethernet' | 'ppp' | 'ppp_hdlc' | 'raw' | 'c_hdlc' | 'ieee802_11' | 'loop' | 'linux_sll' | 'ieee802_11_radiotap' | 'ipv4' | 'ipv6' | 'linux_sll2';
 
 const NUMBERS: Readonly<Record<string, number>> = Object.freeze(
   Object.fromEntries(Object.entries(LINK_TYPE_NAMES).map(([n, name]) => [name, Number(n)])),

@@ -11,12 +11,16 @@ import {
   type Ipv4Header,
   type Ipv6Header,
   type Layer,
+  type LlcHeader,
   type Packet,
+  type WlanHeader,
   type TcpHeader,
   type UdpHeader,
 } from 'wirekit';
 import { EchoTracker, icmpInfo, icmpv6Info } from './summary-icmp.js';
 import { TcpTracker } from './summary-tcp.js';
+import { macColumn } from './summary-mac.js';
+import { llcInfo, wlanAddresses, wlanColumns } from './summary-wlan.js';
 
 const PROTOCOL_NAMES: Record<string, string> = {
   ip: 'IPv4',
@@ -51,9 +55,6 @@ export function formatRelative(ns: bigint, digits: number): string {
 }
 
 /** A MAC as tshark shows it unresolved, except the broadcast address it always names. */
-function macColumn(mac: string): string {
-  return mac === 'ff:ff:ff:ff:ff:ff' ? 'Broadcast' : mac;
-}
 
 function arpInfo(h: ArpHeader): string {
   const kind = classifyArp(h);
@@ -141,6 +142,7 @@ export class SummaryFormatter {
         src = macColumn(h.src);
         dst = macColumn(h.dst);
       }
+      if (layer.name === 'wlan' && network === undefined) [src, dst] = wlanAddresses(layer.header as WlanHeader);
       if (layer.name === 'ip' || layer.name === 'ipv6') {
         // Each IP header overwrites the columns, so a tunnel shows its inner addresses, and a
         // source route its final destination, as in tshark.
@@ -203,7 +205,24 @@ export class SummaryFormatter {
         case 'ipv6':
           info = ipv6Info(top.header as Ipv6Header);
           break;
+        case 'wlan':
+          protocol = '802.11';
+          [src, dst, info] = wlanColumns(top.header as WlanHeader);
+          break;
+        case 'radiotap':
+          protocol = '802.11';
+          break;
+        case 'llc':
+          info = llcInfo(top.header as LlcHeader);
+          break;
         case 'eth':
+          if ((top.header as EthernetHeader).type <= 1500) {
+            // An 802.3 length: LLC, or Novell's raw IPX (no LLC) when the payload starts 0xffff.
+            const p = packet.bytes;
+            protocol = p[top.payloadOffset] === 0xff && p[top.payloadOffset + 1] === 0xff ? 'IPX' : 'LLC';
+            break;
+          }
+        // falls through
         case 'vlan':
         case 'ieee8021ad': {
           const type = (top.header as { type?: number; etype?: number }).type ?? 0;

@@ -152,16 +152,21 @@ export const ethernetEncoder: Encoder<EthernetInput> = {
 
 /**
  * What the dissector needs of the header at `offset`, read from bytes[offset, end): the one check
- * both `scan` and `decode` run. An 802.3 length bounds the payload (LLC follows, which we do not
- * decode yet); an ethertype names the next protocol.
+ * both `scan` and `decode` run. An 802.3 length bounds the payload, and LLC follows it;
+ * an ethertype names the next protocol.
  */
+const LLC = { protocol: 'llc' } as const;
+
 function scanHeader(bytes: Uint8Array, offset: number, end: number): Scanned {
   const available = Math.min(end, bytes.length) - offset;
   if (available < ETHERNET_HEADER_LENGTH) throw truncatedHeader(offset, available);
   const type = (bytes[offset + 12]! << 8) | bytes[offset + 13]!;
-  return type > MAX_8023_LENGTH
-    ? scanned(ETHERNET_HEADER_LENGTH, undefined, { table: 'ethertype', value: type })
-    : scanned(ETHERNET_HEADER_LENGTH, offset + ETHERNET_HEADER_LENGTH + type);
+  if (type > MAX_8023_LENGTH) return scanned(ETHERNET_HEADER_LENGTH, undefined, { table: 'ethertype', value: type });
+  // An 802.3 length: LLC follows, unless the payload starts 0xffff (Novell's raw 802.3 IPX, which
+  // tshark names ipx; left opaque here).
+  const at = offset + ETHERNET_HEADER_LENGTH;
+  const rawIpx = available >= ETHERNET_HEADER_LENGTH + 2 && bytes[at] === 0xff && bytes[at + 1] === 0xff;
+  return scanned(ETHERNET_HEADER_LENGTH, at + type, type === 0 || rawIpx ? undefined : LLC);
 }
 
 /**

@@ -309,8 +309,8 @@ function nextOf(hatype: number, protocol: number): Next | undefined {
   // GRE's Transparent Ethernet Bridging carries whole Ethernet frames (RFC 1701 protocol types).
   if (hatype === ARPHRD_IPGRE && protocol === GRE_TRANSPARENT_ETHERNET) return { protocol: 'eth' };
   if (protocol > MAX_LINUX_PROTOCOL) return { table: 'ethertype', value: protocol };
-  // 802.2 LLC, raw 802.3 (IPX), PPP, CAN and the rest are not decoded here: the payload stays opaque.
-  return protocol === SllProtocol.P_ETHERNET ? { protocol: 'eth' } : undefined;
+  // Raw 802.3 (IPX), PPP, CAN and the rest are not decoded here: the payload stays opaque.
+  return protocol === SllProtocol.P_ETHERNET ? { protocol: 'eth' } : protocol === SllProtocol.P_802_2 ? { protocol: 'llc' } : undefined;
 }
 
 /** What decode returns but the header: the fast path, with no address text built. */
