@@ -23,6 +23,7 @@ import { chdlc } from './link/chdlc.js';
 import { llc } from './link/llc.js';
 import { wlan } from './link/ieee80211.js';
 import { radiotap } from './link/radiotap.js';
+import { nflog } from './link/nflog.js';
 import { pppoed, pppoes } from './link/pppoe.js';
 import { verifyMaskOf, walkCommon, walked, type WalkTables } from './dissect-walk.js';
 
@@ -151,7 +152,7 @@ export function protocolNamed(name: string): Protocol | undefined {
 }
 
 const LINK_TYPES: Record<string, number> = {
-  null: 0, ethernet: 1, ppp: 9, ppp_hdlc: 50, raw: 101, c_hdlc: 104, ieee802_11: 105, loop: 108, linux_sll: 113, ieee802_11_radiotap: 127, ipv4: 228, ipv6: 229, linux_sll2: 276,
+  null: 0, ethernet: 1, ppp: 9, ppp_hdlc: 50, raw: 101, c_hdlc: 104, ieee802_11: 105, loop: 108, linux_sll: 113, ieee802_11_radiotap: 127, ipv4: 228, ipv6: 229, nflog: 239, linux_sll2: 276,
 };
 const RAW_IP = 101;
 /**
@@ -330,3 +331,4 @@ registerProtocol(chdlc, [{ table: 'linktype', value: 104 }]);
 registerProtocol(llc);
 registerProtocol(wlan, [{ table: 'linktype', value: 105 }]);
 registerProtocol(radiotap, [{ table: 'linktype', value: 127 }]);
+registerProtocol(nflog, [{ table: 'linktype', value: 239 }]);

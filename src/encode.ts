@@ -22,6 +22,7 @@ import { chdlcEncoder } from './link/chdlc.js';
 import { llcEncoder } from './link/llc.js';
 import { wlanEncoder } from './link/ieee80211.js';
 import { radiotapEncoder } from './link/radiotap.js';
+import { nflogEncoder } from './link/nflog.js';
 import { pppoedEncoder, pppoesEncoder } from './link/pppoe.js';
 
 const encoders = new Map<string, Encoder>();
@@ -130,6 +131,7 @@ export function encodeFrame(layers: readonly FrameLayer[], payload: Uint8Array =
 registerEncoder(llcEncoder);
 registerEncoder(wlanEncoder);
 registerEncoder(radiotapEncoder);
+registerEncoder(nflogEncoder);
 registerEncoder(ethernetEncoder);
 registerEncoder(ipv4Encoder);
 registerEncoder(ipv6Encoder);

@@ -83,6 +83,8 @@ export { decodeWlan, encodeWlan, emitWlan, wlan, wlanEncoder, WlanType, WlanFlag
 export type { WlanHeader, WlanInput } from './link/ieee80211.js';
 export { decodeRadiotap, encodeRadiotap, emitRadiotap, radiotap, radiotapEncoder, RadiotapField, RadiotapFlag, LINKTYPE_IEEE802_11_RADIOTAP } from './link/radiotap.js';
 export type { RadiotapHeader, RadiotapInput } from './link/radiotap.js';
+export { decodeNflog, nflog, nflogEncoder, NflogTlv, LINKTYPE_NFLOG } from './link/nflog.js';
+export type { NflogHeader, NflogInput, NflogTlvEntry } from './link/nflog.js';
 export {
   decodePppoe,
   decodePppoeDiscovery,

@@ -35,6 +35,9 @@ const PROTOCOL_NAMES: Record<string, string> = {
 /** Link types whose frames tshark shows with N/A for addresses, and the protocol it names when nothing decodes. */
 const POINT_TO_POINT: Record<number, string> = { 9: 'PPP', 50: 'PPP', 104: 'CHDLC' };
 
+/** The protocol column of a frame whose link header did not decode (tshark names the protocol it gave up in). */
+const CUT_LINK_NAMES: Record<string, string> = { nflog: 'NFLOG', radiotap: '802.11', wlan: '802.11' };
+
 /** IP protocol numbers tshark names in "Fragmented IP protocol (proto=UDP 17, ...)". */
 const IP_PROTOCOL_NAMES: Record<number, string> = { 1: 'ICMP', 2: 'IGMP', 6: 'TCP', 17: 'UDP', 41: 'IPv6', 47: 'GRE', 50: 'ESP', 51: 'AH', 58: 'ICMPv6', 132: 'SCTP' };
 
@@ -166,7 +169,7 @@ export class SummaryFormatter {
     }
     let info = '';
     // A link header cut short: tshark names its protocol all the same.
-    let protocol = top === undefined ? (pointToPoint ?? '') : (PROTOCOL_NAMES[top.name] ?? top.name.toUpperCase());
+    let protocol = top === undefined ? (pointToPoint ?? CUT_LINK_NAMES[packet.errors[0]?.layer ?? ''] ?? '') : (PROTOCOL_NAMES[top.name] ?? top.name.toUpperCase());
     if (top !== undefined) {
       switch (top.name) {
         case 'tcp': {
