@@ -6,8 +6,8 @@ import { isSync, openCapture, TimePrecision } from './capture-input.js';
 import { compileFilter, FilterError, type Filter } from './filter.js';
 import { ByteWriter } from './byte-writer.js';
 import { FieldRecorder } from './field-recorder.js';
-import { epochText, writePacketJson, type FrameFields } from './json-line.js';
-import { writeFastJson } from './fast-json.js';
+import { epochText, frameTimesText, writePacketJson, type FrameFields } from './json-line.js';
+import { writeFastJson, type FastJsonContext } from './fast-json.js';
 import { BufferedOutput, OutputClosed } from './output.js';
 import { PacketView } from './packet-view.js';
 import { Progress } from './progress.js';
@@ -25,7 +25,9 @@ With no FILE it decodes an embedded sample: a real HTTP exchange captured over l
   --json         one JSON object per line (NDJSON): the fields of each packet keyed by Wireshark
                  display-filter names (ip.src, tcp.flags.syn, ...) with tshark's values, plus
                  frame.number, frame.time_epoch, frame.len, frame.cap_len, frame.interface_id,
-                 frame.protocols and _errors (a list of {code, layer, offset})
+                 frame.protocols, frame.time_delta, frame.time_relative, tshark's TCP
+                 conversation fields (tcp.stream, relative tcp.seq/tcp.nxtseq/tcp.ack, scaled
+                 tcp.window_size) and _errors (a list of {code, layer, offset})
   -r FILE        the capture to read (the same as giving FILE, as tshark takes it)
   -c N           read only the first N packets (counted before -Y, as in tshark)
   -Y FILTER      show only packets matching a display filter, e.g.
@@ -57,6 +59,9 @@ class DecodeRun {
   readonly #frame: FrameFields = { number: 0, epoch: '', length: 0, capturedLength: 0, interfaceId: 0, protocols: '' };
   number = 0;
   #bytes = 0;
+  #first: bigint | undefined;
+  #previous = 0n;
+  readonly #fast: FastJsonContext = { times: true, delta: 0n, relative: 0n, tcp: undefined };
 
   constructor(out: BufferedOutput, json: boolean, filter: Filter | undefined, precision: TimePrecision, progress: Progress) {
     this.#out = out;
@@ -72,12 +77,33 @@ class DecodeRun {
     this.#bytes += record.capturedLength + 16;
     this.#progress.tick(number, this.#bytes);
     const json = this.#json;
-    if (json !== undefined && this.#filter === undefined && writeFastJson(json, record, number)) return json.endLine();
+    if (this.#first === undefined) this.#first = this.#previous = record.timestamp;
+    const delta = record.timestamp - this.#previous;
+    const relative = record.timestamp - this.#first;
+    this.#previous = record.timestamp;
+    if (json !== undefined && this.#filter === undefined) {
+      const fast = this.#fast;
+      fast.delta = delta;
+      fast.relative = relative;
+      fast.tcp = this.#summary.tcp;
+      if (writeFastJson(json, record, number, fast)) return json.endLine();
+    }
     const packet = this.#defrag.view(decodePacket(record.data, { linkType: record.linkType }), record, number);
-    if (json !== undefined || this.#filter !== undefined) this.#defrag.record(this.#fields, packet);
-    // Summary state (relative time, TCP bases, echo requests) advances on every packet, shown or
-    // not, as in tshark's single pass.
-    const line = json === undefined ? this.#summary.line(number, record, packet, this.#precision.digits(record)) : undefined;
+    const fields = json !== undefined || this.#filter !== undefined;
+    if (fields) this.#defrag.record(this.#fields, packet);
+    // Summary state (relative time, TCP bases and streams, echo requests) advances on every packet,
+    // shown or not, as in tshark's single pass; JSON lines and filters read its TCP fields.
+    const line = this.#summary.line(number, record, packet, this.#precision.digits(record));
+    const tcp = this.#summary.lastTcp;
+    if (fields && tcp !== undefined) {
+      const f = this.#fields;
+      f.add('tcp.stream', tcp.stream);
+      f.add('tcp.seq', tcp.seq);
+      f.add('tcp.nxtseq', tcp.nxtseq);
+      f.add('tcp.ack', tcp.ack);
+      f.add('tcp.window_size', tcp.window);
+      if (tcp.scaleFactor !== undefined) f.add('tcp.window_size_scalefactor', tcp.scaleFactor);
+    }
     if (this.#filter !== undefined) {
       this.#view.set(number, record, packet);
       if (!this.#filter(this.#view)) return undefined;
@@ -90,6 +116,7 @@ class DecodeRun {
     frame.capturedLength = record.capturedLength;
     frame.interfaceId = record.interfaceId;
     frame.protocols = packet.protocols;
+    frame.times = frameTimesText(delta, relative);
     writePacketJson(json, frame, this.#fields, packet.errors);
     return json.endLine();
   }

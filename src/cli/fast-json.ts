@@ -9,7 +9,21 @@
 // after, which is most of a line.
 import { dissectorFor, onesComplementSum, type CaptureRecord } from 'wirekit';
 import type { ByteWriter } from './byte-writer.js';
-import { epochText } from './json-line.js';
+import { epochText, frameTimesText } from './json-line.js';
+import type { TcpTracker } from './summary-tcp.js';
+
+/**
+ * What a line needs besides its record: frame.time_delta and frame.time_relative (nanoseconds;
+ * `times` false leaves them out), and the TCP conversation state to advance.
+ */
+export interface FastJsonContext {
+  times: boolean;
+  delta: bigint;
+  relative: bigint;
+  tcp: TcpTracker | undefined;
+}
+
+const NO_CONTEXT: FastJsonContext = { times: false, delta: 0n, relative: 0n, tcp: undefined };
 
 const text = new TextEncoder();
 const bytesOf = (s: string) => text.encode(s);
@@ -95,6 +109,16 @@ const K = {
   udpGood: bytesOf(',"udp.checksum.status":"good"'),
   udpBad: bytesOf(',"udp.checksum.status":"bad"'),
   end: bytesOf(',"_errors":[]}'),
+  timeDelta: bytesOf(',"frame.time_delta":"'),
+  timeRelative: bytesOf('","frame.time_relative":"'),
+  tcpStream: bytesOf(',"tcp.stream":'),
+  tcpSeq: bytesOf(',"tcp.seq":'),
+  tcpNxtseq: bytesOf(',"tcp.nxtseq":'),
+  tcpAck: bytesOf(',"tcp.ack":'),
+  tcpWindow: bytesOf(',"tcp.window_size":'),
+  scaleFactor: bytesOf(',"tcp.window_size_scalefactor":'),
+  scaleUnknown: bytesOf(',"tcp.window_size_scalefactor":-1'),
+  scaleNone: bytesOf(',"tcp.window_size_scalefactor":-2'),
 };
 
 /** tcp.flags.str's letters, most significant bit first; a clear bit is U+00B7 (two bytes in UTF-8). */
@@ -103,7 +127,8 @@ const FLAG_LETTERS = 'RRRACEUAPRSF';
 const HEX = bytesOf('0123456789abcdef');
 
 /** The largest line this writer makes: constant runs plus the widest value of every field. */
-const LINE_BOUND = Object.values(K).reduce((n, k) => n + k.length, 0) + 40 * 12 + 17 * 4 + 15 * 6 + 24 * 3;
+// Every constant once, and room for the numbers between them (the conversation and time fields' too).
+const LINE_BOUND = Object.values(K).reduce((n, k) => n + k.length, 0) + 40 * 12 + 17 * 4 + 15 * 6 + 24 * 3 + 5 * 10 + 2 * 30;
 
 /** Decimal digits of 0..65535, 5 bytes each, and their counts: a table copy instead of a division per digit. */
 const DIGITS = new Uint8Array(65536 * 5);
@@ -444,7 +469,7 @@ function fold(s: number): number {
  * Writes `record`'s NDJSON line when it is one of the shapes above and returns true; returns
  * false, having written nothing, for anything else.
  */
-export function writeFastJson(w: ByteWriter, record: CaptureRecord, number: number): boolean {
+export function writeFastJson(w: ByteWriter, record: CaptureRecord, number: number, ctx: FastJsonContext = NO_CONTEXT): boolean {
   if (record.linkType !== 1) return false;
   const b = record.data;
   const len = b.length;
@@ -502,7 +527,9 @@ export function writeFastJson(w: ByteWriter, record: CaptureRecord, number: numb
   const calculated = ~fold(partial + (~l4Checksum & 0xffff)) & 0xffff;
 
   const epoch = epochText(record.timestamp);
-  w.reserve(LINE_BOUND + epoch.length);
+  // Times that do not fit the plain digit writer (negative, or past 2^53 ns) go as text.
+  const timesText = ctx.times && !(smallTime(ctx.delta) && smallTime(ctx.relative)) ? frameTimesText(ctx.delta, ctx.relative) : '';
+  w.reserve(LINE_BOUND + epoch.length + timesText.length);
   const buf = w.buf;
   let p = put(buf, w.pos, K.number);
   p = num32(buf, p, number);
@@ -514,6 +541,15 @@ export function writeFastJson(w: ByteWriter, record: CaptureRecord, number: numb
     p = cached(buf, p, frameSections, (len << 1) | tcpBit, writeFrameFields);
   } else {
     p = writeFrame(buf, p, record.originalLength, len, record.interfaceId, tcpBit);
+  }
+  if (timesText !== '') {
+    for (let i = 0; i < timesText.length; i++) buf[p++] = timesText.charCodeAt(i);
+  } else if (ctx.times) {
+    p = put(buf, p, K.timeDelta);
+    p = time(buf, p, Number(ctx.delta));
+    p = put(buf, p, K.timeRelative);
+    p = time(buf, p, Number(ctx.relative));
+    buf[p++] = 0x22;
   }
   p = ethernetFields(buf, p, b);
   // IPv4
@@ -568,6 +604,51 @@ export function writeFastJson(w: ByteWriter, record: CaptureRecord, number: numb
     p = num16(buf, p, calculated || 0xffff);
     p = put(buf, p, l4Good ? K.udpGood : K.udpBad);
   }
+  if (proto === 6 && ctx.tcp !== undefined) {
+    // TCP conversation fields (tshark's tcp.stream, relative numbers, scaled window), in the order
+    // DecodeRun records them on the general path; the state advances here as the summary's would
+    // (a SYN taken here has no options, so no window scale).
+    const st = ctx.tcp.segmentV4(
+      ((b[26]! << 24) | (b[27]! << 16) | (b[28]! << 8) | b[29]!) >>> 0, srcport, ((b[30]! << 24) | (b[31]! << 16) | (b[32]! << 8) | b[33]!) >>> 0, dstport,
+      ((b[38]! << 24) | (b[39]! << 16) | (b[40]! << 8) | b[41]!) >>> 0, ((b[42]! << 24) | (b[43]! << 16) | (b[44]! << 8) | b[45]!) >>> 0,
+      ((b[46]! & 0x0f) << 8) | b[47]!, (b[48]! << 8) | b[49]!, b[47]! & 0x02 ? -1 : undefined, payloadLength,
+    );
+    p = put(buf, p, K.tcpStream);
+    p = num32(buf, p, st.stream);
+    p = put(buf, p, K.tcpSeq);
+    p = num32(buf, p, st.seq);
+    p = put(buf, p, K.tcpNxtseq);
+    p = num32(buf, p, st.nxtseq);
+    p = put(buf, p, K.tcpAck);
+    p = num32(buf, p, st.ack);
+    p = put(buf, p, K.tcpWindow);
+    p = num32(buf, p, st.window);
+    const sf = st.scaleFactor;
+    if (sf === -1) p = put(buf, p, K.scaleUnknown);
+    else if (sf === -2) p = put(buf, p, K.scaleNone);
+    else if (sf !== undefined) {
+      p = put(buf, p, K.scaleFactor);
+      p = num32(buf, p, sf);
+    }
+  }
   w.pos = put(buf, p, K.end);
   return true;
+}
+
+/** Whether `ns` is written by `time` (non-negative, exact as a double). */
+function smallTime(ns: bigint): boolean {
+  return ns >= 0n && ns <= 9007199254740991n;
+}
+
+/** `ns` nanoseconds as seconds with 9 decimals (what epochText gives for it). */
+function time(buf: Uint8Array, p: number, ns: number): number {
+  const sec = Math.floor(ns / 1e9);
+  let frac = ns - sec * 1e9;
+  p = num32(buf, p, sec);
+  buf[p++] = 0x2e;
+  for (let k = p + 8; k >= p; k--) {
+    buf[k] = 0x30 + (frac % 10);
+    frac = Math.floor(frac / 10);
+  }
+  return p + 9;
 }

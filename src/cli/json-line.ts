@@ -15,6 +15,8 @@ export interface FrameFields {
   capturedLength: number;
   interfaceId: number;
   protocols: string;
+  /** Written after frame.protocols as it is: `,"frame.time_delta":"…","frame.time_relative":"…"`, or ''. */
+  times?: string;
 }
 
 const HEX = '0123456789abcdef';
@@ -118,7 +120,7 @@ const valueBound = (v: FieldValue) => (typeof v === 'number' ? 24 : 6 * v.length
  */
 export function writePacketJson(w: ByteWriter, frame: FrameFields, fields: FieldRecorder, errors: readonly WireError[]): void {
   const { slots, values, length, stamp } = fields;
-  let bound = 200 + frame.epoch.length + valueBound(frame.protocols);
+  let bound = 200 + frame.epoch.length + valueBound(frame.protocols) + (frame.times?.length ?? 0);
   for (let i = 0; i < length; i++) bound += slots[i]!.key.length + 3 + valueBound(values[i]!);
   for (let i = 0; i < errors.length; i++) bound += 64 + valueBound(errors[i]!.code) + valueBound(errors[i]!.layer);
   w.reserve(bound);
@@ -135,6 +137,7 @@ export function writePacketJson(w: ByteWriter, frame: FrameFields, fields: Field
   p = putNumber(buf, p, frame.interfaceId);
   p = putAscii(buf, p, ',"frame.protocols":');
   p = putValue(buf, p, frame.protocols);
+  if (frame.times) p = putAscii(buf, p, frame.times);
   for (let i = 0; i < length; i++) {
     const slot = slots[i]!;
     if (slot.count !== 1) {
@@ -171,6 +174,11 @@ export function writePacketJson(w: ByteWriter, frame: FrameFields, fields: Field
     buf[p++] = 0x7d;
   }
   w.pos = putAscii(buf, p, ']}');
+}
+
+/** frame.time_delta and frame.time_relative (nanoseconds since the previous and the first packet) as writePacketJson and the fast path write them. */
+export function frameTimesText(delta: bigint, relative: bigint): string {
+  return `,"frame.time_delta":"${epochText(delta)}","frame.time_relative":"${epochText(relative)}"`;
 }
 
 /**

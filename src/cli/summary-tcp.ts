@@ -7,6 +7,10 @@
 // - window scaling applies to a direction once its SYN carried a WS option and the peer's SYN did
 //   too (RFC 7323 2.2); windows of SYN segments are never scaled;
 // - a SYN with a new sequence number on a known 4-tuple starts a new connection (port reuse).
+// The same state gives `decode --json` tshark's conversation fields: tcp.stream (connections
+// numbered as they appear, a TCP header quoted by an ICMP error numbering its 5-tuple first, as
+// packet-tcp.c does), tcp.seq, tcp.nxtseq, tcp.ack (relative), tcp.window_size (scaled) and
+// tcp.window_size_scalefactor (-1 unknown, -2 not negotiated; absent on SYNs).
 // tshark's analysis flags ([TCP Retransmission], [TCP Dup ACK], ...) are not reproduced.
 import type { TcpHeader, TcpOption } from 'wirekit';
 
@@ -27,9 +31,23 @@ interface Direction {
 }
 
 interface Connection {
+  /** tshark's tcp.stream. */
+  stream: number;
   /** Direction from the endpoint whose key sorts first. */
   a: Direction;
   b: Direction;
+}
+
+/** One segment's conversation fields (the object is reused: read it before the next segment). */
+export interface TcpState {
+  stream: number;
+  seq: number;
+  nxtseq: number;
+  ack: number;
+  /** The window as scaled (unscaled on SYNs and while the scale is unknown). */
+  window: number;
+  /** 2^shift, -1 unknown, -2 not negotiated; undefined on SYN segments (tshark shows none). */
+  scaleFactor: number | undefined;
 }
 
 const newDirection = (): Direction => ({ baseSet: false, base: 0, scale: SCALE_UNKNOWN });
@@ -45,6 +63,7 @@ export function tcpFlagNames(flags: number): string {
 }
 
 const u32 = (n: number) => n >>> 0;
+const ipv4Text = (a: number) => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
 
 /** Option summaries in header order, as tshark appends them: ` MSS=1460 SACK_PERM TSval=1 TSecr=0 WS=128`. */
 function optionText(options: readonly TcpOption[], sackBase: number): string {
@@ -78,55 +97,131 @@ function optionText(options: readonly TcpOption[], sackBase: number): string {
   return s;
 }
 
-/** Per-connection state for tshark-style relative numbers and window scaling. */
+/** Per-connection state for tshark-style relative numbers, window scaling and stream numbers. */
 export class TcpTracker {
   readonly #connections = new Map<string, Connection>();
+  #streams = 0;
+  /** The last segment's fields, and the reverse direction's base (for SACK edges). */
+  readonly state: TcpState = { stream: 0, seq: 0, nxtseq: 0, ack: 0, window: 0, scaleFactor: undefined };
+  #reverseBase = 0;
 
   /**
    * The info text for one segment: `56214 → 8080 [PSH, ACK] Seq=1 Ack=1 Win=65536 Len=79 TSval=...`.
-   * Must be called for every TCP segment in capture order (state advances).
+   * Must be called for every TCP segment in capture order (state advances); `state` then holds
+   * the segment's conversation fields.
    */
   info(src: string, dst: string, h: TcpHeader, payloadLength: number): string {
-    const here = `${src} ${h.srcport}`;
-    const there = `${dst} ${h.dstport}`;
+    let shift: number | undefined;
+    if (h.flags & SYN) {
+      shift = SCALE_UNKNOWN;
+      for (const o of h.options) if (o.kind === 'wscale') shift = Math.min(o.shift, MAX_SHIFT);
+    }
+    const st = this.segment(src, h.srcport, dst, h.dstport, h.seq, h.ack, h.flags, h.window, shift, payloadLength);
+    let s = `${h.srcport} \u2192 ${h.dstport} [${tcpFlagNames(h.flags)}] Seq=${st.seq}`;
+    if (h.flags & ACK) s += ` Ack=${st.ack}`;
+    s += ` Win=${st.window}`;
+    if (h.flags & URG) s += ` Urg=${h.urgentPointer}`;
+    s += ` Len=${payloadLength}`;
+    return s + optionText(h.options, this.#reverseBase);
+  }
+
+  /**
+   * Advances the state by one segment and returns its conversation fields (`state`, reused).
+   * `shift`: on a SYN, its window scale option's shift, or -1 when it has none.
+   */
+  segment(src: string, srcport: number, dst: string, dstport: number, seq: number, ackNumber: number, flags: number, window: number, shift: number | undefined, payloadLength: number): TcpState {
+    this.#cached = undefined;
+    return this.#segment(src, srcport, dst, dstport, seq, ackNumber, flags, window, shift, payloadLength);
+  }
+
+  // The connection of the last segmentV4 call and its 4-tuple (as numbers): consecutive segments of
+  // one connection (most of a capture) skip building the text key. Any other call forgets it (a
+  // SYN on the same 4-tuple may have started a new connection there).
+  #cached: Connection | undefined;
+  #cachedSrc = 0;
+  #cachedDst = 0;
+  #cachedPorts = 0;
+  #cachedForward = false;
+  #lastConnection: Connection | undefined;
+  #lastForward = false;
+
+  /** `segment` for IPv4 addresses given as numbers (the NDJSON fast path, which has no address text). */
+  segmentV4(src: number, srcport: number, dst: number, dstport: number, seq: number, ackNumber: number, flags: number, window: number, shift: number | undefined, payloadLength: number): TcpState {
+    const conn = this.#cached;
+    if (conn !== undefined && !(flags & SYN)) {
+      const ports = srcport * 65536 + dstport;
+      if (src === this.#cachedSrc && dst === this.#cachedDst && ports === this.#cachedPorts) return this.#advance(conn, this.#cachedForward, seq, ackNumber, flags, window, shift, payloadLength);
+      if (src === this.#cachedDst && dst === this.#cachedSrc && ports === dstport * 65536 + srcport) return this.#advance(conn, !this.#cachedForward, seq, ackNumber, flags, window, shift, payloadLength);
+    }
+    const st = this.#segment(ipv4Text(src), srcport, ipv4Text(dst), dstport, seq, ackNumber, flags, window, shift, payloadLength);
+    this.#cached = this.#lastConnection;
+    this.#cachedSrc = src;
+    this.#cachedDst = dst;
+    this.#cachedPorts = srcport * 65536 + dstport;
+    this.#cachedForward = this.#lastForward;
+    return st;
+  }
+
+  #segment(src: string, srcport: number, dst: string, dstport: number, seq: number, ackNumber: number, flags: number, window: number, shift: number | undefined, payloadLength: number): TcpState {
+    const here = `${src} ${srcport}`;
+    const there = `${dst} ${dstport}`;
     const forward = here <= there;
     const key = forward ? `${here} ${there}` : `${there} ${here}`;
     let conn = this.#connections.get(key);
-    const syn = (h.flags & SYN) !== 0;
-    const ack = (h.flags & ACK) !== 0;
+    const syn = (flags & SYN) !== 0;
+    const ack = (flags & ACK) !== 0;
     if (conn !== undefined && syn && !ack) {
       const fwd = forward ? conn.a : conn.b;
-      if (fwd.baseSet && fwd.base !== h.seq) conn = undefined;
+      if (fwd.baseSet && fwd.base !== seq) conn = undefined;
     }
     if (conn === undefined) {
-      conn = { a: newDirection(), b: newDirection() };
+      conn = { stream: this.#streams++, a: newDirection(), b: newDirection() };
       this.#connections.set(key, conn);
     }
+    this.#lastConnection = conn;
+    this.#lastForward = forward;
+    return this.#advance(conn, forward, seq, ackNumber, flags, window, shift, payloadLength);
+  }
+
+  #advance(conn: Connection, forward: boolean, seq: number, ackNumber: number, flags: number, window: number, shift: number | undefined, payloadLength: number): TcpState {
+    const syn = (flags & SYN) !== 0;
+    const ack = (flags & ACK) !== 0;
     const fwd = forward ? conn.a : conn.b;
     const rev = forward ? conn.b : conn.a;
     if (!fwd.baseSet) {
       fwd.baseSet = true;
-      fwd.base = syn ? h.seq : u32(h.seq - 1);
+      fwd.base = syn ? seq : u32(seq - 1);
     }
     if (ack && !rev.baseSet) {
       rev.baseSet = true;
-      rev.base = u32(h.ack - 1);
+      rev.base = u32(ackNumber - 1);
     }
-    if (syn) this.#negotiate(fwd, rev, h, ack);
-    const window = !syn && fwd.scale >= 0 ? h.window * 2 ** fwd.scale : h.window;
+    if (syn) this.#negotiate(fwd, rev, shift ?? SCALE_UNKNOWN, ack);
+    const st = this.state;
+    st.stream = conn.stream;
+    st.seq = u32(seq - fwd.base);
+    st.nxtseq = u32(st.seq + payloadLength + (syn ? 1 : 0) + (flags & 1));
+    st.ack = ack ? u32(ackNumber - rev.base) : ackNumber;
+    st.window = !syn && fwd.scale >= 0 ? window * 2 ** fwd.scale : window;
+    st.scaleFactor = syn ? undefined : fwd.scale >= 0 ? 2 ** fwd.scale : fwd.scale === SCALE_NONE ? -2 : -1;
+    this.#reverseBase = rev.base;
+    return st;
+  }
 
-    let s = `${h.srcport} \u2192 ${h.dstport} [${tcpFlagNames(h.flags)}] Seq=${u32(h.seq - fwd.base)}`;
-    if (ack) s += ` Ack=${u32(h.ack - rev.base)}`;
-    s += ` Win=${window}`;
-    if (h.flags & URG) s += ` Urg=${h.urgentPointer}`;
-    s += ` Len=${payloadLength}`;
-    return s + optionText(h.options, rev.base);
+  /**
+   * A TCP header quoted by an ICMP error: tshark looks its conversation up, so a 5-tuple no
+   * connection has had yet takes the next stream number here.
+   */
+  quoted(src: string, srcport: number, dst: string, dstport: number): void {
+    const here = `${src} ${srcport}`;
+    const there = `${dst} ${dstport}`;
+    const key = here <= there ? `${here} ${there}` : `${there} ${here}`;
+    this.#cached = undefined;
+    if (!this.#connections.has(key)) this.#connections.set(key, { stream: this.#streams++, a: newDirection(), b: newDirection() });
   }
 
   /** tshark's verify_tcp_window_scaling: scaling holds only when both SYNs offer it. */
-  #negotiate(fwd: Direction, rev: Direction, h: TcpHeader, synAck: boolean): void {
-    let shift = SCALE_UNKNOWN;
-    for (const o of h.options) if (o.kind === 'wscale') shift = Math.min(o.shift, MAX_SHIFT);
+  #negotiate(fwd: Direction, rev: Direction, shift: number, synAck: boolean): void {
     fwd.scale = shift;
     if (shift === SCALE_UNKNOWN) {
       fwd.scale = SCALE_NONE;

@@ -18,7 +18,7 @@ import {
   type UdpHeader,
 } from 'wirekit';
 import { EchoTracker, icmpInfo, icmpv6Info } from './summary-icmp.js';
-import { TcpTracker } from './summary-tcp.js';
+import { TcpTracker, type TcpState } from './summary-tcp.js';
 import { macColumn } from './summary-mac.js';
 import { llcInfo, wlanAddresses, wlanColumns } from './summary-wlan.js';
 
@@ -105,9 +105,12 @@ export function cutInsideHeader(packet: Packet): boolean {
 
 /** Summary lines for one capture, in order: it keeps the state tshark's single pass keeps. */
 export class SummaryFormatter {
-  readonly #tcp = new TcpTracker();
+  /** TCP conversation state, shared with `decode --json`'s fast path (the same state advances). */
+  readonly tcp = new TcpTracker();
   readonly #echoes = new EchoTracker();
   #first: bigint | undefined;
+  /** The conversation fields of the last line's TCP segment, if it had one. */
+  lastTcp: TcpState | undefined;
 
   /**
    * The line for packet `number` (1-based). Call for every packet read, shown or not, so the
@@ -115,6 +118,7 @@ export class SummaryFormatter {
    */
   line(number: number, record: CaptureRecord, packet: Packet, digits: number): string {
     if (this.#first === undefined) this.#first = record.timestamp;
+    this.lastTcp = undefined;
     const [source, destination, protocol, columnInfo] = this.#columns(number, packet, record.linkType);
     let info = columnInfo;
     if (record.capturedLength < record.originalLength) {
@@ -128,6 +132,15 @@ export class SummaryFormatter {
     line += ' \u2192 ';
     line += destination.padEnd(12);
     return `${line} ${protocol} ${record.originalLength} ${info}`;
+  }
+
+  #quoted(layers: readonly Layer[], i: number): void {
+    const ip = layers[i + 1];
+    const tcp = layers[i + 2];
+    if (ip === undefined || tcp === undefined || (ip.name !== 'ip' && ip.name !== 'ipv6') || tcp.name !== 'tcp') return;
+    const h = ip.header as Ipv4Header | Ipv6Header;
+    const t = tcp.header as TcpHeader;
+    this.tcp.quoted(h.src, t.srcport, h.dst, t.dstport);
   }
 
   #columns(number: number, packet: Packet, linkType: number): [string, string, string, string] {
@@ -164,8 +177,12 @@ export class SummaryFormatter {
           }
         }
       }
-      // What an ICMP error quotes never reaches the columns (tshark makes them read-only there).
-      if (layer.name === 'icmp' || layer.name === 'icmpv6') break;
+      // What an ICMP error quotes never reaches the columns (tshark makes them read-only there);
+      // a quoted TCP header still numbers its 5-tuple's stream.
+      if (layer.name === 'icmp' || layer.name === 'icmpv6') {
+        this.#quoted(layers, layers.indexOf(layer));
+        break;
+      }
     }
     let info = '';
     // A link header cut short: tshark names its protocol all the same.
@@ -181,7 +198,8 @@ export class SummaryFormatter {
           }
           // A capture cut by its snaplen: tshark's Len is what IP says, not what was captured.
           const length = h.segmentLength !== undefined ? Math.max(0, h.segmentLength - h.dataOffset * 4) : top.payloadLength;
-          info = this.#tcp.info(src, dst, h, length);
+          info = this.tcp.info(src, dst, h, length);
+          this.lastTcp = this.tcp.state;
           break;
         }
         case 'udp': {

@@ -140,6 +140,8 @@ describe('wirekit decode -Y', () => {
   });
 });
 
+const CONVERSATION_FIELDS = new Set(['tcp.stream', 'tcp.seq', 'tcp.nxtseq', 'tcp.ack', 'tcp.window_size', 'tcp.window_size_scalefactor', 'frame.time_delta', 'frame.time_relative']);
+
 describe('wirekit decode --json', () => {
   it.each(REAL_CAPTURES)('%s: every field tshark also shows has tshark\'s value', (capture) => {
     const r = cli(['decode', '--json', realCapture(capture)]);
@@ -149,8 +151,11 @@ describe('wirekit decode --json', () => {
     const frames = tsharkFrames(capture);
     expect(ours).toHaveLength(theirs.length);
     ours.forEach((packet, i) => {
-      const { _errors, ...fields } = packet;
+      const { _errors, ...all } = packet;
       expect(_errors).toEqual([]);
+      // These JSON files were made with tshark's sequence analysis off (tcp.seq raw); the
+      // conversation fields, as tshark gives them by default, are compared in tcp-state.test.ts.
+      const fields = Object.fromEntries(Object.entries(all).filter(([k]) => !CONVERSATION_FIELDS.has(k)));
       const frame = frames[i]!;
       expect(fields['frame.number']).toBe(Number(frame['frame.number']));
       expect(fields['frame.time_epoch']).toBe(frame['frame.time_epoch']);
