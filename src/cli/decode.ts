@@ -13,6 +13,7 @@ import { PacketView } from './packet-view.js';
 import { Progress } from './progress.js';
 import { SummaryFormatter } from './summary.js';
 import { DefragView } from './defrag-view.js';
+import { UdpStreams } from './udp-streams.js';
 
 export const DECODE_HELP = `Usage: wirekit decode [--json] [-c N] [-Y FILTER] [FILE|-]
 
@@ -27,7 +28,7 @@ With no FILE it decodes an embedded sample: a real HTTP exchange captured over l
                  frame.number, frame.time_epoch, frame.len, frame.cap_len, frame.interface_id,
                  frame.protocols, frame.time_delta, frame.time_relative, tshark's TCP
                  conversation fields (tcp.stream, relative tcp.seq/tcp.nxtseq/tcp.ack, scaled
-                 tcp.window_size) and _errors (a list of {code, layer, offset})
+                 tcp.window_size), udp.stream and _errors (a list of {code, layer, offset})
   -r FILE        the capture to read (the same as giving FILE, as tshark takes it)
   -c N           read only the first N packets (counted before -Y, as in tshark)
   -Y FILTER      show only packets matching a display filter, e.g.
@@ -61,7 +62,8 @@ class DecodeRun {
   #bytes = 0;
   #first: bigint | undefined;
   #previous = 0n;
-  readonly #fast: FastJsonContext = { times: true, delta: 0n, relative: 0n, tcp: undefined };
+  readonly #udp = new UdpStreams();
+  readonly #fast: FastJsonContext = { times: true, delta: 0n, relative: 0n, tcp: undefined, udp: this.#udp };
 
   constructor(out: BufferedOutput, json: boolean, filter: Filter | undefined, precision: TimePrecision, progress: Progress) {
     this.#out = out;
@@ -104,6 +106,8 @@ class DecodeRun {
       f.add('tcp.window_size', tcp.window);
       if (tcp.scaleFactor !== undefined) f.add('tcp.window_size_scalefactor', tcp.scaleFactor);
     }
+    const udp = this.#udp.packet(packet);
+    if (fields && udp !== undefined) this.#fields.add('udp.stream', udp);
     if (this.#filter !== undefined) {
       this.#view.set(number, record, packet);
       if (!this.#filter(this.#view)) return undefined;

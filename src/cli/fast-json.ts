@@ -11,6 +11,7 @@ import { dissectorFor, onesComplementSum, type CaptureRecord } from 'wirekit';
 import type { ByteWriter } from './byte-writer.js';
 import { epochText, frameTimesText } from './json-line.js';
 import type { TcpTracker } from './summary-tcp.js';
+import type { UdpStreams } from './udp-streams.js';
 
 /**
  * What a line needs besides its record: frame.time_delta and frame.time_relative (nanoseconds;
@@ -21,9 +22,11 @@ export interface FastJsonContext {
   delta: bigint;
   relative: bigint;
   tcp: TcpTracker | undefined;
+  /** UDP conversation numbers (udp.stream), advanced as the general path would. */
+  udp: UdpStreams | undefined;
 }
 
-const NO_CONTEXT: FastJsonContext = { times: false, delta: 0n, relative: 0n, tcp: undefined };
+const NO_CONTEXT: FastJsonContext = { times: false, delta: 0n, relative: 0n, tcp: undefined, udp: undefined };
 
 const text = new TextEncoder();
 const bytesOf = (s: string) => text.encode(s);
@@ -119,6 +122,7 @@ const K = {
   scaleFactor: bytesOf(',"tcp.window_size_scalefactor":'),
   scaleUnknown: bytesOf(',"tcp.window_size_scalefactor":-1'),
   scaleNone: bytesOf(',"tcp.window_size_scalefactor":-2'),
+  udpStream: bytesOf(',"udp.stream":'),
 };
 
 /** tcp.flags.str's letters, most significant bit first; a clear bit is U+00B7 (two bytes in UTF-8). */
@@ -603,6 +607,10 @@ export function writeFastJson(w: ByteWriter, record: CaptureRecord, number: numb
     // RFC 768: a computed zero is sent as all ones, and tshark shows it so.
     p = num16(buf, p, calculated || 0xffff);
     p = put(buf, p, l4Good ? K.udpGood : K.udpBad);
+    if (ctx.udp !== undefined) {
+      p = put(buf, p, K.udpStream);
+      p = num32(buf, p, ctx.udp.numberV4(((b[26]! << 24) | (b[27]! << 16) | (b[28]! << 8) | b[29]!) >>> 0, srcport, ((b[30]! << 24) | (b[31]! << 16) | (b[32]! << 8) | b[33]!) >>> 0, dstport));
+    }
   }
   if (proto === 6 && ctx.tcp !== undefined) {
     // TCP conversation fields (tshark's tcp.stream, relative numbers, scaled window), in the order

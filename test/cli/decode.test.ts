@@ -140,7 +140,7 @@ describe('wirekit decode -Y', () => {
   });
 });
 
-const CONVERSATION_FIELDS = new Set(['tcp.stream', 'tcp.seq', 'tcp.nxtseq', 'tcp.ack', 'tcp.window_size', 'tcp.window_size_scalefactor', 'frame.time_delta', 'frame.time_relative']);
+const CONVERSATION_FIELDS = new Set(['tcp.stream', 'tcp.seq', 'tcp.nxtseq', 'tcp.ack', 'tcp.window_size', 'tcp.window_size_scalefactor', 'frame.time_delta', 'frame.time_relative', 'udp.stream']);
 
 describe('wirekit decode --json', () => {
   it.each(REAL_CAPTURES)('%s: every field tshark also shows has tshark\'s value', (capture) => {

@@ -1,6 +1,6 @@
 // `wirekit decode --json`'s conversation fields against tshark's with its default preferences
 // (test/fixtures/cli/make-tcp-state.sh): tcp.stream, relative tcp.seq / tcp.nxtseq / tcp.ack,
-// the scaled tcp.window_size and tcp.window_size_scalefactor, frame.time_delta and
+// the scaled tcp.window_size and tcp.window_size_scalefactor, udp.stream, frame.time_delta and
 // frame.time_relative, packet by packet, on real loopback captures, crafted reassembly cases
 // (out of order, wrapping, mid-stream, port reuse, probes), tunnels, fragments, 802.11 and ICMP
 // errors quoting TCP (whose quoted header numbers a stream). The fast NDJSON path and the general
@@ -11,7 +11,7 @@ import { cli, cliFixture, lines, root } from './cli-util.js';
 
 const dir = cliFixture('tcp-state/');
 const FILES = readdirSync(dir).filter((f) => f.endsWith('.tsv'));
-const SOURCES = ['capture-real', 'reassembly', 'audit', 'tcp-carried'];
+const SOURCES = ['capture-real', 'reassembly', 'audit', 'tcp-carried', 'wire'];
 
 function capturePath(name: string): string {
   for (const d of SOURCES) {
@@ -30,7 +30,7 @@ const COLUMNS = ['tcp.stream', 'tcp.seq', 'tcp.nxtseq', 'tcp.ack', 'tcp.window_s
 
 describe('decode --json: TCP conversation fields and frame times as tshark gives them', () => {
   it('has tshark outputs to compare with', () => {
-    expect(FILES.length).toBeGreaterThanOrEqual(15);
+    expect(FILES.length).toBeGreaterThanOrEqual(22);
   });
 
   it.each(FILES)('%s', (file) => {
@@ -55,13 +55,14 @@ describe('decode --json: TCP conversation fields and frame times as tshark gives
         const theirs = row[k + 1]!;
         expect(ours[name] === undefined ? '' : String(ours[name]), `${where} ${name}`).toBe(theirs);
       });
+      expect(ours['udp.stream'] === undefined ? '' : String(ours['udp.stream']), `${where} udp.stream`).toBe(row[11] ?? '');
       if (row[1]) compared++;
     });
     if (want.some((row) => row[1] && !row[9] && !row[10])) expect(compared).toBeGreaterThan(0);
   });
 
   it('the fast NDJSON path and the general one give the same lines, state included', () => {
-    for (const file of ['lo-eth.pcap', 'real-lo.pcap', 'crafted-reuse.pcap']) {
+    for (const file of ['lo-eth.pcap', 'real-lo.pcap', 'crafted-reuse.pcap', 'udp.pcap', 'icmp.pcap']) {
       const capture = capturePath(file);
       const fast = cli(['decode', '--json', capture]).stdout;
       const general = cli(['decode', '--json', '-Y', 'frame.number >= 1', capture]).stdout;
