@@ -24,6 +24,7 @@ import { llc } from './link/llc.js';
 import { wlan } from './link/ieee80211.js';
 import { radiotap } from './link/radiotap.js';
 import { nflog } from './link/nflog.js';
+import { pflog } from './link/pflog.js';
 import { pppoed, pppoes } from './link/pppoe.js';
 import { verifyMaskOf, walkCommon, walked, type WalkTables } from './dissect-walk.js';
 
@@ -152,7 +153,7 @@ export function protocolNamed(name: string): Protocol | undefined {
 }
 
 const LINK_TYPES: Record<string, number> = {
-  null: 0, ethernet: 1, ppp: 9, ppp_hdlc: 50, raw: 101, c_hdlc: 104, ieee802_11: 105, loop: 108, linux_sll: 113, ieee802_11_radiotap: 127, ipv4: 228, ipv6: 229, nflog: 239, linux_sll2: 276,
+  null: 0, ethernet: 1, ppp: 9, ppp_hdlc: 50, raw: 101, c_hdlc: 104, ieee802_11: 105, loop: 108, linux_sll: 113, pflog: 117, ieee802_11_radiotap: 127, ipv4: 228, ipv6: 229, nflog: 239, linux_sll2: 276,
 };
 const RAW_IP = 101;
 /**
@@ -332,3 +333,4 @@ registerProtocol(llc);
 registerProtocol(wlan, [{ table: 'linktype', value: 105 }]);
 registerProtocol(radiotap, [{ table: 'linktype', value: 127 }]);
 registerProtocol(nflog, [{ table: 'linktype', value: 239 }]);
+registerProtocol(pflog, [{ table: 'linktype', value: 117 }]);

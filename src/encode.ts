@@ -23,6 +23,7 @@ import { llcEncoder } from './link/llc.js';
 import { wlanEncoder } from './link/ieee80211.js';
 import { radiotapEncoder } from './link/radiotap.js';
 import { nflogEncoder } from './link/nflog.js';
+import { pflogEncoder } from './link/pflog.js';
 import { pppoedEncoder, pppoesEncoder } from './link/pppoe.js';
 
 const encoders = new Map<string, Encoder>();
@@ -132,6 +133,7 @@ registerEncoder(llcEncoder);
 registerEncoder(wlanEncoder);
 registerEncoder(radiotapEncoder);
 registerEncoder(nflogEncoder);
+registerEncoder(pflogEncoder);
 registerEncoder(ethernetEncoder);
 registerEncoder(ipv4Encoder);
 registerEncoder(ipv6Encoder);

@@ -85,6 +85,8 @@ export { decodeRadiotap, encodeRadiotap, emitRadiotap, radiotap, radiotapEncoder
 export type { RadiotapHeader, RadiotapInput } from './link/radiotap.js';
 export { decodeNflog, nflog, nflogEncoder, NflogTlv, LINKTYPE_NFLOG } from './link/nflog.js';
 export type { NflogHeader, NflogInput, NflogTlvEntry } from './link/nflog.js';
+export { decodePflog, pflog, pflogEncoder, pflogInfo, PFLOG_ACTIONS, LINKTYPE_PFLOG } from './link/pflog.js';
+export type { PflogHeader, PflogInput } from './link/pflog.js';
 export {
   decodePppoe,
   decodePppoeDiscovery,

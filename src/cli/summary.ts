@@ -14,6 +14,8 @@ import {
   type LlcHeader,
   type Packet,
   type WlanHeader,
+  type PflogHeader,
+  pflogInfo,
   type TcpHeader,
   type UdpHeader,
 } from 'wirekit';
@@ -36,7 +38,7 @@ const PROTOCOL_NAMES: Record<string, string> = {
 const POINT_TO_POINT: Record<number, string> = { 9: 'PPP', 50: 'PPP', 104: 'CHDLC' };
 
 /** The protocol column of a frame whose link header did not decode (tshark names the protocol it gave up in). */
-const CUT_LINK_NAMES: Record<string, string> = { nflog: 'NFLOG', radiotap: '802.11', wlan: '802.11' };
+const CUT_LINK_NAMES: Record<string, string> = { nflog: 'NFLOG', pflog: 'PFLOG', radiotap: '802.11', wlan: '802.11' };
 
 /** IP protocol numbers tshark names in "Fragmented IP protocol (proto=UDP 17, ...)". */
 const IP_PROTOCOL_NAMES: Record<number, string> = { 1: 'ICMP', 2: 'IGMP', 6: 'TCP', 17: 'UDP', 41: 'IPv6', 47: 'GRE', 50: 'ESP', 51: 'AH', 58: 'ICMPv6', 132: 'SCTP' };
@@ -121,6 +123,9 @@ export class SummaryFormatter {
     this.lastTcp = undefined;
     const [source, destination, protocol, columnInfo] = this.#columns(number, packet, record.linkType);
     let info = columnInfo;
+    // pf's log header: tshark's pflog dissector puts the action, interface and rule in front.
+    const first = packet.layers[0];
+    if (first?.name === 'pflog') info = pflogInfo(first.header as PflogHeader) + info;
     if (record.capturedLength < record.originalLength) {
       if (cutInsideHeader(packet)) info += '[Packet size limited during capture]';
     } else if (packet.errors.length > 0) info += '[Malformed Packet]';
