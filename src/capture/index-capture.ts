@@ -24,7 +24,7 @@ export interface CaptureIndex {
   /** pcapng interface id within its section (0 for pcap). */
   interfaceIds: Uint32Array;
   count: number;
-  format: 'pcap' | 'pcapng';
+  format: 'pcap' | 'pcapng' | 'snoop';
   /** With `partial: true`, the damage that ended the index early. */
   error?: WireError;
 }
@@ -71,7 +71,7 @@ function grow(c: Columns, capacity: number): Columns {
   return next;
 }
 
-function result(data: Uint8Array, c: Columns, count: number, format: 'pcap' | 'pcapng', error: WireError | undefined, partial: boolean): CaptureIndex {
+function result(data: Uint8Array, c: Columns, count: number, format: 'pcap' | 'pcapng' | 'snoop', error: WireError | undefined, partial: boolean): CaptureIndex {
   if (error !== undefined && !partial) throw error;
   const index: CaptureIndex = {
     data,
@@ -100,11 +100,11 @@ function result(data: Uint8Array, c: Columns, count: number, format: 'pcap' | 'p
 export function indexCapture(bytes: Uint8Array, options: IndexOptions = {}): CaptureIndex {
   if (bytes.length > 0xffffffff) throw fileError('capture', 'limit-exceeded', `an index holds offsets below 4 GiB; this capture is ${bytes.length} bytes: use readCapture`, 0);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let format: 'pcap' | 'pcapng' = 'pcap';
+  let format: 'pcap' | 'pcapng' | 'snoop' = 'pcap';
   try {
     if (bytes.length < 4) throw truncatedAt('capture', 'file magic', 0, 4, bytes.length);
     format = detectFormat(view, 0);
-    return format === 'pcap' ? indexPcap(bytes, view, options) : indexGeneric(bytes, options);
+    return format === 'pcap' ? indexPcap(bytes, view, options) : indexGeneric(bytes, format, options);
   } catch (e) {
     // Damage before the first record (magic, file header): nothing to index.
     if (!(e instanceof WireError) || !options.partial) throw e;
@@ -154,8 +154,8 @@ function indexPcap(bytes: Uint8Array, view: DataView, options: IndexOptions): Ca
   return result(bytes, c, count, 'pcap', error, options.partial ?? false);
 }
 
-/** pcapng: through the reader (its records view `bytes`, so their offsets are positions in it). */
-function indexGeneric(bytes: Uint8Array, options: IndexOptions): CaptureIndex {
+/** pcapng and snoop: through the reader (its records view `bytes`, so their offsets are positions in it). */
+function indexGeneric(bytes: Uint8Array, format: 'pcapng' | 'snoop', options: IndexOptions): CaptureIndex {
   let c = columns(Math.max(16, Math.floor(bytes.length / 512)));
   let count = 0;
   let error: WireError | undefined;
@@ -174,5 +174,5 @@ function indexGeneric(bytes: Uint8Array, options: IndexOptions): CaptureIndex {
     if (!(e instanceof WireError)) throw e;
     error = e;
   }
-  return result(bytes, c, count, 'pcapng', error, options.partial ?? false);
+  return result(bytes, c, count, format, error, options.partial ?? false);
 }

@@ -1,5 +1,6 @@
 // The capture reader: detects the format by its magic, drives a UnitParser over the bytes (all in
 // memory, or streamed chunk by chunk), and keeps what the file says besides packets.
+import { SnoopParser } from './snoop-parser.js';
 import { ChunkQueue } from './chunk-queue.js';
 import { truncatedAt } from './errors.js';
 import type { BlockInfo, DecryptionSecrets, InterfaceInfo, InterfaceStatistics, NameResolutionEntry, SectionInfo } from './metadata.js';
@@ -39,7 +40,7 @@ export interface ReadOptions {
  * console.log(reader.format, reader.decryptionSecrets.map((s) => s.typeName));
  */
 export class CaptureReader implements CaptureState {
-  format: 'pcap' | 'pcapng' | undefined = undefined;
+  format: 'pcap' | 'pcapng' | 'snoop' | undefined = undefined;
   /** Byte order of the pcap file, or of the first pcapng section (each section has its own). */
   byteOrder: 'little' | 'big' | undefined = undefined;
   /** Timestamp precision of a pcap file (from its magic); for pcapng, that of the first interface when 10^-6 or 10^-9. */
@@ -123,8 +124,8 @@ export class CaptureReader implements CaptureState {
     }
   }
 
-  private parserFor(format: 'pcap' | 'pcapng'): UnitParser {
-    return format === 'pcap' ? new PcapParser(this) : new PcapngParser(this);
+  private parserFor(format: 'pcap' | 'pcapng' | 'snoop'): UnitParser {
+    return format === 'pcap' ? new PcapParser(this) : format === 'pcapng' ? new PcapngParser(this) : new SnoopParser(this);
   }
 
   private reset(): void {

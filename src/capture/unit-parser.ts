@@ -7,7 +7,7 @@ import type { BlockInfo, DecryptionSecrets, InterfaceInfo, InterfaceStatistics, 
 import { fileError } from './errors.js';
 
 export interface UnitParser {
-  readonly format: 'pcap' | 'pcapng';
+  readonly format: 'pcap' | 'pcapng' | 'snoop';
   /** What the next unit is, for messages: `file header`, `record`, `block`. */
   unitName(): string;
   /** Bytes the next unit needs before its length is known (24 for a pcap file header, 16, 12). */
@@ -23,7 +23,7 @@ export interface UnitParser {
 
 /** Where parsers put what they learn besides packets. `CaptureReader` implements it. */
 export interface CaptureState {
-  format: 'pcap' | 'pcapng' | undefined;
+  format: 'pcap' | 'pcapng' | 'snoop' | undefined;
   byteOrder: 'little' | 'big' | undefined;
   precision: 'micro' | 'nano' | undefined;
   readonly sections: SectionInfo[];
@@ -47,24 +47,22 @@ export const PCAPNG_MAGIC = 0x0a0d0d0a;
  */
 export const PCAP_MAGIC_MODIFIED = 0xa1b2cd34;
 
-/** Other formats people hand a pcap reader, so the error can say what the file is. */
-const KNOWN_OTHERS: ReadonlyArray<[number, string]> = [
-  [0x736e6f6f, 'a snoop file, not supported: convert it with `editcap -F pcapng`'],
-];
+/** The first four bytes of a snoop file's identification, "snoop\0\0\0" (RFC 1761). */
+export const SNOOP_MAGIC = 0x736e6f6f;
 
 /**
  * The format of a capture from its first four bytes (at `bytes[at]`), or a WireError at offset 0
  * saying what the file seems to be instead.
  */
-export function detectFormat(view: DataView, at: number): 'pcap' | 'pcapng' {
+export function detectFormat(view: DataView, at: number): 'pcap' | 'pcapng' | 'snoop' {
   const big = view.getUint32(at, false);
   const little = view.getUint32(at, true);
   if (big === PCAPNG_MAGIC) return 'pcapng';
   if (isPcapMagic(big) || isPcapMagic(little)) return 'pcap';
+  if (big === SNOOP_MAGIC) return 'snoop';
   const hex = big.toString(16).padStart(8, '0');
-  const other = KNOWN_OTHERS.find(([magic]) => magic === big)?.[1];
   const gzip = big >>> 16 === 0x1f8b ? 'a gzip-compressed file: readCapture (async) decompresses it as it reads, the synchronous readers need it decompressed first' : undefined;
-  const what = other ?? gzip ?? 'not a pcap (a1b2c3d4, a1b23c4d, a1b2cd34 in either byte order) or pcapng (0a0d0d0a) file';
+  const what = gzip ?? 'not a pcap (a1b2c3d4, a1b23c4d, a1b2cd34 in either byte order), pcapng (0a0d0d0a) or snoop file';
   return unknownMagic(hex, what);
 }
 

@@ -95,9 +95,9 @@ describe('pcap: byte orders and precisions', () => {
   });
 });
 
-describe('the modified pcap format through every reader', () => {
+describe('the modified pcap format and snoop through every reader', () => {
   const standard = load(`${FIXTURES}editcap-usec.pcap`);
-  for (const file of ['editcap-modified.pcap', 'modified-be.pcap']) {
+  for (const file of ['editcap-modified.pcap', 'modified-be.pcap', 'editcap.snoop']) {
     it(`${file}: indexCapture, decodeCaptureBatches (both backends), decodeCaptureStream and the streaming reader give the standard file's records`, async () => {
       const bytes = load(FIXTURES + file);
       const want = [...readCaptureSync(standard)].map(plain);
@@ -179,7 +179,7 @@ describe('pcapng clocks and metadata (clocks-le/be.pcapng)', () => {
 });
 
 describe('tshark reads the same (committed tshark output)', () => {
-  for (const file of fixtureFiles('.pcap', '.pcapng')) {
+  for (const file of fixtureFiles('.pcap', '.pcapng', '.snoop')) {
     it(file, () => {
       const rows = readFileSync(`${FIXTURES}${file}.tshark.tsv`, 'utf8').trimEnd().split('\n').map((l) => l.split('\t'));
       const ng = file.endsWith('.pcapng');
@@ -202,10 +202,54 @@ describe('tshark reads the same (committed tshark output)', () => {
   }
 });
 
+describe('snoop (RFC 1761)', () => {
+  const good = load(`${FIXTURES}editcap.snoop`);
+  const withWord = (at: number, value: number) => {
+    const b = good.slice();
+    new DataView(b.buffer).setUint32(at, value, false);
+    return b;
+  };
+
+  it('reads the header\'s metadata: big-endian, microseconds, Ethernet from datalink type 4', () => {
+    const reader = new CaptureReader();
+    const records = [...reader.readSync(good)];
+    expect(records.length).toBeGreaterThan(3);
+    expect(reader.format).toBe('snoop');
+    expect(reader.byteOrder).toBe('big');
+    expect(reader.precision).toBe('micro');
+    expect(reader.interfaces[0]).toMatchObject({ linkType: 1, linkTypeName: 'ethernet' });
+    expect(indexCapture(good).format).toBe('snoop');
+  });
+
+  it('refuses what is not RFC 1761 with the offset: identification, version, datalink type, lengths, microseconds', () => {
+    const bad = good.slice();
+    bad[5] = 1;
+    expect(() => [...readCaptureSync(bad)]).toThrow(expect.objectContaining({ code: 'bad-value', layer: 'snoop', offset: 5 }));
+    expect(() => [...readCaptureSync(withWord(8, 1))]).toThrow(expect.objectContaining({ code: 'bad-version', offset: 8 }));
+    expect(() => [...readCaptureSync(withWord(12, 26))]).toThrow(expect.objectContaining({ code: 'unsupported', offset: 12 }));
+    // The first record's length less than its header and data; its included length above the cap; its microseconds 10^6.
+    expect(() => [...readCaptureSync(withWord(16 + 8, 30))]).toThrow(expect.objectContaining({ code: 'bad-length', offset: 24 }));
+    expect(() => [...readCaptureSync(withWord(16 + 4, 0x7fffffff))]).toThrow(expect.objectContaining({ code: 'limit-exceeded', offset: 20 }));
+    expect(() => [...readCaptureSync(withWord(16 + 20, 1_000_000))]).toThrow(expect.objectContaining({ code: 'bad-value', offset: 36 }));
+    // Cut anywhere: the records before the cut, then (unless the cut falls between records) a truncation.
+    const all = [...readCaptureSync(good)].map(plain);
+    for (let n = 0; n < good.length; n += 7) {
+      const got: CaptureRecord[] = [];
+      try {
+        for (const r of readCaptureSync(good.subarray(0, n))) got.push(r);
+      } catch (e) {
+        expect(e).toBeInstanceOf(WireError);
+        expect((e as WireError).code).toBe('truncated');
+      }
+      expect(got.map(plain)).toEqual(all.slice(0, got.length));
+    }
+  });
+});
+
 describe('unknown formats', () => {
   it.each([
     ['gzip', [0x1f, 0x8b, 8, 0], /gzip/],
-    ['snoop', [0x73, 0x6e, 0x6f, 0x6f, 0x70, 0, 0, 0], /snoop/],
+    ['netmon', [0x52, 0x54, 0x53, 0x53], /not a pcap/],
     ['text', [0x68, 0x65, 0x6c, 0x6c], /not a pcap/],
   ])('%s: WireError unsupported at offset 0 saying what it is', (_name, bytes, message) => {
     try {
