@@ -43,8 +43,14 @@ export class ProtocolHierarchy {
     if (layers[depth - 1]?.name === 'arp') data = false;
     // A header the snaplen cut: tshark's dissector threw, and its tree ends in `_ws.short`.
     const short = packet.bytes.length < frameLength && cutInsideHeader(packet);
-    const last = short ? '_ws.short' : 'data';
-    for (let i = 0; i < depth + (data || short ? 1 : 0); i++) node = this.#count(node, i < depth ? layers[i]!.name : last, frameLength);
+    const top = layers[depth - 1];
+    // What follows an 802.11 management header is its body (fixed fields, elements): tshark's wlan.mgt.
+    const last = short ? '_ws.short' : top?.name === 'wlan' && (top.header as { type: number }).type === 0 ? 'wlan.mgt' : 'data';
+    for (let i = 0; i < depth + (data || short ? 1 : 0); i++) {
+      node = this.#count(node, i < depth ? layers[i]!.name : last, frameLength);
+      // tshark's radio-information pseudo-protocol, which radiotap hands every frame to.
+      if (i < depth && layers[i]!.name === 'radiotap') node = this.#count(node, 'wlan_radio', frameLength);
+    }
   }
 
   /** Counts a frame under `name` below `node`; the child node. */

@@ -1,7 +1,7 @@
 // `wirekit stats`: the protocol hierarchy as tshark -z io,phs counts it, and conversation tables.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cli, cliFixture, lines, REAL_CAPTURES, realCapture } from './cli-util.js';
+import { cli, cliFixture, lines, REAL_CAPTURES, realCapture, root } from './cli-util.js';
 
 /** Hierarchy lines (`  name   frames:N bytes:N`) as [depth, name, frames, bytes]. */
 function hierarchy(text: string): [number, string, number, number][] {
@@ -30,6 +30,18 @@ describe('wirekit stats', () => {
     expect(hierarchy(r.stdout)).toEqual(theirs);
     // Laid out as tshark lays it out: name indented two spaces a level, padded to 40 columns.
     expect(r.stdout).toMatch(/^(eth|null|loop|sll2?|ip|ipv6) +frames:\d+ bytes:\d+$/m);
+  });
+
+  it('802.11: tshark\'s wlan_radio under radiotap, a management body as wlan.mgt (what wirekit does not decode as data)', () => {
+    const r = cli(['stats', `${root}test/fixtures/wire/linktype-radiotap.pcap`]);
+    // tshark's tree with the protocols wirekit does not decode (HTTP, DNS and its malformed mark,
+    // spanning tree) folded into `data` as wirekit counts them: the frames whose payload nothing decodes.
+    const theirs = hierarchy(readFileSync(`${root}test/fixtures/wire/linktype-radiotap.phs.txt`, 'utf8')).filter(([, n]) => n !== '_ws.malformed');
+    const folded = theirs.map(([d, n, f, b]): [number, string, number, number] => (['http', 'dns', 'stp'].includes(n) ? [d, 'data', f, b] : [d, n, f, b]));
+    const ours = hierarchy(r.stdout);
+    expect(ours.slice(0, 3)).toEqual(folded.slice(0, 3));
+    expect(ours.map(([d, n]) => [d, n])).toEqual(folded.map(([d, n]) => [d, n]));
+    expect(ours.find(([, n]) => n === 'wlan.mgt')).toEqual(folded.find(([, n]) => n === 'wlan.mgt'));
   });
 
   it('counts conversations per IP pair and per TCP/UDP 5-tuple, both ways', () => {
