@@ -63,7 +63,8 @@ export function tcpFlagNames(flags: number): string {
 }
 
 const u32 = (n: number) => n >>> 0;
-const ipv4Text = (a: number) => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+/** An IPv4 address held as a number, as text. */
+export const ipv4Text = (a: number) => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
 
 /** Option summaries in header order, as tshark appends them: ` MSS=1460 SACK_PERM TSval=1 TSecr=0 WS=128`. */
 function optionText(options: readonly TcpOption[], sackBase: number): string {

@@ -3,8 +3,8 @@
 // conversation up too, so it takes a number). `decode --json` writes the number of a packet's
 // outermost UDP header that is not quoted.
 import type { Ipv4Header, Ipv6Header, Packet, UdpHeader } from 'wirekit';
+import { ipv4Text } from './summary-tcp.js';
 
-const ipv4Text = (a: number) => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
 
 export class UdpStreams {
   readonly #streams = new Map<string, number>();

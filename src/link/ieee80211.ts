@@ -11,6 +11,7 @@ import { crc32 } from '../checksum/crc32.js';
 import { WireError } from '../errors.js';
 import type { ChecksumStatus } from '../packet/checksum-policy.js';
 import type { FieldSink } from '../packet/fields.js';
+import { le16, le32 } from '../packet/bytes.js';
 import { scanned } from '../packet/packet.js';
 import type { DecodeContext, Decoded, EncodeContext, Encoder, Layer, Protocol, Scanned } from '../packet/protocol.js';
 import { formatMac, writeMac } from './mac.js';
@@ -135,13 +136,16 @@ function layout(ctx: DecodeContext): Layout {
   return { length, padded: Math.min(padded, have - fcs), bodyEnd: end - fcs, fcsAt: fcs ? end - 4 : -1 };
 }
 
+/** The checked layout and the frame control field's parts. */
+function frameControl(ctx: DecodeContext): { l: Layout; fc0: number; flags: number; type: number; subtype: number } {
+  const l = layout(ctx);
+  const fc0 = ctx.bytes[ctx.offset]!;
+  return { l, fc0, flags: ctx.bytes[ctx.offset + 1]!, type: (fc0 >>> 2) & 3, subtype: fc0 >>> 4 };
+}
+
 function scanWlan(ctx: DecodeContext): Scanned {
   const { bytes, offset } = ctx;
-  const l = layout(ctx);
-  const fc0 = bytes[offset]!;
-  const flags = bytes[offset + 1]!;
-  const type = (fc0 >>> 2) & 3;
-  const subtype = fc0 >>> 4;
+  const { l, fc0, flags, type, subtype } = frameControl(ctx);
   // Data frames with a body ("no data" subtypes have bit 2 set), unprotected, not an A-MSDU.
   const body =
     type === WlanType.DATA &&
@@ -152,16 +156,9 @@ function scanWlan(ctx: DecodeContext): Scanned {
   return scanned(l.padded, l.bodyEnd, next);
 }
 
-const le16 = (b: Uint8Array, at: number) => b[at]! | (b[at + 1]! << 8);
-const le32 = (b: Uint8Array, at: number) => (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
-
 function readWlan(ctx: DecodeContext): WlanHeader {
   const { bytes, offset } = ctx;
-  const l = layout(ctx);
-  const fc0 = bytes[offset]!;
-  const flags = bytes[offset + 1]!;
-  const type = (fc0 >>> 2) & 3;
-  const subtype = fc0 >>> 4;
+  const { l, fc0, flags, type, subtype } = frameControl(ctx);
   const h: WlanHeader = { type, subtype, version: fc0 & 3, flags, duration: le16(bytes, offset + 2), addresses: [formatMac(bytes, offset + 4)] };
   if (type === WlanType.CONTROL) {
     if (l.length >= 16) h.addresses.push(formatMac(bytes, offset + 10));

@@ -6,7 +6,8 @@
 // and a value in network byte order. The NFULA_PAYLOAD TLV (9) holds the logged packet, IPv4 or IPv6
 // by the family. tshark's dissector is `nflog`; its fields are given here, the timestamp aside.
 import { WireError } from '../errors.js';
-import type { FieldSink } from '../packet/fields.js';
+import { le16, u32 } from '../packet/bytes.js';
+import { bytesField, type FieldSink } from '../packet/fields.js';
 import { scanned } from '../packet/packet.js';
 import type { DecodeContext, Decoded, EncodeContext, Encoder, Next, Protocol, Scanned } from '../packet/protocol.js';
 
@@ -78,8 +79,8 @@ function walk(bytes: Uint8Array, offset: number, end: number, keep: boolean): Wa
   let at = offset + 4;
   while (at < stop) {
     if (stop - at < 4) throw fail('truncated', `TLV header needs 4 bytes, ${stop - at} captured at offset ${at}`, at, 4, stop - at);
-    const length = bytes[at]! | (bytes[at + 1]! << 8);
-    const type = bytes[at + 2]! | (bytes[at + 3]! << 8);
+    const length = le16(bytes, at);
+    const type = le16(bytes, at + 2);
     if (length < 4) throw fail('bad-length', `TLV length ${length} at offset ${at} is under its own 4-byte header`, at);
     if (length > stop - at) throw fail('truncated', `TLV of type ${type} needs ${length} bytes, ${stop - at} captured at offset ${at}`, at, length, stop - at);
     tlvs?.push({ type, value: bytes.subarray(at + 4, at + length) });
@@ -161,8 +162,6 @@ export const nflogEncoder: Encoder<NflogInput> = {
   },
 };
 
-const be32 = (v: Uint8Array, at: number) => ((v[at]! << 24) | (v[at + 1]! << 16) | (v[at + 2]! << 8) | v[at + 3]!) >>> 0;
-const hexBytes = (v: Uint8Array) => Array.from(v, (b) => b.toString(16).padStart(2, '0')).join(':');
 
 /** The value fields tshark gives a TLV; `false` when it shows the raw bytes as nflog.tlv_value. */
 function valueFields(t: NflogTlvEntry, out: FieldSink): boolean {
@@ -178,7 +177,7 @@ function valueFields(t: NflogTlvEntry, out: FieldSink): boolean {
     case NflogTlv.IFINDEX_PHYSINDEV:
     case NflogTlv.IFINDEX_PHYSOUTDEV:
       if (v.length < 4) return false;
-      out.add(IFINDEX_NAMES[t.type - NflogTlv.IFINDEX_INDEV]!, be32(v, 0));
+      out.add(IFINDEX_NAMES[t.type - NflogTlv.IFINDEX_INDEV]!, u32(v, 0));
       return true;
     case NflogTlv.PREFIX: {
       const nul = v.indexOf(0);
@@ -188,7 +187,7 @@ function valueFields(t: NflogTlvEntry, out: FieldSink): boolean {
     case NflogTlv.UID:
     case NflogTlv.GID:
       if (v.length < 4) return false;
-      out.add(t.type === NflogTlv.UID ? 'nflog.uid' : 'nflog.gid', be32(v, 0) | 0);
+      out.add(t.type === NflogTlv.UID ? 'nflog.uid' : 'nflog.gid', u32(v, 0) | 0);
       return true;
     case NflogTlv.TIMESTAMP:
     case NflogTlv.PAYLOAD:
@@ -225,11 +224,11 @@ export const nflog: Protocol<NflogHeader> = {
       const length = 4 + t.value.length;
       const v = t.value;
       // The TLV's bytes: its header (rebuilt, little-endian as read) and its value.
-      const head = [length & 0xff, length >>> 8, t.type & 0xff, t.type >>> 8].map((b) => b.toString(16).padStart(2, '0')).join(':');
-      out.add('nflog.tlv', v.length === 0 ? head : `${head}:${hexBytes(v)}`);
+      const head = bytesField(Uint8Array.of(length & 0xff, length >>> 8, t.type & 0xff, t.type >>> 8));
+      out.add('nflog.tlv', v.length === 0 ? head : `${head}:${bytesField(v)}`);
       out.add('nflog.tlv_length', length);
       out.add('nflog.tlv_type', t.type);
-      if (!valueFields(t, out)) out.add('nflog.tlv_value', hexBytes(v));
+      if (!valueFields(t, out)) out.add('nflog.tlv_value', bytesField(v));
     }
   },
 };

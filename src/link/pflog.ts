@@ -6,7 +6,8 @@
 // byte order; uid and pid fields in the logging host's (little-endian, as tshark reads them).
 // tshark's dissector is `pflog`; its fields are given here.
 import { WireError } from '../errors.js';
-import type { FieldSink } from '../packet/fields.js';
+import { le32 as le32u, u32 } from '../packet/bytes.js';
+import { bytesField, type FieldSink } from '../packet/fields.js';
 import { scanned } from '../packet/packet.js';
 import type { DecodeContext, Decoded, EncodeContext, Encoder, Next, Protocol, Scanned } from '../packet/protocol.js';
 import { formatIpv4, formatIpv6 } from '../network/ip-address.js';
@@ -91,9 +92,10 @@ const text = (b: Uint8Array, at: number, n: number): string => {
   for (let i = at; i < at + n && b[i] !== 0; i++) s += String.fromCharCode(b[i]!);
   return s;
 };
-const be32 = (b: Uint8Array, at: number) => (b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!;
-const le32 = (b: Uint8Array, at: number) => b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24);
-const hex = (b: Uint8Array, from: number, to: number) => Array.from(b.subarray(from, to), (x) => x.toString(16).padStart(2, '0')).join(':');
+/** Rule numbers (network order) and uids/pids (the host's, little-endian) are signed: tshark shows 0xffffffff as -1. */
+const be32 = (b: Uint8Array, at: number) => u32(b, at) | 0;
+const le32 = (b: Uint8Array, at: number) => le32u(b, at) | 0;
+const hex = (b: Uint8Array, from: number, to: number) => bytesField(b.subarray(from, to));
 
 function address(b: Uint8Array, at: number, af: number): string {
   if (af === AF_INET) return formatIpv4(b, at);

@@ -8,6 +8,7 @@
 // the fields hold. tshark's dissector is `radiotap`.
 import { WireError } from '../errors.js';
 import type { FieldSink } from '../packet/fields.js';
+import { le16, le32 } from '../packet/bytes.js';
 import { scanned } from '../packet/packet.js';
 import type { DecodeContext, Decoded, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
 
@@ -82,16 +83,10 @@ export interface RadiotapHeader {
   mcs?: { known: number; flags: number; index: number };
 }
 
-export interface RadiotapInput {
+/** The fields `encodeFrame` writes (in bit order, each aligned); `tsft` may be a bigint. */
+export type RadiotapInput = Partial<Pick<RadiotapHeader, 'flags' | 'rate' | 'channelFrequency' | 'channelFlags' | 'dbmAntSignal' | 'dbmAntNoise' | 'antenna'>> & {
   tsft?: bigint | number;
-  flags?: number;
-  rate?: number;
-  channelFrequency?: number;
-  channelFlags?: number;
-  dbmAntSignal?: number;
-  dbmAntNoise?: number;
-  antenna?: number;
-}
+};
 
 function truncated(offset: number, required: number, have: number, what: string): WireError {
   return new WireError('truncated', `${what} needs ${required} bytes, ${have} captured at offset ${offset}`, {
@@ -102,8 +97,6 @@ function truncated(offset: number, required: number, have: number, what: string)
   });
 }
 
-const le16 = (b: Uint8Array, at: number) => b[at]! | (b[at + 1]! << 8);
-const le32 = (b: Uint8Array, at: number) => (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 
 /** The header's length after checking it: at least 8, and all captured. */
 function checkHeader(bytes: Uint8Array, offset: number, end: number): number {

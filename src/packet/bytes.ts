@@ -1,5 +1,7 @@
-// Big-endian (network byte order) reads and writes, shared by every protocol file. Plain index
-// arithmetic rather than DataView: no view object per packet, and V8 inlines these.
+// Big-endian (network byte order) reads and writes, shared by every protocol file, and the
+// little-endian reads of the few headers written in a host's byte order (radiotap, 802.11, NFLOG's
+// TLV headers, pflog's uids). Plain index arithmetic rather than DataView: no view object per
+// packet, and V8 inlines these.
 
 export function u16(b: Uint8Array, at: number): number {
   return (b[at]! << 8) | b[at + 1]!;
@@ -7,6 +9,14 @@ export function u16(b: Uint8Array, at: number): number {
 
 export function u32(b: Uint8Array, at: number): number {
   return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+}
+
+export function le16(b: Uint8Array, at: number): number {
+  return b[at]! | (b[at + 1]! << 8);
+}
+
+export function le32(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
 
 export function put16(b: Uint8Array, at: number, v: number): void {
