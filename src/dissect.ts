@@ -25,6 +25,7 @@ import { wlan } from './link/ieee80211.js';
 import { radiotap } from './link/radiotap.js';
 import { nflog } from './link/nflog.js';
 import { pflog } from './link/pflog.js';
+import { vxlan, VXLAN_PORT } from './network/vxlan.js';
 import { pppoed, pppoes } from './link/pppoe.js';
 import { verifyMaskOf, walkCommon, walked, type WalkTables } from './dissect-walk.js';
 
@@ -334,3 +335,4 @@ registerProtocol(wlan, [{ table: 'linktype', value: 105 }]);
 registerProtocol(radiotap, [{ table: 'linktype', value: 127 }]);
 registerProtocol(nflog, [{ table: 'linktype', value: 239 }]);
 registerProtocol(pflog, [{ table: 'linktype', value: 117 }]);
+registerProtocol(vxlan, [{ table: 'udp.port', value: VXLAN_PORT }]);

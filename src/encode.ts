@@ -24,6 +24,7 @@ import { wlanEncoder } from './link/ieee80211.js';
 import { radiotapEncoder } from './link/radiotap.js';
 import { nflogEncoder } from './link/nflog.js';
 import { pflogEncoder } from './link/pflog.js';
+import { vxlanEncoder } from './network/vxlan.js';
 import { pppoedEncoder, pppoesEncoder } from './link/pppoe.js';
 
 const encoders = new Map<string, Encoder>();
@@ -134,6 +135,7 @@ registerEncoder(wlanEncoder);
 registerEncoder(radiotapEncoder);
 registerEncoder(nflogEncoder);
 registerEncoder(pflogEncoder);
+registerEncoder(vxlanEncoder);
 registerEncoder(ethernetEncoder);
 registerEncoder(ipv4Encoder);
 registerEncoder(ipv6Encoder);

@@ -87,6 +87,8 @@ export { decodeNflog, nflog, nflogEncoder, NflogTlv, LINKTYPE_NFLOG } from './li
 export type { NflogHeader, NflogInput, NflogTlvEntry } from './link/nflog.js';
 export { decodePflog, pflog, pflogEncoder, pflogInfo, PFLOG_ACTIONS, LINKTYPE_PFLOG } from './link/pflog.js';
 export type { PflogHeader, PflogInput } from './link/pflog.js';
+export { decodeVxlan, emitVxlan, vxlan, vxlanEncoder, VXLAN_PORT } from './network/vxlan.js';
+export type { VxlanHeader, VxlanInput } from './network/vxlan.js';
 export {
   decodePppoe,
   decodePppoeDiscovery,

@@ -14,7 +14,7 @@ const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/wire/${name}
 const hex = (s: string) => Uint8Array.from(s.replace(/\s+/g, '').match(/../g) ?? [], (b) => parseInt(b, 16));
 
 /** Protocols wirekit decodes, by tshark name; `sll2` is tshark's `sll` (see src/link/sll.ts). */
-const KNOWN = new Set(['eth', 'sll', 'null', 'chdlc', 'ppp', 'nflog', 'pflog', 'radiotap', 'wlan', 'llc', 'vlan', 'ieee8021ad', 'arp', 'ip', 'ipv6', 'icmp', 'icmpv6', 'udp', 'tcp']);
+const KNOWN = new Set(['eth', 'sll', 'null', 'chdlc', 'ppp', 'nflog', 'pflog', 'vxlan', 'radiotap', 'wlan', 'llc', 'vlan', 'ieee8021ad', 'arp', 'ip', 'ipv6', 'icmp', 'icmpv6', 'udp', 'tcp']);
 const tsharkName = (name: string) => (name === 'sll2' ? 'sll' : name);
 
 function tsharkProtocols(name: string): string[][] {
@@ -28,7 +28,7 @@ function tsharkProtocols(name: string): string[][] {
  */
 function ourProtocols(p: ReturnType<typeof decodePacket>): string[] {
   const names = p.layers.map((l) => tsharkName(l.name));
-  for (const e of p.errors) if (e.code === 'truncated' && !p.layers.some((l) => l.name === e.layer)) names.push(e.layer);
+  for (const e of p.errors) if (e.code === 'truncated' && !p.layers.some((l) => l.name === e.layer && l.offset === e.offset)) names.push(e.layer);
   return names;
 }
 
@@ -60,6 +60,8 @@ const FILES = [
   { file: 'linktype-nflog', linkType: 239, own: /^(nflog\.(?!timestamp)|ip\.(?!stream)|ipv6\.|udp\.(?!stream|time_|payload)|icmp\.(?!resp)|tcp\.(srcport|dstport|seq_raw|flags|hdr_len|window_size_value|checksum)$)/ },
   // pf's header (the bogus-length expert item aside) and the IP inside.
   { file: 'linktype-pflog', linkType: 117, own: /^(pflog\.(?!invalid_header_length)|ip\.(?!stream)|ipv6\.|udp\.(?!stream|time_|payload)|tcp\.(srcport|dstport|seq_raw|flags|hdr_len|window_size_value|checksum)$)/ },
+  // VXLAN's header, and the inner frame (its Ethernet and IP fields repeat the outer ones' names).
+  { file: 'vxlan', linkType: 1, own: /^(?!.*_resolved$)(vxlan\.|eth\.(?!trailer|padding)|ip\.(?!stream)|ipv6\.|udp\.(?!stream|time_|payload))/ },
   { file: 'eth-llc', linkType: 1, own: /^(?!.*_resolved$)(llc|eth)\.(?!trailer|padding)/ },
 ];
 /** tshark shows bytes after the IP packet as sll.trailer; that needs the next layer's length (see sll.ts). */

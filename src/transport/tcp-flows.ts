@@ -6,7 +6,7 @@
 // direction starts a new connection (port reuse), as packet-tcp.c does; the base is the SYN's
 // sequence number, or one less than the first sequence number seen (a capture that starts mid-way),
 // or one less than an ACK seen before the other direction sent anything.
-import { decodePacket } from '../dissect.js';
+import { decodePacket, dissectorFor } from '../dissect.js';
 import { WireError } from '../errors.js';
 import { IpDefragmenter } from '../network/defrag.js';
 import { formatIpv6 } from '../network/ip-address.js';
@@ -239,10 +239,18 @@ const TUNNEL_PROTOCOLS = new Set([4, 41, 47]);
 /** Ethertypes decodePacket reads and the batch decoder does not: MPLS (0x8847, 0x8848), PPPoE session (0x8864). */
 const LATER_ETHERTYPES = new Set([0x8847, 0x8848, 0x8864]);
 
+/** Protocols bound to UDP ports that carry whole frames or packets decodePacket walks into: VXLAN. */
+const UDP_TUNNELS = new Set(['vxlan']);
+
 /** Whether row i of a table stopped where decodePacket would go on towards a TCP segment. */
 function stopsShort(table: PacketTable, i: number): boolean {
   const layers = table.layers[i]!;
-  if (layers & (BatchLayer.UDP | BatchLayer.ICMP | BatchLayer.ICMPV6 | BatchLayer.ARP)) return false;
+  if (layers & BatchLayer.UDP) {
+    const a = dissectorFor('udp.port', table.srcPort[i]!);
+    const b = dissectorFor('udp.port', table.dstPort[i]!);
+    return (a !== undefined && UDP_TUNNELS.has(a)) || (b !== undefined && UDP_TUNNELS.has(b));
+  }
+  if (layers & (BatchLayer.ICMP | BatchLayer.ICMPV6 | BatchLayer.ARP)) return false;
   if (layers & (BatchLayer.IPV4 | BatchLayer.IPV6)) return TUNNEL_PROTOCOLS.has(table.protocol[i]!);
   return LATER_ETHERTYPES.has(table.ethertype[i]!);
 }
