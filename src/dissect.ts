@@ -26,6 +26,7 @@ import { radiotap } from './link/radiotap.js';
 import { nflog } from './link/nflog.js';
 import { pflog } from './link/pflog.js';
 import { vxlan, VXLAN_PORT } from './network/vxlan.js';
+import { geneve, GENEVE_PORT } from './network/geneve.js';
 import { pppoed, pppoes } from './link/pppoe.js';
 import { verifyMaskOf, walkCommon, walked, type WalkTables } from './dissect-walk.js';
 
@@ -336,3 +337,4 @@ registerProtocol(radiotap, [{ table: 'linktype', value: 127 }]);
 registerProtocol(nflog, [{ table: 'linktype', value: 239 }]);
 registerProtocol(pflog, [{ table: 'linktype', value: 117 }]);
 registerProtocol(vxlan, [{ table: 'udp.port', value: VXLAN_PORT }]);
+registerProtocol(geneve, [{ table: 'udp.port', value: GENEVE_PORT }]);

@@ -25,6 +25,7 @@ import { radiotapEncoder } from './link/radiotap.js';
 import { nflogEncoder } from './link/nflog.js';
 import { pflogEncoder } from './link/pflog.js';
 import { vxlanEncoder } from './network/vxlan.js';
+import { geneveEncoder } from './network/geneve.js';
 import { pppoedEncoder, pppoesEncoder } from './link/pppoe.js';
 
 const encoders = new Map<string, Encoder>();
@@ -136,6 +137,7 @@ registerEncoder(radiotapEncoder);
 registerEncoder(nflogEncoder);
 registerEncoder(pflogEncoder);
 registerEncoder(vxlanEncoder);
+registerEncoder(geneveEncoder);
 registerEncoder(ethernetEncoder);
 registerEncoder(ipv4Encoder);
 registerEncoder(ipv6Encoder);

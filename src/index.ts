@@ -89,6 +89,8 @@ export { decodePflog, pflog, pflogEncoder, pflogInfo, PFLOG_ACTIONS, LINKTYPE_PF
 export type { PflogHeader, PflogInput } from './link/pflog.js';
 export { decodeVxlan, emitVxlan, vxlan, vxlanEncoder, VXLAN_PORT } from './network/vxlan.js';
 export type { VxlanHeader, VxlanInput } from './network/vxlan.js';
+export { decodeGeneve, geneve, geneveEncoder, GENEVE_PORT } from './network/geneve.js';
+export type { GeneveHeader, GeneveInput, GeneveOption } from './network/geneve.js';
 export {
   decodePppoe,
   decodePppoeDiscovery,

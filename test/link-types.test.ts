@@ -14,7 +14,7 @@ const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/wire/${name}
 const hex = (s: string) => Uint8Array.from(s.replace(/\s+/g, '').match(/../g) ?? [], (b) => parseInt(b, 16));
 
 /** Protocols wirekit decodes, by tshark name; `sll2` is tshark's `sll` (see src/link/sll.ts). */
-const KNOWN = new Set(['eth', 'sll', 'null', 'chdlc', 'ppp', 'nflog', 'pflog', 'vxlan', 'radiotap', 'wlan', 'llc', 'vlan', 'ieee8021ad', 'arp', 'ip', 'ipv6', 'icmp', 'icmpv6', 'udp', 'tcp']);
+const KNOWN = new Set(['eth', 'sll', 'null', 'chdlc', 'ppp', 'nflog', 'pflog', 'vxlan', 'geneve', 'radiotap', 'wlan', 'llc', 'vlan', 'ieee8021ad', 'arp', 'ip', 'ipv6', 'icmp', 'icmpv6', 'udp', 'tcp']);
 const tsharkName = (name: string) => (name === 'sll2' ? 'sll' : name);
 
 function tsharkProtocols(name: string): string[][] {
@@ -62,6 +62,7 @@ const FILES = [
   { file: 'linktype-pflog', linkType: 117, own: /^(pflog\.(?!invalid_header_length)|ip\.(?!stream)|ipv6\.|udp\.(?!stream|time_|payload)|tcp\.(srcport|dstport|seq_raw|flags|hdr_len|window_size_value|checksum)$)/ },
   // VXLAN's header, and the inner frame (its Ethernet and IP fields repeat the outer ones' names).
   { file: 'vxlan', linkType: 1, own: /^(?!.*_resolved$)(vxlan\.|eth\.(?!trailer|padding)|ip\.(?!stream)|ipv6\.|udp\.(?!stream|time_|payload))/ },
+  { file: 'geneve', linkType: 1, own: /^(?!.*_resolved$)(geneve\.|eth\.(?!trailer|padding)|ip\.(?!stream)|udp\.(?!stream|time_|payload))/ },
   { file: 'eth-llc', linkType: 1, own: /^(?!.*_resolved$)(llc|eth)\.(?!trailer|padding)/ },
 ];
 /** tshark shows bytes after the IP packet as sll.trailer; that needs the next layer's length (see sll.ts). */

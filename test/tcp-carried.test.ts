@@ -1,7 +1,7 @@
 // TCP carried in IP fragments and in tunnels (test/fixtures/tcp-carried/, make-tcp-carried.sh), as
 // tshark follows it with its defaults: IPv4 and IPv6 datagrams reassembled before TCP (a fragmented
 // segment counts whole at the frame that completes it), and the inner connection of GRE, 6in4, IP
-// in IP, MPLS, PPPoE and VXLAN followed; and TCP over 802.11 (radiotap frames, LLC/SNAP, an FCS). The reassembler does the same on every path: `wirekit follow`,
+// in IP, MPLS, PPPoE, VXLAN and Geneve followed; and TCP over 802.11 (radiotap frames, LLC/SNAP, an FCS). The reassembler does the same on every path: `wirekit follow`,
 // reassembleTcp (the batch table: fragment and tunnel rows go through decodePacket) and
 // reassembleCapture (a Packet per record).
 import { readFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { bytesByNode, followFixtures, parseFollowRaw } from './util/follow.js';
 
 const dir = fileURLToPath(new URL('./fixtures/tcp-carried/', import.meta.url));
 const fixtures = followFixtures(dir);
-const CAPTURES = { 'tcp-frag.pcap': 2, 'tcp-tunnels.pcap': 6, 'tcp-wlan.pcap': 2 } as const;
+const CAPTURES = { 'tcp-frag.pcap': 2, 'tcp-tunnels.pcap': 7, 'tcp-wlan.pcap': 2 } as const;
 const load = (capture: string) => new Uint8Array(readFileSync(dir + capture));
 
 /** tshark's bytes of each stream of a capture, [node 0, node 1]. */

@@ -6,6 +6,7 @@ import { decodePacket } from '../src/dissect.js';
 import { encodeFrame } from '../src/encode.js';
 import { WireError } from '../src/errors.js';
 import { decodeVxlan, VXLAN_PORT } from '../src/network/vxlan.js';
+import { decodeGeneve, GENEVE_PORT } from '../src/network/geneve.js';
 
 describe('VXLAN', () => {
   it('builds outer UDP / VXLAN / inner Ethernet and decodes the inner packet', () => {
@@ -35,5 +36,36 @@ describe('VXLAN', () => {
     const p = decodePacket(cut, { linkType: 'raw' });
     expect(p.errors[0]).toBeInstanceOf(WireError);
     expect(p.fields()).toMatchObject({ 'vxlan.flag_i': 1, 'vxlan.gbp': 0 });
+  });
+});
+
+describe('Geneve', () => {
+  it('builds outer UDP / Geneve (with options) / inner packet and decodes it back', () => {
+    const frame = encodeFrame(
+      [
+        { ip: { src: '198.51.100.1', dst: '198.51.100.2' } },
+        { udp: { srcport: 49152, dstport: GENEVE_PORT } },
+        { geneve: { vni: 77, flags: 0x40, options: [{ optionClass: 0x0102, type: 0x80, data: Uint8Array.of(1, 2, 3, 4) }, { optionClass: 0xffff, type: 1, data: new Uint8Array(0) }] } },
+        { eth: { src: '02:00:00:00:00:0a', dst: '02:00:00:00:00:0b', pad: false } },
+        { ip: { src: '10.0.0.1', dst: '10.0.0.2' } },
+        { udp: { srcport: 1, dstport: 2 } },
+      ],
+      new Uint8Array(1),
+    );
+    const p = decodePacket(frame, { linkType: 'raw' });
+    expect(p.protocols).toBe('ip:udp:geneve:eth:ip:udp');
+    expect(p.errors).toEqual([]);
+    const h = decodeGeneve(frame, 28);
+    expect(h).toMatchObject({ version: 0, optionsLength: 12, flags: 0x40, protocol: 0x6558, vni: 77 });
+    expect(h.options.map((o) => [o.optionClass, o.type, Array.from(o.data)])).toEqual([[0x0102, 0x80, [1, 2, 3, 4]], [0xffff, 1, []]]);
+    expect(p.fields()).toMatchObject({ 'geneve.vni': 77, 'geneve.flags.critical': 1, 'geneve.option.class': [0x0102, 0xffff], 'geneve.option.length': [12, 8, 4] });
+  });
+
+  it('options past the captured bytes are a typed truncation; the fixed header still shows', () => {
+    expect(() => decodeGeneve(Uint8Array.of(2, 0, 0x65, 0x58, 0, 0, 1, 0, 1, 2))).toThrow(expect.objectContaining({ code: 'truncated', layer: 'geneve', required: 16, available: 10 }));
+    const cut = encodeFrame([{ ip: { src: '192.0.2.1', dst: '192.0.2.2' } }, { udp: { srcport: 1, dstport: GENEVE_PORT } }], Uint8Array.of(2, 0, 0x65, 0x58, 0, 0, 1, 0, 1, 2));
+    const p = decodePacket(cut, { linkType: 'raw' });
+    expect(p.errors[0]).toMatchObject({ code: 'truncated', layer: 'geneve' });
+    expect(p.fields()).toMatchObject({ 'geneve.vni': 1, 'geneve.option.length': 8 });
   });
 });

@@ -239,8 +239,8 @@ const TUNNEL_PROTOCOLS = new Set([4, 41, 47]);
 /** Ethertypes decodePacket reads and the batch decoder does not: MPLS (0x8847, 0x8848), PPPoE session (0x8864). */
 const LATER_ETHERTYPES = new Set([0x8847, 0x8848, 0x8864]);
 
-/** Protocols bound to UDP ports that carry whole frames or packets decodePacket walks into: VXLAN. */
-const UDP_TUNNELS = new Set(['vxlan']);
+/** Protocols bound to UDP ports that carry whole frames or packets decodePacket walks into: VXLAN, Geneve. */
+const UDP_TUNNELS = new Set(['vxlan', 'geneve']);
 
 /** Whether row i of a table stopped where decodePacket would go on towards a TCP segment. */
 function stopsShort(table: PacketTable, i: number): boolean {
