@@ -4,7 +4,7 @@
 import { fileError } from './errors.js';
 import { linkTypeName } from './link-types.js';
 import type { CaptureRecord } from './types.js';
-import { PCAP_MAGIC_MICRO, PCAP_MAGIC_MODIFIED, PCAP_MAGIC_NANO, type CaptureState, type UnitParser } from './unit-parser.js';
+import { HeaderThenRecords, PCAP_MAGIC_MICRO, PCAP_MAGIC_MODIFIED, PCAP_MAGIC_NANO, type UnitParser } from './unit-parser.js';
 import { secondsNanos } from './timestamp.js';
 
 export const PCAP_HEADER_LENGTH = 24;
@@ -59,26 +59,13 @@ export function parsePcapHeader(view: DataView, at: number, fileOffset: number):
   };
 }
 
-export class PcapParser implements UnitParser {
+export class PcapParser extends HeaderThenRecords implements UnitParser {
   readonly format = 'pcap' as const;
   private little = true;
   private fractionScale = 1000;
-  private linkType = 1;
-  private headerDone = false;
-  private recordHeader = PCAP_RECORD_HEADER_LENGTH;
-  private readonly state: CaptureState;
-
-  constructor(state: CaptureState) {
-    this.state = state;
-  }
-
-  unitName(): string {
-    return this.headerDone ? 'record' : 'file header';
-  }
-
-  headerLength(): number {
-    return this.headerDone ? this.recordHeader : PCAP_HEADER_LENGTH;
-  }
+  protected fileHeaderLength = PCAP_HEADER_LENGTH;
+  /** 16, or 24 in the modified format. */
+  protected recordHeaderLength = PCAP_RECORD_HEADER_LENGTH;
 
   unitLength(_bytes: Uint8Array, view: DataView, at: number, fileOffset: number): number {
     if (!this.headerDone) return PCAP_HEADER_LENGTH;
@@ -95,7 +82,7 @@ export class PcapParser implements UnitParser {
         this.state.maxRecordLength,
       );
     }
-    return this.recordHeader + captured;
+    return this.recordHeaderLength + captured;
   }
 
   decode(bytes: Uint8Array, view: DataView, at: number, length: number, fileOffset: number): CaptureRecord | undefined {
@@ -106,7 +93,7 @@ export class PcapParser implements UnitParser {
     const little = this.little;
     const seconds = view.getUint32(at, little);
     const fraction = view.getUint32(at + 4, little);
-    const captured = length - this.recordHeader;
+    const captured = length - this.recordHeaderLength;
     const record: CaptureRecord = {
       // Seconds are unsigned 32-bit (draft-ietf-opsawg-pcap 5): good until 2106.
       timestamp: secondsNanos(seconds, fraction * this.fractionScale),
@@ -114,7 +101,7 @@ export class PcapParser implements UnitParser {
       originalLength: view.getUint32(at + 12, little),
       linkType: this.linkType,
       interfaceId: 0,
-      data: bytes.subarray(at + this.recordHeader, at + length),
+      data: bytes.subarray(at + this.recordHeaderLength, at + length),
     };
     this.state.onBlock?.({ type: 0, name: 'record', offset: fileOffset, length, section: 0 });
     return record;
@@ -125,7 +112,7 @@ export class PcapParser implements UnitParser {
     this.little = header.little;
     this.fractionScale = header.nano ? 1 : 1000;
     this.linkType = header.linkType;
-    this.recordHeader = header.recordHeaderLength;
+    this.recordHeaderLength = header.recordHeaderLength;
     this.headerDone = true;
     const state = this.state;
     state.format = 'pcap';

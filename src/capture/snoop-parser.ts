@@ -8,7 +8,7 @@
 import { fileError } from './errors.js';
 import { linkTypeName } from './link-types.js';
 import type { CaptureRecord } from './types.js';
-import type { CaptureState, UnitParser } from './unit-parser.js';
+import { HeaderThenRecords, type UnitParser } from './unit-parser.js';
 import { secondsNanos } from './timestamp.js';
 
 export const SNOOP_HEADER_LENGTH = 16;
@@ -23,23 +23,10 @@ const DATALINK_TO_LINKTYPE: Readonly<Record<number, number>> = {
   8: 10, // FDDI
 };
 
-export class SnoopParser implements UnitParser {
+export class SnoopParser extends HeaderThenRecords implements UnitParser {
   readonly format = 'snoop' as const;
-  private linkType = 1;
-  private headerDone = false;
-  private readonly state: CaptureState;
-
-  constructor(state: CaptureState) {
-    this.state = state;
-  }
-
-  unitName(): string {
-    return this.headerDone ? 'record' : 'file header';
-  }
-
-  headerLength(): number {
-    return this.headerDone ? SNOOP_RECORD_HEADER_LENGTH : SNOOP_HEADER_LENGTH;
-  }
+  protected fileHeaderLength = SNOOP_HEADER_LENGTH;
+  protected recordHeaderLength = SNOOP_RECORD_HEADER_LENGTH;
 
   unitLength(_bytes: Uint8Array, view: DataView, at: number, fileOffset: number): number {
     if (!this.headerDone) return SNOOP_HEADER_LENGTH;

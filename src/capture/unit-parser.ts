@@ -21,6 +21,31 @@ export interface UnitParser {
   decode(bytes: Uint8Array, view: DataView, at: number, length: number, fileOffset: number): CaptureRecord | undefined;
 }
 
+/**
+ * The shape pcap and snoop share: one file header, then records, each with a fixed-size header
+ * that holds the record's length. Subclasses give the two header sizes and decode both.
+ */
+export abstract class HeaderThenRecords {
+  protected linkType = 1;
+  protected headerDone = false;
+  protected readonly state: CaptureState;
+
+  constructor(state: CaptureState) {
+    this.state = state;
+  }
+
+  protected abstract fileHeaderLength: number;
+  protected abstract recordHeaderLength: number;
+
+  unitName(): string {
+    return this.headerDone ? 'record' : 'file header';
+  }
+
+  headerLength(): number {
+    return this.headerDone ? this.recordHeaderLength : this.fileHeaderLength;
+  }
+}
+
 /** Where parsers put what they learn besides packets. `CaptureReader` implements it. */
 export interface CaptureState {
   format: 'pcap' | 'pcapng' | 'snoop' | undefined;

@@ -8,6 +8,7 @@ import type { FieldSink } from '../packet/fields.js';
 import { nextLayerCode } from '../packet/next-layer.js';
 import { decodeByScan, scanned } from '../packet/packet.js';
 import type { DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
+import { rangeChecker } from '../packet/range.js';
 
 export const LINKTYPE_C_HDLC = 104;
 export const CHDLC_UNICAST = 0x0f;
@@ -59,10 +60,7 @@ export function decodeChdlc(bytes: Uint8Array, offset = 0, end = bytes.length): 
   return { address: bytes[offset]!, control: bytes[offset + 1]!, protocol: (bytes[offset + 2]! << 8) | bytes[offset + 3]! };
 }
 
-function checkValue(name: string, value: number, max: number): number {
-  if (!Number.isInteger(value) || value < 0 || value > max) throw new WireError('bad-value', `${name} ${value} is out of range 0-${max}`, { layer: 'chdlc' });
-  return value;
-}
+const checkValue = rangeChecker('chdlc');
 
 function write(header: ChdlcInput, protocol: number, out: Uint8Array, offset: number): number {
   if (offset < 0 || out.length - offset < HEADER) {

@@ -15,6 +15,7 @@ import { le16, le32 } from '../packet/bytes.js';
 import { scanned } from '../packet/packet.js';
 import type { DecodeContext, Decoded, EncodeContext, Encoder, Layer, Protocol, Scanned } from '../packet/protocol.js';
 import { formatMac, writeMac } from './mac.js';
+import { rangeChecker } from '../packet/range.js';
 
 export const LINKTYPE_IEEE802_11 = 105;
 
@@ -197,10 +198,7 @@ export function decodeWlan(bytes: Uint8Array, offset = 0, end = bytes.length): W
   return readWlan({ bytes, offset, end, below: [], quoted: false, verifyChecksum: false });
 }
 
-function num(name: string, value: number, max: number): number {
-  if (!Number.isInteger(value) || value < 0 || value > max) throw new WireError('bad-value', `${name} ${value} is out of range 0-${max}`, { layer: 'wlan' });
-  return value;
-}
+const num = rangeChecker('wlan');
 
 function inputLength(h: WlanInput): number {
   const type = h.type ?? WlanType.DATA;

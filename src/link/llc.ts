@@ -10,6 +10,7 @@ import type { FieldSink } from '../packet/fields.js';
 import { nextLayerCode } from '../packet/next-layer.js';
 import { decodeByScan, scanned } from '../packet/packet.js';
 import type { DecodeContext, EncodeContext, Encoder, Next, Protocol, Scanned } from '../packet/protocol.js';
+import { rangeChecker } from '../packet/range.js';
 
 /** SAP of a SNAP header (RFC 1042). */
 export const LLC_SAP_SNAP = 0xaa;
@@ -108,10 +109,7 @@ export function decodeLlc(bytes: Uint8Array, offset = 0, end = bytes.length): Ll
   return readLlc(bytes, offset, end);
 }
 
-function byte(name: string, value: number, max: number): number {
-  if (!Number.isInteger(value) || value < 0 || value > max) throw new WireError('bad-value', `${name} ${value} is out of range 0-${max}`, { layer: 'llc' });
-  return value;
-}
+const byte = rangeChecker('llc');
 
 function lengthOf(header: LlcInput): number {
   if (header.oui !== undefined || header.pid !== undefined) return 8;

@@ -14,6 +14,7 @@ import { WireError } from '../errors.js';
 import type { FieldSink } from '../packet/fields.js';
 import { scanned } from '../packet/packet.js';
 import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
+import { rangeChecker } from '../packet/range.js';
 
 export const MPLS_ENTRY_LENGTH = 4;
 export const ETHERTYPE_MPLS = 0x8847;
@@ -118,12 +119,7 @@ export function decodeMpls(bytes: Uint8Array, offset = 0, end = bytes.length): M
   return { entries: readEntries(bytes, offset, count) };
 }
 
-function checkRange(name: string, value: number, max: number): number {
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new WireError('bad-value', `${name} ${value} is out of range 0-${max}`, { layer: 'mpls' });
-  }
-  return value;
-}
+const checkRange = rangeChecker('mpls');
 
 function entriesOf(header: MplsInput): readonly MplsEntryInput[] {
   const entries = header?.entries;

@@ -8,6 +8,7 @@
 import { WireError } from '../errors.js';
 import { le16, u32 } from '../packet/bytes.js';
 import { bytesField, type FieldSink } from '../packet/fields.js';
+import { checkRange } from '../packet/range.js';
 import { scanned } from '../packet/packet.js';
 import type { DecodeContext, Decoded, EncodeContext, Encoder, Next, Protocol, Scanned } from '../packet/protocol.js';
 
@@ -124,7 +125,7 @@ function inputLength(h: NflogInput): number {
 }
 
 function writeTlv(out: Uint8Array, at: number, type: number, length: number): void {
-  if (!Number.isInteger(type) || type < 0 || type > 0xffff) throw new WireError('bad-value', `TLV type ${type} is out of range 0-65535`, { layer: 'nflog' });
+  checkRange('nflog', 'TLV type', type, 0xffff);
   if (length > 0xffff) throw new WireError('bad-length', `a TLV of ${length} bytes does not fit its 16-bit length`, { layer: 'nflog' });
   out[at] = length;
   out[at + 1] = length >>> 8;
@@ -141,9 +142,9 @@ export const nflogEncoder: Encoder<NflogInput> = {
     if (offset < 0 || out.length - offset < n) throw new WireError('bad-length', `output needs ${n} bytes at offset ${offset}`, { layer: 'nflog', offset });
     const inner = ctx.inner[0]?.name;
     const family = header.family ?? (inner === 'ipv6' ? AF_INET6 : AF_INET);
-    if (!Number.isInteger(family) || family < 0 || family > 0xff) throw new WireError('bad-value', `family ${family} is out of range 0-255`, { layer: 'nflog' });
+    checkRange('nflog', 'family', family, 0xff);
     const rid = header.resourceId ?? 0;
-    if (!Number.isInteger(rid) || rid < 0 || rid > 0xffff) throw new WireError('bad-value', `resourceId ${rid} is out of range 0-65535`, { layer: 'nflog' });
+    checkRange('nflog', 'resourceId', rid, 0xffff);
     out[offset] = family;
     out[offset + 1] = 0;
     out[offset + 2] = rid >>> 8;

@@ -14,6 +14,7 @@
 import { WireError } from '../errors.js';
 import type { FieldSink } from '../packet/fields.js';
 import type { Decoded, DecodeContext, EncodeContext, Encoder, Next, Protocol } from '../packet/protocol.js';
+import { rangeChecker } from '../packet/range.js';
 
 export const NULL_HEADER_LENGTH = 4;
 export const LINKTYPE_NULL = 0;
@@ -153,12 +154,7 @@ function familyNext(family: number): Next | undefined {
   return undefined;
 }
 
-function checkValue(name: string, value: number, max: number): number {
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new WireError('bad-value', `${name} ${value} is out of range 0-${max}`, { layer: 'null' });
-  }
-  return value;
-}
+const checkValue = rangeChecker('null');
 
 /** The 4 bytes for `header`, written at out[offset]. */
 function writeWord(header: NullInput, value: number, out: Uint8Array, offset: number): void {

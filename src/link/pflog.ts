@@ -8,6 +8,7 @@
 import { WireError } from '../errors.js';
 import { le32 as le32u, u32 } from '../packet/bytes.js';
 import { bytesField, type FieldSink } from '../packet/fields.js';
+import { checkRange } from '../packet/range.js';
 import { scanned } from '../packet/packet.js';
 import type { DecodeContext, Decoded, EncodeContext, Encoder, Next, Protocol, Scanned } from '../packet/protocol.js';
 import { formatIpv4, formatIpv6 } from '../network/ip-address.js';
@@ -178,10 +179,7 @@ export const pflogEncoder: Encoder<PflogInput> = {
   headerLength: () => 64,
   emit(h, out, offset, _payloadLength, ctx: EncodeContext) {
     if (offset < 0 || out.length - offset < 64) throw new WireError('bad-length', `output needs 64 bytes at offset ${offset}`, { layer: 'pflog', offset });
-    const byte = (name: string, v: number) => {
-      if (!Number.isInteger(v) || v < 0 || v > 255) throw new WireError('bad-value', `${name} ${v} is out of range 0-255`, { layer: 'pflog' });
-      return v;
-    };
+    const byte = (name: string, v: number) => checkRange('pflog', name, v, 255);
     const name = (field: string, s: string) => {
       if (s.length > 15 || !/^[\x20-\x7e]*$/.test(s)) throw new WireError('bad-value', `${field} '${s}' is not up to 15 printable ASCII characters`, { layer: 'pflog' });
       return s;

@@ -23,6 +23,7 @@ import type { Decoded, DecodeContext, EncodeContext, Encoder, Next, Protocol, Sc
 import { capturedFields, capturedLength, paddedHeader } from '../packet/partial.js';
 import { formatIpv4, writeIpv4 } from '../network/ip-address.js';
 import { formatMac, writeMac } from './mac.js';
+import { checkRange } from '../packet/range.js';
 
 export const SLL_HEADER_LENGTH = 16;
 export const SLL2_HEADER_LENGTH = 20;
@@ -396,12 +397,6 @@ export const sll2: Protocol<Sll2Header> = {
   },
 };
 
-function checkRange(layer: string, name: string, value: number, max: number): number {
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new WireError('bad-value', `${name} ${value} is out of range 0-${max}`, { layer });
-  }
-  return value;
-}
 
 /** The address bytes of `src` (at most 8) written at out[at], the rest of the field zeroed; returns their count. */
 function writeAddress(layer: string, src: string | undefined, out: Uint8Array, at: number): number {

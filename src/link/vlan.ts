@@ -11,6 +11,7 @@ import type { FieldSink } from '../packet/fields.js';
 import { scanned } from '../packet/packet.js';
 import { capturedFields, capturedLength, paddedHeader } from '../packet/partial.js';
 import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
+import { checkRange } from '../packet/range.js';
 
 export const VLAN_TAG_LENGTH = 4;
 /** TPIDs: 802.1Q customer tag, 802.1ad service tag, and the pre-802.1ad QinQ tag still in the field. */
@@ -126,18 +127,12 @@ export function decodeVlan(bytes: Uint8Array, offset = 0): VlanHeader {
   return { priority: view.priority, dei: view.dei, id: view.id, type: view.type };
 }
 
-function checkRange(name: string, value: number, max: number, layer: string): number {
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new WireError('bad-value', `${name} ${value} is out of range 0-${max}`, { layer });
-  }
-  return value;
-}
 
 function writeTag(header: VlanInput, type: number, out: Uint8Array, offset: number, layer: string): void {
-  const priority = checkRange('priority', header.priority ?? 0, 7, layer);
-  const dei = checkRange('dei', header.dei ?? 0, 1, layer);
-  const id = checkRange('id', header.id ?? 0, 4095, layer);
-  checkRange('type', type, 0xffff, layer);
+  const priority = checkRange(layer, 'priority', header.priority ?? 0, 7);
+  const dei = checkRange(layer, 'dei', header.dei ?? 0, 1);
+  const id = checkRange(layer, 'id', header.id ?? 0, 4095);
+  checkRange(layer, 'type', type, 0xffff);
   const tci = (priority << 13) | (dei << 12) | id;
   out[offset] = tci >>> 8;
   out[offset + 1] = tci;

@@ -9,6 +9,7 @@ import { u16 } from '../packet/bytes.js';
 import { nextLayerCode } from '../packet/next-layer.js';
 import { decodeByScan, scanned } from '../packet/packet.js';
 import type { DecodeContext, EncodeContext, Encoder, Next, Protocol, Scanned } from '../packet/protocol.js';
+import { rangeChecker } from '../packet/range.js';
 
 export const GENEVE_PORT = 6081;
 const HEADER = 8;
@@ -100,10 +101,7 @@ function inputLength(h: GeneveInput): number {
   return n;
 }
 
-function check(name: string, v: number, max: number): number {
-  if (!Number.isInteger(v) || v < 0 || v > max) throw new WireError('bad-value', `${name} ${v} is out of range 0-${max}`, { layer: 'geneve' });
-  return v;
-}
+const check = rangeChecker('geneve');
 
 /** Geneve for `encodeFrame`: `[{ udp: { srcport, dstport: 6081 } }, { geneve: { vni: 42 } }, { eth }, ...]`. */
 export const geneveEncoder: Encoder<GeneveInput> = {

@@ -15,6 +15,7 @@ import { nextLayerCode } from '../packet/next-layer.js';
 import { scanned } from '../packet/packet.js';
 import type { Decoded, DecodeContext, EncodeContext, Encoder, Next, Protocol, Scanned } from '../packet/protocol.js';
 import { ipCarrier } from './ip-carrier.js';
+import { rangeChecker } from '../packet/range.js';
 
 export const GRE_MIN_HEADER_LENGTH = 4;
 export const IP_PROTO_GRE = 47;
@@ -204,12 +205,7 @@ export function decodeGre(bytes: Uint8Array, offset = 0, end = bytes.length): Gr
   return buildHeader(ctx, result.headerLength);
 }
 
-function checkRange(name: string, value: number, max: number): number {
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new WireError('bad-value', `${name} ${value} is out of range 0-${max}`, { layer: 'gre' });
-  }
-  return value;
-}
+const checkRange = rangeChecker('gre');
 
 /** The flags word an input asks for (every flag a given field needs turned on). */
 function flagsOf(h: GreInput): number {

@@ -11,6 +11,7 @@ import type { FieldSink } from '../packet/fields.js';
 import { u16 } from '../packet/bytes.js';
 import { decodeByScan, scanned } from '../packet/packet.js';
 import type { DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
+import { rangeChecker } from '../packet/range.js';
 
 export const VXLAN_PORT = 4789;
 const HEADER = 8;
@@ -65,10 +66,7 @@ export function decodeVxlan(bytes: Uint8Array, offset = 0, end = bytes.length): 
   return readVxlan(bytes, offset);
 }
 
-function check(name: string, v: number, max: number): number {
-  if (!Number.isInteger(v) || v < 0 || v > max) throw new WireError('bad-value', `${name} ${v} is out of range 0-${max}`, { layer: 'vxlan' });
-  return v;
-}
+const check = rangeChecker('vxlan');
 
 /** Writes the header at out[offset] and returns its length, 8. */
 export function emitVxlan(h: VxlanInput, out: Uint8Array, offset = 0): number {
