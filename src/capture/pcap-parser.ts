@@ -72,16 +72,7 @@ export class PcapParser extends HeaderThenRecords implements UnitParser {
     const captured = view.getUint32(at + 8, this.little);
     // A captured length above the file's snaplen is accepted as Wireshark and libpcap accept it
     // (old Solaris bufmod wrote such files); only the hard cap stops a length no memory should hold.
-    if (captured > this.state.maxRecordLength) {
-      throw fileError(
-        'pcap',
-        'limit-exceeded',
-        `record at offset ${fileOffset} claims ${captured} captured bytes, above maxRecordLength ${this.state.maxRecordLength}: the file is damaged (or raise maxRecordLength)`,
-        fileOffset + 8,
-        captured,
-        this.state.maxRecordLength,
-      );
-    }
+    this.checkRecordCap('pcap', 'captured', captured, fileOffset, fileOffset + 8);
     return this.recordHeaderLength + captured;
   }
 

@@ -32,16 +32,7 @@ export class SnoopParser extends HeaderThenRecords implements UnitParser {
     if (!this.headerDone) return SNOOP_HEADER_LENGTH;
     const included = view.getUint32(at + 4, false);
     const length = view.getUint32(at + 8, false);
-    if (included > this.state.maxRecordLength) {
-      throw fileError(
-        'snoop',
-        'limit-exceeded',
-        `record at offset ${fileOffset} claims ${included} included bytes, above maxRecordLength ${this.state.maxRecordLength}: the file is damaged (or raise maxRecordLength)`,
-        fileOffset + 4,
-        included,
-        this.state.maxRecordLength,
-      );
-    }
+    this.checkRecordCap('snoop', 'included', included, fileOffset, fileOffset + 4);
     // The record length covers the header and the data (and padding); less is a damaged file.
     if (length < SNOOP_RECORD_HEADER_LENGTH + included) {
       throw fileError('snoop', 'bad-length', `record at offset ${fileOffset} has length ${length}, less than its ${SNOOP_RECORD_HEADER_LENGTH}-byte header and ${included} included bytes: the file is damaged`, fileOffset + 8);

@@ -44,6 +44,17 @@ export abstract class HeaderThenRecords {
   headerLength(): number {
     return this.headerDone ? this.recordHeaderLength : this.fileHeaderLength;
   }
+
+  /**
+   * The reader's hard cap on one record's bytes (`what`: the format's name for its length field,
+   * at `fieldOffset` in the file): no length any memory should hold is ever buffered.
+   */
+  protected checkRecordCap(format: 'pcap' | 'snoop', what: string, bytes: number, fileOffset: number, fieldOffset: number): void {
+    const cap = this.state.maxRecordLength;
+    if (bytes > cap) {
+      throw fileError(format, 'limit-exceeded', `record at offset ${fileOffset} claims ${bytes} ${what} bytes, above maxRecordLength ${cap}: the file is damaged (or raise maxRecordLength)`, fieldOffset, bytes, cap);
+    }
+  }
 }
 
 /** Where parsers put what they learn besides packets. `CaptureReader` implements it. */
