@@ -9,6 +9,7 @@ import {
   BATCH_CHUNK,
   BATCH_CHUNK_BYTES,
   BATCH_CHUNK_OFFSETS,
+  BATCH_COLUMN_PAD,
   BATCH_ERROR_LAYER,
   BATCH_ROW_BYTES,
   columnList,
@@ -64,7 +65,19 @@ export interface BatchOptions {
    * columns are overwritten: do not use it afterwards, use the table returned.
    */
   reuse?: PacketTable;
+  /**
+   * Decode into the resident table, whose columns live in WebAssembly memory where the kernel writes
+   * them: nothing is copied out of WASM memory and no table memory is allocated. There is one
+   * resident table: the next resident decode overwrites it, and memory growth (an `allocBuffer`
+   * larger than any before) detaches its columns. `table.copy()` keeps a table past that. Up to
+   * BATCH_RESIDENT_ROWS (4096) records, with WebAssembly: a larger batch, or the `js` backend, gets
+   * an ordinary table (`table.resident` says which). Its IPv6 addresses are copied out as usual.
+   */
+  resident?: boolean;
 }
+
+/** The most records a resident table holds (one WASM output chunk). */
+export const BATCH_RESIDENT_ROWS = BATCH_CHUNK;
 
 const LINK_TYPES: Record<string, number> = { ethernet: 1, raw: 101, ipv4: 228, ipv6: 229 };
 
@@ -198,8 +211,12 @@ export class PacketTable {
    */
   readonly l4Checksum: Uint8Array;
 
-  constructor(count: number, columns: BatchColumns, ipv6Addresses: Uint8Array) {
+  /** True when the columns are views of WebAssembly memory (`decodeBatch`'s `resident` option). */
+  readonly resident: boolean;
+
+  constructor(count: number, columns: BatchColumns, ipv6Addresses: Uint8Array, resident = false) {
     this.count = count;
+    this.resident = resident;
     this.ipv6Addresses = ipv6Addresses;
     this.status = columns.status;
     this.errorLayer = columns.errorLayer;
@@ -247,6 +264,17 @@ export class PacketTable {
     this.ipChecksumValue = columns.ipChecksumValue;
     this.l4ChecksumValue = columns.l4ChecksumValue;
     this.l4Checksum = columns.l4Checksum;
+  }
+
+  /** A copy of this table in memory of its own (a resident table's rows, kept past the next resident decode). */
+  copy(): PacketTable {
+    const columns = allocateColumns(this.count);
+    const to = columnList(columns);
+    const from = columnList(this as unknown as BatchColumns);
+    for (let k = 0; k < to.length; k++) to[k]!.set(from[k]! as never);
+    const table = new PacketTable(this.count, columns, this.ipv6Addresses.slice());
+    backing.set(table, { buffer: columns.status.buffer as ArrayBuffer, capacity: this.count });
+    return table;
   }
 
   /** The status of row i by name. */
@@ -530,10 +558,17 @@ function outputColumns(count: number, reuse: PacketTable | undefined, zero: bool
   return { columns: allocateColumns(count, buffer), buffer, capacity: count };
 }
 
-function makeTable(count: number, out: ReturnType<typeof outputColumns>, ipv6: Uint8Array): PacketTable {
-  const table = new PacketTable(count, out.columns, ipv6);
-  backing.set(table, { buffer: out.buffer, capacity: out.capacity });
+function makeTable(count: number, out: ReturnType<typeof outputColumns>, ipv6: Uint8Array, resident = false): PacketTable {
+  const table = new PacketTable(count, out.columns, ipv6, resident);
+  // A resident table's memory is the arena's: never handed to `reuse`.
+  if (!resident) backing.set(table, { buffer: out.buffer, capacity: out.capacity });
   return table;
+}
+
+/** The resident table's first `count` rows as views of WASM memory (a chunk's layout, at residentPtr). */
+function residentColumns(a: Arena, count: number): ReturnType<typeof outputColumns> {
+  const columns = allocateColumns(count, a.buffer, BATCH_CHUNK, a.residentPtr, BATCH_COLUMN_PAD);
+  return { columns, buffer: a.buffer, capacity: count };
 }
 
 function decodeJs(
@@ -675,6 +710,8 @@ export function setBatchLimitsForTests(next: { rows?: number; inputBytes?: numbe
 export interface Sink {
   count: number;
   reuse: PacketTable | undefined;
+  /** The arena whose resident region holds the table (rows of its first kernel call written there directly), or null. */
+  resident: Arena | null;
   out: ReturnType<typeof outputColumns> | undefined;
   list: ReturnType<typeof columnList>;
   ipv6: Uint8Array;
@@ -688,7 +725,7 @@ export interface Sink {
  */
 function columnsOf(sink: Sink): BatchColumns {
   if (sink.out === undefined) {
-    sink.out = outputColumns(sink.count, sink.reuse, false);
+    sink.out = sink.resident !== null ? residentColumns(sink.resident, sink.count) : outputColumns(sink.count, sink.reuse, false);
     sink.list = columnList(sink.out.columns);
   }
   return sink.out.columns;
@@ -722,28 +759,34 @@ function decodeWasm(
   linkType: number,
   flags: number,
   reuse: PacketTable | undefined,
+  resident: boolean,
 ): PacketTable {
   const p = scratchPlan(a);
   // Nothing below grows memory, so these views stay attached for the whole call.
   const h = heapViews(a);
-  const sink = newSink(count, reuse);
+  const sink = newSink(count, reuse, resident ? a : null);
   if (Array.isArray(packets)) decodePacketsWasm(a, p, h, sink, packets as readonly Uint8Array[], count, linkTypes, linkType, flags);
   else decodeRecordsWasm(a, p, h, sink, packets as PacketRecords, count, linkTypes, linkType, flags);
   return finishSink(sink, count);
 }
 
-/** A table of up to `capacity` rows to fill (in the memory of `reuse` when it is large enough). */
-export function newSink(capacity: number, reuse: PacketTable | undefined): Sink {
-  return { count: capacity, reuse, out: undefined, list: [], ipv6: NO_ADDRESSES, v6: 0 };
+/**
+ * A table of up to `capacity` rows to fill: in the memory of `reuse` when it is large enough, or
+ * the resident region of `resident` (capacity at most BATCH_CHUNK).
+ */
+export function newSink(capacity: number, reuse: PacketTable | undefined, resident: Arena | null = null): Sink {
+  return { count: capacity, reuse, resident, out: undefined, list: [], ipv6: NO_ADDRESSES, v6: 0 };
 }
 
 /** The filled sink as a table of its first `count` rows. */
 export function finishSink(sink: Sink, count: number): PacketTable {
   columnsOf(sink);
   const out = sink.out!;
-  if (count !== sink.count) out.columns = allocateColumns(count, out.buffer, out.capacity);
+  if (count !== sink.count) {
+    out.columns = sink.resident !== null ? residentColumns(sink.resident, count).columns : allocateColumns(count, out.buffer, out.capacity);
+  }
   const used = sink.v6 * 32;
-  return makeTable(count, out, used === sink.ipv6.length ? sink.ipv6 : sink.ipv6.slice(0, used));
+  return makeTable(count, out, used === sink.ipv6.length ? sink.ipv6 : sink.ipv6.slice(0, used), sink.resident !== null);
 }
 
 /**
@@ -904,13 +947,16 @@ function runKernel(
     ltPtr = p.linkTypes;
     h.u16.set(linkTypes.subarray(first, end), ltPtr >>> 1);
   }
+  // A resident table's first rows are written where they stay; later sub-batches are copied in.
+  const direct = sink.resident !== null && first === 0;
   let n6: number;
   try {
-    n6 = a.exports.decodeBatch(dataPtr, dataLen, p.offsets, p.lengths, rows, ltPtr, linkType, p.out, p.pool, flags) >>> 0;
+    n6 = a.exports.decodeBatch(dataPtr, dataLen, p.offsets, p.lengths, rows, ltPtr, linkType, direct ? a.residentPtr : p.out, p.pool, flags) >>> 0;
   } catch (cause) {
     throw trapToWireError('decodeBatch', cause);
   }
-  copyRowsOut(p, h, sink, first, rows, n6);
+  if (direct) copyIpv6Out(p, h, sink, first, rows, n6);
+  else copyRowsOut(p, h, sink, first, rows, n6);
 }
 
 /**
@@ -918,8 +964,7 @@ function runKernel(
  * the table being filled, at row `first`. Shared by decodeBatch and the capture walker.
  */
 export function copyRowsOut(p: ScratchPlan, h: HeapViews, sink: Sink, first: number, rows: number, n6: number): void {
-  const end = first + rows;
-  const columns = columnsOf(sink);
+  columnsOf(sink); // fills sink.list
   const list = sink.list;
   for (let c = 0; c * BATCH_CHUNK < rows; c++) {
     const from0 = c * BATCH_CHUNK;
@@ -935,7 +980,14 @@ export function copyRowsOut(p: ScratchPlan, h: HeapViews, sink: Sink, first: num
       col.set(src.subarray(from, from + n) as never, first + from0);
     }
   }
+  copyIpv6Out(p, h, sink, first, rows, n6);
+}
+
+/** The `n6` IPv6 addresses of a kernel call (at p.pool) appended to the table's, for its rows from `first`. */
+function copyIpv6Out(p: ScratchPlan, h: HeapViews, sink: Sink, first: number, rows: number, n6: number): void {
+  const end = first + rows;
   if (n6 > 0) {
+    const columns = columnsOf(sink);
     // The kernel numbers IPv6 rows from 0 in each call; the table numbers them over the batch.
     const base = sink.v6;
     if (base > 0) {
@@ -983,7 +1035,9 @@ const IPV6_INDEX_COLUMN = U32_COLUMN_NAMES.indexOf('ipv6Index');
  * is; other inputs are copied into WASM memory a sub-batch at a time (an array of packets one `set`
  * each, so a capture buffer with a record table is the fast form). Each sub-batch's columns are
  * copied out into one ArrayBuffer the table owns. Fresh memory costs page faults on first touch: to
- * decode a stream of batches, pass the previous table as `reuse`. `setBackend('js')` runs the
+ * decode a stream of batches, pass the previous table as `reuse`. `resident: true` (up to 4096
+ * records) skips the copy-out: the kernel writes the one resident table's columns in WASM memory,
+ * valid until the next resident decode. `setBackend('js')` runs the
  * TypeScript twin instead: the tables are identical.
  *
  * Rows (`row(i)`) hold decodePacket's field names and values for what the table holds, except
@@ -999,6 +1053,7 @@ const IPV6_INDEX_COLUMN = U32_COLUMN_NAMES.indexOf('ipv6Index');
  * table.count; table.dstPort[0]; table.row(0)['tcp.dstport'];
  * let t: PacketTable | undefined;
  * for (const batch of batches) t = decodeBatch(batch, { reuse: t }); // a stream: no new memory
+ * const r = decodeBatch(batchOf4096, { resident: true });          // columns in WASM memory: no copy
  */
 export function decodeBatch(packets: readonly Uint8Array[] | PacketRecords, options: BatchOptions = {}): PacketTable {
   const flags = options.checksums ? VERIFY_L4 : 0;
@@ -1020,10 +1075,11 @@ export function decodeBatch(packets: readonly Uint8Array[] | PacketRecords, opti
   }
   const a = wasmArena();
   if (a === null) return decodeJs(packets, count, linkTypes, linkType, flags, options.reuse);
+  const resident = options.resident === true && count <= BATCH_RESIDENT_ROWS;
   // Under `auto`, small batches go to the twin (same table): a WASM call has a fixed cost of a few
   // microseconds (clearing and copying out ~46 column chunks) that decodes ~30 packets in JS.
-  if (autoMode && count < BATCH_JS_BELOW && (Array.isArray(packets) || !a.owns((packets as PacketRecords).data))) {
+  if (autoMode && !resident && count < BATCH_JS_BELOW && (Array.isArray(packets) || !a.owns((packets as PacketRecords).data))) {
     return decodeJs(packets, count, linkTypes, linkType, flags, options.reuse);
   }
-  return decodeWasm(a, packets, count, linkTypes, linkType, flags, options.reuse);
+  return decodeWasm(a, packets, count, linkTypes, linkType, flags, options.reuse, resident);
 }

@@ -118,7 +118,7 @@ export { compileFrame, FrameTemplate } from './frame-template.js';
 export type { FrameValues, FrameColumns } from './frame-template.js';
 
 // Batch decoding (WebAssembly, with a pure-TypeScript twin)
-export { decodeBatch, PacketTable, BatchLayer, TcpOptionBit, BATCH_STATUS, BATCH_ERROR_LAYER, CHECKSUM_UNVERIFIED, CHECKSUM_GOOD, CHECKSUM_BAD, MAX_VLAN_TAGS, MAX_IPV6_EXTENSIONS } from './batch.js';
+export { decodeBatch, PacketTable, BATCH_RESIDENT_ROWS, BatchLayer, TcpOptionBit, BATCH_STATUS, BATCH_ERROR_LAYER, CHECKSUM_UNVERIFIED, CHECKSUM_GOOD, CHECKSUM_BAD, MAX_VLAN_TAGS, MAX_IPV6_EXTENSIONS } from './batch.js';
 export type { PacketRecords, BatchOptions, BatchStatus } from './batch.js';
 export { decodeCaptureBatches } from './batch-capture.js';
 export type { CaptureBatch, CaptureBatchOptions } from './batch-capture.js';

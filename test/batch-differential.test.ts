@@ -63,6 +63,8 @@ describe('WASM SIMD == WASM scalar == JS twin', () => {
         const inside = allocBuffer(r.data.length);
         inside.set(r.data);
         expect(plain(decodeBatch({ ...r, data: inside }, options))).toEqual(js);
+        expect(plain(decodeBatch({ ...r, data: inside }, { ...options, resident: true }))).toEqual(js);
+        expect(plain(decodeBatch(r, { ...options, resident: true }))).toEqual(js);
       }),
       { numRuns: 300 },
     );
@@ -111,8 +113,14 @@ describe('sub-batches', () => {
     // Array form: every other packet is a view of WASM memory (read in place), the rest are copied.
     const mixed = frames.map((f, i) => (i % 2 ? inside.subarray(r.offsets[i]!, r.offsets[i]! + f.length) : f));
     const options = { checksums };
+    const resident = { checksums, resident: true };
     return {
       span: plain(decodeBatch(r, options)),
+      // The resident table: the first kernel call writes in place, later sub-batches are copied in.
+      residentSpan: plain(decodeBatch(r, resident)),
+      residentByRecord: plain(decodeBatch(shuffled(r, order), resident)),
+      residentInMemory: plain(decodeBatch({ ...r, data: inside }, resident)),
+      residentMixed: plain(decodeBatch(mixed, { ...resident, linkType: 1 })),
       byRecord: plain(decodeBatch(shuffled(r, order), options)),
       inMemory: plain(decodeBatch({ ...r, data: inside }, options)),
       inMemoryShuffled: plain(decodeBatch(shuffled({ ...r, data: inside }, order), options)),

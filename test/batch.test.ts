@@ -5,8 +5,9 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { allocBuffer, setBackend, WireError } from 'wirekit';
-import { BatchLayer, decodeBatch, TcpOptionBit, type PacketTable } from '../src/batch.js';
-import { U16_COLUMN_NAMES, U32_COLUMN_NAMES, U8_COLUMN_NAMES } from '../src/kernels/batch.js';
+import { BATCH_RESIDENT_ROWS, BatchLayer, decodeBatch, TcpOptionBit, type PacketTable } from '../src/batch.js';
+import { BATCH_CHUNK_BYTES, U16_COLUMN_NAMES, U32_COLUMN_NAMES, U8_COLUMN_NAMES } from '../src/kernels/batch.js';
+import { RESIDENT_TABLE_SIZE } from '../src/wasm/arena.js';
 import { wasmArena } from '../src/wasm/backend.js';
 import * as B from './fixtures/batch/build.js';
 import { readPcapFile } from './util/pcap.js';
@@ -444,6 +445,74 @@ describe('agrees with tshark 4.0 on scapy-made captures', () => {
         .map((m) => `packet ${i + 1}: ${m}`),
     );
     expect(problems).toEqual([]);
+  });
+});
+
+describe('the resident table (columns in WASM memory)', () => {
+  const packets = Array.from({ length: 300 }, (_, i) => MIX[i % MIX.length]!);
+
+  it('holds what an ordinary table holds, written in place by the kernel, and copy() keeps it', () => {
+    setBackend('wasm');
+    const r = B.records(packets);
+    const inside = allocBuffer(r.data.length);
+    inside.set(r.data);
+    const ordinary = decodeBatch(r, { checksums: true });
+    const t = decodeBatch({ ...r, data: inside }, { checksums: true, resident: true });
+    expect(t.resident).toBe(true);
+    expect(ordinary.resident).toBe(false);
+    const arena = wasmArena()!;
+    expect(t.dstPort.buffer === arena.memory.buffer).toBe(true);
+    expect(t.status.byteOffset).toBeGreaterThanOrEqual(arena.residentPtr);
+    expect(t.status.byteOffset + t.count).toBeLessThanOrEqual(arena.residentPtr + RESIDENT_TABLE_SIZE);
+    expect(differences(t, ordinary)).toEqual([]);
+    expect(t.ipv6Src(1)).toBe(ordinary.ipv6Src(1));
+    expect(t.row(3)).toEqual(ordinary.row(3));
+    const kept = t.copy();
+    expect(kept.resident).toBe(false);
+    expect(kept.status.buffer === arena.memory.buffer).toBe(false);
+    // The next resident decode overwrites the one resident table; the copy stays.
+    const next = decodeBatch([MIX[1]!, MIX[1]!], { resident: true });
+    expect(next.count).toBe(2);
+    expect(t.ipVersion[0]).toBe(6); // row 0 of the region is now the IPv6/UDP frame
+    expect(differences(kept, ordinary)).toEqual([]);
+  });
+
+  it('the region holds a whole chunk, and a larger batch or the js backend gets an ordinary table', () => {
+    expect(BATCH_CHUNK_BYTES).toBeLessThanOrEqual(RESIDENT_TABLE_SIZE);
+    expect(BATCH_RESIDENT_ROWS).toBe(4096);
+    setBackend('wasm');
+    const many = Array.from({ length: BATCH_RESIDENT_ROWS + 1 }, (_, i) => MIX[i % MIX.length]!);
+    const big = decodeBatch(many, { resident: true });
+    expect(big.resident).toBe(false);
+    const full = decodeBatch(many.slice(0, BATCH_RESIDENT_ROWS), { resident: true });
+    expect(full.resident).toBe(true);
+    expect(differences(full, decodeBatch(many.slice(0, BATCH_RESIDENT_ROWS)))).toEqual([]);
+    setBackend('js');
+    const js = decodeBatch(packets, { resident: true });
+    expect(js.resident).toBe(false);
+    setBackend('wasm');
+    expect(differences(decodeBatch(packets, { resident: true }), js)).toEqual([]);
+  });
+
+  it('passed as reuse it is not written into: the ordinary table gets memory of its own', () => {
+    setBackend('wasm');
+    const t = decodeBatch(packets, { resident: true });
+    const before = Array.from(t.tcpSeq);
+    const other = decodeBatch([SYN, MIX[3]!], { reuse: t });
+    expect(other.resident).toBe(false);
+    expect(other.tcpSeq.buffer === wasmArena()!.memory.buffer).toBe(false);
+    expect(Array.from(t.tcpSeq)).toEqual(before);
+  });
+
+  it('memory growth detaches its columns, as it detaches allocBuffer views', () => {
+    setBackend('wasm');
+    const t = decodeBatch(packets, { resident: true });
+    const arena = wasmArena()!;
+    allocBuffer(arena.userHigh + 4 * 65536);
+    expect(t.dstPort.length).toBe(0);
+    const again = decodeBatch(packets, { resident: true });
+    expect(again.dstPort.length).toBe(packets.length);
+    expect(again.dstPort[0]).toBe(443);
   });
 });
 

@@ -1,6 +1,7 @@
 // The README's examples, run as written (through the package entry), so the docs cannot rot.
 import { describe, expect, it } from 'vitest';
 import {
+  decodeBatch,
   decodePacket,
   encodeFrame,
   Ipv4View,
@@ -165,6 +166,19 @@ describe('README examples', () => {
     const p = decodePacket(frame);
     expect(p.protocols).toBe('eth:ip:udp:hello');
     expect(p.fields()['hello.version']).toBe(7);
+  });
+  it('a resident table: columns left in WASM memory, overwritten by the next resident decode, kept by copy()', () => {
+    const batchOf4096 = Array.from({ length: 4096 }, (_, i) =>
+      encodeFrame([{ eth: { src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' } }, { ip: { src: '10.0.0.1', dst: '10.0.0.2' } }, { tcp: { srcport: 40000, dstport: 443, seq: i, flags: TcpFlag.ACK } }]),
+    );
+    const r = decodeBatch(batchOf4096, { resident: true });
+    expect(r.resident).toBe(true);
+    const kept = r.copy();
+    expect(kept.resident).toBe(false);
+    decodeBatch(batchOf4096.slice(5), { resident: true });
+    expect(r.tcpSeq[0]).toBe(5); // the one resident table now holds the later batch
+    expect(kept.tcpSeq[0]).toBe(0);
+    expect(kept.tcpSeq[4095]).toBe(4095);
   });
   it('a whole capture in one pass: decodeCaptureBatches over a capture in WASM memory', () => {
     const frames = [443, 80, 443].map((dstport, i) =>

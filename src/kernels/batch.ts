@@ -131,15 +131,17 @@ const { ETH, VLAN, ARP, IPV4, IPV6, IPV6_EXT, FRAGMENT, TCP, UDP, ICMP, ICMPV6, 
  * Columns for `count` rows as views of one buffer (`backing`, or a new zeroed one of
  * `capacity * BATCH_ROW_BYTES` bytes), widest first so each is aligned. Built as one object literal so
  * V8 gives it a fixed shape: 44 properties added one by one would turn it into a dictionary.
+ * `base` and `pad` place them elsewhere in `backing`: a WASM output chunk is BATCH_CHUNK rows of
+ * capacity with BATCH_COLUMN_PAD bytes after each column (the resident table's columns).
  */
-export function allocateColumns(count: number, backing?: ArrayBuffer, capacity = count): BatchColumns {
+export function allocateColumns(count: number, backing?: ArrayBuffer, capacity = count, base = 0, pad = 0): BatchColumns {
   const buffer = backing ?? new ArrayBuffer(capacity * BATCH_ROW_BYTES);
   // Columns start `capacity` rows apart, so a buffer made for a larger batch can hold a smaller one.
-  let at = 0;
-  const u32 = () => new Uint32Array(buffer, (at += capacity * 4) - capacity * 4, count);
-  const i32 = () => new Int32Array(buffer, (at += capacity * 4) - capacity * 4, count);
-  const u16 = () => new Uint16Array(buffer, (at += capacity * 2) - capacity * 2, count);
-  const u8 = () => new Uint8Array(buffer, (at += capacity) - capacity, count);
+  let at = base;
+  const u32 = () => new Uint32Array(buffer, (at += capacity * 4 + pad) - capacity * 4 - pad, count);
+  const i32 = () => new Int32Array(buffer, (at += capacity * 4 + pad) - capacity * 4 - pad, count);
+  const u16 = () => new Uint16Array(buffer, (at += capacity * 2 + pad) - capacity * 2 - pad, count);
+  const u8 = () => new Uint8Array(buffer, (at += capacity + pad) - capacity - pad, count);
   // Property order is layout order (U32_COLUMN_NAMES, U16_COLUMN_NAMES, U8_COLUMN_NAMES).
   return {
     payloadLength: u32(), ipSrc: u32(), ipDst: u32(), ipv6Index: i32(), ipId: u32(), tcpSeq: u32(), tcpAck: u32(),

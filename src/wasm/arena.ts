@@ -30,6 +30,13 @@ export const BATCH_SCRATCH_SIZE = 4 * 1024 * 1024;
  */
 export const REASSEMBLY_REGION_SIZE = 32 * 1024 * 1024;
 
+/**
+ * Size of the resident table region: the one PacketTable that lives in WASM memory
+ * (`decodeBatch(..., { resident: true })`): a 4096-row output chunk (src/kernels/batch.ts
+ * BATCH_CHUNK_BYTES, about 375 KiB) that the kernel writes in place, so nothing is copied out.
+ */
+export const RESIDENT_TABLE_SIZE = 512 * 1024;
+
 const PAGE = 64 * 1024;
 
 /**
@@ -39,6 +46,7 @@ const PAGE = 64 * 1024;
  *   [windowPtr, windowPtr + WINDOW)      the I/O window
  *   [scratchPtr, scratchPtr + SCRATCH)   batch kernels' inputs and outputs, for one call at a time
  *   [reassemblyPtr, + REASSEMBLY)        TCP reassembly blocks, owned by a block allocator (TS side)
+ *   [residentPtr, + RESIDENT_TABLE)      the resident PacketTable's columns (the latest resident decode)
  *   [userPtr, userPtr + userHigh)        the region `allocBuffer` hands out; it grows, never shrinks
  *
  * Everything below the user region is reserved here, once, so only `allocBuffer` ever grows memory
@@ -54,6 +62,8 @@ export class Arena {
   readonly scratchSize: number;
   /** The TCP reassembly region (REASSEMBLY_REGION_SIZE bytes of 4 KiB blocks), between scratch and user region. */
   readonly reassemblyPtr: number;
+  /** The resident table region (RESIDENT_TABLE_SIZE bytes), between reassembly and user region. */
+  readonly residentPtr: number;
   readonly userPtr: number;
   /** A view of all of memory; replaced whenever memory grows (growing detaches the old buffer). */
   heap: Uint8Array;
@@ -70,7 +80,8 @@ export class Arena {
     this.scratchPtr = this.windowPtr + WINDOW_SIZE;
     this.scratchSize = BATCH_SCRATCH_SIZE;
     this.reassemblyPtr = this.scratchPtr + this.scratchSize;
-    this.userPtr = this.reassemblyPtr + REASSEMBLY_REGION_SIZE;
+    this.residentPtr = this.reassemblyPtr + REASSEMBLY_REGION_SIZE;
+    this.userPtr = this.residentPtr + RESIDENT_TABLE_SIZE;
     this.buffer = this.memory.buffer;
     this.heap = new Uint8Array(this.buffer);
     // Untouched pages cost address space, not memory: the engine maps them zeroed on first touch.

@@ -74,6 +74,11 @@ describe('packets, batches and captures', () => {
     for (const simd of [true, false]) {
       setBackend('wasm', { simd });
       expect(columns(decodeBatch(list, { checksums: true }))).toEqual(js);
+      // The resident table: columns left in WebAssembly memory where the kernel wrote them.
+      const resident = decodeBatch(list, { checksums: true, resident: true });
+      expect(resident.resident).toBe(true);
+      expect(columns(resident)).toEqual(js);
+      expect(columns(resident.copy())).toEqual(js);
     }
     setBackend('auto');
     const table = decodeBatch(list);
