@@ -5,15 +5,18 @@
 // of records at a time so that those waits overlap.
 import { WireError } from './errors.js';
 import {
-  copyRowsOut,
+  BATCH_RESIDENT_ROWS,
   decodeAloneJs,
   decodeBatch,
   finishSink,
   heapViews,
   newSink,
+  outputPtr,
+  rowsOut,
   scratchPlan,
   walkSpan,
   type PacketTable,
+  type ResidentSlot,
 } from './batch.js';
 import { VERIFY_L4 } from './kernels/batch.js';
 import { indexCapture, type CaptureIndex, type IndexOptions } from './capture/index-capture.js';
@@ -91,7 +94,33 @@ export function* decodeCaptureBatches(bytes: Uint8Array, options: CaptureBatchOp
     yield* viaIndex(bytes, options, size);
     return;
   }
-  yield* walkWasm(a, bytes, options, size);
+  yield* walkWasm(a, bytes, options, size, null);
+}
+
+/** True while a captureBatchesResident walk holds the internal resident region. */
+let internalBusy = false;
+
+/**
+ * decodeCaptureBatches with `reuse` for the library's own consumers that are done with a batch
+ * before they ask for the next (reassembleTcp): a pcap walk's batches of up to 4096 records are
+ * resident tables in the arena's internal region, so no table memory is allocated and no column
+ * copied out of WASM memory. A walk started while another holds the region (a callback that
+ * reassembles too) gets ordinary tables. Close the generator (`return()`) when stopping early.
+ */
+export function* captureBatchesResident(bytes: Uint8Array, options: CaptureBatchOptions = {}): Generator<CaptureBatch> {
+  const size = batchSizeOf(options);
+  const a = wasmArena();
+  const pcap = bytes.length >= 4 && isPcap(bytes);
+  if (a === null || !pcap || internalBusy) {
+    yield* viaIndex(bytes, { ...options, reuse: true }, size);
+    return;
+  }
+  internalBusy = true;
+  try {
+    yield* walkWasm(a, bytes, { ...options, reuse: true }, Math.min(size, BATCH_RESIDENT_ROWS), { arena: a, ptr: a.internalTablePtr });
+  } finally {
+    internalBusy = false;
+  }
 }
 
 /** Records per batch: `batchSize` checked, or the default. */
@@ -200,7 +229,7 @@ class IndexColumns {
   }
 }
 
-function* walkWasm(a: Arena, bytes: Uint8Array, options: CaptureBatchOptions, size: number): Generator<CaptureBatch> {
+function* walkWasm(a: Arena, bytes: Uint8Array, options: CaptureBatchOptions, size: number, slot: ResidentSlot | null): Generator<CaptureBatch> {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const reader = new CaptureReader(options);
   const parser = new PcapParser(reader);
@@ -239,7 +268,7 @@ function* walkWasm(a: Arena, bytes: Uint8Array, options: CaptureBatchOptions, si
   let damage: WireError | undefined;
   while (damage === undefined && (at < end || first === 0)) {
     if (columns === undefined || !options.reuse) columns = new IndexColumns(size, linkType);
-    const sink = newSink(size, options.reuse ? table : undefined);
+    const sink = newSink(size, options.reuse ? table : undefined, slot);
     let rows = 0;
     while (rows < size && at < end) {
       const want = Math.min(rowsPerCall, size - rows);
@@ -256,8 +285,9 @@ function* walkWasm(a: Arena, bytes: Uint8Array, options: CaptureBatchOptions, si
         base = at;
       }
       let got: number;
+      const out = outputPtr(p, sink, rows);
       try {
-        got = a.exports.walkPcap(dataPtr, dataLen, start, little, scale, maxRecord, linkType, want, idx, p.out, p.pool, flags, status, span) >>> 0;
+        got = a.exports.walkPcap(dataPtr, dataLen, start, little, scale, maxRecord, linkType, want, idx, out, p.pool, flags, status, span) >>> 0;
       } catch (cause) {
         throw trapToWireError('walkPcap', cause);
       }
@@ -271,7 +301,7 @@ function* walkWasm(a: Arena, bytes: Uint8Array, options: CaptureBatchOptions, si
         else for (let i = 0; i < got; i++) columns.offsets[rows + i] = offsets[i]! + base;
         columns.lengths.set(new Uint32Array(h.buffer, idx + want * 12, got), rows);
         columns.originalLengths.set(new Uint32Array(h.buffer, idx + want * 16, got), rows);
-        copyRowsOut(p, h, sink, rows, got, a.exports.walkIpv6Rows() >>> 0);
+        rowsOut(p, h, sink, rows, got, a.exports.walkIpv6Rows() >>> 0, out);
         rows += got;
       }
       at = stopAt;

@@ -565,10 +565,17 @@ function makeTable(count: number, out: ReturnType<typeof outputColumns>, ipv6: U
   return table;
 }
 
-/** The resident table's first `count` rows as views of WASM memory (a chunk's layout, at residentPtr). */
-function residentColumns(a: Arena, count: number): ReturnType<typeof outputColumns> {
-  const columns = allocateColumns(count, a.buffer, BATCH_CHUNK, a.residentPtr, BATCH_COLUMN_PAD);
-  return { columns, buffer: a.buffer, capacity: count };
+/** A resident region: where in which arena's memory a resident table's chunk lies. */
+export interface ResidentSlot {
+  arena: Arena;
+  ptr: number;
+}
+
+/** A resident table's first `count` rows as views of WASM memory (a chunk's layout, at slot.ptr). */
+function residentColumns(slot: ResidentSlot, count: number): ReturnType<typeof outputColumns> {
+  const buffer = slot.arena.buffer;
+  const columns = allocateColumns(count, buffer, BATCH_CHUNK, slot.ptr, BATCH_COLUMN_PAD);
+  return { columns, buffer, capacity: count };
 }
 
 function decodeJs(
@@ -710,8 +717,8 @@ export function setBatchLimitsForTests(next: { rows?: number; inputBytes?: numbe
 export interface Sink {
   count: number;
   reuse: PacketTable | undefined;
-  /** The arena whose resident region holds the table (rows of its first kernel call written there directly), or null. */
-  resident: Arena | null;
+  /** The resident region holding the table (rows of its first kernel call written there directly), or null. */
+  resident: ResidentSlot | null;
   out: ReturnType<typeof outputColumns> | undefined;
   list: ReturnType<typeof columnList>;
   ipv6: Uint8Array;
@@ -764,7 +771,7 @@ function decodeWasm(
   const p = scratchPlan(a);
   // Nothing below grows memory, so these views stay attached for the whole call.
   const h = heapViews(a);
-  const sink = newSink(count, reuse, resident ? a : null);
+  const sink = newSink(count, reuse, resident ? { arena: a, ptr: a.residentPtr } : null);
   if (Array.isArray(packets)) decodePacketsWasm(a, p, h, sink, packets as readonly Uint8Array[], count, linkTypes, linkType, flags);
   else decodeRecordsWasm(a, p, h, sink, packets as PacketRecords, count, linkTypes, linkType, flags);
   return finishSink(sink, count);
@@ -774,7 +781,7 @@ function decodeWasm(
  * A table of up to `capacity` rows to fill: in the memory of `reuse` when it is large enough, or
  * the resident region of `resident` (capacity at most BATCH_CHUNK).
  */
-export function newSink(capacity: number, reuse: PacketTable | undefined, resident: Arena | null = null): Sink {
+export function newSink(capacity: number, reuse: PacketTable | undefined, resident: ResidentSlot | null = null): Sink {
   return { count: capacity, reuse, resident, out: undefined, list: [], ipv6: NO_ADDRESSES, v6: 0 };
 }
 
@@ -947,23 +954,35 @@ function runKernel(
     ltPtr = p.linkTypes;
     h.u16.set(linkTypes.subarray(first, end), ltPtr >>> 1);
   }
-  // A resident table's first rows are written where they stay; later sub-batches are copied in.
-  const direct = sink.resident !== null && first === 0;
+  const out = outputPtr(p, sink, first);
   let n6: number;
   try {
-    n6 = a.exports.decodeBatch(dataPtr, dataLen, p.offsets, p.lengths, rows, ltPtr, linkType, direct ? a.residentPtr : p.out, p.pool, flags) >>> 0;
+    n6 = a.exports.decodeBatch(dataPtr, dataLen, p.offsets, p.lengths, rows, ltPtr, linkType, out, p.pool, flags) >>> 0;
   } catch (cause) {
     throw trapToWireError('decodeBatch', cause);
   }
-  if (direct) copyIpv6Out(p, h, sink, first, rows, n6);
-  else copyRowsOut(p, h, sink, first, rows, n6);
+  rowsOut(p, h, sink, first, rows, n6, out);
+}
+
+/**
+ * Where a kernel call writing rows from `first` puts its output chunk: a resident table's first
+ * rows are written where they stay (later sub-batches go through scratch and are copied in).
+ */
+export function outputPtr(p: ScratchPlan, sink: Sink, first: number): number {
+  return sink.resident !== null && first === 0 ? sink.resident.ptr : p.out;
+}
+
+/** After a kernel call that wrote to `out` (outputPtr's answer): its rows and IPv6 addresses into the table. */
+export function rowsOut(p: ScratchPlan, h: HeapViews, sink: Sink, first: number, rows: number, n6: number, out: number): void {
+  if (out === p.out) copyRowsOut(p, h, sink, first, rows, n6);
+  else copyIpv6Out(p, h, sink, first, rows, n6);
 }
 
 /**
  * Copies a kernel call's `rows` rows (chunked, at p.out) and `n6` IPv6 addresses (at p.pool) into
  * the table being filled, at row `first`. Shared by decodeBatch and the capture walker.
  */
-export function copyRowsOut(p: ScratchPlan, h: HeapViews, sink: Sink, first: number, rows: number, n6: number): void {
+function copyRowsOut(p: ScratchPlan, h: HeapViews, sink: Sink, first: number, rows: number, n6: number): void {
   columnsOf(sink); // fills sink.list
   const list = sink.list;
   for (let c = 0; c * BATCH_CHUNK < rows; c++) {

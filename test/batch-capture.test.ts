@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { allocBuffer, setBackend, WireError, writePcap, type CaptureRecord } from 'wirekit';
-import { decodeCaptureBatches, type CaptureBatch, type CaptureBatchOptions } from '../src/batch-capture.js';
+import { captureBatchesResident, decodeCaptureBatches, type CaptureBatch, type CaptureBatchOptions } from '../src/batch-capture.js';
 import { decodeBatch, setBatchLimitsForTests, type PacketTable } from '../src/batch.js';
 import { indexCapture } from '../src/capture/index-capture.js';
 import { U16_COLUMN_NAMES, U32_COLUMN_NAMES, U8_COLUMN_NAMES } from '../src/kernels/batch.js';
@@ -30,10 +30,10 @@ interface Outcome {
 }
 
 /** Every batch as plain data (copied at once: with `reuse` the next batch overwrites it). */
-function run(bytes: Uint8Array, options: CaptureBatchOptions): Outcome {
+function run(bytes: Uint8Array, options: CaptureBatchOptions, walk = decodeCaptureBatches): Outcome {
   const batches: unknown[] = [];
   try {
-    for (const b of decodeCaptureBatches(bytes, options)) batches.push(plainBatch(b));
+    for (const b of walk(bytes, options)) batches.push(plainBatch(b));
   } catch (e) {
     if (!(e instanceof WireError)) throw e;
     return { batches, thrown: { code: e.code, message: e.message, offset: e.offset } };
@@ -285,5 +285,51 @@ describe('decodeCaptureBatches', () => {
     const out = expectWalkEqualsTwin(file, {});
     expect(out.batches).toHaveLength(1);
     expect(() => [...decodeCaptureBatches(file, { batchSize: 0 })]).toThrow(WireError);
+  });
+});
+
+describe('captureBatchesResident (the reassembler\'s walk: batches in the internal resident region)', () => {
+  it('gives decodeCaptureBatches\' batches, in and out of WASM memory, with sub-batches and copied spans forced small', () => {
+    fc.assert(
+      fc.property(pcapFileOf(30), fc.integer({ min: 1, max: 12 }), fc.boolean(), (file, batchSize, checksums) => {
+        setBackend('js');
+        const twin = run(file, { batchSize, checksums, reuse: true });
+        setBackend('wasm');
+        expect(run(file, { batchSize, checksums }, captureBatchesResident)).toEqual(twin);
+        const inWasm = allocBuffer(file.length);
+        inWasm.set(file);
+        expect(run(inWasm, { batchSize, checksums }, captureBatchesResident)).toEqual(twin);
+      }),
+      { numRuns: 60 },
+    );
+    const file = new Uint8Array(readFileSync('test/fixtures/capture-real/lo-eth-big.pcap'));
+    setBackend('js');
+    const twin = run(file, { batchSize: 4 });
+    setBackend('wasm');
+    for (const limits of [{}, { rows: 2 }, { inputBytes: 4096 }, { rows: 3, inputBytes: 2048 }]) {
+      setBatchLimitsForTests(limits);
+      expect(run(file, { batchSize: 4 }, captureBatchesResident)).toEqual(twin);
+    }
+    setBackend('auto');
+  });
+
+  it('batches are resident, at most 4096 records; a walk started inside another gets ordinary tables; closing frees the region', () => {
+    setBackend('wasm');
+    const file = new Uint8Array(readFileSync('test/fixtures/capture-real/lo-eth-big.pcap'));
+    const outer = captureBatchesResident(file, { batchSize: 1 << 20 });
+    const first = outer.next().value as CaptureBatch;
+    expect(first.table.resident).toBe(true);
+    expect(first.table.count).toBeLessThanOrEqual(4096);
+    const before = plainBatch(first);
+    // A nested walk and a caller's resident decodeBatch write elsewhere.
+    const inner = [...captureBatchesResident(file, { batchSize: 3 })];
+    expect(inner[0]!.table.resident).toBe(false);
+    decodeBatch({ data: file, offsets: first.index.offsets.slice().reverse(), lengths: first.index.lengths.slice().reverse() }, { resident: true });
+    expect(plainBatch(first)).toEqual(before);
+    outer.return(undefined);
+    const again = captureBatchesResident(file, { batchSize: 3 });
+    expect((again.next().value as CaptureBatch).table.resident).toBe(true);
+    again.return(undefined);
+    setBackend('auto');
   });
 });

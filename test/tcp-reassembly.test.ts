@@ -1,6 +1,7 @@
 // One direction's reassembly: order, retransmissions, overlaps, wraparound, gaps, probes; the
 // in-order fast path's zero copy; the three outputs (callbacks, async iterator, ReadableStream);
 // and fast-check properties over random streams on both backends.
+import { captureBatchesResident, type CaptureBatch } from '../src/batch-capture.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { encodeFrame } from '../src/encode.js';
@@ -262,7 +263,35 @@ describe('reassembleTcp (batch decoder) against pushRecord (decodePacket), packe
       r.end();
       expect(viaBatch.length).toBeGreaterThan(0);
       expect(viaBatch).toEqual(viaPackets);
+      // Callbacks that decode into the caller's resident table, or reassemble another capture,
+      // change nothing: the batch being reassembled lives in a region of its own.
+      const busy: string[] = [];
+      const plain = log(busy);
+      reassembleTcp(file, {
+        ...plain,
+        onData: (c, d, b) => {
+          decodeBatch([file.subarray(40, 100), file.subarray(0, 60)], { resident: true });
+          if (busy.length === 1) reassembleTcp(file, {});
+          plain.onData(c, d, b);
+        },
+      });
+      expect(busy).toEqual(viaPackets);
     }
+    setBackend('auto');
+  });
+
+  it('a callback that throws stops the walk and frees its region: the next reassembleTcp is whole again', () => {
+    setBackend('wasm');
+    const file = new Uint8Array(readFileSync('test/fixtures/capture-real/lo-eth-big.pcap'));
+    const all: number[] = [];
+    reassembleTcp(file, { onData: (_c, _d, b) => all.push(b.length) });
+    expect(() => reassembleTcp(file, { onData: () => { throw new Error('stop'); } })).toThrow('stop');
+    const again: number[] = [];
+    reassembleTcp(file, { onData: (_c, _d, b) => again.push(b.length) });
+    expect(again).toEqual(all);
+    const batches = captureBatchesResident(file);
+    expect((batches.next().value as CaptureBatch).table.resident).toBe(true);
+    batches.return(undefined);
     setBackend('auto');
   });
 });

@@ -1,7 +1,7 @@
 // Convenience over TcpReassembler: a whole capture reassembled, as an async stream of events, as
 // the chunks of one connection, as a web ReadableStream of one direction's bytes, or (for a capture
 // in memory) synchronously through the batch decoder with no per-packet objects.
-import { decodeCaptureBatches, type CaptureBatch } from '../batch-capture.js';
+import { captureBatchesResident, type CaptureBatch } from '../batch-capture.js';
 import { BATCH_ERROR_LAYER, BATCH_STATUS } from '../kernels/batch.js';
 import { readCapture } from '../capture/reader.js';
 import type { CaptureSource } from '../capture/types.js';
@@ -132,18 +132,24 @@ export function tcpStreamReadable(source: CaptureSource, stream: number, directi
  */
 export function reassembleTcp(capture: Uint8Array, handlers: TcpReassemblyHandlers = {}, options: TcpReassemblyOptions = {}): TcpReassembler {
   const r = new TcpReassembler(handlers, options.zeroCopy === undefined ? { ...options, zeroCopy: true } : options);
-  const batches = decodeCaptureBatches(capture, { reuse: true });
-  for (;;) {
-    let next: IteratorResult<CaptureBatch>;
-    try {
-      next = batches.next();
-    } catch (e) {
-      // Damage in the file: what came before it has been pushed; hand it all on, then report it.
-      r.end();
-      throw e;
+  // Each batch is pushed before the next is asked for: they can live in WASM memory (no copy-out).
+  const batches = captureBatchesResident(capture);
+  try {
+    for (;;) {
+      let next: IteratorResult<CaptureBatch>;
+      try {
+        next = batches.next();
+      } catch (e) {
+        // Damage in the file: what came before it has been pushed; hand it all on, then report it.
+        r.end();
+        throw e;
+      }
+      if (next.done === true) break;
+      pushBatch(r, next.value);
     }
-    if (next.done === true) break;
-    pushBatch(r, next.value);
+  } finally {
+    // A callback that threw leaves the walk open: close it, which frees the internal region.
+    batches.return(undefined);
   }
   r.end();
   return r;

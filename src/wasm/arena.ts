@@ -31,9 +31,11 @@ export const BATCH_SCRATCH_SIZE = 4 * 1024 * 1024;
 export const REASSEMBLY_REGION_SIZE = 32 * 1024 * 1024;
 
 /**
- * Size of the resident table region: the one PacketTable that lives in WASM memory
- * (`decodeBatch(..., { resident: true })`): a 4096-row output chunk (src/kernels/batch.ts
- * BATCH_CHUNK_BYTES, about 375 KiB) that the kernel writes in place, so nothing is copied out.
+ * Size of a resident table region: a PacketTable that lives in WASM memory, a 4096-row output
+ * chunk (src/kernels/batch.ts BATCH_CHUNK_BYTES, about 375 KiB) that the kernel writes in place, so
+ * nothing is copied out. There are two: the one `decodeBatch(..., { resident: true })` fills, and
+ * one for the library's own batches (reassembleTcp), so a caller's resident decode inside a
+ * reassembly callback cannot overwrite the batch being reassembled.
  */
 export const RESIDENT_TABLE_SIZE = 512 * 1024;
 
@@ -47,6 +49,7 @@ const PAGE = 64 * 1024;
  *   [scratchPtr, scratchPtr + SCRATCH)   batch kernels' inputs and outputs, for one call at a time
  *   [reassemblyPtr, + REASSEMBLY)        TCP reassembly blocks, owned by a block allocator (TS side)
  *   [residentPtr, + RESIDENT_TABLE)      the resident PacketTable's columns (the latest resident decode)
+ *   [internalTablePtr, + RESIDENT_TABLE) the library's own resident batches (reassembleTcp)
  *   [userPtr, userPtr + userHigh)        the region `allocBuffer` hands out; it grows, never shrinks
  *
  * Everything below the user region is reserved here, once, so only `allocBuffer` ever grows memory
@@ -64,6 +67,8 @@ export class Arena {
   readonly reassemblyPtr: number;
   /** The resident table region (RESIDENT_TABLE_SIZE bytes), between reassembly and user region. */
   readonly residentPtr: number;
+  /** The internal resident region (RESIDENT_TABLE_SIZE bytes), just above residentPtr's. */
+  readonly internalTablePtr: number;
   readonly userPtr: number;
   /** A view of all of memory; replaced whenever memory grows (growing detaches the old buffer). */
   heap: Uint8Array;
@@ -81,7 +86,8 @@ export class Arena {
     this.scratchSize = BATCH_SCRATCH_SIZE;
     this.reassemblyPtr = this.scratchPtr + this.scratchSize;
     this.residentPtr = this.reassemblyPtr + REASSEMBLY_REGION_SIZE;
-    this.userPtr = this.residentPtr + RESIDENT_TABLE_SIZE;
+    this.internalTablePtr = this.residentPtr + RESIDENT_TABLE_SIZE;
+    this.userPtr = this.internalTablePtr + RESIDENT_TABLE_SIZE;
     this.buffer = this.memory.buffer;
     this.heap = new Uint8Array(this.buffer);
     // Untouched pages cost address space, not memory: the engine maps them zeroed on first touch.
