@@ -25,6 +25,7 @@ import { radiotapEncoder } from './link/radiotap.js';
 import { nflogEncoder } from './link/nflog.js';
 import { pflogEncoder } from './link/pflog.js';
 import { vxlanEncoder } from './network/vxlan.js';
+import { dnsEncoder } from './application/dns.js';
 import { geneveEncoder } from './network/geneve.js';
 import { pppoedEncoder, pppoesEncoder } from './link/pppoe.js';
 
@@ -138,6 +139,7 @@ registerEncoder(nflogEncoder);
 registerEncoder(pflogEncoder);
 registerEncoder(vxlanEncoder);
 registerEncoder(geneveEncoder);
+registerEncoder(dnsEncoder);
 registerEncoder(ethernetEncoder);
 registerEncoder(ipv4Encoder);
 registerEncoder(ipv6Encoder);

@@ -286,7 +286,7 @@ const eth = { eth: { src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' } };
 const ip4 = { ip: { src: '192.0.2.1', dst: '198.51.100.2' } };
 const ip6 = { ipv6: { src: '2001:db8::1', dst: '2001:db8::2' } };
 const tcp = { tcp: { srcport: 40000, dstport: 443, flags: TcpFlag.ACK, options: [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamp', tsval: 1, tsecr: 2 }] } };
-const udp = { udp: { srcport: 5353, dstport: 53 } };
+const udp = { udp: { srcport: 40000, dstport: 9 } };
 
 /** The checksum field of the frame's TCP/UDP layer. */
 function checksumOf(frame: Uint8Array, name: 'tcp' | 'udp' | 'ip'): number {

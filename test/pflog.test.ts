@@ -9,7 +9,7 @@ import { decodePflog, LINKTYPE_PFLOG, pflogInfo } from '../src/link/pflog.js';
 describe('pflog', () => {
   it('builds FreeBSD\'s header around a packet and decodes it back; the family follows the layer inside', () => {
     const frame = encodeFrame(
-      [{ pflog: { action: 1, ifname: 'em0', ruleset: 'web', rulenr: 3, dir: 2 } }, { ipv6: { src: '2001:db8::1', dst: '2001:db8::2' } }, { udp: { srcport: 1, dstport: 53 } }],
+      [{ pflog: { action: 1, ifname: 'em0', ruleset: 'web', rulenr: 3, dir: 2 } }, { ipv6: { src: '2001:db8::1', dst: '2001:db8::2' } }, { udp: { srcport: 1, dstport: 9 } }],
       new Uint8Array(2),
     );
     const p = decodePacket(frame, { linkType: 'pflog' });
@@ -18,7 +18,7 @@ describe('pflog', () => {
     const h = decodePflog(frame);
     expect(h).toMatchObject({ length: 61, af: 24, action: 1, ifname: 'em0', ruleset: 'web', rulenr: 3, subrulenr: -1, uid: -1, dir: 2, pad: '00:00:00' });
     expect(pflogInfo(h)).toBe('[block em0/3] ');
-    expect(p.fields()).toMatchObject({ 'pflog.af': 24, 'pflog.ifname': 'em0', 'pflog.rulenr': 3, 'udp.dstport': 53 });
+    expect(p.fields()).toMatchObject({ 'pflog.af': 24, 'pflog.ifname': 'em0', 'pflog.rulenr': 3, 'udp.dstport': 9 });
     expect(() => encodeFrame([{ pflog: { ifname: 'a-very-long-interface-name' } }, { ip: { src: '192.0.2.1', dst: '192.0.2.2' } }, { udp: { srcport: 1, dstport: 2 } }])).toThrow(expect.objectContaining({ code: 'bad-value', layer: 'pflog' }));
   });
 

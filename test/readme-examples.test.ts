@@ -92,7 +92,7 @@ describe('README examples', () => {
         { eth: { src: '02:00:00:00:00:01', dst: '33:33:00:00:00:fb' } },
         { vlan: { id: 100, priority: 5 } },
         { ipv6: { src: 'fe80::1', dst: 'ff02::fb', hopLimit: 255 } },
-        { udp: { srcport: 5353, dstport: 5353 } },
+        { udp: { srcport: 5000, dstport: 5001 } },
       ],
       new TextEncoder().encode('hello'),
     );

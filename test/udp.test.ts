@@ -140,7 +140,7 @@ describe('udp: round trips', () => {
   });
 
   it('encodeFrame fills length and checksum from the IP layer outside; fill: false writes zeros', () => {
-    const frame = encodeFrame([{ ip: { src: '10.0.0.1', dst: '10.0.0.2' } }, { udp: { srcport: 5353, dstport: 53 } }], new TextEncoder().encode('hello'));
+    const frame = encodeFrame([{ ip: { src: '10.0.0.1', dst: '10.0.0.2' } }, { udp: { srcport: 40000, dstport: 9 } }], new TextEncoder().encode('hello'));
     const p = decodePacket(frame, { linkType: 'raw' });
     expect(p.errors).toEqual([]);
     expect(p.layer<UdpHeader>('udp')!.header).toMatchObject({ length: 13, checksumStatus: 'good' });

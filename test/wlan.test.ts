@@ -63,7 +63,7 @@ describe('802.11', () => {
         { wlan: { flags: WlanFlag.TO_DS, addresses: [AP, STA, DST], seq: 77 } },
         { llc: {} },
         { ip: { src: '192.0.2.1', dst: '192.0.2.2' } },
-        { udp: { srcport: 1000, dstport: 53 } },
+        { udp: { srcport: 1000, dstport: 9 } },
       ],
       new Uint8Array(4),
     );

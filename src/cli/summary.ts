@@ -20,9 +20,21 @@ import {
   type UdpHeader,
 } from 'wirekit';
 import { EchoTracker, icmpInfo, icmpv6Info } from './summary-icmp.js';
+import { dnsInfo, dnsInfoHead, type DnsHeader } from '../application/dns.js';
 import { TcpTracker, type TcpState } from './summary-tcp.js';
 import { macColumn } from './summary-mac.js';
 import { llcInfo, wlanAddresses, wlanColumns } from './summary-wlan.js';
+
+/** A DNS message cut inside its header: the protocol column, and the id and flags when captured. */
+function partialDnsColumns(packet: Packet): [string, string] {
+  const cut = packet.partial!;
+  const b = packet.bytes;
+  // Over TCP the message starts after its 2-byte length.
+  const tcp = packet.layers[packet.layers.length - 1]?.name === 'tcp';
+  const at = cut.offset + (tcp ? 2 : 0);
+  const have = cut.captured - (tcp ? 2 : 0);
+  return [cut.name.toUpperCase(), have >= 4 ? dnsInfoHead((b[at]! << 8) | b[at + 1]!, (b[at + 2]! << 8) | b[at + 3]!) : ''];
+}
 
 const PROTOCOL_NAMES: Record<string, string> = {
   ip: 'IPv4',
@@ -148,6 +160,18 @@ export class SummaryFormatter {
     this.tcp.quoted(h.src, t.srcport, h.dst, t.dstport);
   }
 
+  /** TCP's info column, advancing the conversation state (`lastTcp`). */
+  #tcpInfo(layer: Layer, src: string, dst: string): string {
+    const h = layer.header as TcpHeader;
+    // A capture cut inside the fixed header: tshark shows the ports, then gives up.
+    if (h.captured !== undefined && h.captured < 20) return `${h.srcport} \u2192 ${h.dstport}`;
+    // A capture cut by its snaplen: tshark's Len is what IP says, not what was captured.
+    const length = h.segmentLength !== undefined ? Math.max(0, h.segmentLength - h.dataOffset * 4) : layer.payloadLength;
+    const info = this.tcp.info(src, dst, h, length);
+    this.lastTcp = this.tcp.state;
+    return info;
+  }
+
   #columns(number: number, packet: Packet, linkType: number): [string, string, string, string] {
     const layers = packet.layers;
     // Point-to-point links have no addresses: tshark's PPP and Cisco HDLC dissectors write N/A.
@@ -195,21 +219,24 @@ export class SummaryFormatter {
     if (top !== undefined) {
       switch (top.name) {
         case 'tcp': {
-          const h = top.header as TcpHeader;
-          // A capture cut inside the fixed header: tshark shows the ports, then gives up.
-          if (h.captured !== undefined && h.captured < 20) {
-            info = `${h.srcport} \u2192 ${h.dstport}`;
-            break;
-          }
-          // A capture cut by its snaplen: tshark's Len is what IP says, not what was captured.
-          const length = h.segmentLength !== undefined ? Math.max(0, h.segmentLength - h.dataOffset * 4) : top.payloadLength;
-          info = this.tcp.info(src, dst, h, length);
-          this.lastTcp = this.tcp.state;
+          info = this.#tcpInfo(top, src, dst);
+          // A DNS message cut inside its header: tshark names DNS and shows what it read.
+          if (packet.partial?.name === 'dns') [protocol, info] = partialDnsColumns(packet);
           break;
         }
         case 'udp': {
           const h = top.header as UdpHeader;
           info = `${h.srcport} \u2192 ${h.dstport} Len=${Math.max(0, h.length - 8)}`;
+          const cut = packet.partial?.name;
+          if (cut === 'dns' || cut === 'mdns') [protocol, info] = partialDnsColumns(packet);
+          break;
+        }
+        case 'dns':
+        case 'mdns': {
+          // The TCP under a DNS message still advances its conversation state.
+          const below = layers[layers.length - 2];
+          if (below?.name === 'tcp') this.#tcpInfo(below, src, dst);
+          info = dnsInfo(top.header as DnsHeader);
           break;
         }
         case 'icmp':

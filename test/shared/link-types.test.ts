@@ -2,9 +2,9 @@
 // Chromium (the built dist/index.js): 802.11 with radiotap, NFLOG and pflog frames built, written
 // to a pcap, read back and decoded; a snoop file read by the in-memory and the streaming readers.
 import { describe, expect, it } from 'vitest';
-import { decodePacket, encodeFrame, indexCapture, NflogTlv, RadiotapFlag, readCapture, readCaptureSync, WlanFlag, writePcap, type CaptureRecord } from 'wirekit';
+import { decodeDns, decodePacket, DnsType, encodeDns, encodeFrame, indexCapture, NflogTlv, RadiotapFlag, readCapture, readCaptureSync, WlanFlag, writePcap, type CaptureRecord } from 'wirekit';
 
-const udp = [{ ip: { src: '192.0.2.1', dst: '192.0.2.2' } }, { udp: { srcport: 40000, dstport: 53 } }];
+const udp = [{ ip: { src: '192.0.2.1', dst: '192.0.2.2' } }, { udp: { srcport: 40000, dstport: 9 } }];
 const payload = new TextEncoder().encode('query');
 
 function capture(linkType: number, frame: Uint8Array): Uint8Array {
@@ -23,7 +23,17 @@ describe('link types through the package', () => {
     const p = decodePacket(record!.data, { linkType: record!.linkType });
     expect(p.protocols).toBe(protocols);
     expect(p.errors).toEqual([]);
-    expect(p.fields()).toMatchObject({ ...fields, 'udp.dstport': 53, 'udp.length': 13 });
+    expect(p.fields()).toMatchObject({ ...fields, 'udp.dstport': 9, 'udp.length': 13 });
+  });
+
+  it('DNS: a response built, framed over UDP 53, written, read back and decoded with tshark\'s fields', () => {
+    const message = encodeDns({ id: 0xbeef, response: true, questions: [{ name: 'example.com', type: DnsType.A }], answers: [{ name: 'example.com', type: DnsType.A, ttl: 60, data: { address: '192.0.2.80' } }] });
+    expect(decodeDns(message).answers[0]!.data).toEqual({ address: '192.0.2.80' });
+    const frame = encodeFrame([{ eth: { src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' } }, { ip: { src: '192.0.2.53', dst: '192.0.2.1' } }, { udp: { srcport: 53, dstport: 40000 } }], message);
+    const [record] = [...readCaptureSync(capture(1, frame))];
+    const p = decodePacket(record!.data);
+    expect(p.protocols).toBe('eth:ip:udp:dns');
+    expect(p.fields()).toMatchObject({ 'dns.id': 0xbeef, 'dns.flags.response': 1, 'dns.qry.name': 'example.com', 'dns.a': '192.0.2.80', 'dns.resp.ttl': 60 });
   });
 
   it('a snoop file: the same records from the in-memory and the streaming reader, and an index', async () => {

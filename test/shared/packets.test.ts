@@ -31,7 +31,7 @@ function frames(n: number): Uint8Array[] {
     if (i % 3 === 0) {
       out.push(encodeFrame([eth, { ip: { src: '10.0.0.1', dst: `10.0.${i >> 8}.${i & 255}` } }, { tcp: { srcport: 40000 + i, dstport: 443, seq: i * 1000, flags: TcpFlag.ACK | TcpFlag.PSH } }], payload));
     } else if (i % 3 === 1) {
-      out.push(encodeFrame([eth, { vlan: { id: 1 + i, priority: i % 8 } }, { ip: { src: '192.0.2.1', dst: '198.51.100.7' } }, { udp: { srcport: 5000 + i, dstport: 53 } }], payload));
+      out.push(encodeFrame([eth, { vlan: { id: 1 + i, priority: i % 8 } }, { ip: { src: '192.0.2.1', dst: '198.51.100.7' } }, { udp: { srcport: 5000 + i, dstport: 9 } }], payload));
     } else {
       out.push(encodeFrame([eth, { ipv6: { src: `2001:db8::${i.toString(16)}`, dst: '2001:db8::2' } }, { udp: { srcport: 6000 + i, dstport: 123 } }], payload));
     }
