@@ -61,6 +61,20 @@ describe('decodeDns', () => {
     big.set([0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 14, 0xc0, 12, 0, 1, 0, 1]);
     expect(decodeDns(big).questions[0]!.name).toBe(DNS_LOOP_NAME);
     expect(() => decodeDns(Uint8Array.of(0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0x80, 0))).toThrow(/label type 0x80/);
+    // 2,700 questions, each named by a pointer to the one before (the first is the root): question
+    // k walks k pointers, up to 255, so the message decodes at once and the deep ones read as loops.
+    const n = 2_700;
+    const chain = new Uint8Array(12 + 5 + 6 * (n - 1));
+    chain.set([0, 2, 0, 0, n >> 8, n & 255, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1]);
+    const start = (k: number) => (k === 0 ? 12 : 17 + 6 * (k - 1));
+    for (let k = 1; k < n; k++) chain.set([0xc0 | (start(k - 1) >> 8), start(k - 1) & 255, 0, 1, 0, 1], start(k));
+    const t0 = performance.now();
+    const m = decodeDns(chain);
+    expect(m.questions).toHaveLength(n);
+    expect(m.questions[100]!.name).toBe(DNS_ROOT_NAME);
+    expect(m.questions[255]!.name).toBe(DNS_ROOT_NAME);
+    expect(m.questions[256]!.name).toBe(DNS_LOOP_NAME);
+    expect(performance.now() - t0).toBeLessThan(5_000);
   });
 });
 

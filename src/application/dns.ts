@@ -10,7 +10,8 @@
 // the first one that runs past the message, or a pointer past its end, stops the decoding there
 // (tshark shows what came before and marks the rest malformed). A name whose pointers loop is
 // shown as tshark shows it, `<Name contains a pointer that loops>`: a pointer met after as many
-// name bytes as the message holds can only be revisiting them, which bounds the walk.
+// name bytes as the message holds can only be revisiting them, and past 255 pointers a chain is
+// taken for a loop too, which bounds each name's walk.
 import { WireError } from '../errors.js';
 import { bytesField, type FieldSink } from '../packet/fields.js';
 import { u16, u32 } from '../packet/bytes.js';
@@ -37,6 +38,9 @@ export function dnsTypeName(type: number): string {
 
 /** What tshark shows for a name whose compression pointers loop. */
 export const DNS_LOOP_NAME = '<Name contains a pointer that loops>';
+/** Pointers one name may follow before it counts as a loop. */
+const MAX_POINTERS = 255;
+
 /** What tshark shows for the root (an empty name). */
 export const DNS_ROOT_NAME = '<Root>';
 
@@ -141,6 +145,7 @@ function readName(b: Uint8Array, base: number, end: number, at: number): NameRea
   let pos = at;
   let next = -1;
   let seen = 0;
+  let hops = 0;
   for (;;) {
     if (pos >= end) fail('truncated', `name at offset ${at} runs past the message's end at ${end}`, pos, 1, 0);
     const len = b[pos]!;
@@ -160,7 +165,10 @@ function readName(b: Uint8Array, base: number, end: number, at: number): NameRea
       const target = ((len & 0x3f) << 8) | b[pos + 1]!;
       if (next < 0) next = pos + 2;
       seen += 2;
-      if (seen >= size) return { text: DNS_LOOP_NAME, next };
+      // tshark's test (as many name bytes read as the message holds), and a cap on pointers: a
+      // chain of thousands of pointers is no name (at most 127 labels fit 255 bytes), and with
+      // thousands of questions each walking it, the work would grow with the square of the size.
+      if (seen >= size || ++hops > MAX_POINTERS) return { text: DNS_LOOP_NAME, next };
       if (target >= size) fail('bad-value', `name pointer at offset ${pos} points to ${target}, past the ${size}-byte message`, pos);
       pos = base + target;
     } else {
