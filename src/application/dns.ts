@@ -634,7 +634,11 @@ const check = rangeChecker('dns');
 class MessageWriter {
   readonly bytes: number[] = [];
   readonly #names = new Map<string, number>();
-  constructor(readonly compress: boolean) {}
+  /** Whether names are written as pointers to earlier ones where they can be. */
+  compress: boolean;
+  constructor(compress: boolean) {
+    this.compress = compress;
+  }
 
   u16(v: number): void {
     this.bytes.push((v >>> 8) & 255, v & 255);
@@ -702,9 +706,9 @@ function writeData(w: MessageWriter, r: DnsRecordInput): void {
       w.u16(check('port', d.port, 0xffff));
       // RFC 2782: the target is not compressed.
       const c = w.compress;
-      (w as { compress: boolean }).compress = false;
+      w.compress = false;
       w.name(d.target);
-      (w as { compress: boolean }).compress = c;
+      w.compress = c;
     } else if ('options' in d) {
       for (const o of d.options) {
         w.u16(check('option code', o.code, 0xffff));
