@@ -117,7 +117,15 @@ describe('encodeDns', () => {
       ttl: fc.nat(),
       data: fc.record({ mname: name, rname: name, serial: fc.nat(), refresh: fc.nat(), retry: fc.nat(), expire: fc.nat(), minimum: fc.nat() }),
     }),
-    fc.record({ name, type: fc.integer({ min: 256, max: 65535 }), ttl: fc.nat(), rdata: fc.uint8Array({ maxLength: 20 }) }),
+    fc.record({ name, type: fc.constant(DnsType.HINFO), ttl: fc.nat(), data: fc.record({ cpu: fc.stringMatching(/^[ -~]{0,20}$/), os: fc.stringMatching(/^[ -~]{0,20}$/) }) }),
+    fc.record({ name, type: fc.constant(DnsType.CAA), ttl: fc.nat(), data: fc.record({ flags: fc.constantFrom(0, 128), tag: fc.constantFrom('issue', 'iodef', 'x'), value: fc.stringMatching(/^[ -~]{0,30}$/) }) }),
+    fc.record({
+      name,
+      type: fc.constantFrom(DnsType.SVCB, DnsType.HTTPS),
+      ttl: fc.nat(),
+      data: fc.record({ priority: fc.nat(0xffff), target: name, params: fc.array(fc.record({ key: fc.nat(0xffff), value: fc.uint8Array({ maxLength: 12 }) }), { maxLength: 4 }) }),
+    }),
+    fc.record({ name, type: fc.integer({ min: 300, max: 65535 }), ttl: fc.nat(), rdata: fc.uint8Array({ maxLength: 20 }) }),
   );
 
   it('round trip: any message decodes to what was encoded, compressed or not, over UDP and TCP', () => {
@@ -147,6 +155,17 @@ describe('encodeDns', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('reads DNSSEC records: a DNSKEY\'s key tag as RFC 4034 appendix B computes it, an RRSIG\'s times, an NSEC\'s type bitmap', () => {
+    // The key of RFC 4034 section 2.3's example is not needed: the tag is a checksum over the data.
+    const rdata = Uint8Array.of(1, 1, 3, 8, 0xaa, 0xbb, 0xcc);
+    const key = encodeDns({ response: true, answers: [{ name: 'example.com', type: DnsType.DNSKEY, rdata }] });
+    // (0x0101 + 0x0308 + 0xaabb + 0xcc00), folded once.
+    const sum = 0x0101 + 0x0308 + 0xaabb + 0xcc00;
+    expect(decodeDns(key).answers[0]!.data).toMatchObject({ flags: 257, protocol: 3, algorithm: 8, keyTag: (sum + (sum >>> 16)) & 0xffff });
+    expect(decodeDns(udpPayload(25)).answers[1]!.data).toMatchObject({ typeCovered: 28, expiration: 1699056000, inception: 1704067199, keyTag: 7, signer: 'example.com' });
+    expect(decodeDns(udpPayload(31)).answers[0]!.data).toEqual({ next: 'a.example.com', types: [1, 15, 46, 47, 257] });
   });
 
   it('refuses what the wire cannot hold, with the field named', () => {

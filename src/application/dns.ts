@@ -71,7 +71,15 @@ export type DnsRecordData =
   | { strings: string[] } // TXT
   | { mname: string; rname: string; serial: number; refresh: number; retry: number; expire: number; minimum: number } // SOA
   | { priority: number; weight: number; port: number; target: string } // SRV
-  | DnsOpt; // OPT
+  | DnsOpt // OPT
+  | { cpu: string; os: string } // HINFO
+  | { order: number; preference: number; flags: string; service: string; regexp: string; replacement: string } // NAPTR
+  | { next: string; types: number[] } // NSEC (the types of its bitmap)
+  | { keyTag: number; algorithm: number; digestType: number; digest: Uint8Array } // DS
+  | { flags: number; protocol: number; algorithm: number; publicKey: Uint8Array; keyTag: number } // DNSKEY (keyTag computed, RFC 4034 appendix B)
+  | { typeCovered: number; algorithm: number; labels: number; originalTtl: number; expiration: number; inception: number; keyTag: number; signer: string; signature: Uint8Array } // RRSIG
+  | { flags: number; tag: string; value: string } // CAA
+  | { priority: number; target: string; params: { key: number; value: Uint8Array }[] }; // SVCB, HTTPS (RFC 9460)
 
 export interface DnsRecord {
   name: string;
@@ -235,9 +243,102 @@ function recordData(b: Uint8Array, base: number, end: number, type: number, at: 
       }
       return { udpPayloadSize: klass, extendedRcode: ttl >>> 24, version: (ttl >>> 16) & 0xff, flags: ttl & 0xffff, options };
     }
+    case DnsType.HINFO: {
+      const cpu = characterString(b, at, to, 'HINFO CPU');
+      const os = characterString(b, cpu.next, to, 'HINFO OS');
+      return { cpu: cpu.text, os: os.text };
+    }
+    case DnsType.NAPTR: {
+      need(4);
+      const flags = characterString(b, at + 4, to, 'NAPTR flags');
+      const service = characterString(b, flags.next, to, 'NAPTR service');
+      const regexp = characterString(b, service.next, to, 'NAPTR regexp');
+      const replacement = nameIn(b, base, end, regexp.next, to);
+      return { order: u16(b, at), preference: u16(b, at + 2), flags: flags.text, service: service.text, regexp: regexp.text, replacement: replacement.text };
+    }
+    case DnsType.NSEC: {
+      const next = nameIn(b, base, end, at, to);
+      return { next: next.text, types: typeBitmap(b, next.next, to) };
+    }
+    case DnsType.DS:
+      need(4);
+      return { keyTag: u16(b, at), algorithm: b[at + 2]!, digestType: b[at + 3]!, digest: b.slice(at + 4, to) };
+    case DnsType.DNSKEY:
+      need(4);
+      return { flags: u16(b, at), protocol: b[at + 2]!, algorithm: b[at + 3]!, publicKey: b.slice(at + 4, to), keyTag: keyTag(b, at, to) };
+    case DnsType.RRSIG: {
+      need(19);
+      const signer = nameIn(b, base, end, at + 18, to);
+      return {
+        typeCovered: u16(b, at), algorithm: b[at + 2]!, labels: b[at + 3]!, originalTtl: u32(b, at + 4), expiration: u32(b, at + 8),
+        inception: u32(b, at + 12), keyTag: u16(b, at + 16), signer: signer.text, signature: b.slice(signer.next, to),
+      };
+    }
+    case DnsType.CAA: {
+      need(2);
+      const tagLength = b[at + 1]!;
+      if (len - 2 < tagLength) fail('bad-value', `CAA tag of ${tagLength} bytes at offset ${at + 1} runs past its record's data`, at + 1);
+      return { flags: b[at]!, tag: labelText(b, at + 2, at + 2 + tagLength), value: labelText(b, at + 2 + tagLength, to) };
+    }
+    case DnsType.SVCB:
+    case DnsType.HTTPS: {
+      need(3);
+      const target = nameIn(b, base, end, at + 2, to);
+      const params: { key: number; value: Uint8Array }[] = [];
+      for (let p = target.next; p < to; ) {
+        if (to - p < 4) fail('bad-value', `SvcParam at offset ${p} is cut (${to - p} of 4 header bytes)`, p);
+        const plen = u16(b, p + 2);
+        if (to - p - 4 < plen) fail('bad-value', `SvcParam of ${plen} bytes at offset ${p} runs past its record's data`, p);
+        params.push({ key: u16(b, p), value: b.slice(p + 4, p + 4 + plen) });
+        p += 4 + plen;
+      }
+      return { priority: u16(b, at), target: target.text, params };
+    }
     default:
       return undefined;
   }
+}
+
+/** A <character-string> (RFC 1035 section 3.3): a length byte and that many bytes, inside [at, to). */
+function characterString(b: Uint8Array, at: number, to: number, what: string): { text: string; next: number } {
+  if (at >= to) fail('bad-value', `${what} at offset ${at} is missing from its record's data`, at);
+  const n = b[at]!;
+  if (to - at - 1 < n) fail('bad-value', `${what} of ${n} bytes at offset ${at} runs past its record's data`, at);
+  return { text: labelText(b, at + 1, at + 1 + n), next: at + 1 + n };
+}
+
+/** The types an NSEC type bitmap lists (RFC 4034 section 4.1.2): windows of up to 32 bitmap bytes. */
+function typeBitmap(b: Uint8Array, at: number, to: number): number[] {
+  const types: number[] = [];
+  for (let p = at; p < to; ) {
+    if (to - p < 2) fail('bad-value', `type bitmap window at offset ${p} is cut`, p);
+    const window = b[p]!;
+    const n = b[p + 1]!;
+    if (n < 1 || n > 32 || to - p - 2 < n) fail('bad-value', `type bitmap of ${n} bytes at offset ${p} is out of range or past its record's data`, p);
+    for (let i = 0; i < n; i++) {
+      const bits = b[p + 2 + i]!;
+      for (let k = 0; k < 8; k++) if (bits & (0x80 >> k)) types.push(window * 256 + i * 8 + k);
+    }
+    p += 2 + n;
+  }
+  return types;
+}
+
+/** A DNSKEY's key tag (RFC 4034 appendix B, for every algorithm but the retired RSA/MD5). */
+function keyTag(b: Uint8Array, at: number, to: number): number {
+  let ac = 0;
+  for (let i = at; i < to; i++) ac += (i - at) & 1 ? b[i]! : b[i]! << 8;
+  ac += (ac >>> 16) & 0xffff;
+  return ac & 0xffff;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Seconds since 1970 as tshark prints an absolute time in UTC: `Nov  4, 2023 00:00:00.000000000 UTC`. */
+function utcText(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')}, ${d.getUTCFullYear()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}.000000000 UTC`;
 }
 
 /** Where the reading stopped, and why: the sections hold everything before it. */
@@ -432,8 +533,123 @@ function dataFields(r: DnsRecord, out: FieldSink): void {
       out.add('dns.srv.target', s.target);
       return;
     }
+    case DnsType.HINFO: {
+      const h = d as { cpu: string; os: string };
+      out.add('dns.hinfo.cpu_length', r.rdata[0]!);
+      out.add('dns.hinfo.cpu', h.cpu);
+      out.add('dns.hinfo.os_length', r.rdata[r.rdata[0]! + 1]!);
+      out.add('dns.hinfo.os', h.os);
+      return;
+    }
+    case DnsType.NAPTR: {
+      const n = d as { order: number; preference: number; flags: string; service: string; regexp: string; replacement: string };
+      out.add('dns.naptr.order', n.order);
+      out.add('dns.naptr.preference', n.preference);
+      let p = 4;
+      for (const [field, text] of [['flags', n.flags], ['service', n.service], ['regex', n.regexp]] as const) {
+        out.add(`dns.naptr.${field}_length`, r.rdata[p]!);
+        out.add(`dns.naptr.${field}`, text);
+        p += r.rdata[p]! + 1;
+      }
+      out.add('dns.naptr.replacement_length', n.replacement.length);
+      out.add('dns.naptr.replacement', n.replacement);
+      return;
+    }
+    case DnsType.NSEC: {
+      const n = d as { next: string; types: number[] };
+      out.add('dns.nsec.next_domain_name', n.next);
+      // tshark lists the bitmap's types under the record's own type field.
+      for (const t of n.types) out.add('dns.resp.type', t);
+      return;
+    }
+    case DnsType.DS: {
+      const x = d as { keyTag: number; algorithm: number; digestType: number; digest: Uint8Array };
+      out.add('dns.ds.key_id', x.keyTag);
+      out.add('dns.ds.algorithm', x.algorithm);
+      out.add('dns.ds.digest_type', x.digestType);
+      if (x.digest.length > 0) out.add('dns.ds.digest', bytesField(x.digest));
+      return;
+    }
+    case DnsType.DNSKEY: {
+      const k = d as { flags: number; protocol: number; algorithm: number; publicKey: Uint8Array; keyTag: number };
+      out.add('dns.dnskey.flags', k.flags);
+      out.add('dns.dnskey.flags.zone_key', (k.flags >>> 8) & 1);
+      out.add('dns.dnskey.flags.key_revoked', (k.flags >>> 7) & 1);
+      out.add('dns.dnskey.flags.secure_entry_point', k.flags & 1);
+      out.add('dns.dnskey.flags.reserved', k.flags & 0xfe7e);
+      out.add('dns.dnskey.protocol', k.protocol);
+      out.add('dns.dnskey.algorithm', k.algorithm);
+      out.add('dns.dnskey.key_id', k.keyTag);
+      if (k.publicKey.length > 0) out.add('dns.dnskey.public_key', bytesField(k.publicKey));
+      return;
+    }
+    case DnsType.RRSIG: {
+      const g = d as { typeCovered: number; algorithm: number; labels: number; originalTtl: number; expiration: number; inception: number; keyTag: number; signer: string; signature: Uint8Array };
+      out.add('dns.rrsig.type_covered', g.typeCovered);
+      out.add('dns.rrsig.algorithm', g.algorithm);
+      out.add('dns.rrsig.labels', g.labels);
+      out.add('dns.rrsig.original_ttl', g.originalTtl);
+      out.add('dns.rrsig.signature_expiration', utcText(g.expiration));
+      out.add('dns.rrsig.signature_inception', utcText(g.inception));
+      out.add('dns.rrsig.key_tag', g.keyTag);
+      out.add('dns.rrsig.signers_name', g.signer);
+      if (g.signature.length > 0) out.add('dns.rrsig.signature', bytesField(g.signature));
+      return;
+    }
+    case DnsType.CAA: {
+      const c = d as { flags: number; tag: string; value: string };
+      out.add('dns.caa.flags', c.flags);
+      out.add('dns.caa.flags.issuer_critical', c.flags >>> 7);
+      // tshark names the value after the tags RFC 8659 defines (others: unknown), then gives tag and value again.
+      out.add(c.tag === 'issue' || c.tag === 'issuewild' || c.tag === 'iodef' ? `dns.caa.${c.tag}` : 'dns.caa.unknown', c.value);
+      out.add('dns.caa.tag_length', r.rdata[1]!);
+      out.add('dns.caa.tag', c.tag);
+      out.add('dns.caa.value', c.value);
+      return;
+    }
+    case DnsType.SVCB:
+    case DnsType.HTTPS:
+      svcbFields(d as { priority: number; target: string; params: { key: number; value: Uint8Array }[] }, out);
+      return;
     default:
       if (r.rdata.length > 0) out.add('dns.data', bytesField(r.rdata));
+  }
+}
+
+/** SvcParamKeys (RFC 9460 section 14.3.2) tshark decodes. */
+const SVC_MANDATORY = 0;
+const SVC_ALPN = 1;
+const SVC_PORT = 3;
+const SVC_IPV4HINT = 4;
+const SVC_ECH = 5;
+const SVC_IPV6HINT = 6;
+
+function svcbFields(v: { priority: number; target: string; params: { key: number; value: Uint8Array }[] }, out: FieldSink): void {
+  out.add('dns.svcb.svcpriority', v.priority);
+  out.add('dns.svcb.targetname', v.target);
+  for (const { key, value } of v.params) {
+    out.add('dns.svcb.svcparam.key', key);
+    out.add('dns.svcb.svcparam.value.length', value.length);
+    if (key === SVC_MANDATORY && value.length % 2 === 0) {
+      for (let i = 0; i < value.length; i += 2) out.add('dns.svcb.svcparam.mandatory.key', u16(value, i));
+    } else if (key === SVC_ALPN) {
+      for (let i = 0; i < value.length; ) {
+        const n = value[i]!;
+        out.add('dns.svcb.svcparam.alpn.length', n);
+        out.add('dns.svcb.svcparam.alpn', labelText(value, i + 1, Math.min(value.length, i + 1 + n)));
+        i += n + 1;
+      }
+    } else if (key === SVC_PORT && value.length === 2) {
+      out.add('dns.svcb.svcparam.port', u16(value, 0));
+    } else if (key === SVC_IPV4HINT && value.length % 4 === 0) {
+      for (let i = 0; i < value.length; i += 4) out.add('dns.svcb.svcparam.ipv4hint.ip', formatIpv4(value, i));
+    } else if (key === SVC_IPV6HINT && value.length % 16 === 0) {
+      for (let i = 0; i < value.length; i += 16) out.add('dns.svcb.svcparam.ipv6hint.ip', formatIpv6(value, i));
+    } else if (key === SVC_ECH && value.length > 0) {
+      out.add('dns.svcb.svcparam.echconfig', bytesField(value));
+    } else if (key > SVC_IPV6HINT && value.length > 0) {
+      out.add('dns.svcb.svcparam.value', bytesField(value));
+    }
   }
 }
 
@@ -559,6 +775,16 @@ function dataInfo(r: DnsRecord): string {
       const s = d as { priority: number; weight: number; port: number; target: string };
       return ` ${s.priority} ${s.weight} ${s.port} ${s.target}`;
     }
+    case DnsType.HINFO: {
+      const h = d as { cpu: string; os: string };
+      return ` ${h.cpu} ${h.os}`;
+    }
+    case DnsType.NAPTR: {
+      const n = d as { order: number; preference: number; flags: string };
+      return ` ${n.order} ${n.preference} ${n.flags}`;
+    }
+    case DnsType.NSEC:
+      return ` ${(d as { next: string }).next}`;
     default:
       return '';
   }
@@ -651,6 +877,22 @@ class MessageWriter {
     for (const x of b) this.bytes.push(x);
   }
 
+  /** A <character-string>: a length byte, then the text's UTF-8 bytes (at most 255). */
+  characterString(text: string, what: string): void {
+    const t = new TextEncoder().encode(text);
+    if (t.length > 255) throw new WireError('bad-value', `${what} of ${t.length} bytes is longer than 255`, { layer: 'dns' });
+    this.bytes.push(t.length);
+    this.raw(t);
+  }
+
+  /** A name written in full (where an RFC forbids compressing it). */
+  uncompressed(text: string): void {
+    const c = this.compress;
+    this.compress = false;
+    this.name(text);
+    this.compress = c;
+  }
+
   name(text: string): void {
     const labels = text === '' || text === '.' || text === DNS_ROOT_NAME ? [] : text.replace(/\.$/, '').split('.');
     let total = 1;
@@ -674,49 +916,82 @@ class MessageWriter {
   }
 }
 
-function writeData(w: MessageWriter, r: DnsRecordInput): void {
-  const lengthAt = w.bytes.length;
-  w.u16(0);
-  const start = w.bytes.length;
-  const d = r.data;
-  if (r.rdata !== undefined) w.raw(r.rdata);
-  else if (d !== undefined) {
-    if ('address' in d) {
+/** Record data from its decoded form, for the types decodeDns decodes (others need `rdata`). */
+function writeDecoded(w: MessageWriter, type: number, d: DnsRecordData): void {
+  const x = d as Record<string, unknown>;
+  switch (type) {
+    case DnsType.A:
+    case DnsType.AAAA: {
       const out = new Uint8Array(16);
-      const n = writeIp(d.address, out);
-      w.raw(out.subarray(0, n));
-    } else if ('exchange' in d) {
-      w.u16(check('preference', d.preference, 0xffff));
-      w.name(d.exchange);
-    } else if ('name' in d) w.name(d.name);
-    else if ('strings' in d) {
-      for (const s of d.strings) {
-        const t = new TextEncoder().encode(s);
-        if (t.length > 255) throw new WireError('bad-value', `TXT string of ${t.length} bytes is longer than 255`, { layer: 'dns' });
-        w.bytes.push(t.length);
-        w.raw(t);
-      }
-    } else if ('mname' in d) {
-      w.name(d.mname);
-      w.name(d.rname);
-      for (const v of [d.serial, d.refresh, d.retry, d.expire, d.minimum]) w.u32(check('SOA number', v, 0xffffffff));
-    } else if ('target' in d) {
-      w.u16(check('priority', d.priority, 0xffff));
-      w.u16(check('weight', d.weight, 0xffff));
-      w.u16(check('port', d.port, 0xffff));
+      w.raw(out.subarray(0, writeIp(x.address as string, out)));
+      return;
+    }
+    case DnsType.NS:
+    case DnsType.CNAME:
+    case DnsType.PTR:
+      w.name(x.name as string);
+      return;
+    case DnsType.MX:
+      w.u16(check('preference', x.preference as number, 0xffff));
+      w.name(x.exchange as string);
+      return;
+    case DnsType.TXT:
+      for (const s of x.strings as string[]) w.characterString(s, 'TXT string');
+      return;
+    case DnsType.SOA:
+      w.name(x.mname as string);
+      w.name(x.rname as string);
+      for (const k of ['serial', 'refresh', 'retry', 'expire', 'minimum']) w.u32(check(k, x[k] as number, 0xffffffff));
+      return;
+    case DnsType.SRV:
+      w.u16(check('priority', x.priority as number, 0xffff));
+      w.u16(check('weight', x.weight as number, 0xffff));
+      w.u16(check('port', x.port as number, 0xffff));
       // RFC 2782: the target is not compressed.
-      const c = w.compress;
-      w.compress = false;
-      w.name(d.target);
-      w.compress = c;
-    } else if ('options' in d) {
-      for (const o of d.options) {
+      w.uncompressed(x.target as string);
+      return;
+    case DnsType.OPT:
+      for (const o of (d as DnsOpt).options) {
         w.u16(check('option code', o.code, 0xffff));
         w.u16(check('option length', o.data.length, 0xffff));
         w.raw(o.data);
       }
+      return;
+    case DnsType.HINFO:
+      w.characterString(x.cpu as string, 'HINFO CPU');
+      w.characterString(x.os as string, 'HINFO OS');
+      return;
+    case DnsType.CAA: {
+      w.bytes.push(check('flags', x.flags as number, 255));
+      const tag = new TextEncoder().encode(x.tag as string);
+      if (tag.length < 1 || tag.length > 255) throw new WireError('bad-value', `CAA tag of ${tag.length} bytes must be 1 to 255`, { layer: 'dns' });
+      w.bytes.push(tag.length);
+      w.raw(tag);
+      w.raw(new TextEncoder().encode(x.value as string));
+      return;
     }
+    case DnsType.SVCB:
+    case DnsType.HTTPS:
+      w.u16(check('priority', x.priority as number, 0xffff));
+      // RFC 9460 section 2.2: the target name is not compressed.
+      w.uncompressed(x.target as string);
+      for (const p of x.params as { key: number; value: Uint8Array }[]) {
+        w.u16(check('SvcParam key', p.key, 0xffff));
+        w.u16(check('SvcParam length', p.value.length, 0xffff));
+        w.raw(p.value);
+      }
+      return;
+    default:
+      throw new WireError('bad-value', `${dnsTypeName(type)} records are written from rdata (bytes), not decoded data`, { layer: 'dns' });
   }
+}
+
+function writeData(w: MessageWriter, r: DnsRecordInput): void {
+  const lengthAt = w.bytes.length;
+  w.u16(0);
+  const start = w.bytes.length;
+  if (r.rdata !== undefined) w.raw(r.rdata);
+  else if (r.data !== undefined) writeDecoded(w, r.type, r.data);
   const len = w.bytes.length - start;
   if (len > 0xffff) throw new WireError('bad-value', `record data of ${len} bytes is longer than 65535`, { layer: 'dns' });
   w.bytes[lengthAt] = len >>> 8;
