@@ -119,6 +119,8 @@ export interface DnsHeader {
   additionals: DnsRecord[];
   /** Multicast DNS (UDP 5353): class top bits are the QU and cache-flush bits. */
   mdns: boolean;
+  /** LLMNR (RFC 4795, UDP 5355): the AA and RD bits are C (conflict) and T (tentative). */
+  llmnr?: boolean;
   /** The type of a record the message cuts short after its name, type and class (tshark's summary names it). */
   cutRecordType?: number;
 }
@@ -679,10 +681,22 @@ function recordFields(r: DnsRecord, out: FieldSink): void {
   dataFields(r, out);
 }
 
-/** The header's flag fields: those tshark shows for a query, or for a response (and AD when set). */
-function flagFields(f: number, out: FieldSink): void {
+/**
+ * The header's flag fields: those tshark shows for a query, or for a response (and AD when set);
+ * LLMNR's own set (RFC 4795 section 2.1.1) for `llmnr`.
+ */
+function flagFields(f: number, out: FieldSink, llmnr = false): void {
   const response = (f & 0x8000) !== 0;
   out.add('dns.flags', f);
+  if (llmnr) {
+    out.add('dns.flags.response', response ? 1 : 0);
+    out.add('dns.flags.opcode', (f >>> 11) & 15);
+    out.add('dns.flags.conflict', (f >>> 10) & 1);
+    out.add('dns.flags.truncated', (f >>> 9) & 1);
+    out.add('dns.flags.tentative', (f >>> 8) & 1);
+    if (response) out.add('dns.flags.rcode', f & 15);
+    return;
+  }
   out.add('dns.flags.response', response ? 1 : 0);
   out.add('dns.flags.opcode', (f >>> 11) & 15);
   if (response) out.add('dns.flags.authoritative', (f >>> 10) & 1);
@@ -700,7 +714,7 @@ const COUNT_FIELDS = ['dns.count.queries', 'dns.count.answers', 'dns.count.auth_
 function messageFields(h: DnsHeader, out: FieldSink): void {
   if (h.length !== undefined) out.add('dns.length', h.length);
   out.add('dns.id', h.id);
-  flagFields(h.flags, out);
+  flagFields(h.flags, out, h.llmnr === true);
   out.add('dns.count.queries', h.counts.questions);
   out.add('dns.count.answers', h.counts.answers);
   out.add('dns.count.auth_rr', h.counts.authorities);
@@ -715,7 +729,7 @@ function messageFields(h: DnsHeader, out: FieldSink): void {
 }
 
 /** The fields of a message cut inside its header: those whose bytes were captured. */
-function partialDnsFields(ctx: DecodeContext, out: FieldSink): void {
+function partialDnsFields(ctx: DecodeContext, out: FieldSink, llmnr: boolean): void {
   const { bytes, offset } = ctx;
   const end = Math.min(ctx.end, bytes.length);
   let base = offset;
@@ -726,17 +740,22 @@ function partialDnsFields(ctx: DecodeContext, out: FieldSink): void {
   }
   const have = end - base;
   if (have >= 2) out.add('dns.id', u16(bytes, base));
-  if (have >= 4) flagFields(u16(bytes, base + 2), out);
+  if (have >= 4) flagFields(u16(bytes, base + 2), out, llmnr);
   for (let k = 0; k < 4 && have >= 6 + 2 * k; k++) out.add(COUNT_FIELDS[k]!, u16(bytes, base + 4 + 2 * k));
 }
 
-function protocolOf(name: 'dns' | 'mdns'): Protocol<DnsHeader> {
+function protocolOf(name: 'dns' | 'mdns' | 'llmnr'): Protocol<DnsHeader> {
   const mdns = name === 'mdns';
+  const llmnr = name === 'llmnr';
   return {
     name,
-    decode: (ctx) => decodeLayer(ctx, mdns),
+    decode: (ctx) => {
+      const d = decodeLayer(ctx, mdns);
+      if (llmnr) d.header.llmnr = true;
+      return d;
+    },
     fields: (h, out) => messageFields(h, out),
-    partialFields: (ctx, _error, out) => partialDnsFields(ctx, out),
+    partialFields: (ctx, _error, out) => partialDnsFields(ctx, out, llmnr),
   };
 }
 
@@ -744,6 +763,9 @@ function protocolOf(name: 'dns' | 'mdns'): Protocol<DnsHeader> {
 export const dns: Protocol<DnsHeader> = protocolOf('dns');
 /** Multicast DNS (RFC 6762), bound to UDP port 5353: DNS messages whose class bits differ. */
 export const mdns: Protocol<DnsHeader> = protocolOf('mdns');
+/** Link-Local Multicast Name Resolution (RFC 4795), bound to UDP port 5355: DNS messages with LLMNR's flags. */
+export const llmnr: Protocol<DnsHeader> = protocolOf('llmnr');
+export const LLMNR_PORT = 5355;
 
 // -- summaries ----------------------------------------------------------------------------------
 

@@ -228,11 +228,12 @@ export class SummaryFormatter {
           const h = top.header as UdpHeader;
           info = `${h.srcport} \u2192 ${h.dstport} Len=${Math.max(0, h.length - 8)}`;
           const cut = packet.partial?.name;
-          if (cut === 'dns' || cut === 'mdns') [protocol, info] = partialDnsColumns(packet);
+          if (cut === 'dns' || cut === 'mdns' || cut === 'llmnr') [protocol, info] = partialDnsColumns(packet);
           break;
         }
         case 'dns':
-        case 'mdns': {
+        case 'mdns':
+        case 'llmnr': {
           // The TCP under a DNS message still advances its conversation state.
           const below = layers[layers.length - 2];
           if (below?.name === 'tcp') this.#tcpInfo(below, src, dst);
