@@ -87,14 +87,7 @@ const WALK_TOO_LONG = 3;
  * }
  */
 export function* decodeCaptureBatches(bytes: Uint8Array, options: CaptureBatchOptions = {}): Generator<CaptureBatch> {
-  const size = batchSizeOf(options);
-  const a = wasmArena();
-  const pcap = bytes.length >= 4 && isPcap(bytes);
-  if (a === null || !pcap) {
-    yield* viaIndex(bytes, options, size);
-    return;
-  }
-  yield* walkWasm(a, bytes, options, size, null);
+  yield* captureBatches(bytes, options, false);
 }
 
 /** True while a captureBatchesResident walk holds the internal resident region. */
@@ -108,16 +101,24 @@ let internalBusy = false;
  * reassembles too) gets ordinary tables. Close the generator (`return()`) when stopping early.
  */
 export function* captureBatchesResident(bytes: Uint8Array, options: CaptureBatchOptions = {}): Generator<CaptureBatch> {
+  yield* captureBatches(bytes, { ...options, reuse: true }, true);
+}
+
+function* captureBatches(bytes: Uint8Array, options: CaptureBatchOptions, resident: boolean): Generator<CaptureBatch> {
   const size = batchSizeOf(options);
   const a = wasmArena();
   const pcap = bytes.length >= 4 && isPcap(bytes);
-  if (a === null || !pcap || internalBusy) {
-    yield* viaIndex(bytes, { ...options, reuse: true }, size);
+  if (a === null || !pcap || (resident && internalBusy)) {
+    yield* viaIndex(bytes, options, size);
+    return;
+  }
+  if (!resident) {
+    yield* walkWasm(a, bytes, options, size, null);
     return;
   }
   internalBusy = true;
   try {
-    yield* walkWasm(a, bytes, { ...options, reuse: true }, Math.min(size, BATCH_RESIDENT_ROWS), { arena: a, ptr: a.internalTablePtr });
+    yield* walkWasm(a, bytes, options, Math.min(size, BATCH_RESIDENT_ROWS), { arena: a, ptr: a.internalTablePtr });
   } finally {
     internalBusy = false;
   }

@@ -91,7 +91,7 @@ export { decodeVxlan, emitVxlan, vxlan, vxlanEncoder, VXLAN_PORT } from './netwo
 export type { VxlanHeader, VxlanInput } from './network/vxlan.js';
 export { decodeGeneve, geneve, geneveEncoder, GENEVE_PORT } from './network/geneve.js';
 export type { GeneveHeader, GeneveInput, GeneveOption } from './network/geneve.js';
-export { decodeDns, encodeDns, dns, mdns, llmnr, LLMNR_PORT, dnsEncoder, dnsInfo, dnsTypeName, DnsType, DNS_PORT, MDNS_PORT, DNS_LOOP_NAME, DNS_ROOT_NAME } from './application/dns.js';
+export { decodeDns, encodeDns, dns, mdns, llmnr, LLMNR_PORT, dnsEncoder, dnsInfo, dnsInfoHead, dnsTypeName, DnsType, DNS_PORT, MDNS_PORT, DNS_LOOP_NAME, DNS_ROOT_NAME } from './application/dns.js';
 export type { DnsHeader, DnsInput, DnsQuestion, DnsRecord, DnsRecordData, DnsRecordInput, DnsOpt } from './application/dns.js';
 export {
   decodePppoe,

@@ -18,9 +18,11 @@ import {
   pflogInfo,
   type TcpHeader,
   type UdpHeader,
+  dnsInfo,
+  dnsInfoHead,
+  type DnsHeader,
 } from 'wirekit';
 import { EchoTracker, icmpInfo, icmpv6Info } from './summary-icmp.js';
-import { dnsInfo, dnsInfoHead, type DnsHeader } from '../application/dns.js';
 import { TcpTracker, type TcpState } from './summary-tcp.js';
 import { macColumn } from './summary-mac.js';
 import { llcInfo, wlanAddresses, wlanColumns } from './summary-wlan.js';
