@@ -27,7 +27,8 @@ const { compileFrame, writePcap, readCaptureSync, indexCapture, decodeBatch, dec
 function synthesize(count) {
   const eth = { eth: { src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' } };
   const tcp = compileFrame([eth, { ip: { src: '10.0.0.1', dst: '10.0.0.2' } }, { tcp: { srcport: 40000, dstport: 443, flags: TcpFlag.ACK } }]);
-  const udp = compileFrame([eth, { ip: { src: '10.0.0.3', dst: '10.0.0.4' } }, { udp: { srcport: 5000, dstport: 53 } }]);
+  // Port 9 (discard): nothing decodes past UDP there (port 53 would be DNS to decodePacket and tshark).
+  const udp = compileFrame([eth, { ip: { src: '10.0.0.3', dst: '10.0.0.4' } }, { udp: { srcport: 5000, dstport: 9 } }]);
   const payload = new Uint8Array(1500).map((_, i) => i * 31);
   let x = 0x1234567;
   const rnd = (n) => {
@@ -55,7 +56,7 @@ function synthesize(count) {
 
 const dir = join(tmpdir(), 'wirekit-bench');
 mkdirSync(dir, { recursive: true });
-const path = join(dir, `synthetic-${N}.pcap`);
+const path = join(dir, `synthetic-udp9-${N}.pcap`);
 if (!existsSync(path)) {
   process.stderr.write(`writing ${N} packets to ${path}\n`);
   writeFileSync(path, synthesize(N).file);

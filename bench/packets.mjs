@@ -43,6 +43,8 @@ async function child() {
     };
   })();
   const mac = (i) => `02:00:00:${(i >> 16) & 255}:${(i >> 8) & 255}:${i & 255}`.replace(/:(\d+)/g, (_, d) => ':' + Number(d).toString(16).padStart(2, '0'));
+  // UDP goes to port 9 (discard): no decoder here or in the pcap package reads past UDP there, so
+  // every implementation decodes the same headers (on port 53 wirekit would go on into DNS).
   const mixes = {
     'eth/ipv4/tcp': (i) =>
       encodeFrame(
@@ -55,12 +57,12 @@ async function child() {
       ),
     'eth/ipv6/udp': (i) =>
       encodeFrame(
-        [{ eth: { src: mac(i), dst: mac(i + 1) } }, { ipv6: { src: `2001:db8::${(i & 0xffff).toString(16)}`, dst: '2001:db8::2' } }, { udp: { srcport: 5000 + i, dstport: 53 } }],
+        [{ eth: { src: mac(i), dst: mac(i + 1) } }, { ipv6: { src: `2001:db8::${(i & 0xffff).toString(16)}`, dst: '2001:db8::2' } }, { udp: { srcport: 40000 + (i % 20000), dstport: 9 } }],
         new Uint8Array(rnd(512)),
       ),
     'eth/vlan/ipv4/udp': (i) =>
       encodeFrame(
-        [{ eth: { src: mac(i), dst: mac(i + 1) } }, { vlan: { id: 1 + (i % 4000), priority: i % 8 } }, { ip: { src: '192.0.2.1', dst: `198.51.100.${i & 255}` } }, { udp: { srcport: 5000 + i, dstport: 53 } }],
+        [{ eth: { src: mac(i), dst: mac(i + 1) } }, { vlan: { id: 1 + (i % 4000), priority: i % 8 } }, { ip: { src: '192.0.2.1', dst: `198.51.100.${i & 255}` } }, { udp: { srcport: 40000 + (i % 20000), dstport: 9 } }],
         new Uint8Array(rnd(200)),
       ),
   };
