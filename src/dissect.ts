@@ -26,6 +26,7 @@ import { radiotap } from './link/radiotap.js';
 import { nflog } from './link/nflog.js';
 import { pflog } from './link/pflog.js';
 import { vxlan, VXLAN_PORT } from './network/vxlan.js';
+import { LINKTYPE_PPI, ppi } from './link/ppi.js';
 import { dns, DNS_PORT, llmnr, LLMNR_PORT, mdns, MDNS_PORT } from './application/dns.js';
 import { geneve, GENEVE_PORT } from './network/geneve.js';
 import { pppoed, pppoes } from './link/pppoe.js';
@@ -156,7 +157,7 @@ export function protocolNamed(name: string): Protocol | undefined {
 }
 
 const LINK_TYPES: Record<string, number> = {
-  null: 0, ethernet: 1, ppp: 9, ppp_hdlc: 50, raw: 101, c_hdlc: 104, ieee802_11: 105, loop: 108, linux_sll: 113, pflog: 117, ieee802_11_radiotap: 127, ipv4: 228, ipv6: 229, nflog: 239, linux_sll2: 276,
+  null: 0, ethernet: 1, ppp: 9, ppp_hdlc: 50, raw: 101, c_hdlc: 104, ieee802_11: 105, loop: 108, linux_sll: 113, pflog: 117, ieee802_11_radiotap: 127, ppi: 192, ipv4: 228, ipv6: 229, nflog: 239, linux_sll2: 276,
 };
 const RAW_IP = 101;
 /**
@@ -335,6 +336,7 @@ registerProtocol(chdlc, [{ table: 'linktype', value: 104 }]);
 registerProtocol(llc);
 registerProtocol(wlan, [{ table: 'linktype', value: 105 }]);
 registerProtocol(radiotap, [{ table: 'linktype', value: 127 }]);
+registerProtocol(ppi, [{ table: 'linktype', value: LINKTYPE_PPI }]);
 registerProtocol(nflog, [{ table: 'linktype', value: 239 }]);
 registerProtocol(pflog, [{ table: 'linktype', value: 117 }]);
 registerProtocol(vxlan, [{ table: 'udp.port', value: VXLAN_PORT }]);

@@ -26,6 +26,7 @@ import { nflogEncoder } from './link/nflog.js';
 import { pflogEncoder } from './link/pflog.js';
 import { vxlanEncoder } from './network/vxlan.js';
 import { dnsEncoder } from './application/dns.js';
+import { ppiEncoder } from './link/ppi.js';
 import { geneveEncoder } from './network/geneve.js';
 import { pppoedEncoder, pppoesEncoder } from './link/pppoe.js';
 
@@ -135,6 +136,7 @@ export function encodeFrame(layers: readonly FrameLayer[], payload: Uint8Array =
 registerEncoder(llcEncoder);
 registerEncoder(wlanEncoder);
 registerEncoder(radiotapEncoder);
+registerEncoder(ppiEncoder);
 registerEncoder(nflogEncoder);
 registerEncoder(pflogEncoder);
 registerEncoder(vxlanEncoder);

@@ -91,6 +91,8 @@ export { decodeVxlan, emitVxlan, vxlan, vxlanEncoder, VXLAN_PORT } from './netwo
 export type { VxlanHeader, VxlanInput } from './network/vxlan.js';
 export { decodeGeneve, geneve, geneveEncoder, GENEVE_PORT } from './network/geneve.js';
 export type { GeneveHeader, GeneveInput, GeneveOption } from './network/geneve.js';
+export { decodePpi, emitPpi, ppi, ppiEncoder, PpiCommonFlag, PPI_80211_COMMON, LINKTYPE_PPI } from './link/ppi.js';
+export type { PpiHeader, PpiInput, PpiCommon, PpiField } from './link/ppi.js';
 export { decodeDns, encodeDns, dns, mdns, llmnr, LLMNR_PORT, dnsEncoder, dnsInfo, dnsInfoHead, dnsTypeName, DnsType, DNS_PORT, MDNS_PORT, DNS_LOOP_NAME, DNS_ROOT_NAME } from './application/dns.js';
 export type { DnsHeader, DnsInput, DnsQuestion, DnsRecord, DnsRecordData, DnsRecordInput, DnsOpt } from './application/dns.js';
 export {

@@ -14,7 +14,7 @@ const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/wire/${name}
 const hex = (s: string) => Uint8Array.from(s.replace(/\s+/g, '').match(/../g) ?? [], (b) => parseInt(b, 16));
 
 /** Protocols wirekit decodes, by tshark name; `sll2` is tshark's `sll` (see src/link/sll.ts). */
-const KNOWN = new Set(['dns', 'mdns', 'llmnr', 'eth', 'sll', 'null', 'chdlc', 'ppp', 'nflog', 'pflog', 'vxlan', 'geneve', 'radiotap', 'wlan', 'llc', 'vlan', 'ieee8021ad', 'arp', 'ip', 'ipv6', 'icmp', 'icmpv6', 'udp', 'tcp']);
+const KNOWN = new Set(['ppi', 'dns', 'mdns', 'llmnr', 'eth', 'sll', 'null', 'chdlc', 'ppp', 'nflog', 'pflog', 'vxlan', 'geneve', 'radiotap', 'wlan', 'llc', 'vlan', 'ieee8021ad', 'arp', 'ip', 'ipv6', 'icmp', 'icmpv6', 'udp', 'tcp']);
 const tsharkName = (name: string) => (name === 'sll2' ? 'sll' : name);
 
 function tsharkProtocols(name: string): string[][] {
@@ -31,6 +31,9 @@ function ourProtocols(p: ReturnType<typeof decodePacket>): string[] {
   for (const e of p.errors) {
     if (e.code === 'truncated' && !p.layers.some((l) => l.name === e.layer && e.offset !== undefined && e.offset >= l.offset && e.offset <= l.offset + l.length)) names.push(e.layer);
   }
+  // A header shown in part (its length fields lie): tshark names it too.
+  const partial = p.partial?.name;
+  if (partial !== undefined && names[names.length - 1] !== tsharkName(partial)) names.push(tsharkName(partial));
   return names;
 }
 
@@ -58,6 +61,8 @@ const FILES = [
   // meaning depends on the sender), LLC and SNAP, and the IP inside.
   { file: 'linktype-radiotap', linkType: 127, own: WLAN_OWN },
   { file: 'linktype-ieee80211', linkType: 105, own: WLAN_OWN },
+  // PPI's header and 802.11-Common field, and the 802.11 frame behind it.
+  { file: 'linktype-ppi', linkType: 192, own: new RegExp(`^ppi\\.|${WLAN_OWN.source.slice(1)}`) },
   // NFLOG's TLVs (the timestamp aside: tshark shows it as a date), and the IP inside.
   { file: 'linktype-nflog', linkType: 239, own: /^(nflog\.(?!timestamp)|ip\.(?!stream)|ipv6\.|udp\.(?!stream|time_|payload)|icmp\.(?!resp)|tcp\.(srcport|dstport|seq_raw|flags|hdr_len|window_size_value|checksum)$)/ },
   // pf's header (the bogus-length expert item aside) and the IP inside.

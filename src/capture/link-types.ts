@@ -14,6 +14,7 @@ export const LINK_TYPE_NAMES: Readonly<Record<number, string>> = Object.freeze({
   113: 'linux_sll',
   117: 'pflog',
   127: 'ieee802_11_radiotap',
+  192: 'ppi',
   228: 'ipv4',
   229: 'ipv6',
   239: 'nflog',
@@ -21,7 +22,7 @@ export const LINK_TYPE_NAMES: Readonly<Record<number, string>> = Object.freeze({
 });
 
 /** A link type by name, for options: `'ethernet'`, `'raw'`, ... */
-export type LinkTypeName = 'null' | 'ethernet' | 'ppp' | 'ppp_hdlc' | 'raw' | 'c_hdlc' | 'ieee802_11' | 'loop' | 'linux_sll' | 'pflog' | 'ieee802_11_radiotap' | 'ipv4' | 'ipv6' | 'nflog' | 'linux_sll2';
+export type LinkTypeName = 'null' | 'ethernet' | 'ppp' | 'ppp_hdlc' | 'raw' | 'c_hdlc' | 'ieee802_11' | 'loop' | 'linux_sll' | 'pflog' | 'ieee802_11_radiotap' | 'ppi' | 'ipv4' | 'ipv6' | 'nflog' | 'linux_sll2';
 
 const NUMBERS: Readonly<Record<string, number>> = Object.freeze(
   Object.fromEntries(Object.entries(LINK_TYPE_NAMES).map(([n, name]) => [name, Number(n)])),

@@ -52,7 +52,7 @@ const PROTOCOL_NAMES: Record<string, string> = {
 const POINT_TO_POINT: Record<number, string> = { 9: 'PPP', 50: 'PPP', 104: 'CHDLC' };
 
 /** The protocol column of a frame whose link header did not decode (tshark names the protocol it gave up in). */
-const CUT_LINK_NAMES: Record<string, string> = { nflog: 'NFLOG', pflog: 'PFLOG', radiotap: '802.11', wlan: '802.11' };
+const CUT_LINK_NAMES: Record<string, string> = { nflog: 'NFLOG', pflog: 'PFLOG', radiotap: '802.11', wlan: '802.11', ppi: 'PPI' };
 
 /** IP protocol numbers tshark names in "Fragmented IP protocol (proto=UDP 17, ...)". */
 const IP_PROTOCOL_NAMES: Record<number, string> = { 1: 'ICMP', 2: 'IGMP', 6: 'TCP', 17: 'UDP', 41: 'IPv6', 47: 'GRE', 50: 'ESP', 51: 'AH', 58: 'ICMPv6', 132: 'SCTP' };
@@ -216,6 +216,11 @@ export class SummaryFormatter {
       }
     }
     let info = '';
+    // A PPI header whose fields do not fit: tshark has written its version and length already.
+    const cut = packet.partial;
+    if (top === undefined && cut?.name === 'ppi' && cut.captured >= 8) {
+      info = `PPI version ${packet.bytes[0]}, ${packet.bytes[2]! | (packet.bytes[3]! << 8)} bytes`;
+    }
     // A link header cut short: tshark names its protocol all the same.
     let protocol = top === undefined ? (pointToPoint ?? CUT_LINK_NAMES[packet.errors[0]?.layer ?? ''] ?? '') : (PROTOCOL_NAMES[top.name] ?? top.name.toUpperCase());
     if (top !== undefined) {

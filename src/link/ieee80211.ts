@@ -76,11 +76,19 @@ const ONE_ADDRESS_CONTROL = (subtype: number) => subtype === 12 || subtype === 1
 /** Control frame extension (6): its layout depends on a subfield; left opaque after the first address. */
 const CONTROL_EXTENSION = 6;
 
-/** What the radiotap header below says about this frame: an FCS at its end, padding after the header. */
+/**
+ * What the radiotap (or PPI) header below says about this frame, as radiotap flags: an FCS at its
+ * end, padding after the header. PPI's 802.11-Common flags say the FCS only (its bit 0).
+ */
 function radiotapFlags(ctx: DecodeContext): number {
   for (let k = ctx.below.length - 1; k >= 0; k--) {
     const layer = ctx.below[k]!;
-    if (layer.name === 'radiotap' && layer.offset < ctx.offset) return ((layer.header as { flags?: number }).flags ?? 0) & 0xff;
+    if (layer.offset >= ctx.offset) continue;
+    if (layer.name === 'radiotap') return ((layer.header as { flags?: number }).flags ?? 0) & 0xff;
+    if (layer.name === 'ppi') {
+      const common = (layer.header as { common?: { flags: number } }).common;
+      return common !== undefined && common.flags & 1 ? RADIOTAP_FCS : 0;
+    }
   }
   return 0;
 }

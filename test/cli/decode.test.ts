@@ -92,7 +92,7 @@ describe('wirekit decode: summary lines', () => {
   });
 
   it('802.11 (radiotap and plain), 802.3/LLC, NFLOG and pflog frames: addresses, frame names, LLC formats and pf\'s prefix as tshark shows them', () => {
-    for (const name of ['linktype-radiotap', 'linktype-ieee80211', 'eth-llc', 'linktype-nflog', 'linktype-pflog', 'dns']) {
+    for (const name of ['linktype-radiotap', 'linktype-ieee80211', 'linktype-ppi', 'eth-llc', 'linktype-nflog', 'linktype-pflog', 'dns']) {
       const want = lines(readFileSync(`${root}test/fixtures/wire/${name}.summary.txt`, 'utf8'));
       const got = lines(cli(['decode', `${root}test/fixtures/wire/${name}.pcap`]).stdout);
       expect(got).toHaveLength(want.length);

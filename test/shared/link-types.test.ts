@@ -14,6 +14,7 @@ function capture(linkType: number, frame: Uint8Array): Uint8Array {
 describe('link types through the package', () => {
   it.each([
     ['radiotap', 127, [{ radiotap: { flags: RadiotapFlag.SHORT_PREAMBLE, rate: 4, channelFrequency: 2412, channelFlags: 0xa0, dbmAntSignal: -50 } }, { wlan: { flags: WlanFlag.TO_DS, addresses: ['02:00:00:00:00:0a', '02:00:00:00:00:0b', '02:00:00:00:00:0c'] } }, { llc: {} }], 'radiotap:wlan:llc:ip:udp', { 'radiotap.datarate': 2, 'wlan.sa': '02:00:00:00:00:0b', 'llc.type': 0x0800 }],
+    ['ppi', 192, [{ ppi: { common: { rate: 108, channelFrequency: 5180, channelFlags: 0x140, dbmAntSignal: -61, dbmAntNoise: -97 } } }, { wlan: { flags: WlanFlag.TO_DS, addresses: ['02:00:00:00:00:0a', '02:00:00:00:00:0b', '02:00:00:00:00:0c'] } }, { llc: {} }], 'ppi:wlan:llc:ip:udp', { 'ppi.dlt': 105, 'ppi.80211-common.rate': 54000, 'ppi.80211-common.chan.freq': 5180, 'ppi.80211-common.dbm.antsignal': -61, 'wlan.bssid': '02:00:00:00:00:0a' }],
     ['nflog', 239, [{ nflog: { resourceId: 3, tlvs: [{ type: NflogTlv.PREFIX, value: new TextEncoder().encode('in: \0') }] } }], 'nflog:ip:udp', { 'nflog.res_id': 3, 'nflog.prefix': 'in: ' }],
     ['pflog', 117, [{ pflog: { action: 1, ifname: 'em0', rulenr: 9 } }], 'pflog:ip:udp', { 'pflog.ifname': 'em0', 'pflog.rulenr': 9, 'pflog.action': 1 }],
   ] as const)('%s: built, written, read back and decoded', (_name, linkType, link, protocols, fields) => {
