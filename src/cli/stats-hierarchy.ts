@@ -48,8 +48,10 @@ export class ProtocolHierarchy {
     const last = short ? '_ws.short' : top?.name === 'wlan' && (top.header as { type: number }).type === 0 ? 'wlan.mgt' : 'data';
     for (let i = 0; i < depth + (data || short ? 1 : 0); i++) {
       node = this.#count(node, i < depth ? layers[i]!.name : last, frameLength);
-      // tshark's radio-information pseudo-protocol, which radiotap hands every frame to.
-      if (i < depth && layers[i]!.name === 'radiotap') node = this.#count(node, 'wlan_radio', frameLength);
+      // tshark's radio-information pseudo-protocol, which radiotap hands every frame to, and PPI
+      // the 802.11 frames it carries.
+      const name = i < depth ? layers[i]!.name : '';
+      if (name === 'radiotap' || (name === 'ppi' && layers[i + 1]?.name === 'wlan')) node = this.#count(node, 'wlan_radio', frameLength);
     }
   }
 

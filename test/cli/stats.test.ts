@@ -44,6 +44,13 @@ describe('wirekit stats', () => {
     expect(ours.find(([, n]) => n === 'wlan.mgt')).toEqual(folded.find(([, n]) => n === 'wlan.mgt'));
   });
 
+  it('PPI: tshark\'s wlan_radio under ppi for the 802.11 frames it carries', () => {
+    const r = cli(['stats', `${root}test/fixtures/wire/linktype-ppi.pcap`]);
+    // The frames that decode (tshark's malformed PPI headers are counted apart: not compared).
+    const theirs = hierarchy(readFileSync(`${root}test/fixtures/wire/linktype-ppi.phs.txt`, 'utf8')).filter(([d, n]) => d > 0 && n !== '_ws.malformed');
+    expect(hierarchy(r.stdout).filter(([d]) => d > 0)).toEqual(theirs);
+  });
+
   it('counts conversations per IP pair and per TCP/UDP 5-tuple, both ways', () => {
     const r = cli(['stats', realCapture('http-sample.pcap')]);
     const out = lines(r.stdout);
