@@ -11,6 +11,7 @@ import { nextLayerCode } from '../packet/next-layer.js';
 import { decodeByScan, scanned } from '../packet/packet.js';
 import type { DecodeContext, EncodeContext, Encoder, Next, Protocol, Scanned } from '../packet/protocol.js';
 import { rangeChecker } from '../packet/range.js';
+import { capturedLength } from '../packet/partial.js';
 
 /** SAP of a SNAP header (RFC 1042). */
 export const LLC_SAP_SNAP = 0xaa;
@@ -48,9 +49,6 @@ export interface LlcInput {
 /** Whether the control field is U format (one byte). */
 const isU = (control: number) => (control & 3) === 3;
 
-function available(ctx: { bytes: Uint8Array; offset: number; end: number }): number {
-  return Math.max(0, Math.min(ctx.end, ctx.bytes.length) - ctx.offset);
-}
 
 function cut(offset: number, required: number, have: number, what: string): WireError {
   return new WireError('truncated', `${what} needs ${required} bytes, ${have} captured at offset ${offset}`, {
@@ -64,7 +62,7 @@ function cut(offset: number, required: number, have: number, what: string): Wire
 /** Header length and what follows, from the bytes at ctx.offset. */
 function scanLlc(ctx: DecodeContext): Scanned {
   const { bytes, offset } = ctx;
-  const have = available(ctx);
+  const have = capturedLength(ctx);
   if (have < 3) throw cut(offset, 3, have, 'header');
   const dsap = bytes[offset]!;
   const ssap = bytes[offset + 1]!;
@@ -188,7 +186,7 @@ export const llc: Protocol<LlcHeader> = {
     // tshark shows the SAPs and the control field it could read before the header ran out (a
     // SNAP header cut short, say).
     const { bytes, offset } = ctx;
-    const have = available(ctx);
+    const have = capturedLength(ctx);
     if (have >= 1) sapFields(out, 'dsap', bytes[offset]!);
     if (have >= 2) sapFields(out, 'ssap', bytes[offset + 1]!);
     if (have >= 3 && isU(bytes[offset + 2]!)) controlFields(out, bytes[offset + 2]!);

@@ -12,6 +12,7 @@ import { checkRange } from '../packet/range.js';
 import { scanned } from '../packet/packet.js';
 import type { DecodeContext, Decoded, EncodeContext, Encoder, Next, Protocol, Scanned } from '../packet/protocol.js';
 import { formatIpv4, formatIpv6 } from '../network/ip-address.js';
+import { capturedLength } from '../packet/partial.js';
 
 export const LINKTYPE_PFLOG = 117;
 
@@ -64,13 +65,10 @@ export interface PflogInput {
   dir?: number;
 }
 
-function available(ctx: { bytes: Uint8Array; offset: number; end: number }): number {
-  return Math.max(0, Math.min(ctx.end, ctx.bytes.length) - ctx.offset);
-}
 
 /** The padded header length, after checking the length byte and the capture. */
 function checkHeader(bytes: Uint8Array, offset: number, end: number): number {
-  const have = available({ bytes, offset, end });
+  const have = capturedLength({ bytes, offset, end });
   if (have < 1) throw new WireError('truncated', `header needs 1 byte, 0 captured at offset ${offset}`, { layer: 'pflog', offset, required: 1, available: 0 });
   const length = bytes[offset]!;
   if (length < SHORT) throw new WireError('bad-length', `header length ${length} at offset ${offset} is under the ${SHORT}-byte minimum`, { layer: 'pflog', offset });
@@ -212,7 +210,7 @@ export const pflog: Protocol<PflogHeader> = {
     return decoded;
   },
   partialFields(ctx: DecodeContext, error: WireError, out: FieldSink): void {
-    fixedFields(ctx.bytes, ctx.offset, available(ctx), out, error.code === 'bad-length');
+    fixedFields(ctx.bytes, ctx.offset, capturedLength(ctx), out, error.code === 'bad-length');
   },
   fields(h: PflogHeader, out: FieldSink): void {
     out.add('pflog.length', h.length);

@@ -13,6 +13,7 @@ import { le16, le32 } from '../packet/bytes.js';
 import { scanned } from '../packet/packet.js';
 import type { DecodeContext, Decoded, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
 import { rangeChecker } from '../packet/range.js';
+import { capturedLength } from '../packet/partial.js';
 
 export const LINKTYPE_PPI = 192;
 const HEADER = 8;
@@ -55,13 +56,10 @@ export interface PpiHeader {
   common?: PpiCommon;
 }
 
-function available(ctx: { bytes: Uint8Array; offset: number; end: number }): number {
-  return Math.max(0, Math.min(ctx.end, ctx.bytes.length) - ctx.offset);
-}
 
 /** The header's length after checking it against the capture and its fields against the header. */
 function checkHeader(bytes: Uint8Array, offset: number, end: number): number {
-  const have = available({ bytes, offset, end });
+  const have = capturedLength({ bytes, offset, end });
   if (have < HEADER) throw new WireError('truncated', `header needs ${HEADER} bytes, ${have} captured at offset ${offset}`, { layer: 'ppi', offset, required: HEADER, available: have });
   const length = le16(bytes, offset + 2);
   if (length < HEADER) throw new WireError('bad-length', `header length ${length} at offset ${offset} is under ${HEADER}`, { layer: 'ppi', offset });
@@ -243,7 +241,7 @@ export const ppi: Protocol<PpiHeader> = {
     return decoded;
   },
   partialFields(ctx: DecodeContext, _error: WireError, out: FieldSink): void {
-    headerFields(ctx.bytes, ctx.offset, available(ctx), out);
+    headerFields(ctx.bytes, ctx.offset, capturedLength(ctx), out);
   },
   fields,
 };

@@ -7,7 +7,7 @@ import type { DecodeContext } from './protocol.js';
 import type { FieldSink, FieldValue } from './fields.js';
 
 /** Bytes of the header at `ctx.offset` that were captured (0 when none). */
-export function capturedLength(ctx: DecodeContext): number {
+export function capturedLength(ctx: Pick<DecodeContext, 'bytes' | 'offset' | 'end'>): number {
   return Math.max(0, Math.min(ctx.end, ctx.bytes.length) - ctx.offset);
 }
 
