@@ -175,9 +175,15 @@ class HeldViews {
     return true;
   }
 
-  /** The view of the first range. */
-  front(): Uint8Array {
-    return this.views[this.ids[this.first]!]!;
+  /** Drops the first range, returning its view. */
+  pop(): Uint8Array {
+    const id = this.ids[this.first]!;
+    const view = this.views[id]!;
+    this.views[id] = undefined;
+    this.#free.push(id);
+    if (--this.count === 0) this.first = 0;
+    else this.first++;
+    return view;
   }
 
   /** Drops the ranges that end by `to` and cuts the front off one that starts before it. */
@@ -475,6 +481,7 @@ export class TcpDirection {
       }
       host.buffering(this, true);
     }
+    if (this.#zc && this.#placeView(d, payload)) return true;
     const state = this.#state;
     const rel = this.#head() + d;
     const end = rel + payload.length;
@@ -514,23 +521,55 @@ export class TcpDirection {
     return true;
   }
 
+  /**
+   * #place for a direction holding views: the blocks the range touches accounted for, and the view
+   * listed. False, with the blocks taken kept (as #place keeps them), when a block cannot be had or
+   * the range touches one held: #place then goes on with copies.
+   */
+  #placeView(d: number, payload: Uint8Array): boolean {
+    const h = this.#held!;
+    const rel = h.head - h.origin + d;
+    const end = rel + payload.length;
+    for (let b = rel >>> REASM_BLOCK_SHIFT, last = (end - 1) >>> REASM_BLOCK_SHIFT; b <= last; b++) {
+      if (b < h.used && h.table[b] !== 0) continue;
+      const block = this.#host.allocBlock(this);
+      if (block === 0 || this.#state === 0 || !this.#zc) {
+        if (block !== 0) this.#host.freeBlock(block);
+        return false;
+      }
+      h.setSlot(b, block);
+      this.blocks++;
+    }
+    if (!h.place(h.origin + rel, h.origin + end, payload)) return false;
+    this.buffered += payload.length;
+    return true;
+  }
+
   /** Hands on the ranges that start at the head, one chunk each (as the segments came). */
   #drain(timestamp: bigint): void {
-    while (this.#zc) {
-      const h = this.#held!;
-      const f = h.first;
-      if (h.count === 0 || h.starts[f] !== h.head) break;
-      // The segment itself (#advance drops it from the list).
-      const view = h.front();
-      const n = h.ends[f]! - h.starts[f]!;
-      if (view.length !== n) {
-        throw new WireError('internal', `a held segment's ${n} bytes are gone (detached: did WebAssembly memory grow under an allocBuffer capture?); zeroCopy needs the pushed bytes to stay until end()`, { layer: 'tcp', required: n, available: view.length });
+    if (this.#zc) {
+      // Each range that starts at the head is popped whole (the ranges never overlap, so no other
+      // is clipped) and handed on; the blocks the head leaves behind are given back once, after.
+      let h = this.#held!;
+      while (h.count > 0) {
+        const f = h.first;
+        const start = h.starts[f]!;
+        if (start !== h.head) break;
+        const n = h.ends[f]! - start;
+        const view = h.pop();
+        if (view.length !== n) {
+          throw new WireError('internal', `a held segment's ${n} bytes are gone (detached: did WebAssembly memory grow under an allocBuffer capture?); zeroCopy needs the pushed bytes to stay until end()`, { layer: 'tcp', required: n, available: view.length });
+        }
+        h.head = start + n;
+        this.buffered -= n;
+        this.next = (this.next + n) | 0;
+        this.stats.bytes += n;
+        this.#host.data(this, view, timestamp);
+        // The callback may have pushed to this reassembler again.
+        if (!this.#zc) break;
+        h = this.#held!;
       }
-      this.buffered -= n;
-      this.next = (this.next + n) | 0;
-      this.stats.bytes += n;
-      this.#advance(n);
-      this.#host.data(this, view, timestamp);
+      if (this.#zc) this.#advance(0);
     }
     while (!this.#zc && this.#state !== 0) {
       const heap = this.#host.memory.heap();
@@ -577,24 +616,23 @@ export class TcpDirection {
       // As the kernel: ranges behind the head dropped or clipped, blocks wholly behind it freed.
       const h = this.#held!;
       const to = h.head + n;
-      h.dropBefore(to);
-      const k = Math.floor((to - h.origin) / REASM_BLOCK);
-      if (k > 0) {
-        const table = h.table;
-        const used = h.used;
-        for (let b = 0; b < k && b < used; b++) {
-          if (table[b] !== 0) {
-            this.#host.freeBlock(table[b]!);
-            this.blocks--;
-          }
-        }
-        const keep = k < used ? used - k : 0;
-        for (let b = 0; b < keep; b++) table[b] = table[b + k]!;
-        for (let b = keep; b < used; b++) table[b] = 0;
-        h.used = keep;
-        h.origin += k * REASM_BLOCK;
-      }
+      if (n > 0) h.dropBefore(to);
       h.head = to;
+      if (to - h.origin < REASM_BLOCK) return;
+      const k = Math.floor((to - h.origin) / REASM_BLOCK);
+      const table = h.table;
+      const used = h.used;
+      for (let b = 0; b < k && b < used; b++) {
+        if (table[b] !== 0) {
+          this.#host.freeBlock(table[b]!);
+          this.blocks--;
+        }
+      }
+      const keep = k < used ? used - k : 0;
+      for (let b = 0; b < keep; b++) table[b] = table[b + k]!;
+      for (let b = keep; b < used; b++) table[b] = 0;
+      h.used = keep;
+      h.origin += k * REASM_BLOCK;
       return;
     }
     // A skip can be up to 2^31 bytes: step so the kernel's 32-bit head never overflows.
