@@ -7,3 +7,4 @@ export { decodeBatch } from "./wire/batch";
 export { walkPcap, walkIpv6Rows } from "./wire/capture";
 export { segmentFrames } from "./wire/segment";
 export { reasmInsert, reasmAdvance } from "./reassembly/assembler";
+export { wsMask } from "./app/websocket";

@@ -95,6 +95,89 @@ export { decodePpi, emitPpi, ppi, ppiEncoder, PpiCommonFlag, PPI_80211_COMMON, L
 export type { PpiHeader, PpiInput, PpiCommon, PpiField } from './link/ppi.js';
 export { decodeDns, encodeDns, dns, mdns, llmnr, LLMNR_PORT, dnsEncoder, dnsInfo, dnsInfoHead, dnsTypeName, DnsType, DNS_PORT, MDNS_PORT, DNS_LOOP_NAME, DNS_ROOT_NAME } from './application/dns.js';
 export type { DnsHeader, DnsInput, DnsQuestion, DnsRecord, DnsRecordData, DnsRecordInput, DnsOpt } from './application/dns.js';
+export { HTTP_PORT, Http1Parser, Http1Conversation, encodeHttp1, parseHttp1, httpHeader, httpHeaderValues } from './application/http1.js';
+export type {
+  HttpField,
+  HttpFieldLine,
+  HttpBodyFraming,
+  HttpChunk,
+  HttpMessageBase,
+  HttpRequest,
+  HttpResponse,
+  HttpMessage,
+  HttpSkipReason,
+  Http1ParserOptions,
+  Http1ParserHandlers,
+  Http1ConversationOptions,
+  Http1ConversationHandlers,
+  HttpChunkInput,
+  HttpMessageInputBase,
+  HttpRequestInput,
+  HttpResponseInput,
+  HttpMessageInput,
+} from './application/http1.js';
+export {
+  TlsContentType,
+  TlsHandshakeType,
+  TlsExtensionType,
+  TlsVersion,
+  TLS_MAX_RECORD_LENGTH,
+  TLS_DEFAULT_MAX_HANDSHAKE_LENGTH,
+  TLS_DEFAULT_MAX_CERTIFICATE_LENGTH,
+  TLS_HELLO_RETRY_REQUEST_RANDOM,
+  isTlsGrease,
+  decodeTlsExtensions,
+  decodeTlsClientHello,
+  decodeTlsServerHello,
+  decodeTlsHandshake,
+  tlsServerHelloVersion,
+  tlsServerName,
+  tlsAlpn,
+  tlsJa3,
+  tlsJa3s,
+  encodeTlsExtensions,
+  encodeTlsClientHello,
+  encodeTlsServerHello,
+  encodeTlsCertificate,
+  encodeTlsHandshake,
+  encodeTlsRecord,
+  encodeTlsRecords,
+  TlsSession,
+  TlsStreamDecoder,
+  TlsConnectionDecoder,
+  decodeTlsStream,
+  tlsHandshakeFields,
+  tlsRecordFields,
+} from './application/tls.js';
+export type {
+  TlsAlert,
+  TlsServerName,
+  TlsKeyShare,
+  TlsExtension,
+  TlsExtensionContext,
+  TlsClientHello,
+  TlsServerHello,
+  TlsCertificateMessage,
+  TlsNewSessionTicket,
+  TlsServerKeyExchange,
+  TlsClientKeyExchange,
+  TlsHandshakeMessage,
+  TlsRecord,
+  TlsDecodeContext,
+  TlsFingerprint,
+  TlsExtensionInit,
+  TlsClientHelloInit,
+  TlsServerHelloInit,
+  TlsStreamOptions,
+  TlsConnectionRecord,
+} from './application/tls.js';
+export { WebSocketParser, WebSocketOpcode, websocketOpcodeName, websocketFields, encodeWebSocketFrame } from './application/websocket.js';
+export type { WebSocketFrame, WebSocketMessage, WebSocketDeflate, WebSocketParserOptions, WebSocketParserHandlers, WebSocketFrameInput } from './application/websocket.js';
+export { websocketMask, websocketMaskCopy, WS_MASK_JS_BELOW } from './application/websocket-mask.js';
+export type { WebSocketMaskKey } from './application/websocket-mask.js';
+export { Inflater } from './encoding/inflate.js';
+export type { InflaterOptions } from './encoding/inflate.js';
+export { md5 } from './checksum/md5.js';
 export {
   decodePppoe,
   decodePppoeDiscovery,

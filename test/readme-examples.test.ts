@@ -22,6 +22,10 @@ import {
   followTcpStream,
   tcpStreamReadable,
   TcpReassembler,
+  Http1Conversation,
+  TlsConnectionDecoder,
+  tlsServerName,
+  WebSocketParser,
 } from 'wirekit';
 import * as fs from 'node:fs';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -272,5 +276,43 @@ describe('README examples', () => {
     expect(followed).toBeGreaterThan(220_000); // the 220,032-byte GET body plus its headers
     const body = await new Response(tcpStreamReadable(file, 0, 1)).arrayBuffer();
     expect(body.byteLength).toBe(followed);
+  });
+  it('Application layer over TCP streams: HTTP, the WebSocket after its upgrade, TLS hellos', () => {
+    const run = (capture: Uint8Array) => {
+      const seen: string[] = [];
+      const decoders = new Map<unknown, TlsConnectionDecoder | Http1Conversation>();
+      reassembleTcp(capture, {
+        onData(conn, dir, data) {
+          let d = decoders.get(conn);
+          if (d === undefined) {
+            // A TLS handshake record starts with 22 (0x16); anything else is taken for HTTP.
+            const ws: WebSocketParser[] = [];
+            d =
+              data[0] === 0x16
+                ? new TlsConnectionDecoder()
+                : new Http1Conversation(
+                    {
+                      onMessage: (dir, m) => seen.push(m.type === 'request' ? `${m.method} ${m.target}` : `${m.status}`),
+                      onTunnel: (dir, bytes, offset) =>
+                        (ws[dir] ??= new WebSocketParser({ onMessage: (m) => seen.push(m.text ?? `${m.data.length} bytes`) }, { offset })).push(bytes),
+                    },
+                    { client: 0 },
+                  );
+            decoders.set(conn, d);
+          }
+          if (d instanceof TlsConnectionDecoder) {
+            for (const r of d.push(dir, data)) for (const m of r.messages ?? []) if (m.clientHello) seen.push(`TLS to ${tlsServerName(m.clientHello)}`);
+          } else {
+            d.push(dir, data);
+          }
+        },
+      });
+      return seen;
+    };
+    const ws = run(readFileSync('test/fixtures/wire/websocket.pcap'));
+    expect(ws.slice(0, 6)).toEqual(['GET /chat', '101', 'Hello', 'Hello', '300 bytes', '70000 bytes']);
+    expect(ws).toContain('frag-mented');
+    const tls = run(readFileSync('test/fixtures/wire/tls.pcap'));
+    expect(tls).toContain('TLS to wirekit.test');
   });
 });

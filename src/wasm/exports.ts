@@ -75,4 +75,10 @@ export interface WasmExports {
   reasmInsert(state: number, rel: number, src: number, len: number, policy: number): number;
   /** Moves a direction's window head `n` bytes on; returns the whole blocks it slid. */
   reasmAdvance(state: number, n: number): number;
+  /**
+   * WebSocket masking (assembly/app/websocket.ts): XORs `len` bytes at `src` into `dst` (the same
+   * address for in place) with the key whose bytes, in memory order, are the little-endian u32
+   * `key`, starting at key byte `phase`.
+   */
+  wsMask(src: number, dst: number, len: number, key: number, phase: number): void;
 }
