@@ -31,6 +31,7 @@
 // until a line that is a valid start line. Wireshark tries each TCP segment's start instead; lines
 // do not depend on how the bytes were segmented, so every split of a stream gives the same result.
 import { WireError, type WireErrorCode } from '../errors.js';
+import { concatBytes } from '../packet/bytes.js';
 
 export const HTTP_PORT = 80;
 const LAYER = 'http';
@@ -1357,15 +1358,7 @@ export function encodeHttp1(message: HttpMessageInput): Uint8Array {
     for (const f of trailers) tail += `${f.name}: ${f.value}\r\n`;
     parts.push(latin1Bytes(`${tail}\r\n`));
   }
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 function checkExtensions(ext: string): void {

@@ -13,6 +13,8 @@
 // the direction with a WireError: after it, where the next frame starts is unknown.
 import { WireError } from '../errors.js';
 import { Inflater } from '../encoding/inflate.js';
+import { concatBytes } from '../packet/bytes.js';
+import { bytesField } from '../packet/fields.js';
 import { websocketMaskCopy, type WebSocketMaskKey } from './websocket-mask.js';
 
 export const WebSocketOpcode = {
@@ -339,7 +341,7 @@ export class WebSocketParser {
     }
     if (!frame.fin) return;
     this.#message = undefined;
-    let data: Uint8Array = m.dropped ? new Uint8Array(0) : concat(this.#parts, this.#partsBytes);
+    let data: Uint8Array = m.dropped ? new Uint8Array(0) : concatBytes(this.#parts);
     this.#parts = [];
     this.#partsBytes = 0;
     if (m.compressed && !m.dropped) data = this.#inflate(data, m.problems);
@@ -374,22 +376,6 @@ export class WebSocketParser {
   }
 }
 
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-function hexColon(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += (i > 0 ? ':' : '') + (bytes[i]! < 16 ? '0' : '') + bytes[i]!.toString(16);
-  return s;
-}
 
 /**
  * A frame's fields as tshark 4.0 shows them (`websocket.*`, values as in its JSON output: flags
@@ -410,7 +396,7 @@ export function websocketFields(frame: WebSocketFrame, options: { message?: WebS
   if (frame.lengthField === 127) f['websocket.payload_length_ext_64'] = frame.payloadLength;
   if (frame.maskingKey !== undefined) {
     const k = frame.maskingKey;
-    f['websocket.masking_key'] = hexColon(new Uint8Array([k >>> 24, (k >>> 16) & 255, (k >>> 8) & 255, k & 255]));
+    f['websocket.masking_key'] = bytesField(new Uint8Array([k >>> 24, (k >>> 16) & 255, (k >>> 8) & 255, k & 255]));
   }
   const op = frame.opcode;
   const m = options.message;
@@ -418,9 +404,9 @@ export function websocketFields(frame: WebSocketFrame, options: { message?: WebS
     if (frame.closeCode !== undefined) f['websocket.payload.close.status_code'] = frame.closeCode;
     if (frame.closeReason) f['websocket.payload.close.reason'] = frame.closeReason;
   } else if (op === WebSocketOpcode.PING || op === WebSocketOpcode.PONG) {
-    if (frame.payloadLength > 0) f[op === WebSocketOpcode.PING ? 'websocket.payload.ping' : 'websocket.payload.pong'] = hexColon(frame.payload);
+    if (frame.payloadLength > 0) f[op === WebSocketOpcode.PING ? 'websocket.payload.ping' : 'websocket.payload.pong'] = bytesField(frame.payload);
   } else if (op === WebSocketOpcode.CONTINUATION && !frame.fin) {
-    if (frame.payloadLength > 0) f['websocket.payload.continue'] = hexColon(frame.payload);
+    if (frame.payloadLength > 0) f['websocket.payload.continue'] = bytesField(frame.payload);
   } else if (m !== undefined && m.text !== undefined && m.data.length > 0) {
     f['websocket.payload.text'] = m.text;
   }

@@ -30,3 +30,17 @@ export function put32(b: Uint8Array, at: number, v: number): void {
   b[at + 2] = v >>> 8;
   b[at + 3] = v;
 }
+
+/** The parts one after another in a new array (the part itself when there is one). */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
