@@ -1,5 +1,5 @@
 // `wirekit decode`: every packet of a capture, as tshark-style summary lines or as NDJSON.
-import { decodePacket, type CaptureRecord } from 'wirekit';
+import { decodePacket, type CaptureRecord, type Packet } from 'wirekit';
 import { parseArgs, UsageError } from './args.js';
 import { CliError, isWireError } from './errors.js';
 import { isSync, openCapture, TimePrecision } from './capture-input.js';
@@ -14,6 +14,7 @@ import { Progress } from './progress.js';
 import { SummaryFormatter } from './summary.js';
 import { DefragView } from './defrag-view.js';
 import { UdpStreams } from './udp-streams.js';
+import { AppLayer, mayCarryTcp } from './app-layer.js';
 
 export const DECODE_HELP = `Usage: wirekit decode [--json] [-c N] [-Y FILTER] [FILE|-]
 
@@ -40,7 +41,9 @@ With no FILE it decodes an embedded sample: a real HTTP exchange captured over l
                  presence (tcp, tcp.options.mss). A field with several values matches when any
                  value does; != holds when none equals (Wireshark 4 semantics).
 
-Where it differs from tshark: application protocols (HTTP, DNS, ...) are not decoded, so their
+HTTP, TLS and WebSocket are reassembled over TCP and named as tshark names them (by tshark's
+ports and heuristics), on the packet that completes each message, record or frame.
+Where it differs from tshark: other application protocols are not decoded (DNS is), so their
 packets show as TCP or UDP; there are no TCP analysis flags ([TCP Retransmission], ...); MAC addresses get no vendor names.
 IP fragments are reassembled as tshark does: the frame that completes a datagram shows its upper
 layers, and fragments carry ip.fragment.* / ipv6.fragment.* fields.
@@ -52,7 +55,8 @@ class DecodeRun {
   readonly #json: ByteWriter | undefined;
   readonly #filter: Filter | undefined;
   readonly #fields = new FieldRecorder();
-  readonly #view = new PacketView(this.#fields);
+  readonly #app = new AppLayer();
+  readonly #view = new PacketView(this.#fields, this.#app.columns);
   readonly #summary = new SummaryFormatter();
   readonly #defrag = new DefragView();
   readonly #precision: TimePrecision;
@@ -83,19 +87,29 @@ class DecodeRun {
     const delta = record.timestamp - this.#previous;
     const relative = record.timestamp - this.#first;
     this.#previous = record.timestamp;
-    if (json !== undefined && this.#filter === undefined) {
+    const app = this.#app;
+    // HTTP, TLS and WebSocket: only packets that may carry TCP reach the reassembler.
+    const carriesTcp = mayCarryTcp(record) && !app.skipRecord(record);
+    let decoded: Packet | undefined;
+    if (carriesTcp) {
+      decoded = decodePacket(record.data, { linkType: record.linkType });
+      app.push(decoded, record.timestamp, record.originalLength);
+    } else {
+      app.columns.reset();
+    }
+    if (json !== undefined && this.#filter === undefined && app.columns.kind === 'none') {
       const fast = this.#fast;
       fast.delta = delta;
       fast.relative = relative;
       fast.tcp = this.#summary.tcp;
       if (writeFastJson(json, record, number, fast)) return json.endLine();
     }
-    const packet = this.#defrag.view(decodePacket(record.data, { linkType: record.linkType }), record, number);
+    const packet = this.#defrag.view(decoded ?? decodePacket(record.data, { linkType: record.linkType }), record, number);
     const fields = json !== undefined || this.#filter !== undefined;
     if (fields) this.#defrag.record(this.#fields, packet);
     // Summary state (relative time, TCP bases and streams, echo requests) advances on every packet,
     // shown or not, as in tshark's single pass; JSON lines and filters read its TCP fields.
-    const line = this.#summary.line(number, record, packet, this.#precision.digits(record));
+    const line = this.#summary.line(number, record, packet, this.#precision.digits(record), app.columns);
     const tcp = this.#summary.lastTcp;
     if (fields && tcp !== undefined) {
       const f = this.#fields;
@@ -108,6 +122,7 @@ class DecodeRun {
     }
     const udp = this.#udp.packet(packet);
     if (fields && udp !== undefined) this.#fields.add('udp.stream', udp);
+    if (fields && app.columns.kind === 'pdu') app.columns.fields(this.#fields);
     if (this.#filter !== undefined) {
       this.#view.set(number, record, packet);
       if (!this.#filter(this.#view)) return undefined;
@@ -119,7 +134,7 @@ class DecodeRun {
     frame.length = record.originalLength;
     frame.capturedLength = record.capturedLength;
     frame.interfaceId = record.interfaceId;
-    frame.protocols = packet.protocols;
+    frame.protocols = app.columns.layers.length === 0 ? packet.protocols : `${packet.protocols}:${app.columns.layers.join(':')}`;
     frame.times = frameTimesText(delta, relative);
     writePacketJson(json, frame, this.#fields, packet.errors);
     return json.endLine();

@@ -3,16 +3,19 @@
 import type { CaptureRecord, FieldValue, Packet } from 'wirekit';
 import type { FieldRecorder } from './field-recorder.js';
 import type { FilterRecord } from './filter.js';
+import type { AppColumns } from './app-layer.js';
 
 export class PacketView implements FilterRecord {
   number = 0;
   record!: CaptureRecord;
   packet!: Packet;
   readonly #fields: FieldRecorder;
+  readonly #app: AppColumns | undefined;
 
-  /** @param fields the recorder holding the current packet's fields (filled by the caller). */
-  constructor(fields: FieldRecorder) {
+  /** @param fields the recorder holding the current packet's fields (filled by the caller); `app` the application layers decode found. */
+  constructor(fields: FieldRecorder, app?: AppColumns) {
     this.#fields = fields;
+    this.#app = app;
   }
 
   /** Points the view at the next packet. */
@@ -34,8 +37,10 @@ export class PacketView implements FilterRecord {
         return this.record.capturedLength;
       case 'frame.interface_id':
         return this.record.interfaceId;
-      case 'frame.protocols':
-        return this.packet.protocols;
+      case 'frame.protocols': {
+        const extra = this.#app?.layers ?? [];
+        return extra.length === 0 ? this.packet.protocols : `${this.packet.protocols}:${extra.join(':')}`;
+      }
       case 'frame.time_epoch': {
         const t = this.record.timestamp;
         return Number(t / 1_000_000_000n) + Number(t % 1_000_000_000n) / 1e9;
@@ -51,6 +56,6 @@ export class PacketView implements FilterRecord {
     if (name === 'frame') return true;
     const layers = this.packet.layers;
     for (let i = 0; i < layers.length; i++) if (layers[i]!.name === name) return true;
-    return false;
+    return this.#app !== undefined && this.#app.layers.includes(name);
   }
 }

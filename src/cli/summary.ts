@@ -26,6 +26,7 @@ import { EchoTracker, icmpInfo, icmpv6Info } from './summary-icmp.js';
 import { TcpTracker, type TcpState } from './summary-tcp.js';
 import { macColumn } from './summary-mac.js';
 import { llcInfo, wlanAddresses, wlanColumns } from './summary-wlan.js';
+import type { AppColumns } from './app-layer.js';
 
 /** A DNS message cut inside its header: the protocol column, and the id and flags when captured. */
 function partialDnsColumns(packet: Packet): [string, string] {
@@ -127,14 +128,17 @@ export class SummaryFormatter {
   #first: bigint | undefined;
   /** The conversation fields of the last line's TCP segment, if it had one. */
   lastTcp: TcpState | undefined;
+  /** The application columns of the packet being summarised (HTTP, TLS, WebSocket over its TCP). */
+  #app: AppColumns | undefined;
 
   /**
    * The line for packet `number` (1-based). Call for every packet read, shown or not, so the
    * relative time and the TCP and ICMP state advance as in tshark.
    */
-  line(number: number, record: CaptureRecord, packet: Packet, digits: number): string {
+  line(number: number, record: CaptureRecord, packet: Packet, digits: number, app?: AppColumns): string {
     if (this.#first === undefined) this.#first = record.timestamp;
     this.lastTcp = undefined;
+    this.#app = app;
     const [source, destination, protocol, columnInfo] = this.#columns(number, packet, record.linkType);
     let info = columnInfo;
     // pf's log header: tshark's pflog dissector puts the action, interface and rule in front.
@@ -227,6 +231,7 @@ export class SummaryFormatter {
       switch (top.name) {
         case 'tcp': {
           info = this.#tcpInfo(top, src, dst);
+          if (this.#app !== undefined && this.#app.kind !== 'none') [protocol, info] = this.#app.apply(protocol, info);
           // A DNS message cut inside its header: tshark names DNS and shows what it read.
           if (packet.partial?.name === 'dns') [protocol, info] = partialDnsColumns(packet);
           break;

@@ -1,0 +1,609 @@
+// HTTP, TLS and WebSocket in `wirekit decode`, shown as tshark 4.0 shows them with its default
+// preferences. A TcpReassembler runs beside the decode loop; its onData callbacks fire during the
+// push of the packet that made the bytes available, so whatever PDU they complete belongs to that
+// packet, as tshark puts a PDU on the frame that completes it.
+//
+// Which decoder a connection gets follows packet-tcp.c's decode_tcp_ports: the server port (the
+// SYN's destination), then the lower port, then the higher one, in tshark's tcp.port table for
+// http and tls (`tshark -G decodes`); then the heuristics it enables by default: HTTP when a
+// segment's first line starts or ends with "HTTP/1." (packet-http.c), TLS when a segment starts
+// with a handshake or application data record header of SSL 3.0 to TLS 1.2 and a sane length
+// (packet-tls.c is_sslv3_or_tls). WebSocket follows an HTTP 101 whose Upgrade is websocket.
+//
+// Segments that hold only part of a PDU read as tshark's TCP reassembly shows them: where the
+// dissector knew how many bytes it still needed (a Content-Length body, a body read until the
+// close, a TLS record or WebSocket frame whose header was whole) TCP does not call it again, and the
+// line is TCP's with " [TCP segment of a reassembled PDU]"; where it did not (HTTP headers, a
+// chunked body) the dissector sees the segment again and its own text stays in front.
+import {
+  Http1Conversation,
+  TcpReassembler,
+  TlsConnectionDecoder,
+  WebSocketParser,
+  httpHeader,
+  tlsRecordFields,
+  websocketFields,
+  type FieldSink,
+  type HttpMessage,
+  type Ipv4Header,
+  type Ipv6Header,
+  type Packet,
+  type TcpConnection,
+  type TcpHeader,
+  type TlsRecord,
+  type WebSocketFrame,
+} from 'wirekit';
+
+/** tcp.port entries of tshark 4.0's http and tls dissectors (`tshark -G decodes`). */
+const HTTP_PORTS = new Set([80, 631, 1900, 2710, 2869, 3128, 3132, 3689, 5985, 8080, 8088, 11371]);
+const TLS_PORTS = new Set([261, 324, 443, 465, 563, 585, 614, 636, 802, 853, 989, 990, 992, 993, 994, 995, 1300, 2221, 2443, 3249, 3250, 3251, 3252, 3496, 5061, 5671, 5684, 5868, 8883, 11207, 19999, 27017]);
+
+const SEGMENT = '[TCP segment of a reassembled PDU]';
+
+const TLS_VERSION_NAMES: Record<number, string> = { 0x0300: 'SSLv3', 0x0301: 'TLSv1', 0x0302: 'TLSv1.1', 0x0303: 'TLSv1.2', 0x0304: 'TLSv1.3' };
+
+const HANDSHAKE_NAMES: Record<number, string> = {
+  0: 'Hello Request', 1: 'Client Hello', 2: 'Server Hello', 3: 'Hello Verify Request', 4: 'New Session Ticket', 5: 'End of Early Data',
+  6: 'Hello Retry Request', 8: 'Encrypted Extensions', 11: 'Certificate', 12: 'Server Key Exchange', 13: 'Certificate Request',
+  14: 'Server Hello Done', 15: 'Certificate Verify', 16: 'Client Key Exchange', 20: 'Finished', 21: 'Certificate URL',
+  22: 'Certificate Status', 23: 'Supplemental Data', 24: 'Key Update', 25: 'Compressed Certificate', 254: 'Message Hash',
+};
+
+const ALERT_DESCRIPTIONS: Record<number, string> = {
+  0: 'Close Notify', 10: 'Unexpected Message', 20: 'Bad Record MAC', 21: 'Decryption Failed', 22: 'Record Overflow',
+  30: 'Decompression Failure', 40: 'Handshake Failure', 41: 'No Certificate', 42: 'Bad Certificate', 43: 'Unsupported Certificate',
+  44: 'Certificate Revoked', 45: 'Certificate Expired', 46: 'Certificate Unknown', 47: 'Illegal Parameter', 48: 'Unknown CA',
+  49: 'Access Denied', 50: 'Decode Error', 51: 'Decrypt Error', 60: 'Export Restriction', 70: 'Protocol Version',
+  71: 'Insufficient Security', 80: 'Internal Error', 86: 'Inappropriate Fallback', 90: 'User Canceled', 100: 'No Renegotiation',
+  109: 'Missing Extension', 110: 'Unsupported Extension', 111: 'Certificate Unobtainable', 112: 'Unrecognized Name',
+  113: 'Bad Certificate Status Response', 114: 'Bad Certificate Hash Value', 115: 'Unknown PSK Identity', 116: 'Certificate Required',
+  120: 'No application Protocol',
+};
+
+const WS_OPCODES: Record<number, string> = { 0: 'Continuation', 1: 'Text', 2: 'Binary', 8: 'Connection Close', 9: 'Ping', 10: 'Pong' };
+
+/** What tshark appends to an HTTP message's line for a body of this media type (measured on 4.0). */
+function mediaSuffix(type: string): { protocol?: string; text: string } {
+  if (type === 'application/octet-stream' || type.startsWith('multipart/') || type === 'application/grpc') return { text: '' };
+  if (type === 'application/json' || type === 'application/problem+json' || type === 'application/x-ndjson' || type === 'application/json-rpc' || type === 'application/jsonrequest') {
+    return { protocol: 'HTTP/JSON', text: `, JavaScript Object Notation (${type})` };
+  }
+  if (type === 'application/xml' || type === 'text/xml' || type.endsWith('+xml') && type !== 'application/xhtml+xml') return { protocol: 'HTTP/XML', text: '' };
+  return { text: ` (${type})` };
+}
+
+/** One packet's application columns, and the PDUs it completed (for --json and stats). */
+export class AppColumns {
+  /** `pdu`: the packet completes PDUs; `segment`: it carries only part of one. */
+  kind: 'none' | 'pdu' | 'segment' = 'none';
+  protocol = '';
+  /** The info text (for `segment`: the text in front of the marker, '' for TCP's own line). */
+  info = '';
+  /** `segment`: the dissector's text replaces TCP's (TLS clears the column). */
+  replaces = false;
+  /** frame.protocols names to append (`http`, `tls`, `websocket`). */
+  layers: string[] = [];
+  http: HttpMessage[] = [];
+  tls: TlsRecord[] = [];
+  websocket: WebSocketFrame[] = [];
+
+  reset(): void {
+    this.kind = 'none';
+    this.protocol = '';
+    this.info = '';
+    this.replaces = false;
+    this.layers.length = 0;
+    this.http.length = 0;
+    this.tls.length = 0;
+    this.websocket.length = 0;
+  }
+
+  /** The protocol and info columns over TCP's (`tcpInfo`). */
+  apply(protocol: string, tcpInfo: string): [string, string] {
+    if (this.kind === 'pdu') return [this.protocol, this.info];
+    if (this.kind === 'segment') {
+      const front = this.replaces ? this.info : tcpInfo;
+      return ['TCP', front === '' ? SEGMENT : `${front} ${SEGMENT}`];
+    }
+    return [protocol, tcpInfo];
+  }
+
+  /** Fields of the PDUs, as far as the library names them (TLS records, WebSocket frames; HTTP start lines). */
+  fields(out: FieldSink): void {
+    for (const m of this.http) {
+      if (m.type === 'request') {
+        out.add('http.request.method', m.method);
+        out.add('http.request.uri', m.target);
+        out.add('http.request.version', m.version);
+      } else {
+        out.add('http.response.version', m.version);
+        out.add('http.response.code', m.status);
+        out.add('http.response.phrase', m.reason);
+      }
+      const type = httpHeader(m.headers, 'content-type');
+      if (type !== undefined) out.add('http.content_type', type);
+      if (m.contentLength !== undefined) out.add('http.content_length', m.contentLength);
+    }
+    for (const r of this.tls) tlsRecordFields(r, out);
+    for (const f of this.websocket) {
+      const ws = websocketFields(f);
+      for (const k in ws) out.add(k, ws[k]!);
+    }
+  }
+}
+
+interface Direction {
+  /** The PDU in progress had a known length at the end of the last segment (TCP will not call the dissector until it is whole). */
+  exact: boolean;
+  /** TLS: the plaintext handshake bytes seen so far (for message names of fragments); dropped once encrypted. */
+  hsType: number;
+  hsRemaining: number;
+  hsHeader: number[];
+  /** TLS: stream offset after the last whole record. */
+  recordEnd: number;
+}
+
+type Kind = 'unknown' | 'http' | 'tls' | 'websocket';
+
+interface Connection {
+  kind: Kind;
+  http: Http1Conversation | undefined;
+  tls: TlsConnectionDecoder | undefined;
+  ws: [WebSocketParser, WebSocketParser] | undefined;
+  /** The direction whose bytes are being pushed now. */
+  now: 0 | 1;
+  dirs: [Direction, Direction];
+  /** TLS: the bytes of the record being pushed, by stream offset, kept only while plaintext handshakes flow. */
+  tlsBytes: [Uint8Array[], Uint8Array[]];
+  tlsBase: [number, number];
+  /** The HTTP response that switched to WebSocket was seen. */
+  upgradeToWebsocket: boolean;
+  /** Bytes of this packet passed over by HTTP (not a message). */
+  skipped: boolean;
+  /** The packet pushed bytes into the decoder. */
+  pushed: boolean;
+  /** HTTP stopped on an error during this packet; the packet's first line, if it was a start line. */
+  failed: boolean;
+  startLine: string;
+}
+
+const newDirection = (): Direction => ({ exact: false, hsType: -1, hsRemaining: 0, hsHeader: [], recordEnd: 0 });
+
+const endpoint = (address: string, port: number) => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
+
+/** The "src>dst" key of a packet's TCP segment (the IP layer right below it). */
+function tupleOf(packet: Packet, tcp: TcpHeader): string {
+  const layers = packet.layers;
+  let ip: Ipv4Header | Ipv6Header | undefined;
+  for (const l of layers) {
+    if (l.name === 'ip' || l.name === 'ipv6') ip = l.header as Ipv4Header | Ipv6Header;
+    if (l.header === tcp) break;
+  }
+  return ip === undefined ? '' : `${endpoint(ip.src, tcp.srcport)}>${endpoint(ip.dst, tcp.dstport)}`;
+}
+
+/**
+ * Whether a record may hold a TCP segment (or an IP fragment of one): a cheap test on its bytes so
+ * that captures of UDP and other traffic never decode a packet twice or make a reassembler.
+ */
+export function mayCarryTcp(record: { linkType: number; data: Uint8Array }): boolean {
+  const b = record.data;
+  if (record.linkType !== 1 || b.length < 34) return true;
+  const type = (b[12]! << 8) | b[13]!;
+  if (type === 0x0800 && (b[14]! & 0xf0) === 0x40) {
+    // Not TCP, not a fragment, not a tunnel: nothing for the reassembler.
+    const proto = b[23]!;
+    const fragment = ((b[20]! << 8) | b[21]!) & 0x3fff;
+    return proto === 6 || fragment !== 0 || proto === 4 || proto === 41 || proto === 47;
+  }
+  if (type === 0x86dd && b.length >= 54) {
+    const next = b[20]!;
+    return !(next === 17 || next === 58);
+  }
+  if (type === 0x0806) return false;
+  return true;
+}
+
+/** HTTP heuristic: the segment's first line starts or ends with "HTTP/1." (as packet-http.c tests it). */
+function looksLikeHttp(d: Uint8Array): boolean {
+  let end = -1;
+  for (let i = 0; i < d.length; i++) {
+    if (d[i] === 0x0a || d[i] === 0x0d) {
+      end = i;
+      break;
+    }
+  }
+  if (end < 0 || end === 8) return false;
+  const at = (k: number) => k >= 0 && k + 7 <= end && d[k] === 0x48 && d[k + 1] === 0x54 && d[k + 2] === 0x54 && d[k + 3] === 0x50 && d[k + 4] === 0x2f && d[k + 5] === 0x31 && d[k + 6] === 0x2e;
+  return at(0) || at(end - 8);
+}
+
+/** The first line of a segment, as text (one char per byte). */
+function firstLine(d: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < d.length && d[i] !== 0x0d && d[i] !== 0x0a; i++) s += String.fromCharCode(d[i]!);
+  return s;
+}
+
+/** TLS heuristic (is_sslv3_or_tls): a handshake or application data record header with a sane length. */
+function looksLikeTls(d: Uint8Array): boolean {
+  if (d.length < 5) return false;
+  if (d[0] !== 22 && d[0] !== 23) return false;
+  const version = (d[1]! << 8) | d[2]!;
+  if (version !== 0x0300 && version !== 0x0301 && version !== 0x0302 && version !== 0x0303 && version !== 0x0101) return false;
+  const length = (d[3]! << 8) | d[4]!;
+  return length > 0 && length < 16384 + 2048;
+}
+
+/** The application layer of `decode`: feed it every packet, in order, and read `columns`. */
+export class AppLayer {
+  readonly columns = new AppColumns();
+  #reassembler: TcpReassembler | undefined;
+  readonly #connections = new Map<TcpConnection, Connection>();
+  /** Connections by "src>dst" endpoints, with the direction that key is: for FIN segments, which carry no data. */
+  readonly #byTuple = new Map<string, [Connection, 0 | 1]>();
+  /** "src>dst" keys of directions whose decoder stopped. */
+  readonly #dead = new Set<string>();
+  /** Per packet: texts of the completed PDUs, by protocol. */
+  #texts: string[] = [];
+  #protocol = '';
+  #current: Connection | undefined;
+
+  /**
+   * True when the record is an Ethernet/IPv4 TCP segment (no SYN) of a direction whose decoder has
+   * stopped: it needs no decoding here (the columns are reset). A test on the bytes, for speed.
+   */
+  skipRecord(record: { linkType: number; data: Uint8Array }): boolean {
+    if (this.#dead.size === 0) return false;
+    const b = record.data;
+    if (record.linkType !== 1 || b.length < 54 || b[12] !== 0x08 || b[13] !== 0x00 || b[23] !== 6) return false;
+    const ihl = (b[14]! & 0x0f) * 4;
+    const t = 14 + ihl;
+    if (ihl < 20 || b.length < t + 14 || ((b[20]! << 8) | b[21]!) & 0x3fff || b[t + 13]! & 2) return false;
+    const key = `${b[26]}.${b[27]}.${b[28]}.${b[29]}:${(b[t]! << 8) | b[t + 1]!}>${b[30]}.${b[31]}.${b[32]}.${b[33]}:${(b[t + 2]! << 8) | b[t + 3]!}`;
+    if (!this.#dead.has(key)) return false;
+    this.columns.reset();
+    return true;
+  }
+
+  /** Pushes one packet (as decoded, before IP defragmentation: the reassembler defragments). */
+  push(packet: Packet, timestamp: bigint, frameLength: number): void {
+    const c = this.columns;
+    c.reset();
+    // Only packets with a TCP layer reach the reassembler; captures without TCP never make one.
+    const layers = packet.layers;
+    let tcp: TcpHeader | undefined;
+    for (let i = 0; i < layers.length; i++) {
+      const l = layers[i]!;
+      if (l.name === 'icmp' || l.name === 'icmpv6') return;
+      if (l.name === 'tcp') {
+        tcp = l.header as TcpHeader;
+        break;
+      }
+    }
+    if (tcp === undefined) {
+      // A fragment the defragmenter may complete later still goes in.
+      if (this.#reassembler === undefined || !layers.some((l) => l.name === 'ip' || l.name === 'ipv6')) return;
+    }
+    // A direction whose decoder stopped on an error shows TCP from then on: its segments need no
+    // reassembly (a SYN may start a new connection on the 4-tuple, so it always goes in).
+    if (tcp !== undefined && this.#dead.size > 0 && !(tcp.flags & 2) && this.#dead.has(tupleOf(packet, tcp))) return;
+    this.#reassembler ??= this.#make();
+    this.#texts.length = 0;
+    this.#current = undefined;
+    this.#reassembler.push(packet, timestamp, frameLength);
+    let conn = this.#current as Connection | undefined;
+    // A FIN ends a body read until the close (the FIN packet completes it, as in tshark).
+    if (tcp !== undefined && tcp.flags & 1) {
+      if (conn === undefined) {
+        const found = this.#byTuple.get(tupleOf(packet, tcp));
+        if (found !== undefined) {
+          conn = found[0];
+          conn.now = found[1];
+        }
+      }
+      const p = conn?.kind === 'http' ? conn.http!.parsers[conn.now] : undefined;
+      if (p !== undefined && p.current !== undefined && p.current.framing === 'close' && p.current.headerEnd > p.current.start) {
+        conn!.pushed = true;
+        try {
+          p.end();
+        } catch {
+          // a message cut short: nothing to show
+        }
+      }
+    }
+    if (conn === undefined) return;
+    this.#finish(conn);
+    if (tcp !== undefined && this.#stopped(conn)) this.#dead.add(tupleOf(packet, tcp));
+  }
+
+  /** Whether the decoder of the direction just pushed has stopped for good. */
+  #stopped(conn: Connection): boolean {
+    const d = conn.now;
+    if (conn.kind === 'tls') return conn.tls!.directions[d].error !== undefined;
+    if (conn.kind === 'http') return conn.ws === undefined ? conn.http!.errors[d] !== undefined : conn.ws[d].error !== undefined;
+    return false;
+  }
+
+  #make(): TcpReassembler {
+    return new TcpReassembler(
+      {
+        onData: (tc, direction, data) => this.#data(tc, direction, data),
+        onClose: (tc) => {
+          this.#connections.delete(tc);
+          this.#byTuple.delete(`${tc.endpoint(0)}>${tc.endpoint(1)}`);
+          this.#byTuple.delete(`${tc.endpoint(1)}>${tc.endpoint(0)}`);
+        },
+      },
+      { overlap: 'tshark' },
+    );
+  }
+
+  #data(tc: TcpConnection, direction: 0 | 1, data: Uint8Array): void {
+    let conn = this.#connections.get(tc);
+    if (conn === undefined) {
+      conn = { kind: 'unknown', http: undefined, tls: undefined, ws: undefined, now: direction, dirs: [newDirection(), newDirection()], tlsBytes: [[], []], tlsBase: [0, 0], upgradeToWebsocket: false, skipped: false, pushed: false, failed: false, startLine: '' };
+      this.#connections.set(tc, conn);
+      this.#byTuple.set(`${tc.endpoint(0)}>${tc.endpoint(1)}`, [conn, 0]);
+      this.#byTuple.set(`${tc.endpoint(1)}>${tc.endpoint(0)}`, [conn, 1]);
+    }
+    if (data.length === 0) return;
+    conn.now = direction;
+    if (!conn.pushed) conn.startLine = '';
+    conn.pushed = true;
+    this.#current = conn;
+    if (conn.kind === 'unknown') this.#classify(tc, conn, data);
+    if (conn.kind === 'http') {
+      if (conn.startLine === '' && looksLikeHttp(data)) conn.startLine = firstLine(data);
+      conn.http!.push(direction, data);
+    }
+    else if (conn.kind === 'tls') this.#tls(conn, direction, data);
+    else if (conn.kind === 'websocket') this.#websocket(conn, direction, data);
+  }
+
+  #classify(tc: TcpConnection, conn: Connection, data: Uint8Array): void {
+    const server = tc.client === undefined ? undefined : tc.ports[1 - tc.client]!;
+    const low = Math.min(tc.ports[0], tc.ports[1]);
+    const high = Math.max(tc.ports[0], tc.ports[1]);
+    let kind: Kind = 'unknown';
+    for (const port of server === undefined ? [low, high] : [server, low, high]) {
+      if (HTTP_PORTS.has(port)) kind = 'http';
+      else if (TLS_PORTS.has(port)) kind = 'tls';
+      if (kind !== 'unknown') break;
+    }
+    if (kind === 'unknown') {
+      if (looksLikeHttp(data)) kind = 'http';
+      else if (looksLikeTls(data)) kind = 'tls';
+    }
+    if (kind === 'http') {
+      conn.http = new Http1Conversation(
+        {
+          onBody: () => undefined,
+          onMessage: (_d, m) => this.#httpMessage(conn, m),
+          onSkip: () => {
+            conn.skipped = true;
+          },
+          onError: () => {
+            conn.failed = true;
+          },
+          onTunnel: (d, bytes) => {
+            if (conn.upgradeToWebsocket) this.#websocket(conn, d, bytes);
+          },
+        },
+        { client: tc.client, resync: true },
+      );
+    } else if (kind === 'tls') {
+      conn.tls = new TlsConnectionDecoder();
+    }
+    conn.kind = kind;
+  }
+
+  #httpMessage(conn: Connection, m: HttpMessage): void {
+    const c = this.columns;
+    let text = `${m.startLine} `;
+    let protocol = 'HTTP';
+    const type = httpHeader(m.headers, 'content-type');
+    if (type !== undefined && m.bodyLength > 0) {
+      const media = mediaSuffix(type.split(';')[0]!.trim().toLowerCase());
+      text += media.text;
+      if (media.protocol !== undefined) protocol = media.protocol;
+    }
+    if (m.type === 'response' && m.status === 101 && (httpHeader(m.headers, 'upgrade') ?? '').toLowerCase() === 'websocket') {
+      conn.upgradeToWebsocket = true;
+      conn.ws = [new WebSocketParser({ onFrame: (f) => this.#frame(f) }), new WebSocketParser({ onFrame: (f) => this.#frame(f) })];
+    }
+    this.#texts.push(text);
+    this.#protocol = protocol;
+    c.http.push(m);
+    if (!c.layers.includes('http')) c.layers.push('http');
+  }
+
+  #frame(f: WebSocketFrame): void {
+    const c = this.columns;
+    // Each frame sets the column anew (packet-websocket.c col_set_str): the packet's last frame shows.
+    this.#texts.length = 0;
+    this.#texts.push(`WebSocket ${WS_OPCODES[f.opcode] ?? 'Unknown Opcode'}${f.fin ? ' [FIN]' : '[FRAGMENT] '}${f.masked ? ' [MASKED]' : ' '}`);
+    this.#protocol = 'WebSocket';
+    c.websocket.push(f);
+    if (!c.layers.includes('websocket')) c.layers.push('websocket');
+  }
+
+  #websocket(conn: Connection, d: 0 | 1, bytes: Uint8Array): void {
+    const ws = conn.ws?.[d];
+    if (ws === undefined || ws.error !== undefined) return;
+    try {
+      ws.push(bytes);
+    } catch {
+      // the direction stops; later bytes show as TCP
+    }
+  }
+
+  #tls(conn: Connection, d: 0 | 1, data: Uint8Array): void {
+    const dec = conn.tls!;
+    const keep = !dec.directions[d].encrypted && dec.directions[d].error === undefined;
+    if (keep) conn.tlsBytes[d].push(data.slice());
+    const records = dec.push(d, data);
+    for (const r of records) this.#tlsRecord(conn, d, r);
+    if (!keep || dec.directions[d].encrypted) {
+      conn.tlsBytes[d] = [];
+      conn.tlsBase[d] = dec.directions[d].position;
+    } else if (records.length > 0) {
+      // Keep only the bytes of the record in progress.
+      const last = records[records.length - 1]!;
+      this.#dropTlsBytes(conn, d, last.fragmentOffset + last.length);
+    }
+  }
+
+  #dropTlsBytes(conn: Connection, d: 0 | 1, upTo: number): void {
+    const chunks = conn.tlsBytes[d];
+    while (chunks.length > 0 && conn.tlsBase[d] + chunks[0]!.length <= upTo) conn.tlsBase[d] += chunks.shift()!.length;
+  }
+
+  /** The bytes [from, to) of direction d's stream, from the kept chunks. */
+  #tlsSlice(conn: Connection, d: 0 | 1, from: number, to: number): Uint8Array | undefined {
+    let at = conn.tlsBase[d];
+    const out = new Uint8Array(to - from);
+    let filled = 0;
+    for (const ch of conn.tlsBytes[d]) {
+      const s = Math.max(from, at);
+      const e = Math.min(to, at + ch.length);
+      if (e > s) {
+        out.set(ch.subarray(s - at, e - at), s - from);
+        filled += e - s;
+      }
+      at += ch.length;
+    }
+    return filled === out.length ? out : undefined;
+  }
+
+  #tlsRecord(conn: Connection, d: 0 | 1, r: TlsRecord): void {
+    const c = this.columns;
+    c.tls.push(r);
+    conn.dirs[d].recordEnd = r.fragmentOffset + r.length;
+    if (!c.layers.includes('tls')) c.layers.push('tls');
+    const names: string[] = [];
+    switch (r.contentType) {
+      case 20:
+        names.push('Change Cipher Spec');
+        break;
+      case 21:
+        if (r.encrypted || r.alerts === undefined) names.push('Encrypted Alert');
+        else for (const a of r.alerts) names.push(`Alert (Level: ${a.level === 1 ? 'Warning' : a.level === 2 ? 'Fatal' : 'Unknown'}, Description: ${ALERT_DESCRIPTIONS[a.description] ?? 'Unknown'})`);
+        break;
+      case 22:
+        if (r.encrypted) names.push('Encrypted Handshake Message');
+        else this.#handshakeNames(conn, d, r, names);
+        break;
+      case 23:
+        names.push('Application Data');
+        break;
+      case 24:
+        names.push(r.encrypted ? 'Encrypted Heartbeat' : 'Heartbeat');
+        break;
+    }
+    this.#texts.push(names.join(', '));
+    const session = conn.tls!.session.version;
+    this.#protocol = TLS_VERSION_NAMES[session ?? r.version] ?? 'TLS';
+  }
+
+  /** Names of the handshake messages in a plaintext record, a part of one as "[Name Fragment]". */
+  #handshakeNames(conn: Connection, d: 0 | 1, r: TlsRecord, names: string[]): void {
+    const dir = conn.dirs[d];
+    const bytes = this.#tlsSlice(conn, d, r.fragmentOffset, r.fragmentOffset + r.length);
+    if (bytes === undefined) {
+      for (const m of r.messages ?? []) names.push(HANDSHAKE_NAMES[m.type] ?? 'Unknown Handshake Message');
+      return;
+    }
+    let i = 0;
+    const name = (t: number) => (t === 2 && (r.messages ?? []).some((m) => m.serverHello?.helloRetryRequest === true) ? 'Hello Retry Request' : HANDSHAKE_NAMES[t] ?? 'Unknown Handshake Message');
+    while (i < bytes.length) {
+      if (dir.hsRemaining === 0 && dir.hsType < 0) {
+        while (dir.hsHeader.length < 4 && i < bytes.length) dir.hsHeader.push(bytes[i++]!);
+        if (dir.hsHeader.length < 4) break;
+        const [t, a, b, e] = dir.hsHeader as [number, number, number, number];
+        dir.hsHeader = [];
+        dir.hsType = t;
+        dir.hsRemaining = (a << 16) | (b << 8) | e;
+      }
+      const take = Math.min(dir.hsRemaining, bytes.length - i);
+      i += take;
+      dir.hsRemaining -= take;
+      if (dir.hsRemaining === 0) {
+        names.push(name(dir.hsType));
+        dir.hsType = -1;
+      } else {
+        names.push(`[${name(dir.hsType)} Fragment]`);
+      }
+    }
+  }
+
+  /** Sets the columns from what the packet's bytes did. */
+  #finish(conn: Connection): void {
+    const c = this.columns;
+    const d = conn.now;
+    const dir = conn.dirs[d];
+    const wasExact = dir.exact;
+    const pushed = conn.pushed;
+    const skipped = conn.skipped;
+    const failed = conn.failed;
+    conn.pushed = false;
+    conn.skipped = false;
+    conn.failed = false;
+    // Where the direction stands now: inside a PDU, whether its length is known, and the text the
+    // dissector leaves in the info column for a PDU it could not finish.
+    let inside = false;
+    let exact = false;
+    let front = '';
+    let replaces = false;
+    if (conn.kind === 'http') {
+      const p = conn.http!.parsers[d];
+      if (conn.ws !== undefined && p.tunneling) {
+        inside = conn.ws[d].inFrame;
+        exact = inside;
+      } else if (p.current !== undefined) {
+        const m = p.current;
+        inside = true;
+        exact = m.headerEnd > m.start && (m.framing === 'length' || m.framing === 'close');
+        front = `${m.startLine} `;
+        replaces = true;
+      } else if (pushed && this.#texts.length === 0 && !skipped && !p.tunneling && p.error === undefined) {
+        // A start line not yet whole.
+        inside = true;
+      }
+    } else if (conn.kind === 'tls') {
+      const t = conn.tls!.directions[d];
+      inside = t.error === undefined && t.position > dir.recordEnd;
+      exact = inside && t.position - dir.recordEnd >= 5;
+      replaces = true;
+    }
+    dir.exact = exact;
+    if (this.#texts.length > 0) {
+      c.kind = 'pdu';
+      c.protocol = this.#protocol;
+      c.info = this.#texts.join(conn.kind === 'tls' ? ', ' : '');
+      // HTTP shows the start line of a message left incomplete after the ones it finished.
+      if (inside && front !== '') c.info += front;
+      return;
+    }
+    if (conn.kind === 'unknown' || !pushed) return;
+    if (failed && conn.startLine !== '') {
+      // tshark's HTTP is laxer than the library's parser (which stops at smuggling-prone framing):
+      // the message still shows its start line.
+      c.kind = 'pdu';
+      c.protocol = 'HTTP';
+      c.info = `${conn.startLine} `;
+      return;
+    }
+    if (conn.kind === 'http' && skipped && !inside) {
+      c.kind = 'pdu';
+      c.protocol = 'HTTP';
+      c.info = 'Continuation';
+      return;
+    }
+    if (!inside) return;
+    c.kind = 'segment';
+    if (wasExact) return;
+    c.replaces = replaces;
+    c.info = front;
+  }
+}
