@@ -175,6 +175,66 @@ export { WebSocketParser, WebSocketOpcode, websocketOpcodeName, websocketFields,
 export type { WebSocketFrame, WebSocketMessage, WebSocketDeflate, WebSocketParserOptions, WebSocketParserHandlers, WebSocketFrameInput } from './application/websocket.js';
 export { websocketMask, websocketMaskCopy, WS_MASK_JS_BELOW } from './application/websocket-mask.js';
 export type { WebSocketMaskKey } from './application/websocket-mask.js';
+export {
+  HPACK_STATIC_TABLE,
+  HpackDecoder,
+  HpackDynamicTable,
+  HpackEncoder,
+  decodeHpackInteger,
+  encodeHpackInteger,
+  hpackEntrySize,
+  hpackRepresentationName,
+  huffmanDecode,
+  huffmanEncode,
+  huffmanEncodedLength,
+} from './application/hpack.js';
+export type { HpackDecoderOptions, HpackEncoderOptions, HpackField, HpackHeaderBlock, HpackHeaderField, HpackRepresentation, HpackSizeUpdate } from './application/hpack.js';
+export {
+  HTTP2_DEFAULT_MAX_FRAME_SIZE,
+  HTTP2_PREFACE,
+  Http2Connection,
+  Http2Flag,
+  Http2FrameType,
+  Http2Parser,
+  Http2Setting,
+  encodeHttp2Frame,
+  encodeHttp2Headers,
+  http2FrameFields,
+  http2FrameTypeName,
+  http2Header,
+  http2Preface,
+} from './application/http2.js';
+export type {
+  Http2ConnectionHandlers,
+  Http2ConnectionOptions,
+  Http2Frame,
+  Http2FrameInput,
+  Http2HeaderBlock,
+  Http2HeadersInput,
+  Http2ParserHandlers,
+  Http2ParserOptions,
+  Http2Priority,
+  Http2SettingEntry,
+  Http2Stream,
+} from './application/http2.js';
+export { GrpcConversation, GrpcStatus, encodeGrpcMessage, grpcMessageFields, grpcPercentDecode } from './application/grpc.js';
+export type { GrpcCall, GrpcConversationHandlers, GrpcConversationOptions, GrpcMessage } from './application/grpc.js';
+export {
+  ProtobufWireType,
+  bitsToDouble,
+  bitsToFloat,
+  decodeProtobufRaw,
+  decodeVarint,
+  doubleToBits,
+  encodeProtobufRaw,
+  encodeVarint,
+  floatToBits,
+  int64FromUnsigned,
+  protobufText,
+  zigzagDecode,
+  zigzagEncode,
+} from './encoding/protobuf.js';
+export type { ProtobufDecodeOptions, ProtobufField, ProtobufFieldInput } from './encoding/protobuf.js';
 export { Inflater } from './encoding/inflate.js';
 export type { InflaterOptions } from './encoding/inflate.js';
 export { md5 } from './checksum/md5.js';
