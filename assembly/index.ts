@@ -8,3 +8,4 @@ export { walkPcap, walkIpv6Rows } from "./wire/capture";
 export { segmentFrames } from "./wire/segment";
 export { reasmInsert, reasmAdvance } from "./reassembly/assembler";
 export { wsMask } from "./app/websocket";
+export { varintDecode } from "./app/varint";

@@ -235,6 +235,8 @@ export {
   zigzagEncode,
 } from './encoding/protobuf.js';
 export type { ProtobufDecodeOptions, ProtobufField, ProtobufFieldInput } from './encoding/protobuf.js';
+export { decodePackedVarints, encodePackedVarints, PACKED_VARINT_JS_BELOW } from './encoding/packed-varints.js';
+export type { PackedVarintType, PackedVarintArray } from './encoding/packed-varints.js';
 export { Inflater } from './encoding/inflate.js';
 export type { InflaterOptions } from './encoding/inflate.js';
 export { md5 } from './checksum/md5.js';

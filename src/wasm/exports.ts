@@ -81,4 +81,10 @@ export interface WasmExports {
    * `key`, starting at key byte `phase`.
    */
   wsMask(src: number, dst: number, len: number, key: number, phase: number): void;
+  /**
+   * Protobuf varints (assembly/app/varint.ts): decodes those in [ptr, ptr + len) to `out` (u64 or
+   * u32 by `mode`), at most `max`; the two u32 at statusPtr get where it stopped and why. Returns
+   * the count.
+   */
+  varintDecode(ptr: number, len: number, out: number, max: number, mode: number, statusPtr: number): number;
 }
