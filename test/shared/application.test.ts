@@ -3,6 +3,18 @@
 // its JA3, and masking on every backend (the SIMD and scalar WebAssembly builds and the JS twin).
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  decodePackedVarints,
+  decodeProtobufRaw,
+  encodeGrpcMessage,
+  encodeHttp2Frame,
+  encodeHttp2Headers,
+  encodePackedVarints,
+  encodeProtobufRaw,
+  GrpcConversation,
+  HpackEncoder,
+  Http2FrameType,
+  Http2Flag,
+  http2Preface,
   decodeTlsStream,
   encodeHttp1,
   encodeTlsClientHello,
@@ -20,6 +32,8 @@ import {
   websocketMask,
   websocketMaskCopy,
   WireError,
+  type GrpcCall,
+  type GrpcMessage,
   type HttpMessage,
   type WebSocketMessage,
 } from 'wirekit';
@@ -100,5 +114,47 @@ describe('TLS', () => {
     const ja3 = tlsJa3(message.clientHello!);
     expect(ja3.full).toBe('771,4865-49199,0,,');
     expect(ja3.hash).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
+
+describe('HTTP/2, gRPC and protobuf', () => {
+  it('a unary gRPC call built with the encoders reads back: path, message, status', () => {
+    const enc = [new HpackEncoder(), new HpackEncoder()];
+    const request = encodeProtobufRaw([{ number: 1, wireType: 2, value: new TextEncoder().encode('wirekit') }, { number: 2, wireType: 0, value: 42n }]);
+    const client = new Uint8Array([
+      ...http2Preface(),
+      ...encodeHttp2Frame({ type: Http2FrameType.SETTINGS }),
+      ...encodeHttp2Headers(enc[0]!, { streamId: 1, fields: [{ name: ':method', value: 'POST' }, { name: ':scheme', value: 'http' }, { name: ':path', value: '/demo.Greeter/Hello' }, { name: ':authority', value: 'x' }, { name: 'content-type', value: 'application/grpc' }] }),
+      ...encodeHttp2Frame({ type: Http2FrameType.DATA, streamId: 1, flags: Http2Flag.END_STREAM, data: encodeGrpcMessage(request) }),
+    ]);
+    const server = new Uint8Array([
+      ...encodeHttp2Frame({ type: Http2FrameType.SETTINGS }),
+      ...encodeHttp2Headers(enc[1]!, { streamId: 1, fields: [{ name: ':status', value: '200' }, { name: 'content-type', value: 'application/grpc' }] }),
+      ...encodeHttp2Frame({ type: Http2FrameType.DATA, streamId: 1, data: encodeGrpcMessage(encodeProtobufRaw([{ number: 1, wireType: 0, value: 7n }])) }),
+      ...encodeHttp2Headers(enc[1]!, { streamId: 1, endStream: true, fields: [{ name: 'grpc-status', value: '0' }] }),
+    ]);
+    const messages: GrpcMessage[] = [];
+    const calls: GrpcCall[] = [];
+    const g = new GrpcConversation({ onMessage: (m) => messages.push(m), onCallEnd: (c) => calls.push(c) });
+    g.push(0, client.subarray(0, 30));
+    g.push(0, client.subarray(30));
+    g.push(1, server);
+    expect(messages.map((m) => [m.request, m.path, m.length])).toEqual([
+      [true, '/demo.Greeter/Hello', request.length],
+      [false, '/demo.Greeter/Hello', 2],
+    ]);
+    expect(calls.map((c) => [c.service, c.method, c.status])).toEqual([['demo.Greeter', 'Hello', 0]]);
+    const fields = decodeProtobufRaw(messages[0]!.data);
+    expect(fields.map((f) => f.number)).toEqual([1, 2]);
+  });
+
+  it('packed varints through the WebAssembly kernel (protobuf encoding guide: [3, 270, 86942])', () => {
+    for (const backend of ['wasm', 'js'] as const) {
+      setBackend(backend);
+      expect(Array.from(decodePackedVarints(Uint8Array.of(0x03, 0x8e, 0x02, 0x9e, 0xa7, 0x05), 'uint32'))).toEqual([3, 270, 86942]);
+      const values = [0n, -1n, 2n ** 62n, -(2n ** 63n)];
+      expect(Array.from(decodePackedVarints(encodePackedVarints(values, 'sint64'), 'sint64'))).toEqual(values);
+    }
+    setBackend('auto');
   });
 });
