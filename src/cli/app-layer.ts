@@ -33,6 +33,7 @@ import {
   type TlsRecord,
   type WebSocketFrame,
 } from 'wirekit';
+import { Http2Session } from './app-http2.js';
 
 /** tcp.port entries of tshark 4.0's http and tls dissectors (`tshark -G decodes`). */
 const HTTP_PORTS = new Set([80, 631, 1900, 2710, 2869, 3128, 3132, 3689, 5985, 8080, 8088, 11371]);
@@ -86,6 +87,8 @@ export class AppColumns {
   http: HttpMessage[] = [];
   tls: TlsRecord[] = [];
   websocket: WebSocketFrame[] = [];
+  /** HTTP/2: the session whose frames and gRPC messages the packet completed. */
+  http2: Http2Session | undefined;
 
   reset(): void {
     this.kind = 'none';
@@ -96,6 +99,7 @@ export class AppColumns {
     this.http.length = 0;
     this.tls.length = 0;
     this.websocket.length = 0;
+    this.http2 = undefined;
   }
 
   /** The protocol and info columns over TCP's (`tcpInfo`). */
@@ -129,6 +133,7 @@ export class AppColumns {
       const ws = websocketFields(f);
       for (const k in ws) out.add(k, ws[k]!);
     }
+    this.http2?.fields(out);
   }
 }
 
@@ -143,13 +148,20 @@ interface Direction {
   recordEnd: number;
 }
 
-type Kind = 'unknown' | 'http' | 'tls' | 'websocket';
+type Kind = 'unknown' | 'http' | 'tls' | 'websocket' | 'http2';
+
+/** What `-d tcp.port==N,PROTOCOL` can name (tshark's Decode As). */
+export type DecodeAsProtocol = 'http' | 'tls' | 'http2';
 
 interface Connection {
   kind: Kind;
   http: Http1Conversation | undefined;
   tls: TlsConnectionDecoder | undefined;
   ws: [WebSocketParser, WebSocketParser] | undefined;
+  /** HTTP/2: by Decode As, the preface on an HTTP connection, or an h2c upgrade (then `http` stays, tunneling). */
+  h2: Http2Session | undefined;
+  /** The next HTTP/2 push is the packet's first. */
+  h2First: boolean;
   /** The direction whose bytes are being pushed now. */
   now: 0 | 1;
   dirs: [Direction, Direction];
@@ -160,6 +172,8 @@ interface Connection {
   upgradeToWebsocket: boolean;
   /** Bytes of this packet passed over by HTTP (not a message). */
   skipped: boolean;
+  /** HTTP: the packet's bytes start with a byte no text protocol starts with, outside a message (shown as TCP). */
+  binary: boolean;
   /** The packet pushed bytes into the decoder. */
   pushed: boolean;
   /** HTTP stopped on an error during this packet; the packet's first line, if it was a start line. */
@@ -218,6 +232,14 @@ function looksLikeHttp(d: Uint8Array): boolean {
   return at(0) || at(end - 8);
 }
 
+/** The segment starts with the HTTP/2 client preface (RFC 9113 3.4). */
+function isPreface(d: Uint8Array): boolean {
+  if (d.length < 24 || d[0] !== 0x50) return false;
+  const preface = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
+  for (let i = 0; i < 24; i++) if (d[i] !== preface.charCodeAt(i)) return false;
+  return true;
+}
+
 /** The first line of a segment, as text (one char per byte). */
 function firstLine(d: Uint8Array): string {
   let s = '';
@@ -248,6 +270,12 @@ export class AppLayer {
   #texts: string[] = [];
   #protocol = '';
   #current: Connection | undefined;
+  readonly #decodeAs: ReadonlyMap<number, DecodeAsProtocol> | undefined;
+
+  /** @param decodeAs TCP ports whose connections are read as a protocol (`-d tcp.port==N,http2`), before tshark's port table. */
+  constructor(decodeAs?: ReadonlyMap<number, DecodeAsProtocol>) {
+    this.#decodeAs = decodeAs !== undefined && decodeAs.size > 0 ? decodeAs : undefined;
+  }
 
   /**
    * True when the record is an Ethernet/IPv4 TCP segment (no SYN) of a direction whose decoder has
@@ -321,7 +349,11 @@ export class AppLayer {
   #stopped(conn: Connection): boolean {
     const d = conn.now;
     if (conn.kind === 'tls') return conn.tls!.directions[d].error !== undefined;
-    if (conn.kind === 'http') return conn.ws === undefined ? conn.http!.errors[d] !== undefined : conn.ws[d].error !== undefined;
+    if (conn.kind === 'http2') return conn.h2!.stopped(d);
+    if (conn.kind === 'http') {
+      if (conn.h2 !== undefined && conn.http!.parsers[d].tunneling) return conn.h2.stopped(d);
+      return conn.ws === undefined ? conn.http!.errors[d] !== undefined : conn.ws[d].error !== undefined;
+    }
     return false;
   }
 
@@ -342,23 +374,46 @@ export class AppLayer {
   #data(tc: TcpConnection, direction: 0 | 1, data: Uint8Array): void {
     let conn = this.#connections.get(tc);
     if (conn === undefined) {
-      conn = { kind: 'unknown', http: undefined, tls: undefined, ws: undefined, now: direction, dirs: [newDirection(), newDirection()], tlsBytes: [[], []], tlsBase: [0, 0], upgradeToWebsocket: false, skipped: false, pushed: false, failed: false, startLine: '' };
+      conn = { kind: 'unknown', http: undefined, tls: undefined, ws: undefined, h2: undefined, h2First: false, now: direction, dirs: [newDirection(), newDirection()], tlsBytes: [[], []], tlsBase: [0, 0], upgradeToWebsocket: false, skipped: false, binary: false, pushed: false, failed: false, startLine: '' };
       this.#connections.set(tc, conn);
       this.#byTuple.set(`${tc.endpoint(0)}>${tc.endpoint(1)}`, [conn, 0]);
       this.#byTuple.set(`${tc.endpoint(1)}>${tc.endpoint(0)}`, [conn, 1]);
     }
     if (data.length === 0) return;
     conn.now = direction;
-    if (!conn.pushed) conn.startLine = '';
+    if (!conn.pushed) {
+      conn.startLine = '';
+      conn.h2First = true;
+      conn.h2?.reset();
+    }
     conn.pushed = true;
     this.#current = conn;
     if (conn.kind === 'unknown') this.#classify(tc, conn, data);
-    if (conn.kind === 'http') {
+    // On an HTTP connection a segment that starts with the HTTP/2 preface turns it to HTTP/2 (the
+    // http2 heuristic tshark's HTTP dissector runs; an ephemeral port never gets that far).
+    if (conn.kind === 'http' && conn.h2 === undefined && isPreface(data) && !conn.http!.parsers[direction].tunneling) {
+      conn.kind = 'http2';
+      conn.h2 = new Http2Session(direction);
+      conn.h2.reset();
+    }
+    if (conn.kind === 'http2') this.#http2(conn, direction, data);
+    else if (conn.kind === 'http') {
       if (conn.startLine === '' && looksLikeHttp(data)) conn.startLine = firstLine(data);
+      const p = conn.http!.parsers[direction];
+      // Binary bytes where a start line would be: tshark's HTTP leaves them to TCP (the frames
+      // an HTTP/2 server sends before the client's preface on an HTTP port, for one).
+      if (p.current === undefined && !p.tunneling && data[0]! < 0x20 && data[0] !== 0x0d && data[0] !== 0x0a && data[0] !== 0x09) conn.binary = true;
       conn.http!.push(direction, data);
     }
     else if (conn.kind === 'tls') this.#tls(conn, direction, data);
     else if (conn.kind === 'websocket') this.#websocket(conn, direction, data);
+  }
+
+  #http2(conn: Connection, d: 0 | 1, bytes: Uint8Array): void {
+    const h = conn.h2!;
+    if (h.stopped(d)) return;
+    h.push(d, bytes, conn.h2First);
+    conn.h2First = false;
   }
 
   #classify(tc: TcpConnection, conn: Connection, data: Uint8Array): void {
@@ -367,7 +422,10 @@ export class AppLayer {
     const high = Math.max(tc.ports[0], tc.ports[1]);
     let kind: Kind = 'unknown';
     for (const port of server === undefined ? [low, high] : [server, low, high]) {
-      if (HTTP_PORTS.has(port)) kind = 'http';
+      // Decode As replaces the port's entry in tshark's tcp.port table.
+      const chosen = this.#decodeAs?.get(port);
+      if (chosen !== undefined) kind = chosen;
+      else if (HTTP_PORTS.has(port)) kind = 'http';
       else if (TLS_PORTS.has(port)) kind = 'tls';
       if (kind !== 'unknown') break;
     }
@@ -379,7 +437,7 @@ export class AppLayer {
       conn.http = new Http1Conversation(
         {
           onBody: () => undefined,
-          onMessage: (_d, m) => this.#httpMessage(conn, m),
+          onMessage: (d, m) => this.#httpMessage(conn, d, m),
           onSkip: () => {
             conn.skipped = true;
           },
@@ -388,17 +446,21 @@ export class AppLayer {
           },
           onTunnel: (d, bytes) => {
             if (conn.upgradeToWebsocket) this.#websocket(conn, d, bytes);
+            else if (conn.h2 !== undefined) this.#http2(conn, d, bytes);
           },
         },
         { client: tc.client, resync: true },
       );
     } else if (kind === 'tls') {
       conn.tls = new TlsConnectionDecoder();
+    } else if (kind === 'http2') {
+      conn.h2 = new Http2Session();
+      conn.h2.reset();
     }
     conn.kind = kind;
   }
 
-  #httpMessage(conn: Connection, m: HttpMessage): void {
+  #httpMessage(conn: Connection, d: 0 | 1, m: HttpMessage): void {
     const c = this.columns;
     let text = `${m.startLine} `;
     let protocol = 'HTTP';
@@ -411,6 +473,10 @@ export class AppLayer {
     if (m.type === 'response' && m.status === 101 && (httpHeader(m.headers, 'upgrade') ?? '').toLowerCase() === 'websocket') {
       conn.upgradeToWebsocket = true;
       conn.ws = [new WebSocketParser({ onFrame: (f) => this.#frame(f) }), new WebSocketParser({ onFrame: (f) => this.#frame(f) })];
+    } else if (m.type === 'response' && m.status === 101 && (httpHeader(m.headers, 'upgrade') ?? '').toLowerCase() === 'h2c') {
+      // RFC 7540 3.2: the server's frames follow the 101; the client then sends the preface.
+      conn.h2 = new Http2Session((1 - d) as 0 | 1);
+      conn.h2.reset();
     }
     this.#texts.push(text);
     this.#protocol = protocol;
@@ -545,6 +611,8 @@ export class AppLayer {
     const wasExact = dir.exact;
     const pushed = conn.pushed;
     const skipped = conn.skipped;
+    const binary = conn.binary;
+    conn.binary = false;
     const failed = conn.failed;
     conn.pushed = false;
     conn.skipped = false;
@@ -555,7 +623,23 @@ export class AppLayer {
     let exact = false;
     let front = '';
     let replaces = false;
-    if (conn.kind === 'http') {
+    const h2 = pushed && conn.h2 !== undefined && (conn.kind === 'http2' || conn.http!.parsers[d].tunneling) ? conn.h2 : undefined;
+    if (h2 !== undefined) {
+      ({ inside, exact } = h2.standing());
+      replaces = true;
+      if (h2.completed) {
+        dir.exact = exact;
+        const { protocol, info } = h2.columns();
+        c.kind = 'pdu';
+        c.protocol = protocol;
+        // An HTTP/1.1 message before the frames (the 101 of an h2c upgrade) comes first.
+        c.info = this.#texts.length > 0 ? `${this.#texts.join('')}, ${info}` : info;
+        c.http2 = h2;
+        c.layers.push('http2');
+        if (h2.messages.length > 0) c.layers.push('grpc');
+        return;
+      }
+    } else if (conn.kind === 'http') {
       const p = conn.http!.parsers[d];
       if (conn.ws !== undefined && p.tunneling) {
         inside = conn.ws[d].inFrame;
@@ -585,7 +669,7 @@ export class AppLayer {
       if (inside && front !== '') c.info += front;
       return;
     }
-    if (conn.kind === 'unknown' || !pushed) return;
+    if (conn.kind === 'unknown' || !pushed || binary) return;
     if (failed && conn.startLine !== '') {
       // tshark's HTTP is laxer than the library's parser (which stops at smuggling-prone framing):
       // the message still shows its start line.

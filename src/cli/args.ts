@@ -1,6 +1,8 @@
 /** A small argument parser: `--name value`, `--name=value`, `-x value`, flags, and positionals. */
 export interface ParsedArgs {
   options: Map<string, string | true>;
+  /** Every value of each valued option, in order (`options` keeps the last). */
+  lists: Map<string, string[]>;
   positionals: string[];
 }
 
@@ -13,6 +15,7 @@ export class UsageError extends Error {
  */
 export function parseArgs(argv: readonly string[], valued: readonly string[], flags: readonly string[]): ParsedArgs {
   const options = new Map<string, string | true>();
+  const lists = new Map<string, string[]>();
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -28,6 +31,7 @@ export function parseArgs(argv: readonly string[], valued: readonly string[], fl
         const value = eq >= 0 ? body.slice(eq + 1) : argv[++i];
         if (value === undefined) throw new UsageError(`option --${name} needs a value`);
         options.set(name, value);
+        (lists.get(name) ?? lists.set(name, []).get(name)!).push(value);
       } else if (flags.includes(name) && eq < 0) {
         options.set(name, true);
       } else {
@@ -37,5 +41,5 @@ export function parseArgs(argv: readonly string[], valued: readonly string[], fl
       positionals.push(arg);
     }
   }
-  return { options, positionals };
+  return { options, lists, positionals };
 }

@@ -14,9 +14,9 @@ import { Progress } from './progress.js';
 import { SummaryFormatter } from './summary.js';
 import { DefragView } from './defrag-view.js';
 import { UdpStreams } from './udp-streams.js';
-import { AppLayer, mayCarryTcp } from './app-layer.js';
+import { AppLayer, mayCarryTcp, type DecodeAsProtocol } from './app-layer.js';
 
-export const DECODE_HELP = `Usage: wirekit decode [--json] [-c N] [-Y FILTER] [FILE|-]
+export const DECODE_HELP = `Usage: wirekit decode [--json] [-c N] [-Y FILTER] [-d tcp.port==N,PROTO] [FILE|-]
 
 Decodes every packet of a pcap or pcapng capture, gzip-compressed or not (FILE, or standard
 input for -), and prints one line per packet, laid out like 'tshark -r FILE': number, time since
@@ -40,9 +40,14 @@ With no FILE it decodes an embedded sample: a real HTTP exchange captured over l
                  matches "regex", in {...}; && || ! (and or not); parentheses. A bare name tests
                  presence (tcp, tcp.options.mss). A field with several values matches when any
                  value does; != holds when none equals (Wireshark 4 semantics).
+  -d tcp.port==N,PROTO
+                 Decode As, in tshark's syntax: TCP connections on port N (or a range N-M) are
+                 read as PROTO, one of http2, http, tls (repeat -d for more ports)
 
-HTTP, TLS and WebSocket are reassembled over TCP and named as tshark names them (by tshark's
-ports and heuristics), on the packet that completes each message, record or frame.
+HTTP, TLS, WebSocket, HTTP/2 and gRPC are reassembled over TCP and named as tshark names them (by
+tshark's ports and heuristics, and -d), on the packet that completes each message, record or frame.
+HTTP/2 is found as tshark finds it by default: the client preface on an HTTP port, or an h2c
+upgrade; on other ports it needs -d tcp.port==N,http2, as tshark does.
 Where it differs from tshark: other application protocols are not decoded (DNS is), so their
 packets show as TCP or UDP; there are no TCP analysis flags ([TCP Retransmission], ...); MAC addresses get no vendor names.
 IP fragments are reassembled as tshark does: the frame that completes a datagram shows its upper
@@ -55,8 +60,8 @@ class DecodeRun {
   readonly #json: ByteWriter | undefined;
   readonly #filter: Filter | undefined;
   readonly #fields = new FieldRecorder();
-  readonly #app = new AppLayer();
-  readonly #view = new PacketView(this.#fields, this.#app.columns);
+  readonly #app: AppLayer;
+  readonly #view: PacketView;
   readonly #summary = new SummaryFormatter();
   readonly #defrag = new DefragView();
   readonly #precision: TimePrecision;
@@ -69,7 +74,9 @@ class DecodeRun {
   readonly #udp = new UdpStreams();
   readonly #fast: FastJsonContext = { times: true, delta: 0n, relative: 0n, tcp: undefined, udp: this.#udp };
 
-  constructor(out: BufferedOutput, json: boolean, filter: Filter | undefined, precision: TimePrecision, progress: Progress) {
+  constructor(out: BufferedOutput, json: boolean, filter: Filter | undefined, precision: TimePrecision, progress: Progress, decodeAs?: ReadonlyMap<number, DecodeAsProtocol>) {
+    this.#app = new AppLayer(decodeAs);
+    this.#view = new PacketView(this.#fields, this.#app.columns);
     this.#out = out;
     this.#json = json ? new ByteWriter((chunk) => out.writeChunk(chunk)) : undefined;
     this.#filter = filter;
@@ -153,14 +160,31 @@ function parseCount(text: string | true | undefined): number {
   return Number(text);
 }
 
+/** `-d` values in tshark's Decode As syntax, `tcp.port==8080,http2` or `tcp.port==8000-8010,http2`, as port -> protocol. */
+export function parseDecodeAs(values: readonly string[]): Map<number, DecodeAsProtocol> {
+  const ports = new Map<number, DecodeAsProtocol>();
+  for (const text of values) {
+    const m = /^\s*tcp\.port\s*==\s*(\d+)(?:\s*-\s*(\d+))?\s*,\s*([a-z0-9]+)\s*$/i.exec(text);
+    if (m === null) throw new UsageError(`-d: '${text}' is not tcp.port==PORT,PROTOCOL (only TCP ports can be decoded as)`);
+    const protocol = m[3]!.toLowerCase();
+    if (protocol !== 'http2' && protocol !== 'http' && protocol !== 'tls') throw new UsageError(`-d: protocol '${m[3]}' is not one of http2, http, tls`);
+    const low = Number(m[1]);
+    const high = m[2] === undefined ? low : Number(m[2]);
+    if (low > 65535 || high > 65535 || high < low) throw new UsageError(`-d: '${text}' is not a port or a range of ports`);
+    for (let p = low; p <= high; p++) ports.set(p, protocol);
+  }
+  return ports;
+}
+
 /** Runs `wirekit decode`; resolves to the exit code. */
 export async function decodeCommand(argv: readonly string[]): Promise<number> {
-  const { options, positionals } = parseArgs(argv, ['c', 'count', 'Y', 'filter', 'r'], ['json', 'help', 'h']);
+  const { options, lists, positionals } = parseArgs(argv, ['c', 'count', 'Y', 'filter', 'r', 'd', 'decode-as'], ['json', 'help', 'h']);
   if (options.has('help') || options.has('h')) {
     process.stdout.write(DECODE_HELP);
     return 0;
   }
   const count = parseCount(options.get('c') ?? options.get('count'));
+  const decodeAs = parseDecodeAs([...(lists.get('d') ?? []), ...(lists.get('decode-as') ?? [])]);
   const filterText = options.get('Y') ?? options.get('filter');
   let filter: Filter | undefined;
   if (filterText !== undefined) {
@@ -176,7 +200,7 @@ export async function decodeCommand(argv: readonly string[]): Promise<number> {
   const input = openCapture(typeof file === 'string' ? file : positionals[0]);
   const out = new BufferedOutput();
   const progress = new Progress(input.size);
-  const run = new DecodeRun(out, options.has('json'), filter, new TimePrecision(input.reader), progress);
+  const run = new DecodeRun(out, options.has('json'), filter, new TimePrecision(input.reader), progress, decodeAs);
   try {
     const records = input.records;
     if (isSync(records)) {
