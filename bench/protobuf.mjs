@@ -38,7 +38,7 @@ async function child() {
     // Any 32-bit value: 1 to 5 bytes.
     'uint32, random widths (1-5 bytes)': { type: 'uint32', values: Array.from({ length: COUNT }, () => rnd() >>> (rnd() & 31)) },
     // Signed 64-bit deltas within 2^52 (timestamps, ids): zigzag, up to 8 bytes.
-    'sint64, |v| < 2^52 (1-8 bytes)': { type: 'sint64', values: Array.from({ length: COUNT }, () => (rnd() & 1 ? -1 : 1) * Math.floor((rnd() * 2 ** 20 + rnd()) / 2 ** (rnd() & 31))) },
+    'sint64, within ±2^52 (1-8 bytes)': { type: 'sint64', values: Array.from({ length: COUNT }, () => (rnd() & 1 ? -1 : 1) * Math.floor((rnd() * 2 ** 20 + rnd()) / 2 ** (rnd() & 31))) },
   };
   const region = allocBuffer(Object.values(workloads).reduce((n, w) => n + encodePackedVarints(w.values, w.type).length, 0));
   let regionAt = 0;
