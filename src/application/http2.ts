@@ -20,6 +20,7 @@
 // header block until its last CONTINUATION (at most `maxHeaderBlock`), the HPACK tables within
 // their bounds (hpack.ts), and at most `maxStreams` streams' state; DATA is handed on, not kept.
 import { WireError } from '../errors.js';
+import { concatBytes } from '../packet/bytes.js';
 import { HpackDecoder, HpackEncoder, hpackRepresentationName, type HpackField, type HpackHeaderField, type HpackSizeUpdate } from './hpack.js';
 
 const LAYER = 'http2';
@@ -470,7 +471,7 @@ export class Http2Parser {
   #endBlock(last: Http2Frame): void {
     const b = this.#block!;
     this.#block = undefined;
-    const whole = b.parts.length === 1 ? b.parts[0]! : concat(b.parts, b.bytes);
+    const whole = concatBytes(b.parts);
     let decoded;
     try {
       decoded = this.hpack.decode(whole);
@@ -526,16 +527,6 @@ function fragmentOffset(frames: Http2Frame[], at: number): number {
     rest -= frag.length;
   }
   return at;
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -947,7 +938,7 @@ export function encodeHttp2Headers(encoder: HpackEncoder, input: Http2HeadersInp
     frames.push(encodeHttp2Frame({ type: Http2FrameType.CONTINUATION, streamId: input.streamId, flags: next === block.length ? Http2Flag.END_HEADERS : 0, fragment: block.subarray(at, next) }));
     at = next;
   }
-  return concat(frames, frames.reduce((n, f) => n + f.length, 0));
+  return frames.length === 1 ? frames[0]!.slice() : concatBytes(frames);
 }
 
 /** The client connection preface's bytes. */

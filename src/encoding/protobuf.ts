@@ -10,6 +10,7 @@
 // `maxDepth`, every length is checked against the bytes there, and errors are WireErrors (layer
 // `protobuf`) with the offset of the offending byte.
 import { WireError } from '../errors.js';
+import { concatBytes } from '../packet/bytes.js';
 
 const LAYER = 'protobuf';
 
@@ -223,15 +224,7 @@ export interface ProtobufFieldInput {
 export function encodeProtobufRaw(fields: readonly ProtobufFieldInput[]): Uint8Array {
   const parts: Uint8Array[] = [];
   writeFields(fields, parts);
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return parts.length === 1 ? parts[0]!.slice() : concatBytes(parts);
 }
 
 function writeFields(fields: readonly ProtobufFieldInput[], parts: Uint8Array[]): void {
