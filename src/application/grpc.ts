@@ -9,6 +9,7 @@
 // not kept (its bytes are skipped, the framing stays known, and the message is reported with
 // `dropped` and a problem), and a gzip-compressed message is decompressed up to the same size.
 import { WireError } from '../errors.js';
+import { CLAIMED_START, growFor } from '../packet/bytes.js';
 import { Inflater } from '../encoding/inflate.js';
 import { Http2Connection, http2Header, type Http2ConnectionOptions, type Http2Frame, type Http2HeaderBlock, type Http2Stream } from './http2.js';
 
@@ -246,14 +247,17 @@ export class GrpcConversation {
         r.compressed = h[0] !== 0;
         r.length = ((h[1]! << 24) | (h[2]! << 16) | (h[3]! << 8) | h[4]!) >>> 0;
         r.have = 0;
-        r.body = r.length <= this.#max ? new Uint8Array(r.length) : undefined;
+        r.body = r.length <= this.#max ? new Uint8Array(Math.min(r.length, CLAIMED_START)) : undefined;
         if (r.length === 0) {
           this.#emit(d, s, r);
           continue;
         }
       }
       const take = Math.min(r.length - r.have, data.length - i);
-      if (r.body !== undefined) r.body.set(data.subarray(i, i + take), r.have);
+      if (r.body !== undefined) {
+        r.body = growFor(r.body, r.have, r.have + take, r.length);
+        r.body.set(data.subarray(i, i + take), r.have);
+      }
       r.have += take;
       i += take;
       if (r.have === r.length) this.#emit(d, s, r);

@@ -20,7 +20,7 @@
 // header block until its last CONTINUATION (at most `maxHeaderBlock`), the HPACK tables within
 // their bounds (hpack.ts), and at most `maxStreams` streams' state; DATA is handed on, not kept.
 import { WireError } from '../errors.js';
-import { concatBytes } from '../packet/bytes.js';
+import { CLAIMED_START, concatBytes, growFor } from '../packet/bytes.js';
 import { HpackDecoder, HpackEncoder, hpackRepresentationName, type HpackField, type HpackHeaderField, type HpackSizeUpdate } from './hpack.js';
 
 const LAYER = 'http2';
@@ -273,6 +273,7 @@ export class Http2Parser {
       const f = this.#frame;
       const take = Math.min(f.length - this.#payloadHave, n - i);
       if (take > 0) {
+        f.payload = growFor(f.payload, this.#payloadHave, this.#payloadHave + take, f.length);
         f.payload.set(bytes.subarray(i, i + take), this.#payloadHave);
         this.#payloadHave += take;
         i += take;
@@ -296,7 +297,7 @@ export class Http2Parser {
       });
     }
     const streamId = (((h[5]! << 24) | (h[6]! << 16) | (h[7]! << 8) | h[8]!) >>> 0) & 0x7fffffff;
-    this.#frame = { length, type: h[3]!, flags: h[4]!, streamId, payload: new Uint8Array(length) };
+    this.#frame = { length, type: h[3]!, flags: h[4]!, streamId, payload: new Uint8Array(Math.min(length, CLAIMED_START)) };
     this.#headHave = 0;
     this.#payloadHave = 0;
     if (length === 0) this.#endFrame();

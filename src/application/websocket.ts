@@ -13,7 +13,7 @@
 // the direction with a WireError: after it, where the next frame starts is unknown.
 import { WireError } from '../errors.js';
 import { Inflater } from '../encoding/inflate.js';
-import { concatBytes } from '../packet/bytes.js';
+import { CLAIMED_START, concatBytes, growFor } from '../packet/bytes.js';
 import { bytesField } from '../packet/fields.js';
 import { websocketMaskCopy, type WebSocketMaskKey } from './websocket-mask.js';
 
@@ -197,6 +197,7 @@ export class WebSocketParser {
       const take = Math.min(frame.payloadLength - this.#payloadHave, n - i);
       if (take > 0) {
         const piece = bytes.subarray(i, i + take);
+        frame.payload = growFor(frame.payload, this.#payloadHave, this.#payloadHave + take, frame.payloadLength);
         const dst = frame.payload.subarray(this.#payloadHave, this.#payloadHave + take);
         if (this.#key !== undefined) websocketMaskCopy(piece, this.#key, this.#payloadHave & 3, dst);
         else dst.set(piece);
@@ -255,7 +256,8 @@ export class WebSocketParser {
       masked,
       lengthField: len7,
       payloadLength: length,
-      payload: new Uint8Array(length),
+      // Grown as the bytes arrive (growFor): a header alone cannot make us allocate its length.
+      payload: new Uint8Array(Math.min(length, CLAIMED_START)),
     };
     if (masked) {
       frame.maskingKey = ((h[at]! << 24) | (h[at + 1]! << 16) | (h[at + 2]! << 8) | h[at + 3]!) >>> 0;

@@ -44,3 +44,20 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/** What a buffer for a value a peer says is `total` bytes long starts with (see `growFor`). */
+export const CLAIMED_START = 64 * 1024;
+
+/**
+ * A buffer for a value that a length field says is `total` bytes long, with room for its first
+ * `need` bytes: `buf` itself when it has the room, else a larger copy (twice the size, at most
+ * `total`) holding its first `have` bytes. Start with `new Uint8Array(Math.min(total, CLAIMED_START))`:
+ * memory then follows the bytes that arrived, not the length that was claimed, so a stream of
+ * headers that promise large payloads and never send them costs little.
+ */
+export function growFor(buf: Uint8Array, have: number, need: number, total: number): Uint8Array {
+  if (need <= buf.length) return buf;
+  const next = new Uint8Array(Math.min(total, Math.max(need, buf.length * 2)));
+  next.set(buf.subarray(0, have));
+  return next;
+}
