@@ -6,7 +6,7 @@ import { fileError, truncatedAt } from './errors.js';
 import { PcapParser } from './pcap-parser.js';
 import { CaptureReader, type ReadOptions } from './reader.js';
 import { writeSecondsNanos } from './timestamp.js';
-import { detectFormat } from './unit-parser.js';
+import { detectFormat, type CaptureFormat } from './unit-parser.js';
 
 export interface CaptureIndex {
   /** The capture file: packet i is `data.subarray(offsets[i], offsets[i] + lengths[i])`. */
@@ -24,7 +24,7 @@ export interface CaptureIndex {
   /** pcapng interface id within its section (0 for pcap). */
   interfaceIds: Uint32Array;
   count: number;
-  format: 'pcap' | 'pcapng' | 'snoop';
+  format: CaptureFormat;
   /** With `partial: true`, the damage that ended the index early. */
   error?: WireError;
 }
@@ -71,7 +71,7 @@ function grow(c: Columns, capacity: number): Columns {
   return next;
 }
 
-function result(data: Uint8Array, c: Columns, count: number, format: 'pcap' | 'pcapng' | 'snoop', error: WireError | undefined, partial: boolean): CaptureIndex {
+function result(data: Uint8Array, c: Columns, count: number, format: CaptureFormat, error: WireError | undefined, partial: boolean): CaptureIndex {
   if (error !== undefined && !partial) throw error;
   const index: CaptureIndex = {
     data,
@@ -100,7 +100,7 @@ function result(data: Uint8Array, c: Columns, count: number, format: 'pcap' | 'p
 export function indexCapture(bytes: Uint8Array, options: IndexOptions = {}): CaptureIndex {
   if (bytes.length > 0xffffffff) throw fileError('capture', 'limit-exceeded', `an index holds offsets below 4 GiB; this capture is ${bytes.length} bytes: use readCapture`, 0);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let format: 'pcap' | 'pcapng' | 'snoop' = 'pcap';
+  let format: CaptureFormat = 'pcap';
   try {
     if (bytes.length < 4) throw truncatedAt('capture', 'file magic', 0, 4, bytes.length);
     format = detectFormat(view, 0);
@@ -154,8 +154,8 @@ function indexPcap(bytes: Uint8Array, view: DataView, options: IndexOptions): Ca
   return result(bytes, c, count, 'pcap', error, options.partial ?? false);
 }
 
-/** pcapng and snoop: through the reader (its records view `bytes`, so their offsets are positions in it). */
-function indexGeneric(bytes: Uint8Array, format: 'pcapng' | 'snoop', options: IndexOptions): CaptureIndex {
+/** pcapng, snoop and NetMon: through the reader (its records view `bytes`, so their offsets are positions in it). */
+function indexGeneric(bytes: Uint8Array, format: Exclude<CaptureFormat, 'pcap'>, options: IndexOptions): CaptureIndex {
   let c = columns(Math.max(16, Math.floor(bytes.length / 512)));
   let count = 0;
   let error: WireError | undefined;

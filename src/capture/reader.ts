@@ -1,5 +1,6 @@
 // The capture reader: detects the format by its magic, drives a UnitParser over the bytes (all in
 // memory, or streamed chunk by chunk), and keeps what the file says besides packets.
+import { NetmonParser } from './netmon-parser.js';
 import { SnoopParser } from './snoop-parser.js';
 import { ChunkQueue } from './chunk-queue.js';
 import { truncatedAt } from './errors.js';
@@ -8,7 +9,7 @@ import { PcapParser } from './pcap-parser.js';
 import { PcapngParser } from './pcapng-parser.js';
 import { isGzip, sourceChunks } from './source.js';
 import type { CaptureRecord, CaptureSource } from './types.js';
-import { detectFormat, type CaptureState, type UnitParser } from './unit-parser.js';
+import { detectFormat, type CaptureFormat, type CaptureState, type UnitParser } from './unit-parser.js';
 
 /** The default cap on one record (pcap) or block (pcapng): far above any real link's frame. */
 export const DEFAULT_MAX_RECORD_LENGTH = 64 * 1024 * 1024;
@@ -27,7 +28,7 @@ export interface ReadOptions {
 }
 
 /**
- * Reads a pcap or pcapng capture and keeps its metadata: sections, interfaces, name resolution,
+ * Reads a pcap, pcapng, snoop or NetMon capture and keeps its metadata: sections, interfaces, name resolution,
  * interface statistics, decryption secrets. Metadata fills in as reading goes (pcapng may describe
  * an interface after the first packets). One reader reads one capture; `read` again starts over.
  *
@@ -40,10 +41,14 @@ export interface ReadOptions {
  * console.log(reader.format, reader.decryptionSecrets.map((s) => s.typeName));
  */
 export class CaptureReader implements CaptureState {
-  format: 'pcap' | 'pcapng' | 'snoop' | undefined = undefined;
+  format: CaptureFormat | undefined = undefined;
   /** Byte order of the pcap file, or of the first pcapng section (each section has its own). */
   byteOrder: 'little' | 'big' | undefined = undefined;
-  /** Timestamp precision of a pcap file (from its magic); for pcapng, that of the first interface when 10^-6 or 10^-9. */
+  /**
+   * Timestamp precision of a pcap file (from its magic); for pcapng, that of the first interface when
+   * 10^-6 or 10^-9; `micro` for snoop and NetMon 1.x to 2.2 (1.x stores milliseconds: its
+   * interface's `tsresol` is 3), `nano` for NetMon 2.3 (100 ns units: `tsresol` 7).
+   */
   precision: 'micro' | 'nano' | undefined = undefined;
   readonly sections: SectionInfo[] = [];
   readonly interfaces: InterfaceInfo[] = [];
@@ -83,6 +88,7 @@ export class CaptureReader implements CaptureState {
       at += length;
       if (record !== undefined) yield record;
     }
+    parser.finish?.(at);
   }
 
   /**
@@ -119,13 +125,23 @@ export class CaptureReader implements CaptureState {
         queue.advance(length);
         if (record !== undefined) yield record;
       }
+      parser.finish?.(queue.offset);
     } finally {
       await queue.close();
     }
   }
 
-  private parserFor(format: 'pcap' | 'pcapng' | 'snoop'): UnitParser {
-    return format === 'pcap' ? new PcapParser(this) : format === 'pcapng' ? new PcapngParser(this) : new SnoopParser(this);
+  private parserFor(format: CaptureFormat): UnitParser {
+    switch (format) {
+      case 'pcap':
+        return new PcapParser(this);
+      case 'pcapng':
+        return new PcapngParser(this);
+      case 'snoop':
+        return new SnoopParser(this);
+      case 'netmon':
+        return new NetmonParser(this);
+    }
   }
 
   private reset(): void {

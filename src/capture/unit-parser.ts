@@ -6,8 +6,11 @@ import type { CaptureRecord } from './types.js';
 import type { BlockInfo, DecryptionSecrets, InterfaceInfo, InterfaceStatistics, NameResolutionEntry, SectionInfo } from './metadata.js';
 import { fileError } from './errors.js';
 
+/** The capture file formats wirekit reads. */
+export type CaptureFormat = 'pcap' | 'pcapng' | 'snoop' | 'netmon';
+
 export interface UnitParser {
-  readonly format: 'pcap' | 'pcapng' | 'snoop';
+  readonly format: CaptureFormat;
   /** What the next unit is, for messages: `file header`, `record`, `block`. */
   unitName(): string;
   /** Bytes the next unit needs before its length is known (24 for a pcap file header, 16, 12). */
@@ -19,6 +22,12 @@ export interface UnitParser {
   unitLength(bytes: Uint8Array, view: DataView, at: number, fileOffset: number): number;
   /** Decodes one complete unit: a packet record, or undefined for metadata. */
   decode(bytes: Uint8Array, view: DataView, at: number, length: number, fileOffset: number): CaptureRecord | undefined;
+  /**
+   * Called when the input ends between units (at file offset `fileOffset`): a format whose file
+   * must hold more (NetMon's frame table) throws a WireError here. Absent: the file may end anywhere
+   * between units.
+   */
+  finish?(fileOffset: number): void;
 }
 
 /**
@@ -59,7 +68,7 @@ export abstract class HeaderThenRecords {
 
 /** Where parsers put what they learn besides packets. `CaptureReader` implements it. */
 export interface CaptureState {
-  format: 'pcap' | 'pcapng' | 'snoop' | undefined;
+  format: CaptureFormat | undefined;
   byteOrder: 'little' | 'big' | undefined;
   precision: 'micro' | 'nano' | undefined;
   readonly sections: SectionInfo[];
@@ -86,19 +95,24 @@ export const PCAP_MAGIC_MODIFIED = 0xa1b2cd34;
 /** The first four bytes of a snoop file's identification, "snoop\0\0\0" (RFC 1761). */
 export const SNOOP_MAGIC = 0x736e6f6f;
 
+/** Microsoft Network Monitor: "RTSS" opens a 1.x file, "GMBU" a 2.x file (read big-endian). */
+export const NETMON1_MAGIC = 0x52545353;
+export const NETMON2_MAGIC = 0x474d4255;
+
 /**
  * The format of a capture from its first four bytes (at `bytes[at]`), or a WireError at offset 0
  * saying what the file seems to be instead.
  */
-export function detectFormat(view: DataView, at: number): 'pcap' | 'pcapng' | 'snoop' {
+export function detectFormat(view: DataView, at: number): CaptureFormat {
   const big = view.getUint32(at, false);
   const little = view.getUint32(at, true);
   if (big === PCAPNG_MAGIC) return 'pcapng';
   if (isPcapMagic(big) || isPcapMagic(little)) return 'pcap';
   if (big === SNOOP_MAGIC) return 'snoop';
+  if (big === NETMON1_MAGIC || big === NETMON2_MAGIC) return 'netmon';
   const hex = big.toString(16).padStart(8, '0');
   const gzip = big >>> 16 === 0x1f8b ? 'a gzip-compressed file: readCapture (async) decompresses it as it reads, the synchronous readers need it decompressed first' : undefined;
-  const what = gzip ?? 'not a pcap (a1b2c3d4, a1b23c4d, a1b2cd34 in either byte order), pcapng (0a0d0d0a) or snoop file';
+  const what = gzip ?? 'not a pcap (a1b2c3d4, a1b23c4d, a1b2cd34 in either byte order), pcapng (0a0d0d0a), snoop or NetMon file';
   return unknownMagic(hex, what);
 }
 

@@ -179,7 +179,7 @@ describe('pcapng clocks and metadata (clocks-le/be.pcapng)', () => {
 });
 
 describe('tshark reads the same (committed tshark output)', () => {
-  for (const file of fixtureFiles('.pcap', '.pcapng', '.snoop')) {
+  for (const file of fixtureFiles('.pcap', '.pcapng', '.snoop', '.cap')) {
     it(file, () => {
       const rows = readFileSync(`${FIXTURES}${file}.tshark.tsv`, 'utf8').trimEnd().split('\n').map((l) => l.split('\t'));
       const ng = file.endsWith('.pcapng');
@@ -249,7 +249,7 @@ describe('snoop (RFC 1761)', () => {
 describe('unknown formats', () => {
   it.each([
     ['gzip', [0x1f, 0x8b, 8, 0], /gzip/],
-    ['netmon', [0x52, 0x54, 0x53, 0x53], /not a pcap/],
+    ['btsnoop', [0x62, 0x74, 0x73, 0x6e], /not a pcap/],
     ['text', [0x68, 0x65, 0x6c, 0x6c], /not a pcap/],
   ])('%s: WireError unsupported at offset 0 saying what it is', (_name, bytes, message) => {
     try {
