@@ -76,10 +76,13 @@ export function isSync(records: Iterable<CaptureRecord> | AsyncIterable<CaptureR
   return Symbol.iterator in records;
 }
 
-/** Decimal digits tshark shows for an interface's if_tsresol: 6 for 10^-6, 9 for 10^-9, ~n·log10(2) for 2^-n. */
+/** Decimal digits tshark shows for an interface's if_tsresol (6 for 10^-6, 9 for 10^-9; see below). */
 export function tsresolDigits(tsresol: number): number {
-  if (tsresol & 0x80) return Math.min(9, Math.ceil((tsresol & 0x7f) * Math.LOG10E * Math.LN2));
-  return Math.min(9, tsresol);
+  const digits = tsresol & 0x80 ? Math.ceil((tsresol & 0x7f) * Math.LOG10E * Math.LN2) : tsresol;
+  // tshark 4.0 shows seconds, tenths, hundredths, milli-, micro- or nanoseconds: a resolution
+  // between them is shown at the coarser one (10^-5 as milliseconds, 10^-7 and 2^-20 as
+  // microseconds), as checked on pcapng files with if_tsresol 1 to 10 and 2^-10, 2^-20, 2^-30.
+  return digits >= 9 ? 9 : digits >= 6 ? 6 : Math.min(digits, 3);
 }
 
 /**
@@ -99,7 +102,9 @@ export class TimePrecision {
     const interfaces: readonly InterfaceInfo[] = this.#reader.interfaces;
     if (interfaces.length !== this.#known) {
       this.#known = interfaces.length;
-      this.#digits = new Map(interfaces.map((i) => [i.section * 65536 + i.id, tsresolDigits(i.tsresol)]));
+      // tshark shows every NetMon 2.x file's times in nanoseconds, whatever the version's clock.
+      const netmon2 = this.#reader.format === 'netmon';
+      this.#digits = new Map(interfaces.map((i) => [i.section * 65536 + i.id, netmon2 && i.tsresol >= 6 ? 9 : tsresolDigits(i.tsresol)]));
     }
     return this.#digits.get((record.section ?? 0) * 65536 + record.interfaceId) ?? (this.#reader.precision === 'nano' ? 9 : 6);
   }

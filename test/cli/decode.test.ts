@@ -192,3 +192,12 @@ describe('wirekit decode --json', () => {
     expect(syn['frame.time_epoch']).toMatch(/^\d+\.\d{9}$/);
   });
 });
+
+describe('time column precision', () => {
+  it("shows an interface's if_tsresol as tshark 4.0 does: decimal resolutions between its steps at the coarser one", async () => {
+    const { tsresolDigits } = await import('../../src/cli/capture-input.js');
+    // Checked with tshark -r on pcapng files with if_tsresol 1 to 10, 2^-10, 2^-20 and 2^-30.
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(tsresolDigits)).toEqual([1, 2, 3, 3, 3, 6, 6, 6, 9, 9]);
+    expect([0x80 | 10, 0x80 | 20, 0x80 | 30].map(tsresolDigits)).toEqual([3, 6, 9]);
+  });
+});
