@@ -4,6 +4,7 @@
 // mutated bytes only ever give WireError, encode -> parse round trips. Then gRPC messages across
 // DATA frames, the message cap, status trailers.
 import fc from 'fast-check';
+import { concatBytes } from '../src/packet/bytes.js';
 import { describe, expect, it } from 'vitest';
 import { WireError } from '../src/errors.js';
 import { HpackEncoder } from '../src/application/hpack.js';
@@ -25,15 +26,7 @@ import {
 } from '../src/application/http2.js';
 import { GrpcConversation, encodeGrpcMessage, grpcPercentDecode, type GrpcCall, type GrpcMessage } from '../src/application/grpc.js';
 
-const cat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
+const cat = (...parts: Uint8Array[]) => concatBytes(parts);
 const text = (s: string) => new TextEncoder().encode(s);
 
 /** Parses bytes pushed in the given pieces; returns frames (as plain data), blocks, and the error. */

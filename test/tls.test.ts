@@ -1,6 +1,7 @@
 // TLS record layer and handshake decoding: RFC 8448 vectors, MD5 (RFC 1321), JA3/JA3S, the
 // encoder's byte-exact round trips, incremental decoding in any split, when records count as
 // encrypted, and hostile input (every failure a WireError at the right stream offset).
+import { concatBytes } from '../src/packet/bytes.js';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
@@ -44,15 +45,7 @@ import { md5 } from '../src/checksum/md5.js';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const toHex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
-const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
+const concat = (...parts: Uint8Array[]) => concatBytes(parts);
 const V12 = 0x0303;
 const hs = encodeTlsHandshake;
 const rec = (type: number, fragment: Uint8Array, version = V12) => encodeTlsRecord(type, version, fragment);
