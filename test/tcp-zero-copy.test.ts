@@ -182,6 +182,48 @@ describe.each(BACKENDS)('zeroCopy (%s)', (backend) => {
     expect(memory).toEqual([0, 4 * 4096, 7 * 4096, 9 * 4096, 4 * 4096, 0]);
   });
 
+  it('agrees when the held window slides, then reaches past 16 blocks (the block ring grows), then a segment overlaps it', () => {
+    setBackend(backend);
+    const MSS = 1448;
+    const data = new Uint8Array(300_000).map((_, i) => (i * 7) ^ (i >>> 8));
+    const at = (from: number, to = from + MSS): Seg => ({ conn: 0, from: 0, seq: 1001 + from, ack: 0, flags: ACK | PSH, data: data.subarray(from, Math.min(to, data.length)) });
+    const segs: Seg[] = [{ conn: 0, from: 0, seq: 1000, ack: 0, flags: SYN, data: new Uint8Array(0) }];
+    // Pairs swapped: each later one waits, then goes with the one before it, so the window slides
+    // block after block while something is held (the ring's start moves on).
+    let pos = 0;
+    for (; pos + 2 * MSS <= 40 * MSS; pos += 2 * MSS) segs.push(at(pos + MSS), at(pos));
+    segs.push(at(pos + MSS, pos + 2 * MSS));
+    // Then 100 segments far ahead (about 35 blocks), a hole of one segment before them.
+    const ahead = pos + 2 * MSS;
+    for (let k = 0; k < 100; k++) segs.push(at(ahead + k * MSS));
+    const end = ahead + 100 * MSS;
+    // One that overlaps two held ones: from here on the direction holds copies, not views.
+    segs.push(at(ahead + 50 * MSS + 700));
+    segs.push(at(pos));
+    const tail: Seg[] = [];
+    for (let k = end; k < data.length; k += MSS) tail.push(at(k));
+    segs.push(...tail);
+    for (const overlap of ['first', 'last', 'tshark'] as const) {
+      const copied = log(segs.map(frame), { overlap, zeroCopy: false });
+      expect(log(segs.map(frame), { overlap, zeroCopy: true })).toEqual(copied);
+      const chunks = copied.filter((e) => Array.isArray(e) && e[0] === 'data').map((e) => (e as unknown[])[3] as number[]);
+      expect(Uint8Array.from(chunks.flat())).toEqual(data);
+      // The far-ahead segments waited in more than 16 blocks at once.
+      const memory = copied.filter((e) => Array.isArray(e) && e[0] === 'stats').map((e) => ((e as unknown[])[1] as { bufferedMemory: number }).bufferedMemory);
+      expect(Math.max(...memory)).toBeGreaterThan(30 * 4096);
+    }
+    // Without the overlapping one, every chunk is a view of a pushed frame, none a copy.
+    const frames = [...segs.slice(0, -2 - tail.length), at(pos), ...tail].map(frame);
+    const buffers = new Set(frames.map((f) => f.buffer));
+    let views = 0;
+    let bytes = 0;
+    const r = new TcpReassembler({ onData: (_c, _d, chunk) => { if (buffers.has(chunk.buffer as ArrayBuffer)) views++; bytes += chunk.length; } }, { zeroCopy: true });
+    frames.forEach((f, i) => r.pushFrame(f, BigInt(i)));
+    r.end();
+    expect(bytes).toBe(data.length);
+    expect(views).toBe(frames.length - 1);
+  });
+
   it('agrees when more segments wait than the range list holds (views become copies, ranges merge)', () => {
     setBackend(backend);
     const n = 400;

@@ -110,77 +110,125 @@ class HeldViews {
   head = 0;
   origin = 0;
   /**
-   * The ranges in order: entry k of [first, first + count) is starts[k]..ends[k], its bytes
-   * views[ids[k]]. Inserting moves numbers only; a view stays in its slot of `views` (storing an
-   * object into an array costs a write barrier per move).
+   * The ranges in order: entry k of [first, first + count) of `order` is a range's id, and range
+   * id is starts[id]..ends[id], its bytes views[id]. Inserting moves ids only (one number each, not
+   * three); a range's numbers and view stay where its id put them. At most REASM_MAX_RUNS ranges.
    */
   first = 0;
   count = 0;
+  order = new Int32Array(64);
   starts = new Float64Array(16);
   ends = new Float64Array(16);
-  ids = new Int32Array(16);
   readonly views: (Uint8Array | undefined)[] = [];
-  /** Slots of `views` not in use. */
-  readonly #free: number[] = [];
-  /** Block addresses by index in the window (0: its first block); entries past `used` are 0. */
-  table = new Int32Array(16);
+  /** Ids given back, a stack: free[0, top); ids never handed out start at `made`. */
+  #free = new Int32Array(16);
+  #top = 0;
+  #made = 0;
+  /**
+   * Block addresses by index in the window (0: its first block), in a ring: block b of the window
+   * is ring[(base + b) & mask], base counting blocks the window has moved on since buffering began,
+   * so sliding the window moves nothing. Entries b >= `used` are 0.
+   */
+  ring = new Int32Array(16);
+  mask = 15;
+  base = 0;
   used = 0;
 
   slot(b: number): number {
-    return b < this.used ? this.table[b]! : 0;
+    return b < this.used ? this.ring[(this.base + b) & this.mask]! : 0;
   }
 
   setSlot(b: number, block: number): void {
-    if (b >= this.table.length) {
-      const t = new Int32Array(Math.max(this.table.length * 2, b + 1));
-      t.set(this.table);
-      this.table = t;
+    if (b >= this.ring.length) {
+      // Twice as large (or more) a ring, the window's blocks laid out from its start.
+      let n = this.ring.length * 2;
+      while (n <= b) n *= 2;
+      const ring = new Int32Array(n);
+      for (let k = 0; k < this.used; k++) ring[k] = this.ring[(this.base + k) & this.mask]!;
+      this.ring = ring;
+      this.mask = n - 1;
+      this.base = 0;
     }
-    this.table[b] = block;
+    this.ring[(this.base + b) & this.mask] = block;
     if (b >= this.used) this.used = b + 1;
+  }
+
+  /** The window moved on k blocks: their slots emptied (the caller has given their blocks back). */
+  slide(k: number): void {
+    const ring = this.ring;
+    const mask = this.mask;
+    for (let b = 0; b < k && b < this.used; b++) ring[(this.base + b) & mask] = 0;
+    this.used = k < this.used ? this.used - k : 0;
+    this.base = (this.base + k) & mask;
+  }
+
+  /** The first range's start, or Infinity. */
+  firstStart(): number {
+    return this.count === 0 ? Infinity : this.starts[this.order[this.first]!]!;
   }
 
   /** Lists [start, end) holding `view`; false, changing nothing, when it touches a range or the list is full. */
   place(start: number, end: number, view: Uint8Array): boolean {
-    if (this.count >= REASM_MAX_RUNS) return false;
-    if (this.first + this.count === this.starts.length) this.#room();
+    const count = this.count;
+    if (count >= REASM_MAX_RUNS) return false;
+    // An id first: making one may grow the arrays (and move the list to the front of `order`).
+    const id = this.#top > 0 ? this.#free[--this.#top]! : this.#newId();
+    const order = this.order;
+    let first = this.first;
+    if (first + count === order.length) {
+      // The list has walked to the end of `order` (4 times as long as the ids made): moved back to its front.
+      for (let k = 0; k < count; k++) order[k] = order[first + k]!;
+      this.first = first = 0;
+    }
     const starts = this.starts;
     const ends = this.ends;
-    const ids = this.ids;
-    const first = this.first;
-    const last = first + this.count;
-    // From the back (segments mostly arrive in ascending order), moving each later range up one.
+    const last = first + count;
+    // From the back (segments mostly arrive in ascending order), moving each later id up one.
     let i = last;
-    while (i > first && ends[i - 1]! > start) {
-      starts[i] = starts[i - 1]!;
-      ends[i] = ends[i - 1]!;
-      ids[i] = ids[i - 1]!;
+    while (i > first && ends[order[i - 1]!]! > start) {
+      order[i] = order[i - 1]!;
       i--;
     }
-    if (i < last && starts[i + 1]! < end) {
+    if (i < last && starts[order[i + 1]!]! < end) {
       // It overlaps the range after it: put the moved ones back.
-      for (let k = i; k < last; k++) {
-        starts[k] = starts[k + 1]!;
-        ends[k] = ends[k + 1]!;
-        ids[k] = ids[k + 1]!;
-      }
+      for (let k = i; k < last; k++) order[k] = order[k + 1]!;
+      this.#free[this.#top++] = id;
       return false;
     }
-    const id = this.#free.length > 0 ? this.#free.pop()! : this.views.length;
+    starts[id] = start;
+    ends[id] = end;
     this.views[id] = view;
-    starts[i] = start;
-    ends[i] = end;
-    ids[i] = id;
-    this.count++;
+    order[i] = id;
+    this.count = count + 1;
     return true;
+  }
+
+  /** An id never handed out, the arrays made twice as long when they are full (and `order` with them). */
+  #newId(): number {
+    const n = this.starts.length;
+    if (this.#made === n) {
+      const grow = <T extends Float64Array | Int32Array>(a: T, size: number): T => {
+        const b = new (a.constructor as new (n: number) => T)(size);
+        b.set(a);
+        return b;
+      };
+      this.starts = grow(this.starts, 2 * n);
+      this.ends = grow(this.ends, 2 * n);
+      this.#free = grow(this.#free, 2 * n);
+      const order = new Int32Array(8 * n);
+      order.set(this.order.subarray(this.first, this.first + this.count));
+      this.order = order;
+      this.first = 0;
+    }
+    return this.#made++;
   }
 
   /** Drops the first range, returning its view. */
   pop(): Uint8Array {
-    const id = this.ids[this.first]!;
+    const id = this.order[this.first]!;
     const view = this.views[id]!;
     this.views[id] = undefined;
-    this.#free.push(id);
+    this.#free[this.#top++] = id;
     if (--this.count === 0) this.first = 0;
     else this.first++;
     return view;
@@ -189,52 +237,22 @@ class HeldViews {
   /** Drops the ranges that end by `to` and cuts the front off one that starts before it. */
   dropBefore(to: number): void {
     while (this.count > 0) {
-      const f = this.first;
-      if (this.starts[f]! >= to) return;
-      const id = this.ids[f]!;
-      if (this.ends[f]! > to) {
-        this.views[id] = this.views[id]!.subarray(to - this.starts[f]!);
-        this.starts[f] = to;
+      const id = this.order[this.first]!;
+      if (this.starts[id]! >= to) return;
+      if (this.ends[id]! > to) {
+        this.views[id] = this.views[id]!.subarray(to - this.starts[id]!);
+        this.starts[id] = to;
         return;
       }
-      this.views[id] = undefined;
-      this.#free.push(id);
-      this.first++;
-      this.count--;
+      this.pop();
     }
-    this.first = 0;
-  }
-
-  /** Room at the end of the arrays: the list moved to their front, or, when it fills them, arrays twice as long. */
-  #room(): void {
-    const { first, count } = this;
-    if (first > 0) {
-      this.starts.copyWithin(0, first, first + count);
-      this.ends.copyWithin(0, first, first + count);
-      this.ids.copyWithin(0, first, first + count);
-      this.first = 0;
-      return;
-    }
-    const n = this.starts.length * 2;
-    const starts = new Float64Array(n);
-    const ends = new Float64Array(n);
-    const ids = new Int32Array(n);
-    starts.set(this.starts);
-    ends.set(this.ends);
-    ids.set(this.ids);
-    this.starts = starts;
-    this.ends = ends;
-    this.ids = ids;
   }
 
   /** Empty again (the blocks listed were freed or handed to the state block). */
   reset(): void {
-    for (let k = this.first; k < this.first + this.count; k++) {
-      this.views[this.ids[k]!] = undefined;
-      this.#free.push(this.ids[k]!);
-    }
-    this.table.fill(0, 0, this.used);
-    this.head = this.origin = this.first = this.count = this.used = 0;
+    while (this.count > 0) this.pop();
+    this.slide(this.used);
+    this.head = this.origin = this.first = this.base = 0;
   }
 }
 
@@ -266,6 +284,9 @@ export class TcpDirection {
   buffered = 0;
   /** Blocks held (state block included). */
   blocks = 0;
+  /** Links of the reassembler's list of directions holding buffered bytes (its own to set). */
+  bufferingPrev: TcpDirection | undefined;
+  bufferingNext: TcpDirection | undefined;
   /** The state block in reassembly memory, or 0. */
   #state = 0;
   /** True while the held segments are views kept in `#held` (zeroCopy), not copies in blocks. */
@@ -413,7 +434,7 @@ export class TcpDirection {
   #firstRun(): number {
     if (this.#zc) {
       const h = this.#held!;
-      return h.count === 0 ? Infinity : h.starts[h.first]! - h.origin;
+      return h.firstStart() - h.origin;
     }
     const u32 = this.#u32();
     return u32[(this.#state + REASM_RUN_COUNT) >>> 2]! === 0 ? Infinity : u32[(this.#state + REASM_RUNS) >>> 2]!;
@@ -531,7 +552,7 @@ export class TcpDirection {
     const rel = h.head - h.origin + d;
     const end = rel + payload.length;
     for (let b = rel >>> REASM_BLOCK_SHIFT, last = (end - 1) >>> REASM_BLOCK_SHIFT; b <= last; b++) {
-      if (b < h.used && h.table[b] !== 0) continue;
+      if (b < h.used && h.ring[(h.base + b) & h.mask] !== 0) continue;
       const block = this.#host.allocBlock(this);
       if (block === 0 || this.#state === 0 || !this.#zc) {
         if (block !== 0) this.#host.freeBlock(block);
@@ -552,10 +573,10 @@ export class TcpDirection {
       // is clipped) and handed on; the blocks the head leaves behind are given back once, after.
       let h = this.#held!;
       while (h.count > 0) {
-        const f = h.first;
-        const start = h.starts[f]!;
+        const id = h.order[h.first]!;
+        const start = h.starts[id]!;
         if (start !== h.head) break;
-        const n = h.ends[f]! - start;
+        const n = h.ends[id]! - start;
         const view = h.pop();
         if (view.length !== n) {
           throw new WireError('internal', `a held segment's ${n} bytes are gone (detached: did WebAssembly memory grow under an allocBuffer capture?); zeroCopy needs the pushed bytes to stay until end()`, { layer: 'tcp', required: n, available: view.length });
@@ -620,18 +641,14 @@ export class TcpDirection {
       h.head = to;
       if (to - h.origin < REASM_BLOCK) return;
       const k = Math.floor((to - h.origin) / REASM_BLOCK);
-      const table = h.table;
-      const used = h.used;
-      for (let b = 0; b < k && b < used; b++) {
-        if (table[b] !== 0) {
-          this.#host.freeBlock(table[b]!);
+      for (let b = 0; b < k && b < h.used; b++) {
+        const block = h.ring[(h.base + b) & h.mask]!;
+        if (block !== 0) {
+          this.#host.freeBlock(block);
           this.blocks--;
         }
       }
-      const keep = k < used ? used - k : 0;
-      for (let b = 0; b < keep; b++) table[b] = table[b + k]!;
-      for (let b = keep; b < used; b++) table[b] = 0;
-      h.used = keep;
+      h.slide(k);
       h.origin += k * REASM_BLOCK;
       return;
     }
@@ -666,11 +683,15 @@ export class TcpDirection {
     u32[(state + REASM_HEAD) >>> 2] = h.head - h.origin;
     u32[(state + REASM_RUN_COUNT) >>> 2] = h.count;
     for (let j = 0; j < h.count; j++) {
-      u32[(state + REASM_RUNS + j * 8) >>> 2] = h.starts[h.first + j]! - h.origin;
-      u32[(state + REASM_RUNS + j * 8 + 4) >>> 2] = h.ends[h.first + j]! - h.origin;
+      const id = h.order[h.first + j]!;
+      u32[(state + REASM_RUNS + j * 8) >>> 2] = h.starts[id]! - h.origin;
+      u32[(state + REASM_RUNS + j * 8 + 4) >>> 2] = h.ends[id]! - h.origin;
     }
-    u32.set(h.table.subarray(0, h.used), (state + REASM_TABLE) >>> 2);
-    for (let j = 0; j < h.count; j++) writeHeld(heap, state, h.starts[h.first + j]! - h.origin, h.views[h.ids[h.first + j]!]!);
+    for (let b = 0; b < h.used; b++) u32[((state + REASM_TABLE) >>> 2) + b] = h.slot(b);
+    for (let j = 0; j < h.count; j++) {
+      const id = h.order[h.first + j]!;
+      writeHeld(heap, state, h.starts[id]! - h.origin, h.views[id]!);
+    }
     this.#zc = false;
     this.#dropHeld();
   }
@@ -690,7 +711,7 @@ export class TcpDirection {
     if (state === 0) return;
     if (this.#zc) {
       const h = this.#held!;
-      for (let b = 0; b < h.used; b++) if (h.table[b] !== 0) this.#host.freeBlock(h.table[b]!);
+      for (let b = 0; b < h.used; b++) if (h.slot(b) !== 0) this.#host.freeBlock(h.slot(b));
       this.#zc = false;
       this.#dropHeld();
     } else {
