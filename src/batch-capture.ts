@@ -107,7 +107,7 @@ export function* captureBatchesResident(bytes: Uint8Array, options: CaptureBatch
 function* captureBatches(bytes: Uint8Array, options: CaptureBatchOptions, resident: boolean): Generator<CaptureBatch> {
   const size = batchSizeOf(options);
   const a = wasmArena();
-  const pcap = bytes.length >= 4 && isPcap(bytes);
+  const pcap = bytes.length >= 4 && isPcap(bytes, options.pcapVariant);
   if (a === null || !pcap || (resident && internalBusy)) {
     yield* viaIndex(bytes, options, size);
     return;
@@ -131,11 +131,12 @@ export function batchSizeOf(options: CaptureBatchOptions): number {
   return size;
 }
 
-function isPcap(bytes: Uint8Array): boolean {
+function isPcap(bytes: Uint8Array, variant: IndexOptions['pcapVariant']): boolean {
   try {
-    // The walk knows the standard record header only: the modified format goes by the index.
+    // The walk knows the standard record header only: the old variants with longer ones (told from
+    // the first records, or given) go by the index.
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    return detectFormat(view, 0) === 'pcap' && isStandardPcap(view, 0);
+    return detectFormat(view, 0) === 'pcap' && (variant === undefined ? isStandardPcap(view, 0) : variant === 'pcap');
   } catch {
     return false;
   }

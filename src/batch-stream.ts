@@ -8,7 +8,8 @@
 import { decodeBatch, type PacketTable } from './batch.js';
 import { batchSizeOf, decodeCaptureBatches, type CaptureBatch, type CaptureBatchOptions } from './batch-capture.js';
 import type { CaptureIndex } from './capture/index-capture.js';
-import { PCAP_HEADER_LENGTH } from './capture/pcap-parser.js';
+import { PCAP_HEADER_LENGTH, parsePcapHeader, type PcapFileHeader, type PcapVariant } from './capture/pcap-parser.js';
+import { pcapVariantOf } from './capture/pcap-variant.js';
 import { CaptureReader } from './capture/reader.js';
 import { sourceChunks } from './capture/source.js';
 import type { CaptureSource } from './capture/types.js';
@@ -100,7 +101,16 @@ export async function* decodeCaptureStream(source: CaptureByteSource, options: C
   let got = await fill(source, area(0));
   halves[0].set(header, readAt - HEADER);
   let window = halves[0].subarray(readAt - HEADER, readAt + got.n);
-  const batchOptions: CaptureBatchOptions = { ...options, partial: true };
+  // The record layout, told once from the first records (pcap-variant.ts): the walk knows standard
+  // pcap only, so the old variants with longer record headers go by records, and so does a first
+  // piece too short to tell (a few records); each window after is walked as standard pcap, never
+  // told again from its own first records.
+  if ((options.pcapVariant ?? firstPieceVariant(window, got.eof)) !== 'pcap') {
+    // A copy: the buffer may be WebAssembly memory, which decoding may grow (detaching views of it).
+    yield* viaRecords(source, window.slice(), got.eof, chunk, options);
+    return;
+  }
+  const batchOptions: CaptureBatchOptions = { ...options, partial: true, pcapVariant: 'pcap' };
   let current = 0;
   // A read in flight writes into the buffer: never leave one behind (an early `break`, damage).
   let pending: Promise<unknown> | undefined;
@@ -164,12 +174,26 @@ export async function* decodeCaptureStream(source: CaptureByteSource, options: C
 function isPcap(head: Uint8Array): boolean {
   if (head.length < 4) return false;
   try {
-    // The modified format (24-byte record headers) goes by records, as pcapng does.
+    // The modified magic (24- or 28-byte record headers) goes by records, as pcapng does; the
+    // variants under the standard magic are told after the first piece.
     const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
     return detectFormat(view, 0) === 'pcap' && isStandardPcap(view, 0);
   } catch {
     return false;
   }
+}
+
+/** The variant of a standard-magic pcap from its header and first piece, or undefined when they do not tell. */
+function firstPieceVariant(window: Uint8Array, ended: boolean): PcapVariant | undefined {
+  const view = new DataView(window.buffer, window.byteOffset, window.byteLength);
+  let header: PcapFileHeader;
+  try {
+    header = parsePcapHeader(view, 0, 0);
+  } catch {
+    // A header the walk reports (another version): as before.
+    return 'pcap';
+  }
+  return pcapVariantOf(view, 0, header.little, header.nano, header.modified, ended);
 }
 
 function chunkSizeOf(options: CaptureStreamOptions): number {

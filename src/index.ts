@@ -263,6 +263,7 @@ export type { PppoeHeader, PppoeDiscoveryHeader, PppoeTag, PppoeInput, PppoeTagI
 // Captures
 export { CaptureReader, readCapture, readCaptureSync, DEFAULT_MAX_RECORD_LENGTH, indexCapture, CaptureWriter, writePcap, writePcapng, LINK_TYPE_NAMES, linkTypeName, linkTypeNumber, SECRETS_TYPES, TimeResolution, formatEpoch } from './capture/index.js';
 export type { CaptureFormat } from './capture/unit-parser.js';
+export type { PcapVariant } from './capture/pcap-variant.js';
 export type { CaptureRecord, CaptureSource, ReadOptions, CaptureIndex, IndexOptions, CaptureWriterOptions, WriteOptions, InterfaceDeclaration, CaptureDestination, NodeWritableLike, LinkTypeName, BlockInfo, DecryptionSecrets, InterfaceInfo, InterfaceStatistics, NameResolutionEntry, SectionInfo } from './capture/index.js';
 export { compileFrame, FrameTemplate } from './frame-template.js';
 export type { FrameValues, FrameColumns } from './frame-template.js';

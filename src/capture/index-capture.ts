@@ -3,7 +3,7 @@
 // decodeBatch takes `{ data, offsets, lengths, linkTypes }` as it is.
 import { WireError } from '../errors.js';
 import { fileError, truncatedAt } from './errors.js';
-import { PcapParser } from './pcap-parser.js';
+import { PCAP_HEADER_LENGTH, PcapParser } from './pcap-parser.js';
 import { CaptureReader, type ReadOptions } from './reader.js';
 import { writeSecondsNanos } from './timestamp.js';
 import { detectFormat, type CaptureFormat } from './unit-parser.js';
@@ -29,7 +29,7 @@ export interface CaptureIndex {
   error?: WireError;
 }
 
-export interface IndexOptions extends Pick<ReadOptions, 'maxRecordLength'> {
+export interface IndexOptions extends Pick<ReadOptions, 'maxRecordLength' | 'pcapVariant'> {
   /**
    * On damage (a file cut short, say), return the records before it with `error` set, instead
    * of throwing (default false).
@@ -119,14 +119,16 @@ export function indexCapture(bytes: Uint8Array, options: IndexOptions = {}): Cap
  */
 function indexPcap(bytes: Uint8Array, view: DataView, options: IndexOptions): CaptureIndex {
   const reader = new CaptureReader(options);
-  const parser = new PcapParser(reader);
+  const parser = new PcapParser(reader, options.pcapVariant);
   const end = bytes.length;
   if (end < parser.headerLength()) throw truncatedAt('pcap', 'file header', 0, parser.headerLength(), end);
   parser.decode(bytes, view, 0, parser.headerLength(), 0);
+  // The record layout, told from the first records (all in memory), as the reader tells it.
+  if (end > PCAP_HEADER_LENGTH && parser.lookahead() > 0) parser.inspect(bytes, view, PCAP_HEADER_LENGTH, end - PCAP_HEADER_LENGTH, true);
   const little = reader.byteOrder === 'little';
   const scale = reader.precision === 'nano' ? 1 : 1000;
   const linkType = reader.interfaces[0]!.linkType;
-  // 16 bytes, or 24 in the modified format.
+  // 16 bytes, or 20, 24, 28 in the old variants.
   const head = parser.headerLength();
 
   let c = columns(Math.max(16, Math.ceil(end / 1024)));
@@ -154,7 +156,7 @@ function indexPcap(bytes: Uint8Array, view: DataView, options: IndexOptions): Ca
   return result(bytes, c, count, 'pcap', error, options.partial ?? false);
 }
 
-/** pcapng, snoop and NetMon: through the reader (its records view `bytes`, so their offsets are positions in it). */
+/** pcapng, snoop, NetMon and ERF: through the reader (its records view `bytes`, so their offsets are positions in it). */
 function indexGeneric(bytes: Uint8Array, format: Exclude<CaptureFormat, 'pcap'>, options: IndexOptions): CaptureIndex {
   let c = columns(Math.max(16, Math.floor(bytes.length / 512)));
   let count = 0;

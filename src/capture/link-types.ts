@@ -15,6 +15,7 @@ export const LINK_TYPE_NAMES: Readonly<Record<number, string>> = Object.freeze({
   117: 'pflog',
   127: 'ieee802_11_radiotap',
   192: 'ppi',
+  197: 'erf',
   228: 'ipv4',
   229: 'ipv6',
   239: 'nflog',
@@ -22,7 +23,7 @@ export const LINK_TYPE_NAMES: Readonly<Record<number, string>> = Object.freeze({
 });
 
 /** A link type by name, for options: `'ethernet'`, `'raw'`, ... */
-export type LinkTypeName = 'null' | 'ethernet' | 'ppp' | 'ppp_hdlc' | 'raw' | 'c_hdlc' | 'ieee802_11' | 'loop' | 'linux_sll' | 'pflog' | 'ieee802_11_radiotap' | 'ppi' | 'ipv4' | 'ipv6' | 'nflog' | 'linux_sll2';
+export type LinkTypeName = 'null' | 'ethernet' | 'ppp' | 'ppp_hdlc' | 'raw' | 'c_hdlc' | 'ieee802_11' | 'loop' | 'linux_sll' | 'pflog' | 'ieee802_11_radiotap' | 'ppi' | 'erf' | 'ipv4' | 'ipv6' | 'nflog' | 'linux_sll2';
 
 const NUMBERS: Readonly<Record<string, number>> = Object.freeze(
   Object.fromEntries(Object.entries(LINK_TYPE_NAMES).map(([n, name]) => [name, Number(n)])),

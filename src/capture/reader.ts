@@ -1,15 +1,17 @@
 // The capture reader: detects the format by its magic, drives a UnitParser over the bytes (all in
 // memory, or streamed chunk by chunk), and keeps what the file says besides packets.
+import { ErfParser, erfBytesToDecide, ERF_PROBE_LENGTH } from './erf-parser.js';
 import { NetmonParser } from './netmon-parser.js';
 import { SnoopParser } from './snoop-parser.js';
 import { ChunkQueue } from './chunk-queue.js';
 import { truncatedAt } from './errors.js';
 import type { BlockInfo, DecryptionSecrets, InterfaceInfo, InterfaceStatistics, NameResolutionEntry, SectionInfo } from './metadata.js';
-import { PcapParser } from './pcap-parser.js';
+import { PcapParser, type PcapVariant } from './pcap-parser.js';
+import { isPcapVariant } from './pcap-variant.js';
 import { PcapngParser } from './pcapng-parser.js';
 import { isGzip, sourceChunks } from './source.js';
 import type { CaptureRecord, CaptureSource } from './types.js';
-import { detectFormat, type CaptureFormat, type CaptureState, type UnitParser } from './unit-parser.js';
+import { detectFormat, hasMagic, type CaptureFormat, type CaptureState, type UnitParser } from './unit-parser.js';
 
 /** The default cap on one record (pcap) or block (pcapng): far above any real link's frame. */
 export const DEFAULT_MAX_RECORD_LENGTH = 64 * 1024 * 1024;
@@ -25,10 +27,16 @@ export interface ReadOptions {
   onBlock?: (block: BlockInfo) => void;
   /** Called for each Decryption Secrets Block (a TLS key log, say) as soon as it is read. */
   onDecryptionSecrets?: (secrets: DecryptionSecrets) => void;
+  /**
+   * Read a pcap file's records with this layout (`pcap`, `rh6_1pcap`, `nokiapcap`, `modpcap`,
+   * `suse6_3pcap`: editcap's names) instead of telling it from the first records, as the readers
+   * do by default (Wireshark's heuristic: see README, capture formats).
+   */
+  pcapVariant?: PcapVariant;
 }
 
 /**
- * Reads a pcap, pcapng, snoop or NetMon capture and keeps its metadata: sections, interfaces, name resolution,
+ * Reads a pcap, pcapng, snoop, NetMon or ERF capture and keeps its metadata: sections, interfaces, name resolution,
  * interface statistics, decryption secrets. Metadata fills in as reading goes (pcapng may describe
  * an interface after the first packets). One reader reads one capture; `read` again starts over.
  *
@@ -47,7 +55,8 @@ export class CaptureReader implements CaptureState {
   /**
    * Timestamp precision of a pcap file (from its magic); for pcapng, that of the first interface when
    * 10^-6 or 10^-9; `micro` for snoop and NetMon 1.x to 2.2 (1.x stores milliseconds: its
-   * interface's `tsresol` is 3), `nano` for NetMon 2.3 (100 ns units: `tsresol` 7).
+   * interface's `tsresol` is 3), `nano` for NetMon 2.3 (100 ns units: `tsresol` 7) and ERF (2^-32 s
+   * fractions, rounded to nanoseconds as Wireshark does).
    */
   precision: 'micro' | 'nano' | undefined = undefined;
   readonly sections: SectionInfo[] = [];
@@ -58,6 +67,7 @@ export class CaptureReader implements CaptureState {
   readonly maxRecordLength: number;
   readonly onBlock: ((block: BlockInfo) => void) | undefined;
   readonly onDecryptionSecrets: ((secrets: DecryptionSecrets) => void) | undefined;
+  private readonly pcapVariant: PcapVariant | undefined;
 
   constructor(options: ReadOptions = {}) {
     const max = options.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH;
@@ -65,6 +75,8 @@ export class CaptureReader implements CaptureState {
     this.maxRecordLength = max;
     this.onBlock = options.onBlock;
     this.onDecryptionSecrets = options.onDecryptionSecrets;
+    if (options.pcapVariant !== undefined && !isPcapVariant(options.pcapVariant)) throw new RangeError(`pcapVariant must be pcap, rh6_1pcap, nokiapcap, modpcap or suse6_3pcap, got ${String(options.pcapVariant)}`);
+    this.pcapVariant = options.pcapVariant;
   }
 
   /**
@@ -80,6 +92,8 @@ export class CaptureReader implements CaptureState {
     const parser = this.parserFor(detectFormat(view, 0));
     let at = 0;
     while (at < end) {
+      // The lookahead a parser may want (UnitParser.lookahead): in memory, all of the rest is there.
+      if (parser.lookahead !== undefined && parser.lookahead() > 0) parser.inspect!(data, view, at, end - at, true);
       const need = parser.headerLength();
       if (end - at < need) throw truncatedAt(parser.format, parser.unitName(), at, need, end - at);
       const length = parser.unitLength(data, view, at, at);
@@ -108,9 +122,28 @@ export class CaptureReader implements CaptureState {
     const queue = new ChunkQueue(sourceChunks(source));
     try {
       if (!(await queue.fill(4))) throw truncatedAt('capture', 'file magic', 0, 4, queue.available);
-      const magic = queue.contiguous(4);
+      let magic = queue.contiguous(4);
+      if (!hasMagic(magic.view, magic.at)) {
+        // No format's magic: maybe ERF, recognised by its first records; buffer what that check
+        // reads (or the whole input, if it ends first), so it decides as on the file in memory.
+        magic = queue.contiguous(Math.min(queue.available, ERF_PROBE_LENGTH));
+        for (let need = erfBytesToDecide(magic.view, magic.at, queue.available); need > queue.available && (await queue.fill(need)); ) {
+          magic = queue.contiguous(Math.min(queue.available, ERF_PROBE_LENGTH));
+          need = erfBytesToDecide(magic.view, magic.at, queue.available);
+        }
+        magic = queue.contiguous(Math.min(queue.available, ERF_PROBE_LENGTH));
+      }
       const parser = this.parserFor(detectFormat(magic.view, magic.at));
       while (queue.available > 0 || (await queue.fill(1))) {
+        // The lookahead a parser may want (UnitParser.lookahead), buffered up to the end of the input.
+        for (let want = parser.lookahead?.() ?? 0; want > 0; ) {
+          const ended = !(await queue.fill(want));
+          const shown = Math.min(want, queue.available);
+          const ahead = queue.contiguous(shown);
+          parser.inspect!(ahead.bytes, ahead.view, ahead.at, shown, ended);
+          const next = ended ? 0 : parser.lookahead!();
+          want = next > shown ? next : 0;
+        }
         const need = parser.headerLength();
         if (queue.available < need && !(await queue.fill(need))) {
           throw truncatedAt(parser.format, parser.unitName(), queue.offset, need, queue.available);
@@ -134,13 +167,15 @@ export class CaptureReader implements CaptureState {
   private parserFor(format: CaptureFormat): UnitParser {
     switch (format) {
       case 'pcap':
-        return new PcapParser(this);
+        return new PcapParser(this, this.pcapVariant);
       case 'pcapng':
         return new PcapngParser(this);
       case 'snoop':
         return new SnoopParser(this);
       case 'netmon':
         return new NetmonParser(this);
+      case 'erf':
+        return new ErfParser(this);
     }
   }
 

@@ -5,9 +5,11 @@
 import type { CaptureRecord } from './types.js';
 import type { BlockInfo, DecryptionSecrets, InterfaceInfo, InterfaceStatistics, NameResolutionEntry, SectionInfo } from './metadata.js';
 import { fileError } from './errors.js';
+import { looksLikeErf } from './erf-parser.js';
+import { pcapVariantOf } from './pcap-variant.js';
 
 /** The capture file formats wirekit reads. */
-export type CaptureFormat = 'pcap' | 'pcapng' | 'snoop' | 'netmon';
+export type CaptureFormat = 'pcap' | 'pcapng' | 'snoop' | 'netmon' | 'erf';
 
 export interface UnitParser {
   readonly format: CaptureFormat;
@@ -22,6 +24,19 @@ export interface UnitParser {
   unitLength(bytes: Uint8Array, view: DataView, at: number, fileOffset: number): number;
   /** Decodes one complete unit: a packet record, or undefined for metadata. */
   decode(bytes: Uint8Array, view: DataView, at: number, length: number, fileOffset: number): CaptureRecord | undefined;
+  /**
+   * Optional lookahead, asked before each unit: bytes (from the unit's start) the parser wants to
+   * see before it frames the unit, or 0 (pcap tells its record layout from the first records this
+   * way). When above 0 the driver calls `inspect` with at least that many bytes, or all there are
+   * to the end of the input, and asks again; a parser that was shown the end of the input asks no
+   * more, and each new ask is above what it was shown, so the driver never loops. Absent: never.
+   */
+  lookahead?(): number;
+  /**
+   * The lookahead: `available` bytes at `bytes[at]`, the next unit's start; `ended`: the input
+   * ends after them. Nothing is consumed: the same bytes are then framed as usual.
+   */
+  inspect?(bytes: Uint8Array, view: DataView, at: number, available: number, ended: boolean): void;
   /**
    * Called when the input ends between units (at file offset `fileOffset`): a format whose file
    * must hold more (NetMon's frame table) throws a WireError here. Absent: the file may end anywhere
@@ -88,7 +103,10 @@ export const PCAPNG_MAGIC = 0x0a0d0d0a;
 /**
  * Alexey Kuznetzov's "modified" pcap (Linux tcpdump patches of 1999, Red Hat's tcpdump for years
  * after): records carry 8 more header bytes (interface index, protocol, packet type, padding).
- * Wireshark reads it as "Modified tcpdump - pcap" (editcap -F modpcap writes it).
+ * Wireshark reads it as "Modified tcpdump - pcap" (editcap -F modpcap writes it); SuSE 6.3's
+ * patch (ss990915, editcap -F suse6_3pcap) wrote this magic with 28-byte record headers, and Red
+ * Hat 6.1's (ss990417) and Nokia's tcpdump wrote longer headers under the standard magic: the
+ * first records tell them apart (pcap-variant.ts).
  */
 export const PCAP_MAGIC_MODIFIED = 0xa1b2cd34;
 
@@ -101,7 +119,8 @@ export const NETMON2_MAGIC = 0x474d4255;
 
 /**
  * The format of a capture from its first four bytes (at `bytes[at]`), or a WireError at offset 0
- * saying what the file seems to be instead.
+ * saying what the file seems to be instead. ERF, which has no magic, is recognised by its first
+ * records in the bytes from `at` to the view's end (give it up to ERF_PROBE_LENGTH of them).
  */
 export function detectFormat(view: DataView, at: number): CaptureFormat {
   const big = view.getUint32(at, false);
@@ -110,19 +129,37 @@ export function detectFormat(view: DataView, at: number): CaptureFormat {
   if (isPcapMagic(big) || isPcapMagic(little)) return 'pcap';
   if (big === SNOOP_MAGIC) return 'snoop';
   if (big === NETMON1_MAGIC || big === NETMON2_MAGIC) return 'netmon';
+  // ERF has no magic: tried last, on the records the view holds (see looksLikeErf).
+  if (looksLikeErf(view, at)) return 'erf';
   const hex = big.toString(16).padStart(8, '0');
   const gzip = big >>> 16 === 0x1f8b ? 'a gzip-compressed file: readCapture (async) decompresses it as it reads, the synchronous readers need it decompressed first' : undefined;
-  const what = gzip ?? 'not a pcap (a1b2c3d4, a1b23c4d, a1b2cd34 in either byte order), pcapng (0a0d0d0a), snoop or NetMon file';
+  const what = gzip ?? 'not a pcap (a1b2c3d4, a1b23c4d, a1b2cd34 in either byte order), pcapng (0a0d0d0a), snoop or NetMon file, nor records of an ERF file';
   return unknownMagic(hex, what);
+}
+
+/**
+ * Whether the four bytes at `at` are the magic of a format that has one (all but ERF): a streaming
+ * reader reads further before detectFormat only when they are not.
+ */
+export function hasMagic(view: DataView, at: number): boolean {
+  const big = view.getUint32(at, false);
+  return big === PCAPNG_MAGIC || isPcapMagic(big) || isPcapMagic(view.getUint32(at, true)) || big === SNOOP_MAGIC || big === NETMON1_MAGIC || big === NETMON2_MAGIC;
 }
 
 function isPcapMagic(magic: number): boolean {
   return magic === PCAP_MAGIC_MICRO || magic === PCAP_MAGIC_NANO || magic === PCAP_MAGIC_MODIFIED;
 }
 
-/** Whether a pcap file's records have the 16-byte header of the standard format (not the modified one's 24). */
+/**
+ * Whether the pcap file at `bytes[at]` has the standard 16-byte record headers: false for the
+ * modified magic, and for the variants that kept the standard magic (Red Hat 6.1's 24 bytes,
+ * Nokia's 20), told from the records between the file header and the view's end (the end of the
+ * file: give it the whole file), as the readers tell them (pcap-variant.ts).
+ */
 export function isStandardPcap(view: DataView, at: number): boolean {
-  return view.getUint32(at, true) !== PCAP_MAGIC_MODIFIED && view.getUint32(at, false) !== PCAP_MAGIC_MODIFIED;
+  const little = view.getUint32(at, true);
+  const own = isPcapMagic(little) ? little : view.getUint32(at, false);
+  return pcapVariantOf(view, at, own === little, own === PCAP_MAGIC_NANO, own === PCAP_MAGIC_MODIFIED) === 'pcap';
 }
 
 function unknownMagic(hex: string, what: string): never {

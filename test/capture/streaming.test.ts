@@ -133,7 +133,8 @@ describe('sources', () => {
     let cancelled = false;
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
-        controller.enqueue(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]));
+        // No format's magic, and not ERF either (which has none): its first record header says rlen 0.
+        controller.enqueue(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0, 0, 13, 14, 15, 16]));
       },
       cancel() {
         cancelled = true;
