@@ -58,11 +58,12 @@ export class ChunkQueue {
     this.offset += n;
     this.available -= n;
     let head = this.head + n;
-    while (this.chunks.length > 0 && head >= this.chunks[0]!.length) {
-      head -= this.chunks[0]!.length;
-      this.chunks.shift();
-      this.views.shift();
+    let used = 0;
+    while (used < this.chunks.length && head >= this.chunks[used]!.length) {
+      head -= this.chunks[used]!.length;
+      used++;
     }
+    this.drop(used);
     this.head = head;
   }
 
@@ -77,25 +78,39 @@ export class ChunkQueue {
   private coalesce(n: number): void {
     const merged = new Uint8Array(n);
     let filled = 0;
+    let used = 0;
+    let head = this.head;
     while (filled < n) {
-      const chunk = this.chunks[0]!;
-      const take = Math.min(n - filled, chunk.length - this.head);
-      merged.set(chunk.subarray(this.head, this.head + take), filled);
+      const chunk = this.chunks[used]!;
+      const take = Math.min(n - filled, chunk.length - head);
+      merged.set(chunk.subarray(head, head + take), filled);
       filled += take;
-      if (this.head + take === chunk.length) {
-        this.chunks.shift();
-        this.views.shift();
-        this.head = 0;
+      if (head + take === chunk.length) {
+        used++;
+        head = 0;
       } else {
         // Keep the rest of a partly used chunk as its own view, so the merged buffer stays n bytes.
-        const rest = chunk.subarray(this.head + take);
-        this.chunks[0] = rest;
-        this.views[0] = new DataView(rest.buffer, rest.byteOffset, rest.byteLength);
-        this.head = 0;
+        const rest = chunk.subarray(head + take);
+        this.chunks[used] = rest;
+        this.views[used] = new DataView(rest.buffer, rest.byteOffset, rest.byteLength);
+        head = 0;
       }
     }
-    this.chunks.unshift(merged);
-    this.views.unshift(new DataView(merged.buffer));
+    // The chunks used up go in one splice, not a shift each (a unit across 200,000 one-byte chunks
+    // took ~100 s that way).
+    this.chunks.splice(0, used, merged);
+    this.views.splice(0, used, new DataView(merged.buffer));
     this.head = 0;
+  }
+
+  /** Drops the first `k` chunks. */
+  private drop(k: number): void {
+    if (k === 1) {
+      this.chunks.shift();
+      this.views.shift();
+    } else if (k > 1) {
+      this.chunks.splice(0, k);
+      this.views.splice(0, k);
+    }
   }
 }

@@ -192,3 +192,32 @@ describe('constant memory', () => {
     expect(peak).toBeLessThan(64 * 1024 * 1024);
   });
 });
+
+describe('one-byte chunks', () => {
+  it('a 200 KB record in 200,000 one-byte chunks reads as the file in memory does (chunks merged in one splice, not one shift each)', async () => {
+    const size = 200_000;
+    const file = new Uint8Array(24 + 16 + size);
+    const v = new DataView(file.buffer);
+    v.setUint32(0, 0xa1b2c3d4, true);
+    v.setUint16(4, 2, true);
+    v.setUint16(6, 4, true);
+    v.setUint32(16, 262144, true);
+    v.setUint32(20, 1, true);
+    v.setUint32(24, 1_700_000_000, true);
+    v.setUint32(32, size, true);
+    v.setUint32(36, size, true);
+    for (let i = 40; i < file.length; i++) file[i] = (i * 2654435761) >>> 24;
+    function* ones(): Generator<Uint8Array> {
+      for (let i = 0; i < file.length; i++) yield file.subarray(i, i + 1);
+    }
+    const streamed = await collect(readCapture(ones()));
+    expect(streamed.map(plain)).toEqual([...readCaptureSync(file)].map(plain));
+    expect(streamed[0]!.data).toEqual(file.subarray(40));
+    // No format's magic: the ERF check buffers its probe from one-byte chunks as well, then refuses.
+    const noise = file.subarray(40);
+    function* noiseOnes(): Generator<Uint8Array> {
+      for (let i = 0; i < noise.length; i++) yield noise.subarray(i, i + 1);
+    }
+    await expect(collect(readCapture(noiseOnes()))).rejects.toMatchObject({ code: 'unsupported', offset: 0 });
+  });
+});
