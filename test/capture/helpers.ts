@@ -1,7 +1,11 @@
 // Shared by the capture tests: fixture paths, records as comparable plain values, chunkings.
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import { CaptureReader, readCaptureSync } from '../../src/capture/reader.js';
 import type { CaptureRecord } from '../../src/capture/types.js';
+import { WireError } from '../../src/errors.js';
 
 export const PEER = fileURLToPath(new URL('../../../shared/peer-vectors/pcapng-test-generator/', import.meta.url));
 export const FIXTURES = fileURLToPath(new URL('../fixtures/capture/', import.meta.url));
@@ -72,4 +76,41 @@ export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const item of iterable) out.push(item);
   return out;
+}
+
+/**
+ * Mutated and cut copies of `files` (up to 8 bytes changed, then cut anywhere): read in memory and
+ * streamed in 97-byte chunks, each gives records or a WireError (nothing else), every record's
+ * bytes as long as its captured length, and both readers the same records.
+ */
+export async function expectMutationsRead(files: Uint8Array[], numRuns = 300): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom(...files),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+      fc.option(fc.nat()),
+      async (file, edits, cut) => {
+        const bytes = file.slice(0, cut === null ? file.length : cut % (file.length + 1));
+        for (const [at, value] of edits) if (bytes.length > 0) bytes[at % bytes.length] = value;
+        const check = (e: unknown) => {
+          if (!(e instanceof WireError)) throw e;
+        };
+        const sync: CaptureRecord[] = [];
+        try {
+          for (const r of readCaptureSync(bytes, { maxRecordLength: 1 << 20 })) sync.push(r);
+        } catch (e) {
+          check(e);
+        }
+        for (const r of sync) expect(r.data.length).toBe(r.capturedLength);
+        const streamed: CaptureRecord[] = [];
+        try {
+          for await (const r of new CaptureReader({ maxRecordLength: 1 << 20 }).read(chunksOf(bytes, 97))) streamed.push(r);
+        } catch (e) {
+          check(e);
+        }
+        expect(streamed.map(plain)).toEqual(sync.map(plain));
+      },
+    ),
+    { numRuns },
+  );
 }
