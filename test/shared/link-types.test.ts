@@ -1,6 +1,7 @@
 // The newer link types and file formats through the package entry, in Node (sources) and in
 // Chromium (the built dist/index.js): 802.11 with radiotap, NFLOG and pflog frames built, written
-// to a pcap, read back and decoded; a snoop file read by the in-memory and the streaming readers.
+// to a pcap, read back and decoded; snoop, ERF and Red Hat 6.1 pcap files read by the in-memory and
+// the streaming readers.
 import { describe, expect, it } from 'vitest';
 import { decodeDns, decodePacket, DnsType, encodeDns, encodeFrame, indexCapture, NflogTlv, RadiotapFlag, readCapture, readCaptureSync, WlanFlag, writePcap, type CaptureRecord } from 'wirekit';
 
@@ -65,5 +66,71 @@ describe('link types through the package', () => {
     expect(streamed.map((r) => Array.from(r.data))).toEqual(sync.map((r) => Array.from(r.data)));
     expect(indexCapture(file).format).toBe('snoop');
     expect(decodePacket(sync[1]!.data).protocols).toBe('eth:ip:udp');
+  });
+
+  /** The records of `file` read whole and streamed in 7-byte pieces: the same bytes. */
+  async function bothWays(file: Uint8Array): Promise<CaptureRecord[]> {
+    const sync = [...readCaptureSync(file)];
+    const streamed: CaptureRecord[] = [];
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let at = 0; at < file.length; at += 7) c.enqueue(file.slice(at, at + 7));
+        c.close();
+      },
+    });
+    for await (const r of readCapture(stream)) streamed.push(r);
+    expect(streamed.map((r) => [r.timestamp, r.linkType, Array.from(r.data)])).toEqual(sync.map((r) => [r.timestamp, r.linkType, Array.from(r.data)]));
+    return sync;
+  }
+
+  it('an ERF file (no magic: told by its records): Ethernet frames with their FCS, times in 2^-32 s', async () => {
+    const frame = encodeFrame([{ eth: { src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' } }, ...udp] as never, payload);
+    const records = [0, 1, 2].map((k) => {
+      const rec = new Uint8Array(16 + 2 + frame.length + 4);
+      const v = new DataView(rec.buffer);
+      v.setUint32(0, 0x80000000, true); // half a second
+      v.setUint32(4, 1_700_000_000 + k, true);
+      rec[8] = 2; // ETH
+      v.setUint16(10, rec.length);
+      v.setUint16(14, frame.length + 4);
+      rec.set(frame, 18);
+      return rec;
+    });
+    const file = new Uint8Array(records.reduce((n, r) => n + r.length, 0));
+    records.reduce((at, r) => (file.set(r, at), at + r.length), 0);
+    const got = await bothWays(file);
+    expect(got).toHaveLength(3);
+    expect(got[2]).toMatchObject({ linkType: 1, capturedLength: frame.length + 4, timestamp: 1_700_000_002_500_000_000n });
+    expect(indexCapture(file).format).toBe('erf');
+    expect(decodePacket(got[0]!.data).protocols).toBe('eth:ip:udp');
+  });
+
+  it('a Red Hat 6.1 pcap (the standard magic, 24-byte record headers): told by its first records', async () => {
+    const frame = encodeFrame([{ eth: { src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' } }, ...udp] as never, payload);
+    const head = new Uint8Array(24);
+    const h = new DataView(head.buffer);
+    h.setUint32(0, 0xa1b2c3d4, true);
+    h.setUint16(4, 2, true);
+    h.setUint16(6, 4, true);
+    h.setUint32(16, 65535, true);
+    h.setUint32(20, 1, true);
+    const records = [0, 1, 2].map((k) => {
+      const rec = new Uint8Array(24 + frame.length);
+      const v = new DataView(rec.buffer);
+      v.setUint32(0, 1_700_000_000 + k, true);
+      v.setUint32(4, 250_000, true);
+      v.setUint32(8, frame.length, true);
+      v.setUint32(12, frame.length, true);
+      v.setUint32(16, 2, true); // interface index
+      v.setUint16(20, 0x0800, true); // protocol
+      rec.set(frame, 24);
+      return rec;
+    });
+    const file = new Uint8Array([...head, ...records.flatMap((r) => [...r])]);
+    const got = await bothWays(file);
+    expect(got).toHaveLength(3);
+    expect(got.map((r) => r.capturedLength)).toEqual([frame.length, frame.length, frame.length]);
+    expect(decodePacket(got[1]!.data).protocols).toBe('eth:ip:udp');
+    expect(indexCapture(file).count).toBe(3);
   });
 });
