@@ -29,7 +29,14 @@ import { vxlan, VXLAN_PORT } from './network/vxlan.js';
 import { LINKTYPE_PPI, ppi } from './link/ppi.js';
 import { dns, DNS_PORT, llmnr, LLMNR_PORT, mdns, MDNS_PORT } from './application/dns.js';
 import { geneve, GENEVE_PORT } from './network/geneve.js';
+import { igmp, IP_PROTO_IGMP } from './network/igmp.js';
+import { ah, esp, IP_PROTO_AH, IP_PROTO_ESP } from './network/ipsec.js';
+import { dhcp, DHCP_CLIENT_PORT, DHCP_SERVER_PORT } from './application/dhcp.js';
+import { ntp, NTP_PORT } from './application/ntp.js';
 import { pppoed, pppoes } from './link/pppoe.js';
+import { stp } from './link/stp.js';
+import { lldp, ETHERTYPE_LLDP } from './link/lldp.js';
+import { cdp } from './link/cdp.js';
 import { verifyMaskOf, walkCommon, walked, type WalkTables } from './dissect-walk.js';
 
 const protocols = new Map<string, Protocol>();
@@ -327,8 +334,15 @@ registerProtocol(sll, [{ table: 'linktype', value: 113 }]);
 registerProtocol(sll2, [{ table: 'linktype', value: 276 }]);
 registerProtocol(mpls, [{ table: 'ethertype', value: 0x8847 }, { table: 'ethertype', value: 0x8848 }]);
 registerProtocol(gre, [{ table: 'ip.proto', value: 47 }]);
+registerProtocol(igmp, [{ table: 'ip.proto', value: IP_PROTO_IGMP }]);
+registerProtocol(esp, [{ table: 'ip.proto', value: IP_PROTO_ESP }]);
+registerProtocol(ah, [{ table: 'ip.proto', value: IP_PROTO_AH }]);
 registerProtocol(pppoed, [{ table: 'ethertype', value: 0x8863 }]);
 registerProtocol(pppoes, [{ table: 'ethertype', value: 0x8864 }]);
+// Link-layer control: spanning tree (LLC SAP 0x42) and CDP (SNAP 00-00-0c/0x2000) are named by LLC itself.
+registerProtocol(stp);
+registerProtocol(lldp, [{ table: 'ethertype', value: ETHERTYPE_LLDP }]);
+registerProtocol(cdp);
 // 50 is LINKTYPE_PPP_HDLC (PPP in HDLC-like framing, RFC 1662): Wireshark reads it with the same PPP dissector.
 registerProtocol(ppp, [{ table: 'linktype', value: 9 }, { table: 'linktype', value: 50 }]);
 registerProtocol(chdlc, [{ table: 'linktype', value: 104 }]);
@@ -344,3 +358,5 @@ registerProtocol(geneve, [{ table: 'udp.port', value: GENEVE_PORT }]);
 registerProtocol(dns, [{ table: 'udp.port', value: DNS_PORT }, { table: 'tcp.port', value: DNS_PORT }]);
 registerProtocol(mdns, [{ table: 'udp.port', value: MDNS_PORT }]);
 registerProtocol(llmnr, [{ table: 'udp.port', value: LLMNR_PORT }]);
+registerProtocol(dhcp, [{ table: 'udp.port', value: DHCP_SERVER_PORT }, { table: 'udp.port', value: DHCP_CLIENT_PORT }]);
+registerProtocol(ntp, [{ table: 'udp.port', value: NTP_PORT }]);

@@ -89,6 +89,14 @@ export { decodePflog, pflog, pflogEncoder, pflogInfo, PFLOG_ACTIONS, LINKTYPE_PF
 export type { PflogHeader, PflogInput } from './link/pflog.js';
 export { decodeVxlan, emitVxlan, vxlan, vxlanEncoder, VXLAN_PORT } from './network/vxlan.js';
 export type { VxlanHeader, VxlanInput } from './network/vxlan.js';
+export { decodeIgmp, encodeIgmp, emitIgmp, igmpLength, igmp, igmpEncoder, igmpColumns, igmpV3Time, IgmpType, IP_PROTO_IGMP } from './network/igmp.js';
+export type { IgmpHeader, IgmpGroupRecord, IgmpInput, IgmpGroupRecordInput } from './network/igmp.js';
+export { decodeEsp, decodeAh, emitEsp, emitAh, esp, ah, espEncoder, ahEncoder, ahFields, ipsecInfo, IP_PROTO_ESP, IP_PROTO_AH, ESP_HEADER_LENGTH, AH_MIN_HEADER_LENGTH } from './network/ipsec.js';
+export type { EspHeader, AhHeader, EspInput, AhInput } from './network/ipsec.js';
+export { decodeDhcp, encodeDhcp, emitDhcp, dhcpLength, dhcpEncoder, dhcp, dhcpColumns, DhcpOption, DHCP_SERVER_PORT, DHCP_CLIENT_PORT, DHCP_MAGIC_COOKIE, BOOTP_HEADER_LENGTH } from './application/dhcp.js';
+export type { DhcpHeader, DhcpOptionField, DhcpInput } from './application/dhcp.js';
+export { decodeNtp, encodeNtp, emitNtp, ntpLength, ntpEncoder, ntp, ntpInfo, formatNtpTimestamp, NTP_PORT, NTP_HEADER_LENGTH } from './application/ntp.js';
+export type { NtpHeader, NtpTimestamp, NtpExtensionField, NtpInput } from './application/ntp.js';
 export { decodeGeneve, geneve, geneveEncoder, GENEVE_PORT } from './network/geneve.js';
 export type { GeneveHeader, GeneveInput, GeneveOption } from './network/geneve.js';
 export { decodePpi, emitPpi, ppi, ppiEncoder, PpiCommonFlag, PPI_80211_COMMON, LINKTYPE_PPI } from './link/ppi.js';
@@ -259,6 +267,12 @@ export {
   ETHERTYPE_PPPOE_SESSION,
 } from './link/pppoe.js';
 export type { PppoeHeader, PppoeDiscoveryHeader, PppoeTag, PppoeInput, PppoeTagInput, PppoeDiscoveryInput } from './link/pppoe.js';
+export { decodeStp, encodeStp, stp, stpEncoder, stpInfo, STP_SAP, BPDU_CONFIG, BPDU_TCN, BPDU_RST } from './link/stp.js';
+export type { StpHeader, StpInput, BridgeId, MstFields, MstiRecord } from './link/stp.js';
+export { decodeLldp, encodeLldp, lldp, lldpEncoder, lldpInfo, LldpTlvType, ETHERTYPE_LLDP } from './link/lldp.js';
+export type { LldpHeader, LldpTlv, LldpTlvInput, LldpManagementAddress } from './link/lldp.js';
+export { decodeCdp, encodeCdp, cdp, cdpEncoder, cdpInfo, cdpChecksum, CdpTlvType, CDP_OUI, CDP_PID } from './link/cdp.js';
+export type { CdpHeader, CdpTlv, CdpTlvInput, CdpInput, CdpAddress } from './link/cdp.js';
 
 // Captures
 export { CaptureReader, readCapture, readCaptureSync, DEFAULT_MAX_RECORD_LENGTH, indexCapture, CaptureWriter, writePcap, writePcapng, LINK_TYPE_NAMES, linkTypeName, linkTypeNumber, SECRETS_TYPES, TimeResolution, formatEpoch } from './capture/index.js';

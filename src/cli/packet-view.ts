@@ -56,6 +56,12 @@ export class PacketView implements FilterRecord {
     if (name === 'frame') return true;
     const layers = this.packet.layers;
     for (let i = 0; i < layers.length; i++) if (layers[i]!.name === name) return true;
+    // A header cut short that tshark still names (and shows in part): a CDP or DNS header, say.
+    if (this.packet.partial?.name === name) return true;
+    // AH over IPv6 is read in the IPv6 layer's extension chain; tshark names it a protocol all the same.
+    if (name === 'ah') {
+      for (const l of layers) if (l.name === 'ipv6' && (l.header as { extensions?: { type: number }[] }).extensions?.some((e) => e.type === 51)) return true;
+    }
     return this.#app !== undefined && this.#app.layers.includes(name);
   }
 }

@@ -41,6 +41,8 @@ export class ProtocolHierarchy {
       }
     }
     if (layers[depth - 1]?.name === 'arp') data = false;
+    // ESP's payload is ciphertext tshark leaves inside ESP, with no data dissector under it.
+    if (layers[depth - 1]?.name === 'esp') data = false;
     // A header the snaplen cut: tshark's dissector threw, and its tree ends in `_ws.short`.
     const short = packet.bytes.length < frameLength && cutInsideHeader(packet);
     const top = layers[depth - 1];

@@ -12,6 +12,12 @@ import {
   type Ipv6Header,
   type Layer,
   type LlcHeader,
+  stpInfo,
+  type StpHeader,
+  lldpInfo,
+  type LldpHeader,
+  cdpInfo,
+  type CdpHeader,
   type Packet,
   type WlanHeader,
   type PflogHeader,
@@ -21,6 +27,15 @@ import {
   dnsInfo,
   dnsInfoHead,
   type DnsHeader,
+  igmpColumns,
+  type IgmpHeader,
+  ipsecInfo,
+  type EspHeader,
+  type AhHeader,
+  dhcpColumns,
+  type DhcpHeader,
+  ntpInfo,
+  type NtpHeader,
 } from 'wirekit';
 import { EchoTracker, icmpInfo, icmpv6Info } from './summary-icmp.js';
 import { TcpTracker, type TcpState } from './summary-tcp.js';
@@ -146,7 +161,10 @@ export class SummaryFormatter {
     if (first?.name === 'pflog') info = pflogInfo(first.header as PflogHeader) + info;
     if (record.capturedLength < record.originalLength) {
       if (cutInsideHeader(packet)) info += '[Packet size limited during capture]';
-    } else if (packet.errors.length > 0) info += '[Malformed Packet]';
+    } else if (packet.errors.length > 0) {
+      // An LLDP TLV longer than the frame: tshark's subset buffer for it throws its own message.
+      info += packet.errors[0]!.layer === 'lldp' && packet.errors[0]!.code === 'truncated' ? '[Malformed Packet: length of contained item exceeds length of containing item]' : '[Malformed Packet]';
+    }
     let line = String(number).padStart(5);
     line += ' ';
     line += formatRelative(record.timestamp - this.#first, digits).padStart(10);
@@ -256,7 +274,9 @@ export class SummaryFormatter {
           {
             const ip = network?.header as Ipv4Header | undefined;
             const reassembled = ip !== undefined && (ip.moreFragments || ip.fragmentOffset > 0);
-            info = icmpInfo(top.header as IcmpHeader, ip?.ttl, src, dst, number, this.#echoes, reassembled);
+            // tshark adds the TTL only when IP hands ICMP its header directly (not through AH).
+            const ttl = layers[layers.indexOf(top) - 1]?.name === 'ip' ? ip?.ttl : undefined;
+            info = icmpInfo(top.header as IcmpHeader, ttl, src, dst, number, this.#echoes, reassembled);
           }
           break;
         case 'icmpv6':
@@ -264,6 +284,20 @@ export class SummaryFormatter {
           break;
         case 'arp':
           info = arpInfo(top.header as ArpHeader);
+          break;
+        case 'igmp':
+          [protocol, info] = igmpColumns(top.header as IgmpHeader);
+          break;
+        case 'esp':
+        case 'ah':
+          info = ipsecInfo(top.name, top.header as EspHeader | AhHeader);
+          break;
+        case 'dhcp':
+          [protocol, info] = dhcpColumns(top.header as DhcpHeader);
+          break;
+        case 'ntp':
+          protocol = 'NTP';
+          info = ntpInfo(top.header as NtpHeader);
           break;
         case 'ip':
           info = `Unknown (${(top.header as Ipv4Header).protocol})`;
@@ -278,8 +312,21 @@ export class SummaryFormatter {
         case 'radiotap':
           protocol = '802.11';
           break;
-        case 'llc':
-          info = llcInfo(top.header as LlcHeader);
+        case 'llc': {
+          // A BPDU or CDP header cut short: tshark names the protocol and shows no info.
+          const cutLayer = packet.errors[0]?.layer;
+          if (cutLayer === 'stp' || cutLayer === 'cdp') protocol = cutLayer.toUpperCase();
+          else info = llcInfo(top.header as LlcHeader);
+          break;
+        }
+        case 'stp':
+          info = stpInfo(top.header as StpHeader);
+          break;
+        case 'lldp':
+          info = lldpInfo(top.header as LldpHeader);
+          break;
+        case 'cdp':
+          info = cdpInfo(top.header as CdpHeader);
           break;
         case 'eth':
           if ((top.header as EthernetHeader).type <= 1500) {

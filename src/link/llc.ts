@@ -22,6 +22,13 @@ export const LLC_UI = 0x03;
 /** OUIs whose SNAP protocol id is an ethertype: RFC 1042 encapsulation and 802.1H bridge tunnels. */
 const OUI_RFC1042 = 0x000000;
 const OUI_BRIDGE_TUNNEL = 0x0000f8;
+/** Cisco's OUI, and its SNAP protocol id of CDP. */
+const OUI_CISCO = 0x00000c;
+const PID_CDP = 0x2000;
+/** SAP of spanning tree BPDUs (IEEE 802.1D). */
+export const LLC_SAP_STP = 0x42;
+const STP: Next = { protocol: 'stp' };
+const CDP: Next = { protocol: 'cdp' };
 
 export interface LlcHeader {
   /** llc.dsap: the destination service access point (low bit: group address). */
@@ -73,11 +80,13 @@ function scanLlc(ctx: DecodeContext): Scanned {
     if (have < 8) throw cut(offset, 8, have, 'SNAP header');
     const oui = (bytes[offset + 3]! << 16) | (bytes[offset + 4]! << 8) | bytes[offset + 5]!;
     const pid = (bytes[offset + 6]! << 8) | bytes[offset + 7]!;
-    const next: Next | undefined = oui === OUI_RFC1042 || oui === OUI_BRIDGE_TUNNEL ? { table: 'ethertype', value: pid } : undefined;
+    const next: Next | undefined =
+      oui === OUI_RFC1042 || oui === OUI_BRIDGE_TUNNEL ? { table: 'ethertype', value: pid } : oui === OUI_CISCO && pid === PID_CDP ? CDP : undefined;
     return scanned(8, undefined, next);
   }
-  // IPv4 straight over LLC (SAP 6), which tshark decodes as ip; other SAPs (spanning tree 0x42,
-  // NetBIOS 0xf0, OSI 0xfe, IPX 0xe0) stay opaque.
+  // IPv4 straight over LLC (SAP 6), which tshark decodes as ip, and spanning tree BPDUs (SAP 0x42,
+  // which tshark takes by the DSAP alone); other SAPs (NetBIOS 0xf0, OSI 0xfe, IPX 0xe0) stay opaque.
+  if (dsap === LLC_SAP_STP && u) return scanned(base, undefined, STP);
   return scanned(base, undefined, dsap === LLC_SAP_IP && ssap === LLC_SAP_IP ? { protocol: 'ip' } : undefined);
 }
 

@@ -5,6 +5,7 @@ import { WireError } from '../errors.js';
 import { bytesField, type FieldSink } from '../packet/fields.js';
 import { formatIpv6, writeIpv6 } from './ip-address.js';
 import { u16, u32 } from '../packet/bytes.js';
+import { ahFields, type AhHeader } from './ipsec.js';
 
 /** Next-header values of the extension headers walked inside the IPv6 layer. */
 export const IPV6_EXTENSION = { hopopts: 0, routing: 43, fraghdr: 44, ah: 51, dstopts: 60 } as const;
@@ -393,9 +394,15 @@ function optionFields(o: Ipv6Option, out: FieldSink): void {
   else if (o.name === 'experimental') out.add('ipv6.opt.experimental', o.data!);
 }
 
-/** tshark's fields for one extension header (AH is its own protocol in tshark, `ah.*`: none here). */
+/** tshark's fields for one extension header (AH is its own protocol in tshark: its `ah.*` fields). */
 export function ipv6ExtensionFields(e: Ipv6Extension, out: FieldSink): void {
-  if (e.type === 51) return;
+  if (e.type === 51) {
+    const data = toBytes(e.data);
+    const ah: AhHeader = { nextHeader: e.nextHeader, length: e.length / 4 - 2, reserved: data.length >= 2 ? u16(data, 0) : undefined, spi: e.spi, sequence: e.sequence };
+    if (data.length > 10) ah.icv = bytesField(data.subarray(10));
+    ahFields(ah, out);
+    return;
+  }
   const prefix = `ipv6.${e.name}`;
   out.add(`${prefix}.nxt`, e.nextHeader);
   if (e.type === 44) {
