@@ -8,7 +8,7 @@
 // tshark's dissector is `lldp` (lldp.tlv.type, lldp.chassis.subtype, lldp.port.id, ...).
 import { WireError } from '../errors.js';
 import type { FieldSink } from '../packet/fields.js';
-import { u16, u32 } from '../packet/bytes.js';
+import { concatBytes, u16, u32 } from '../packet/bytes.js';
 import type { DecodeContext, Decoded, EncodeContext, Encoder, Protocol } from '../packet/protocol.js';
 import { formatIpv4, formatIpv6, writeIp } from '../network/ip-address.js';
 import { formatMac, writeMac } from './mac.js';
@@ -258,7 +258,6 @@ function tlvValue(t: LldpTlvInput): Uint8Array {
 export function encodeLldp(header: { tlvs: readonly LldpTlvInput[] }): Uint8Array {
   const parts: Uint8Array[] = [];
   const tlvs = header.tlvs.some((t) => t.type === LldpTlvType.End) ? header.tlvs : [...header.tlvs, { type: LldpTlvType.End }];
-  let total = 0;
   for (const t of tlvs) {
     const value = tlvValue(t);
     if (value.length > 511 || t.type < 0 || t.type > 127) throw new WireError('bad-value', `TLV type ${t.type} with ${value.length} bytes does not fit 7+9 bits`, { layer: 'lldp' });
@@ -267,16 +266,9 @@ export function encodeLldp(header: { tlvs: readonly LldpTlvInput[] }): Uint8Arra
     tlv[1] = value.length & 0xff;
     tlv.set(value, 2);
     parts.push(tlv);
-    total += tlv.length;
     if (t.type === LldpTlvType.End) break;
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** LLDP for `encodeFrame`: `[{ eth: { dst: '01:80:c2:00:00:0e', src } }, { lldp: { tlvs: [...] } }]`. */
