@@ -11,7 +11,7 @@ import { bytesField, type FieldSink } from '../packet/fields.js';
 import { formatMac, writeMac } from '../link/mac.js';
 import { formatIpv4, writeIpv4 } from '../network/ip-address.js';
 import { scanned } from '../packet/packet.js';
-import type { Decoded, DecodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
+import { decodeAlone, type Decoded, type DecodeContext, type Encoder, type Protocol, type Scanned } from '../packet/protocol.js';
 import { rangeChecker } from '../packet/range.js';
 
 export const DHCP_SERVER_PORT = 67;
@@ -162,10 +162,7 @@ function readDhcp(ctx: DecodeContext): DhcpHeader {
  * decodeDhcp(udpPayload).messageType; // 1: Discover
  */
 export function decodeDhcp(bytes: Uint8Array, offset = 0, end = bytes.length): DhcpHeader {
-  const ctx: DecodeContext = { bytes, offset, end, below: [], quoted: false, verifyChecksum: false };
-  const result = scanDhcp(ctx);
-  if (result.error !== undefined) throw result.error;
-  return readDhcp(ctx);
+  return decodeAlone(scanDhcp, readDhcp, bytes, offset, end);
 }
 
 const TYPE_NAMES: Record<number, string> = {

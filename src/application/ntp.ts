@@ -12,7 +12,7 @@ import { WireError } from '../errors.js';
 import { put16, put32, u16, u32 } from '../packet/bytes.js';
 import { bytesField, type FieldSink } from '../packet/fields.js';
 import { scanned } from '../packet/packet.js';
-import type { Decoded, DecodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
+import { decodeAlone, type Decoded, type DecodeContext, type Encoder, type Protocol, type Scanned } from '../packet/protocol.js';
 import { rangeChecker } from '../packet/range.js';
 
 export const NTP_PORT = 123;
@@ -148,10 +148,7 @@ function readNtp(ctx: DecodeContext): NtpHeader {
  * decodeNtp(udpPayload); // { flags: 0x23, version: 4, mode: 3, stratum: 0, ... }
  */
 export function decodeNtp(bytes: Uint8Array, offset = 0, end = bytes.length): NtpHeader {
-  const ctx: DecodeContext = { bytes, offset, end, below: [], quoted: false, verifyChecksum: false };
-  const result = scanNtp(ctx);
-  if (result.error !== undefined) throw result.error;
-  return readNtp(ctx);
+  return decodeAlone(scanNtp, readNtp, bytes, offset, end);
 }
 
 /** tshark's info column: `NTP Version 4, client`. */

@@ -14,7 +14,7 @@ import { put16, u16 } from '../packet/bytes.js';
 import type { ChecksumStatus } from '../packet/checksum-policy.js';
 import { bytesField, type FieldSink } from '../packet/fields.js';
 import { scanned } from '../packet/packet.js';
-import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
+import { decodeAlone, type Decoded, type DecodeContext, type EncodeContext, type Encoder, type Protocol, type Scanned } from '../packet/protocol.js';
 import { rangeChecker } from '../packet/range.js';
 import { formatIpv4, writeIpv4 } from './ip-address.js';
 
@@ -179,10 +179,7 @@ function readIgmp(ctx: DecodeContext): IgmpHeader {
  * decodeIgmp(ipPayload); // { version: 2, type: 0x16, maxRespCode: 0, group: '239.1.1.1', ... }
  */
 export function decodeIgmp(bytes: Uint8Array, offset = 0, end = bytes.length): IgmpHeader {
-  const ctx: DecodeContext = { bytes, offset, end, below: [], quoted: false, verifyChecksum: true };
-  const result = scanIgmp(ctx);
-  if (result.error !== undefined) throw result.error;
-  return readIgmp(ctx);
+  return decodeAlone(scanIgmp, readIgmp, bytes, offset, end, true);
 }
 
 const TYPE_NAMES: Record<number, string> = { 0x11: 'Membership Query', 0x12: 'Membership Report', 0x16: 'Membership Report', 0x17: 'Leave Group', 0x22: 'Membership Report' };

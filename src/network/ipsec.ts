@@ -15,7 +15,7 @@ import { put16, put32, u16, u32 } from '../packet/bytes.js';
 import { bytesField, type FieldSink } from '../packet/fields.js';
 import { scanned } from '../packet/packet.js';
 import { nextLayerCode } from '../packet/next-layer.js';
-import type { Decoded, DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
+import { decodeAlone, type Decoded, type DecodeContext, type EncodeContext, type Encoder, type Protocol, type Scanned } from '../packet/protocol.js';
 import { rangeChecker } from '../packet/range.js';
 
 export const IP_PROTO_ESP = 50;
@@ -79,10 +79,7 @@ function readEsp(ctx: DecodeContext): EspHeader {
  * decodeEsp(ipPayload); // { spi: 0x1234, sequence: 1 }
  */
 export function decodeEsp(bytes: Uint8Array, offset = 0, end = bytes.length): EspHeader {
-  const ctx: DecodeContext = { bytes, offset, end, below: [], quoted: false, verifyChecksum: false };
-  const result = scanEsp(ctx);
-  if (result.error !== undefined) throw result.error;
-  return readEsp(ctx);
+  return decodeAlone(scanEsp, readEsp, bytes, offset, end);
 }
 
 function scanAh(ctx: DecodeContext): Scanned {
@@ -122,10 +119,7 @@ function readAh(ctx: DecodeContext, headerLength: number): AhHeader {
  * decodeAh(ipPayload); // { nextHeader: 6, length: 4, reserved: 0, spi: 0x100, sequence: 7, icv: '00:01:...' }
  */
 export function decodeAh(bytes: Uint8Array, offset = 0, end = bytes.length): AhHeader {
-  const ctx: DecodeContext = { bytes, offset, end, below: [], quoted: false, verifyChecksum: false };
-  const result = scanAh(ctx);
-  if (result.error !== undefined) throw result.error;
-  return readAh(ctx, result.headerLength);
+  return decodeAlone(scanAh, (ctx, scanned) => readAh(ctx, scanned.headerLength), bytes, offset, end);
 }
 
 const hex32 = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;

@@ -61,6 +61,24 @@ export interface Decoded<H extends object> {
 export type Scanned = Omit<Decoded<object>, 'header'>;
 
 /**
+ * A protocol's decodeX(bytes, offset, end): the layer scanned on its own (nothing below it), the
+ * scan's error thrown, else the header read.
+ */
+export function decodeAlone<H>(
+  scan: (ctx: DecodeContext) => Scanned,
+  read: (ctx: DecodeContext, scanned: Scanned) => H,
+  bytes: Uint8Array,
+  offset: number,
+  end: number,
+  verifyChecksum = false,
+): H {
+  const ctx: DecodeContext = { bytes, offset, end, below: [], quoted: false, verifyChecksum };
+  const scanned = scan(ctx);
+  if (scanned.error !== undefined) throw scanned.error;
+  return read(ctx, scanned);
+}
+
+/**
  * A protocol's decoder as the dissector sees it. `decode` throws a `WireError` when not even a
  * header can be read; `fields` writes tshark-named fields for a decoded header.
  *
