@@ -11,7 +11,7 @@ import { bytesField, type FieldSink } from '../packet/fields.js';
 import { formatMac, writeMac } from '../link/mac.js';
 import { formatIpv4, writeIpv4 } from '../network/ip-address.js';
 import { scanned } from '../packet/packet.js';
-import { decodeAlone, type Decoded, type DecodeContext, type Encoder, type Protocol, type Scanned } from '../packet/protocol.js';
+import { decodeAlone, scanThenRead, type DecodeContext, type Encoder, type Protocol, type Scanned } from '../packet/protocol.js';
 import { rangeChecker } from '../packet/range.js';
 
 export const DHCP_SERVER_PORT = 67;
@@ -245,11 +245,7 @@ function optionFields(o: DhcpOptionField, out: FieldSink): void {
 export const dhcp: Protocol<DhcpHeader> = {
   name: 'dhcp',
   scan: scanDhcp,
-  decode(ctx: DecodeContext): Decoded<DhcpHeader> {
-    const decoded = scanDhcp(ctx) as Decoded<DhcpHeader>;
-    decoded.header = readDhcp(ctx);
-    return decoded;
-  },
+  decode: scanThenRead(scanDhcp, readDhcp),
   fields(h: DhcpHeader, out: FieldSink): void {
     out.add('dhcp.type', h.op);
     if (h.htype !== undefined) out.add('dhcp.hw.type', h.htype);

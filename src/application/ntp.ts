@@ -12,7 +12,7 @@ import { WireError } from '../errors.js';
 import { put16, put32, u16, u32 } from '../packet/bytes.js';
 import { bytesField, type FieldSink } from '../packet/fields.js';
 import { scanned } from '../packet/packet.js';
-import { decodeAlone, type Decoded, type DecodeContext, type Encoder, type Protocol, type Scanned } from '../packet/protocol.js';
+import { decodeAlone, scanThenRead, type DecodeContext, type Encoder, type Protocol, type Scanned } from '../packet/protocol.js';
 import { rangeChecker } from '../packet/range.js';
 
 export const NTP_PORT = 123;
@@ -160,11 +160,7 @@ export function ntpInfo(h: NtpHeader): string {
 export const ntp: Protocol<NtpHeader> = {
   name: 'ntp',
   scan: scanNtp,
-  decode(ctx: DecodeContext): Decoded<NtpHeader> {
-    const decoded = scanNtp(ctx) as Decoded<NtpHeader>;
-    decoded.header = readNtp(ctx);
-    return decoded;
-  },
+  decode: scanThenRead(scanNtp, readNtp),
   fields(h: NtpHeader, out: FieldSink): void {
     out.add('ntp.flags', h.flags);
     out.add('ntp.flags.li', h.leapIndicator);

@@ -14,7 +14,7 @@ import { put16, u16 } from '../packet/bytes.js';
 import type { ChecksumStatus } from '../packet/checksum-policy.js';
 import { bytesField, type FieldSink } from '../packet/fields.js';
 import { scanned } from '../packet/packet.js';
-import { decodeAlone, type Decoded, type DecodeContext, type EncodeContext, type Encoder, type Protocol, type Scanned } from '../packet/protocol.js';
+import { decodeAlone, scanThenRead, type DecodeContext, type EncodeContext, type Encoder, type Protocol, type Scanned } from '../packet/protocol.js';
 import { rangeChecker } from '../packet/range.js';
 import { formatIpv4, writeIpv4 } from './ip-address.js';
 
@@ -233,11 +233,7 @@ export function igmpColumns(h: IgmpHeader): [string, string] {
 export const igmp: Protocol<IgmpHeader> = {
   name: 'igmp',
   scan: scanIgmp,
-  decode(ctx: DecodeContext): Decoded<IgmpHeader> {
-    const decoded = scanIgmp(ctx) as Decoded<IgmpHeader>;
-    decoded.header = readIgmp(ctx);
-    return decoded;
-  },
+  decode: scanThenRead(scanIgmp, readIgmp),
   fields(h: IgmpHeader, out: FieldSink, layer): void {
     if (h.version !== 0) out.add('igmp.version', h.version);
     out.add('igmp.type', h.type);

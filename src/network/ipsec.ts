@@ -15,7 +15,7 @@ import { put16, put32, u16, u32 } from '../packet/bytes.js';
 import { bytesField, type FieldSink } from '../packet/fields.js';
 import { scanned } from '../packet/packet.js';
 import { nextLayerCode } from '../packet/next-layer.js';
-import { decodeAlone, type Decoded, type DecodeContext, type EncodeContext, type Encoder, type Protocol, type Scanned } from '../packet/protocol.js';
+import { decodeAlone, scanThenRead, type DecodeContext, type EncodeContext, type Encoder, type Protocol, type Scanned } from '../packet/protocol.js';
 import { rangeChecker } from '../packet/range.js';
 
 export const IP_PROTO_ESP = 50;
@@ -145,11 +145,7 @@ export function ahFields(h: AhHeader, out: FieldSink): void {
 export const esp: Protocol<EspHeader> = {
   name: 'esp',
   scan: scanEsp,
-  decode(ctx: DecodeContext): Decoded<EspHeader> {
-    const decoded = scanEsp(ctx) as Decoded<EspHeader>;
-    decoded.header = readEsp(ctx);
-    return decoded;
-  },
+  decode: scanThenRead(scanEsp, readEsp),
   fields(h: EspHeader, out: FieldSink): void {
     if (h.spi !== undefined) out.add('esp.spi', h.spi);
     if (h.sequence !== undefined) out.add('esp.sequence', h.sequence);
@@ -160,11 +156,7 @@ export const esp: Protocol<EspHeader> = {
 export const ah: Protocol<AhHeader> = {
   name: 'ah',
   scan: scanAh,
-  decode(ctx: DecodeContext): Decoded<AhHeader> {
-    const decoded = scanAh(ctx) as Decoded<AhHeader>;
-    decoded.header = readAh(ctx, decoded.headerLength);
-    return decoded;
-  },
+  decode: scanThenRead(scanAh, (ctx, scanned) => readAh(ctx, scanned.headerLength)),
   fields(h: AhHeader, out: FieldSink): void {
     ahFields(h, out);
   },

@@ -60,6 +60,15 @@ export interface Decoded<H extends object> {
 /** What `scan` finds: everything `decode` returns but the header object. */
 export type Scanned = Omit<Decoded<object>, 'header'>;
 
+/** A protocol's `decode` made of its `scan` and a read of the header (given what the scan found). */
+export function scanThenRead<H extends object>(scan: (ctx: DecodeContext) => Scanned, read: (ctx: DecodeContext, scanned: Scanned) => H): (ctx: DecodeContext) => Decoded<H> {
+  return (ctx) => {
+    const decoded = scan(ctx) as Decoded<H>;
+    decoded.header = read(ctx, decoded);
+    return decoded;
+  };
+}
+
 /**
  * A protocol's decodeX(bytes, offset, end): the layer scanned on its own (nothing below it), the
  * scan's error thrown, else the header read.
