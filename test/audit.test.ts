@@ -23,8 +23,8 @@ import { compareFields, readTsharkJson } from './util/tshark.js';
 const dir = fileURLToPath(new URL('./fixtures/audit/', import.meta.url));
 const captures = readdirSync(dir).filter((f) => /\.pcap(ng)?$/.test(f)).sort();
 const text = (name: string) => readFileSync(dir + name, 'utf8');
-/** tshark's summary lines without its TCP analysis flags (wirekit does no sequence analysis). */
-const tsharkSummary = (capture: string) => lines(text(`${capture}.summary.txt`)).map((l) => l.replace(/\[TCP [^\]]*\] /g, ''));
+/** tshark's summary lines (TCP analysis flags included). */
+const tsharkSummary = (capture: string) => lines(text(`${capture}.summary.txt`));
 /** Hierarchy lines as [depth, name, frames, bytes]. */
 const hierarchy = (out: string) =>
   lines(out).flatMap((l) => {

@@ -12,6 +12,7 @@ import { BufferedOutput, OutputClosed } from './output.js';
 import { PacketView } from './packet-view.js';
 import { Progress } from './progress.js';
 import { SummaryFormatter } from './summary.js';
+import { analysisFields } from './summary-tcp.js';
 import { DefragView } from './defrag-view.js';
 import { UdpStreams } from './udp-streams.js';
 import { AppLayer, mayCarryTcp, type DecodeAsProtocol } from './app-layer.js';
@@ -49,7 +50,10 @@ tshark's ports and heuristics, and -d), on the packet that completes each messag
 HTTP/2 is found as tshark finds it by default: the client preface on an HTTP port, or an h2c
 upgrade; on other ports it needs -d tcp.port==N,http2, as tshark does.
 Where it differs from tshark: other application protocols are not decoded (DNS is), so their
-packets show as TCP or UDP; there are no TCP analysis flags ([TCP Retransmission], ...); MAC addresses get no vendor names.
+packets show as TCP or UDP; MAC addresses get no vendor names.
+TCP sequence analysis is tshark's: [TCP Retransmission], [TCP Dup ACK 8#2], [TCP Window Update], ...
+in front of the info column, tcp.analysis.* fields in --json and for -Y
+(e.g. -Y 'tcp.analysis.flags && !tcp.analysis.window_update').
 IP fragments are reassembled as tshark does: the frame that completes a datagram shows its upper
 layers, and fragments carry ip.fragment.* / ipv6.fragment.* fields.
 `;
@@ -72,6 +76,7 @@ class DecodeRun {
   #first: bigint | undefined;
   #previous = 0n;
   readonly #udp = new UdpStreams();
+  readonly #addField = (name: string, value: number | string) => this.#fields.add(name, value);
   readonly #fast: FastJsonContext = { times: true, delta: 0n, relative: 0n, tcp: undefined, udp: this.#udp };
 
   constructor(out: BufferedOutput, json: boolean, filter: Filter | undefined, precision: TimePrecision, progress: Progress, decodeAs?: ReadonlyMap<number, DecodeAsProtocol>) {
@@ -126,6 +131,7 @@ class DecodeRun {
       f.add('tcp.ack', tcp.ack);
       f.add('tcp.window_size', tcp.window);
       if (tcp.scaleFactor !== undefined) f.add('tcp.window_size_scalefactor', tcp.scaleFactor);
+      analysisFields(tcp, this.#addField);
     }
     const udp = this.#udp.packet(packet);
     if (fields && udp !== undefined) this.#fields.add('udp.stream', udp);

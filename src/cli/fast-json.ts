@@ -10,7 +10,7 @@
 import { dissectorFor, onesComplementSum, type CaptureRecord } from 'wirekit';
 import type { ByteWriter } from './byte-writer.js';
 import { epochText, frameTimesText } from './json-line.js';
-import type { TcpTracker } from './summary-tcp.js';
+import { analysisJson, type TcpTracker } from './summary-tcp.js';
 import type { UdpStreams } from './udp-streams.js';
 
 /**
@@ -132,6 +132,8 @@ const HEX = bytesOf('0123456789abcdef');
 
 /** The largest line this writer makes: constant runs plus the widest value of every field. */
 // Every constant once, and room for the numbers between them (the conversation and time fields' too).
+/** The longest analysisJson: five numbers and times, three flags, a retransmission's rto. */
+const ANALYSIS_BOUND = 640;
 const LINE_BOUND = Object.values(K).reduce((n, k) => n + k.length, 0) + 40 * 12 + 17 * 4 + 15 * 6 + 24 * 3 + 5 * 10 + 2 * 30;
 
 /** Decimal digits of 0..65535, 5 bytes each, and their counts: a table copy instead of a division per digit. */
@@ -533,7 +535,7 @@ export function writeFastJson(w: ByteWriter, record: CaptureRecord, number: numb
   const epoch = epochText(record.timestamp);
   // Times that do not fit the plain digit writer (negative, or past 2^53 ns) go as text.
   const timesText = ctx.times && !(smallTime(ctx.delta) && smallTime(ctx.relative)) ? frameTimesText(ctx.delta, ctx.relative) : '';
-  w.reserve(LINE_BOUND + epoch.length + timesText.length);
+  w.reserve(LINE_BOUND + ANALYSIS_BOUND + epoch.length + timesText.length);
   const buf = w.buf;
   let p = put(buf, w.pos, K.number);
   p = num32(buf, p, number);
@@ -619,7 +621,7 @@ export function writeFastJson(w: ByteWriter, record: CaptureRecord, number: numb
     const st = ctx.tcp.segmentV4(
       ((b[26]! << 24) | (b[27]! << 16) | (b[28]! << 8) | b[29]!) >>> 0, srcport, ((b[30]! << 24) | (b[31]! << 16) | (b[32]! << 8) | b[33]!) >>> 0, dstport,
       ((b[38]! << 24) | (b[39]! << 16) | (b[40]! << 8) | b[41]!) >>> 0, ((b[42]! << 24) | (b[43]! << 16) | (b[44]! << 8) | b[45]!) >>> 0,
-      ((b[46]! & 0x0f) << 8) | b[47]!, (b[48]! << 8) | b[49]!, b[47]! & 0x02 ? -1 : undefined, payloadLength,
+      ((b[46]! & 0x0f) << 8) | b[47]!, (b[48]! << 8) | b[49]!, b[47]! & 0x02 ? -1 : undefined, payloadLength, number, record.timestamp,
     );
     p = put(buf, p, K.tcpStream);
     p = num32(buf, p, st.stream);
@@ -638,6 +640,8 @@ export function writeFastJson(w: ByteWriter, record: CaptureRecord, number: numb
       p = put(buf, p, K.scaleFactor);
       p = num32(buf, p, sf);
     }
+    const analysis = analysisJson(st);
+    for (let i = 0; i < analysis.length; i++) buf[p++] = analysis.charCodeAt(i);
   }
   w.pos = put(buf, p, K.end);
   return true;

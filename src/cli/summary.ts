@@ -38,7 +38,7 @@ import {
   type NtpHeader,
 } from 'wirekit';
 import { EchoTracker, icmpInfo, icmpv6Info } from './summary-icmp.js';
-import { TcpTracker, type TcpState } from './summary-tcp.js';
+import { analysisPrefix, TcpTracker, type TcpState } from './summary-tcp.js';
 import { macColumn } from './summary-mac.js';
 import { llcInfo, wlanAddresses, wlanColumns } from './summary-wlan.js';
 import type { AppColumns } from './app-layer.js';
@@ -145,6 +145,8 @@ export class SummaryFormatter {
   lastTcp: TcpState | undefined;
   /** The application columns of the packet being summarised (HTTP, TLS, WebSocket over its TCP). */
   #app: AppColumns | undefined;
+  /** The capture time of the packet being summarised (for the TCP analysis). */
+  #time = 0n;
 
   /**
    * The line for packet `number` (1-based). Call for every packet read, shown or not, so the
@@ -154,6 +156,7 @@ export class SummaryFormatter {
     if (this.#first === undefined) this.#first = record.timestamp;
     this.lastTcp = undefined;
     this.#app = app;
+    this.#time = record.timestamp;
     const [source, destination, protocol, columnInfo] = this.#columns(number, packet, record.linkType);
     let info = columnInfo;
     // pf's log header: tshark's pflog dissector puts the action, interface and rule in front.
@@ -185,13 +188,13 @@ export class SummaryFormatter {
   }
 
   /** TCP's info column, advancing the conversation state (`lastTcp`). */
-  #tcpInfo(layer: Layer, src: string, dst: string): string {
+  #tcpInfo(layer: Layer, src: string, dst: string, number: number): string {
     const h = layer.header as TcpHeader;
     // A capture cut inside the fixed header: tshark shows the ports, then gives up.
     if (h.captured !== undefined && h.captured < 20) return `${h.srcport} \u2192 ${h.dstport}`;
     // A capture cut by its snaplen: tshark's Len is what IP says, not what was captured.
     const length = h.segmentLength !== undefined ? Math.max(0, h.segmentLength - h.dataOffset * 4) : layer.payloadLength;
-    const info = this.tcp.info(src, dst, h, length);
+    const info = this.tcp.info(src, dst, h, length, number, this.#time);
     this.lastTcp = this.tcp.state;
     return info;
   }
@@ -248,10 +251,12 @@ export class SummaryFormatter {
     if (top !== undefined) {
       switch (top.name) {
         case 'tcp': {
-          info = this.#tcpInfo(top, src, dst);
+          info = this.#tcpInfo(top, src, dst, number);
           if (this.#app !== undefined && this.#app.kind !== 'none') [protocol, info] = this.#app.apply(protocol, info);
           // A DNS message cut inside its header: tshark names DNS and shows what it read.
           if (packet.partial?.name === 'dns') [protocol, info] = partialDnsColumns(packet);
+          // The analysis flags stay in front of whatever the protocols above write (a fence in tshark).
+          if (this.lastTcp !== undefined) info = analysisPrefix(this.lastTcp) + info;
           break;
         }
         case 'udp': {
@@ -266,8 +271,11 @@ export class SummaryFormatter {
         case 'llmnr': {
           // The TCP under a DNS message still advances its conversation state.
           const below = layers[layers.length - 2];
-          if (below?.name === 'tcp') this.#tcpInfo(below, src, dst);
           info = dnsInfo(top.header as DnsHeader);
+          if (below?.name === 'tcp') {
+            this.#tcpInfo(below, src, dst, number);
+            info = analysisPrefix(this.lastTcp!) + info;
+          }
           break;
         }
         case 'icmp':

@@ -27,10 +27,7 @@ export const REAL_CAPTURES = readdirSync(`${root}test/fixtures/capture-real`).fi
 /** Lines of a text file or output, without the final newline. */
 export const lines = (text: string) => (text === '' ? [] : text.replace(/\n$/, '').split('\n'));
 
-/**
- * tshark's summary lines with its TCP analysis flags (`[TCP Retransmission] `, `[TCP Dup ACK 3#1] `,
- * ...) removed: wirekit does not do sequence analysis (a documented difference).
- */
+/** tshark's summary lines (TCP analysis flags included: `[TCP Retransmission] `, `[TCP Dup ACK 3#1] `, ...). */
 export function tsharkSummary(name: string): string[] {
-  return lines(readFileSync(cliFixture(name), 'utf8')).map((l) => l.replace(/\[TCP [^\]]*\] /g, ''));
+  return lines(readFileSync(cliFixture(name), 'utf8'));
 }

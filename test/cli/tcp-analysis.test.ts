@@ -1,0 +1,86 @@
+// tshark's TCP sequence analysis in `wirekit decode`: the flags tshark 4.0 puts in front of the
+// info column ([TCP Retransmission], [TCP Dup ACK 8#2], ...), the tcp.analysis.* fields of
+// --json, and display filters on them, against its output on crafted cases
+// (test/fixtures/cli/make-tcp-analysis.sh) that give every flag.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { cli, cliFixture, lines, tsharkSummary } from './cli-util.js';
+
+const FLAGS = [
+  'TCP Previous segment not captured',
+  'TCP ACKed unseen segment',
+  'TCP Dup ACK',
+  'TCP Fast Retransmission',
+  'TCP Retransmission',
+  'TCP Spurious Retransmission',
+  'TCP Out-Of-Order',
+  'TCP Window Update',
+  'TCP Window Full',
+  'TCP Keep-Alive',
+  'TCP Keep-Alive ACK',
+  'TCP ZeroWindow',
+  'TCP ZeroWindowProbe',
+  'TCP ZeroWindowProbeAck',
+  'TCP Port numbers reused',
+];
+
+describe('TCP analysis flags', () => {
+  const want = tsharkSummary('tcp-analysis.pcap.summary.txt');
+
+  it('the fixture gives every flag tshark prints, some two to a line', () => {
+    for (const flag of FLAGS) expect(want.some((l) => l.includes(`[${flag}]`) || l.includes(`[${flag} `)), flag).toBe(true);
+    expect(want.filter((l) => /\] \[TCP /.test(l)).length).toBeGreaterThan(2);
+  });
+
+  it('every summary line equals tshark 4.0\'s, flags included', () => {
+    const r = cli(['decode', cliFixture('tcp-analysis.pcap')]);
+    expect(r.stderr).toBe('');
+    expect(lines(r.stdout)).toEqual(want);
+  });
+
+  it('a -Y filter shows the flags the whole capture gave (the analysis runs on packets not shown)', () => {
+    const r = cli(['decode', '-Y', 'tcp.port == 34570', cliFixture('tcp-analysis.pcap')]);
+    expect(lines(r.stdout)).toEqual(want.filter((l) => / (34570 → \d+|\d+ → 34570) /.test(l)));
+  });
+
+  it('--json gives tshark\'s tcp.analysis fields on every frame, and no others', () => {
+    const [head, ...rows] = lines(readFileSync(cliFixture('tcp-analysis.pcap.fields.tsv'), 'utf8')).map((l) => l.split('\t'));
+    const r = cli(['decode', '--json', cliFixture('tcp-analysis.pcap')]);
+    expect(r.stderr).toBe('');
+    const packets = lines(r.stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(packets).toHaveLength(rows.length);
+    let present = 0;
+    rows.forEach((row, i) => {
+      const packet = packets[i]!;
+      for (let k = 1; k < head!.length; k++) {
+        const name = head![k]!;
+        const value = packet[name];
+        // tshark -T fields prints a flag (no value) as 1, once per occurrence.
+        const ours = value === undefined ? '' : (Array.isArray(value) ? value : [value]).map((v) => (v === '' ? '1' : String(v))).join(',');
+        expect(ours, `frame ${i + 1} ${name}`).toBe(row[k] ?? '');
+        if (ours !== '') present++;
+      }
+      for (const name of Object.keys(packet)) {
+        if (name.startsWith('tcp.analysis.') && name !== 'tcp.analysis.flags') expect(head, `frame ${i + 1}`).toContain(name);
+      }
+      expect('tcp.analysis.flags' in packet, `frame ${i + 1}`).toBe(/\[TCP (?!segment)/.test(tsharkSummary('tcp-analysis.pcap.summary.txt')[i]!));
+    });
+    expect(present).toBeGreaterThan(250);
+  });
+
+  it('-Y filters on the analysis fields keep what tshark keeps', () => {
+    const filters = lines(readFileSync(cliFixture('tcp-analysis.filters.txt'), 'utf8'));
+    filters.forEach((filter, k) => {
+      const r = cli(['decode', '-Y', filter, cliFixture('tcp-analysis.pcap')]);
+      expect(r.stderr, filter).toBe('');
+      expect(lines(r.stdout), filter).toEqual(tsharkSummary(`tcp-analysis.pcap.${k + 1}.filtered.txt`));
+    });
+  });
+
+  it('--json writes the same analysis fields on its fast path as on the general one (a filter takes every packet there)', () => {
+    const fast = cli(['decode', '--json', cliFixture('tcp-analysis.pcap')]).stdout;
+    const general = cli(['decode', '--json', '-Y', 'tcp', cliFixture('tcp-analysis.pcap')]).stdout;
+    expect(lines(general)).toHaveLength(106);
+    expect(general).toBe(fast);
+  });
+});
