@@ -1112,6 +1112,16 @@ export class TlsStreamDecoder {
     return this.#protected;
   }
 
+  /** Bytes still to come of the record being read, once its header is whole (0 between records). */
+  get recordRemaining(): number {
+    return this.#headerFill === RECORD_HEADER ? this.#remaining : 0;
+  }
+
+  /** Bytes of the record being read that are here, its header included (0 between records). */
+  get recordConsumed(): number {
+    return this.#position - this.#recordStart();
+  }
+
   /** Feeds the next bytes of the stream; returns the records they complete, in order. */
   push(chunk: Uint8Array): TlsRecord[] {
     const out: TlsRecord[] = [];

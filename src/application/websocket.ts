@@ -175,6 +175,16 @@ export class WebSocketParser {
     return this.#headHave > 0 || this.#frame !== undefined;
   }
 
+  /** Payload bytes still to come of the frame being read, once its header is whole (0 otherwise). */
+  get frameRemaining(): number {
+    return this.#frame === undefined ? 0 : this.#frame.payloadLength - this.#payloadHave;
+  }
+
+  /** Bytes of the frame being read that are here, its header included (0 between frames). */
+  get frameConsumed(): number {
+    return this.#pos - this.#frameStart;
+  }
+
   /** The next bytes of the stream. Throws the WireError that stops the direction (and again on later pushes). */
   push(bytes: Uint8Array): void {
     if (this.#error !== undefined) throw this.#error;

@@ -270,6 +270,10 @@ export class AppLayer {
   #texts: string[] = [];
   #protocol = '';
   #current: Connection | undefined;
+  /** The packet being pushed: its TCP source, and whether bytes of its own direction, or only of the other one (released by its ACK), were handed on. */
+  #srcAddr = '';
+  #srcPort = -1;
+  #own = false;
   readonly #decodeAs: ReadonlyMap<number, DecodeAsProtocol> | undefined;
 
   /** @param decodeAs TCP ports whose connections are read as a protocol (`-d tcp.port==N,http2`), before tshark's port table. */
@@ -301,11 +305,15 @@ export class AppLayer {
     // Only packets with a TCP layer reach the reassembler; captures without TCP never make one.
     const layers = packet.layers;
     let tcp: TcpHeader | undefined;
+    let payload = 0;
+    let src = '';
     for (let i = 0; i < layers.length; i++) {
       const l = layers[i]!;
       if (l.name === 'icmp' || l.name === 'icmpv6') return;
+      if (l.name === 'ip' || l.name === 'ipv6') src = (l.header as Ipv4Header | Ipv6Header).src;
       if (l.name === 'tcp') {
         tcp = l.header as TcpHeader;
+        payload = l.payloadLength;
         break;
       }
     }
@@ -319,6 +327,9 @@ export class AppLayer {
     this.#reassembler ??= this.#make();
     this.#texts.length = 0;
     this.#current = undefined;
+    this.#srcAddr = src;
+    this.#srcPort = tcp === undefined ? -1 : tcp.srcport;
+    this.#own = false;
     this.#reassembler.push(packet, timestamp, frameLength);
     let conn = this.#current as Connection | undefined;
     // A FIN ends a body read until the close (the FIN packet completes it, as in tshark).
@@ -333,6 +344,7 @@ export class AppLayer {
       const p = conn?.kind === 'http' ? conn.http!.parsers[conn.now] : undefined;
       if (p !== undefined && p.current !== undefined && p.current.framing === 'close' && p.current.headerEnd > p.current.start) {
         conn!.pushed = true;
+        this.#own = true;
         try {
           p.end();
         } catch {
@@ -340,9 +352,52 @@ export class AppLayer {
         }
       }
     }
-    if (conn === undefined) return;
+    if (conn === undefined) {
+      if (tcp !== undefined && payload > 0) this.#held(tcp, payload);
+      return;
+    }
     this.#finish(conn);
+    // Bytes of the other direction this packet's ACK released (the capture missed what was before
+    // them): tshark showed them on their own packets as they came, not here.
+    if (!this.#own) this.columns.reset();
     if (tcp !== undefined && this.#stopped(conn)) this.#dead.add(tupleOf(packet, tcp));
+  }
+
+  /**
+   * A segment the reassembler holds (it came after bytes the capture has not shown yet). tshark
+   * does not reorder: it puts a segment that falls inside a PDU of known length into that PDU as it
+   * comes, so the packet reads as one of its segments.
+   */
+  #held(tcp: TcpHeader, payload: number): void {
+    const tc = this.#reassembler?.lastConnection;
+    if (tc === undefined) return;
+    const d = tc.ports[0] === this.#srcPort && tc.addresses[0] === this.#srcAddr ? 0 : 1;
+    const conn = this.#connections.get(tc);
+    if (conn === undefined || !conn.dirs[d].exact) return;
+    // Where the segment starts against the next byte expected: ahead of it (held), or behind it (a
+    // copy of bytes seen, which tshark flags out of order when it comes soon after them).
+    const at = (tcp.seq - tc.directions[d].next) | 0;
+    const [before, after] = this.#pduSpan(conn, d);
+    if (at < -before || at + payload > after) return;
+    this.columns.kind = 'segment';
+  }
+
+  /**
+   * Direction d's PDU in progress around the next byte expected: the bytes of it already here, and
+   * those still to come (Infinity for a body read until the close). [0, 0] when there is none.
+   */
+  #pduSpan(conn: Connection, d: 0 | 1): [number, number] {
+    if (conn.kind === 'tls') {
+      const t = conn.tls!.directions[d];
+      return [t.recordConsumed, t.recordRemaining];
+    }
+    if (conn.ws !== undefined && (conn.kind === 'websocket' || conn.http?.parsers[d].tunneling)) return [conn.ws[d].frameConsumed, conn.ws[d].frameRemaining];
+    if (conn.kind !== 'http') return [0, 0];
+    const m = conn.http!.parsers[d].current;
+    if (m === undefined || m.headerEnd <= m.start) return [0, 0];
+    const here = m.headerEnd - m.start + m.bodyLength;
+    if (m.framing === 'close') return [here, Infinity];
+    return m.framing === 'length' ? [here, (m.contentLength ?? 0) - m.bodyLength] : [0, 0];
   }
 
   /** Whether the decoder of the direction just pushed has stopped for good. */
@@ -380,6 +435,8 @@ export class AppLayer {
       this.#byTuple.set(`${tc.endpoint(1)}>${tc.endpoint(0)}`, [conn, 1]);
     }
     if (data.length === 0) return;
+    // (A fragment that completes a datagram has no TCP layer yet: its bytes are its own.)
+    if (this.#srcPort === -1 || (tc.ports[direction] === this.#srcPort && tc.addresses[direction] === this.#srcAddr)) this.#own = true;
     conn.now = direction;
     if (!conn.pushed) {
       conn.startLine = '';

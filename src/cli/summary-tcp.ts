@@ -69,6 +69,8 @@ interface Direction {
   spanFirst: number;
   spanLast: number;
   spanStale: boolean;
+  /** Bytes the SACK blocks of this direction's last SACK option cover (its first three blocks, as tshark keeps them). */
+  sacked: number;
 }
 
 /** A segment not yet acknowledged: its frame, sequence range (SYN and FIN count one) and time. */
@@ -287,6 +289,7 @@ const newDirection = (): Direction => ({
   spanFirst: 0,
   spanLast: 0,
   spanStale: false,
+  sacked: 0,
 });
 
 const newConnection = (stream: number): Connection => ({ stream, a: newDirection(), b: newDirection(), synTime: -1n, firstRtt: 0n });
@@ -388,7 +391,16 @@ export class TcpTracker {
       shift = SCALE_UNKNOWN;
       for (const o of h.options) if (o.kind === 'wscale') shift = Math.min(o.shift, MAX_SHIFT);
     }
-    const st = this.segment(src, h.srcport, dst, h.dstport, h.seq, h.ack, h.flags, h.window, shift, payloadLength, frame, time);
+    // A header the capture cut inside its options: tshark stops in them, before its sequence analysis.
+    const cut = h.captured !== undefined && h.captured < h.dataOffset * 4;
+    for (const o of h.options) {
+      if (o.kind !== 'sack') continue;
+      // tshark keeps a SACK option's first three blocks for its bytes in flight.
+      let sacked = 0;
+      for (let i = 0; i < o.blocks.length && i < 3; i++) sacked += u32(o.blocks[i]![1] - o.blocks[i]![0]);
+      this.#sack = sacked;
+    }
+    const st = this.segment(src, h.srcport, dst, h.dstport, h.seq, h.ack, h.flags, h.window, shift, payloadLength, frame, time, !cut);
     let s = `${h.srcport} \u2192 ${h.dstport} [${tcpFlagNames(h.flags)}] Seq=${st.seq}`;
     if (h.flags & ACK) s += ` Ack=${st.ack}`;
     s += ` Win=${st.window}`;
@@ -401,15 +413,17 @@ export class TcpTracker {
    * Advances the state by one segment and returns its conversation fields (`state`, reused).
    * `shift`: on a SYN, its window scale option's shift, or -1 when it has none.
    */
-  segment(src: string, srcport: number, dst: string, dstport: number, seq: number, ackNumber: number, flags: number, window: number, shift: number | undefined, payloadLength: number, frame: number, time: bigint): TcpState {
+  segment(src: string, srcport: number, dst: string, dstport: number, seq: number, ackNumber: number, flags: number, window: number, shift: number | undefined, payloadLength: number, frame: number, time: bigint, analyze = true): TcpState {
     this.#cached = undefined;
-    return this.#segment(src, srcport, dst, dstport, seq, ackNumber, flags, window, shift, payloadLength, frame, time);
+    return this.#segment(src, srcport, dst, dstport, seq, ackNumber, flags, window, shift, payloadLength, frame, time, analyze);
   }
 
   // The connection of the last segmentV4 call and its 4-tuple (as numbers): consecutive segments of
   // one connection (most of a capture) skip building the text key. Any other call forgets it (a
   // SYN on the same 4-tuple may have started a new connection there).
   #cached: Connection | undefined;
+  /** The SACK option of the segment `info` is reading: the bytes its blocks cover, or -1 for none. */
+  #sack = -1;
   #cachedSrc = 0;
   #cachedDst = 0;
   #cachedPorts = 0;
@@ -434,7 +448,7 @@ export class TcpTracker {
     return st;
   }
 
-  #segment(src: string, srcport: number, dst: string, dstport: number, seq: number, ackNumber: number, flags: number, window: number, shift: number | undefined, payloadLength: number, frame: number, time: bigint): TcpState {
+  #segment(src: string, srcport: number, dst: string, dstport: number, seq: number, ackNumber: number, flags: number, window: number, shift: number | undefined, payloadLength: number, frame: number, time: bigint, analyze = true): TcpState {
     const here = `${src} ${srcport}`;
     const there = `${dst} ${dstport}`;
     const forward = here <= there;
@@ -456,9 +470,10 @@ export class TcpTracker {
     }
     this.#lastConnection = conn;
     this.#lastForward = forward;
-    return this.#advance(conn, forward, seq, ackNumber, flags, window, shift, payloadLength, frame, time, reused);
+    return this.#advance(conn, forward, seq, ackNumber, flags, window, shift, payloadLength, frame, time, analyze ? reused : -1);
   }
 
+  /** `reused`: TcpAnalysis.REUSED_PORTS or 0, or -1 for a segment tshark does not analyse. */
   #advance(conn: Connection, forward: boolean, seq: number, ackNumber: number, flags: number, window: number, shift: number | undefined, payloadLength: number, frame: number, time: bigint, reused: number): TcpState {
     const syn = (flags & SYN) !== 0;
     const ack = (flags & ACK) !== 0;
@@ -481,6 +496,13 @@ export class TcpTracker {
     st.window = !syn && fwd.scale >= 0 ? window * 2 ** fwd.scale : window;
     st.scaleFactor = syn ? undefined : fwd.scale >= 0 ? 2 ** fwd.scale : fwd.scale === SCALE_NONE ? -2 : -1;
     this.#reverseBase = rev.base;
+    if (reused === -1) {
+      // A header the capture cut: tshark never reaches its analysis (no flags, no state change).
+      this.#sack = -1;
+      st.analysis = 0;
+      st.analyzed = false;
+      return st;
+    }
     // The initial RTT: from the last SYN (not SYN-ACK) to the first segment with ACK and without SYN.
     if (syn && !ack) conn.synTime = time;
     else if (!syn && ack && conn.synTime >= 0n && conn.firstRtt === 0n) conn.firstRtt = time - conn.synTime;
@@ -496,6 +518,8 @@ export class TcpTracker {
    */
   #analyze(conn: Connection, fwd: Direction, rev: Direction, seq: number, ack: number, flags: number, window: number, seglen: number, frame: number, time: bigint): number {
     const st = this.state;
+    fwd.sacked = this.#sack >= 0 ? this.#sack : 0;
+    this.#sack = -1;
     st.analyzed = false;
     st.acksFrame = st.bytesInFlight = st.pushBytesSent = st.rtoFrame = 0;
     st.ackRtt = st.rto = 0n;
@@ -596,7 +620,7 @@ export class TcpTracker {
     fwd.lastFlags = a;
     if (!(flags & SYN)) fwd.firstAck = false;
     this.#acknowledge(rev, ack, time);
-    this.#inFlight(fwd, flags, seglen);
+    this.#inFlight(fwd, rev, flags, seglen);
     return a;
   }
 
@@ -633,7 +657,7 @@ export class TcpTracker {
   }
 
   /** Bytes in flight after a segment with data: the span of the sender's unacknowledged segments, and the bytes since its last PSH. */
-  #inFlight(fwd: Direction, flags: number, seglen: number): void {
+  #inFlight(fwd: Direction, rev: Direction, flags: number, seglen: number): void {
     const list = fwd.unacked;
     if (seglen === 0 || list.length === 0 || !fwd.validBif) return;
     const st = this.state;
@@ -648,7 +672,8 @@ export class TcpTracker {
       }
       fwd.spanStale = false;
     }
-    const inFlight = u32(fwd.spanLast - fwd.spanFirst);
+    // Less what the receiver's last SACK option reported it holds.
+    const inFlight = u32(fwd.spanLast - fwd.spanFirst - rev.sacked);
     st.analyzed = true;
     if (inFlight > 0 && inFlight < 2_000_000_000) st.bytesInFlight = inFlight - (flags & (SYN | FIN) ? 1 : 0);
     // Counting starts again after a segment with PSH.

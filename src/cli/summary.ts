@@ -38,7 +38,7 @@ import {
   type NtpHeader,
 } from 'wirekit';
 import { EchoTracker, icmpInfo, icmpv6Info } from './summary-icmp.js';
-import { analysisPrefix, TcpTracker, type TcpState } from './summary-tcp.js';
+import { analysisPrefix, TcpAnalysis, TcpTracker, type TcpState } from './summary-tcp.js';
 import { macColumn } from './summary-mac.js';
 import { llcInfo, wlanAddresses, wlanColumns } from './summary-wlan.js';
 import type { AppColumns } from './app-layer.js';
@@ -252,7 +252,10 @@ export class SummaryFormatter {
       switch (top.name) {
         case 'tcp': {
           info = this.#tcpInfo(top, src, dst, number);
-          if (this.#app !== undefined && this.#app.kind !== 'none') [protocol, info] = this.#app.apply(protocol, info);
+          // tshark hands no retransmission or out-of-order segment to the protocol above
+          // (tcp.no_subdissector_on_error): its line stays TCP's.
+          const resent = this.lastTcp !== undefined && (this.lastTcp.analysis & TcpAnalysis.RETRANSMISSION) !== 0;
+          if (this.#app !== undefined && this.#app.kind !== 'none' && !resent) [protocol, info] = this.#app.apply(protocol, info);
           // A DNS message cut inside its header: tshark names DNS and shows what it read.
           if (packet.partial?.name === 'dns') [protocol, info] = partialDnsColumns(packet);
           // The analysis flags stay in front of whatever the protocols above write (a fence in tshark).
