@@ -39,7 +39,7 @@ import { Http2Session } from './app-http2.js';
 const HTTP_PORTS = new Set([80, 631, 1900, 2710, 2869, 3128, 3132, 3689, 5985, 8080, 8088, 11371]);
 const TLS_PORTS = new Set([261, 324, 443, 465, 563, 585, 614, 636, 802, 853, 989, 990, 992, 993, 994, 995, 1300, 2221, 2443, 3249, 3250, 3251, 3252, 3496, 5061, 5671, 5684, 5868, 8883, 11207, 19999, 27017]);
 
-const SEGMENT = '[TCP segment of a reassembled PDU]';
+export const REASSEMBLED_SEGMENT = '[TCP segment of a reassembled PDU]';
 
 const TLS_VERSION_NAMES: Record<number, string> = { 0x0300: 'SSLv3', 0x0301: 'TLSv1', 0x0302: 'TLSv1.1', 0x0303: 'TLSv1.2', 0x0304: 'TLSv1.3' };
 
@@ -107,7 +107,7 @@ export class AppColumns {
     if (this.kind === 'pdu') return [this.protocol, this.info];
     if (this.kind === 'segment') {
       const front = this.replaces ? this.info : tcpInfo;
-      return ['TCP', front === '' ? SEGMENT : `${front} ${SEGMENT}`];
+      return ['TCP', front === '' ? REASSEMBLED_SEGMENT : `${front} ${REASSEMBLED_SEGMENT}`];
     }
     return [protocol, tcpInfo];
   }

@@ -41,7 +41,7 @@ import { EchoTracker, icmpInfo, icmpv6Info } from './summary-icmp.js';
 import { analysisPrefix, TcpAnalysis, TcpTracker, type TcpState } from './summary-tcp.js';
 import { macColumn } from './summary-mac.js';
 import { llcInfo, wlanAddresses, wlanColumns } from './summary-wlan.js';
-import type { AppColumns } from './app-layer.js';
+import { REASSEMBLED_SEGMENT, type AppColumns } from './app-layer.js';
 
 /** A DNS message cut inside its header: the protocol column, and the id and flags when captured. */
 function partialDnsColumns(packet: Packet): [string, string] {
@@ -259,7 +259,12 @@ export class SummaryFormatter {
           // A DNS message cut inside its header: tshark names DNS and shows what it read.
           if (packet.partial?.name === 'dns') [protocol, info] = partialDnsColumns(packet);
           // The analysis flags stay in front of whatever the protocols above write (a fence in tshark).
-          if (this.lastTcp !== undefined) info = analysisPrefix(this.lastTcp) + info;
+          if (this.lastTcp !== undefined) {
+            const prefix = analysisPrefix(this.lastTcp);
+            // TCP appends " [TCP segment of a reassembled PDU]" to a column the protocol above
+            // emptied: tshark trims the space from a column that starts with it, not after the flags.
+            if (prefix !== '') info = prefix + (info === REASSEMBLED_SEGMENT ? ' ' : '') + info;
+          }
           break;
         }
         case 'udp': {
