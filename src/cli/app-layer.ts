@@ -16,6 +16,9 @@
 // line is TCP's with " [TCP segment of a reassembled PDU]"; where it did not (HTTP headers, a
 // chunked body) the dissector sees the segment again and its own text stays in front.
 import {
+  decodeDns,
+  dns,
+  dnsInfo,
   Http1Conversation,
   TcpReassembler,
   TlsConnectionDecoder,
@@ -23,6 +26,7 @@ import {
   httpHeader,
   tlsRecordFields,
   websocketFields,
+  type DnsHeader,
   type FieldSink,
   type HttpMessage,
   type Ipv4Header,
@@ -38,6 +42,9 @@ import { Http2Session } from './app-http2.js';
 /** tcp.port entries of tshark 4.0's http and tls dissectors (`tshark -G decodes`). */
 const HTTP_PORTS = new Set([80, 631, 1900, 2710, 2869, 3128, 3132, 3689, 5985, 8080, 8088, 11371]);
 const TLS_PORTS = new Set([261, 324, 443, 465, 563, 585, 614, 636, 802, 853, 989, 990, 992, 993, 994, 995, 1300, 2221, 2443, 3249, 3250, 3251, 3252, 3496, 5061, 5671, 5684, 5868, 8883, 11207, 19999, 27017]);
+
+/** tshark's tcp.port table for DNS (`tshark -G decodes`). */
+const DNS_PORTS = new Set([53, 5353]);
 
 export const REASSEMBLED_SEGMENT = '[TCP segment of a reassembled PDU]';
 
@@ -89,8 +96,14 @@ export class AppColumns {
   websocket: WebSocketFrame[] = [];
   /** HTTP/2: the session whose frames and gRPC messages the packet completed. */
   http2: Http2Session | undefined;
+  /** DNS over TCP: the messages the packet completed (the column and fields replace the packet's own DNS decode). */
+  dns: DnsHeader[] = [];
+  /** The columns are DNS over TCP's, put together across segments (not the packet's own DNS decode). */
+  dnsOverTcp = false;
 
   reset(): void {
+    this.dns.length = 0;
+    this.dnsOverTcp = false;
     this.kind = 'none';
     this.protocol = '';
     this.info = '';
@@ -134,6 +147,7 @@ export class AppColumns {
       for (const k in ws) out.add(k, ws[k]!);
     }
     this.http2?.fields(out);
+    for (const m of this.dns) dns.fields(m, out, { name: 'dns', header: m, offset: 0, length: 0, payloadOffset: 0, payloadLength: 0 });
   }
 }
 
@@ -148,7 +162,19 @@ interface Direction {
   recordEnd: number;
 }
 
-type Kind = 'unknown' | 'http' | 'tls' | 'websocket' | 'http2';
+type Kind = 'unknown' | 'http' | 'tls' | 'websocket' | 'http2' | 'dns';
+
+/**
+ * One direction of DNS over TCP (RFC 1035 4.2.2: each message after its 2-byte length), as
+ * tshark's tcp_dissect_pdus reads it: the bytes of a message not yet whole wait in `pending`.
+ */
+interface DnsFraming {
+  pending: Uint8Array;
+  /** Messages the packet being pushed completed, and whether its bytes were exactly one message, from a boundary (decodePacket shows that one itself). */
+  done: DnsHeader[];
+  whole: boolean;
+  failed: boolean;
+}
 
 /** What `-d tcp.port==N,PROTOCOL` can name (tshark's Decode As). */
 export type DecodeAsProtocol = 'http' | 'tls' | 'http2';
@@ -179,6 +205,8 @@ interface Connection {
   /** HTTP stopped on an error during this packet; the packet's first line, if it was a start line. */
   failed: boolean;
   startLine: string;
+  /** DNS over TCP, each direction's framing. */
+  dns: [DnsFraming, DnsFraming] | undefined;
 }
 
 const newDirection = (): Direction => ({ exact: false, hsType: -1, hsRemaining: 0, hsHeader: [], recordEnd: 0 });
@@ -429,7 +457,7 @@ export class AppLayer {
   #data(tc: TcpConnection, direction: 0 | 1, data: Uint8Array): void {
     let conn = this.#connections.get(tc);
     if (conn === undefined) {
-      conn = { kind: 'unknown', http: undefined, tls: undefined, ws: undefined, h2: undefined, h2First: false, now: direction, dirs: [newDirection(), newDirection()], tlsBytes: [[], []], tlsBase: [0, 0], upgradeToWebsocket: false, skipped: false, binary: false, pushed: false, failed: false, startLine: '' };
+      conn = { kind: 'unknown', http: undefined, tls: undefined, ws: undefined, h2: undefined, h2First: false, now: direction, dirs: [newDirection(), newDirection()], tlsBytes: [[], []], tlsBase: [0, 0], upgradeToWebsocket: false, skipped: false, binary: false, pushed: false, failed: false, startLine: '', dns: undefined };
       this.#connections.set(tc, conn);
       this.#byTuple.set(`${tc.endpoint(0)}>${tc.endpoint(1)}`, [conn, 0]);
       this.#byTuple.set(`${tc.endpoint(1)}>${tc.endpoint(0)}`, [conn, 1]);
@@ -464,6 +492,39 @@ export class AppLayer {
     }
     else if (conn.kind === 'tls') this.#tls(conn, direction, data);
     else if (conn.kind === 'websocket') this.#websocket(conn, direction, data);
+    else if (conn.kind === 'dns') this.#dns(conn.dns![direction], data);
+  }
+
+  /** DNS over TCP: the messages these bytes complete, each decoded once whole. */
+  #dns(f: DnsFraming, data: Uint8Array): void {
+    if (f.failed) return;
+    const fresh = f.pending.length === 0 && f.done.length === 0;
+    let bytes = data;
+    if (f.pending.length > 0) {
+      bytes = new Uint8Array(f.pending.length + data.length);
+      bytes.set(f.pending);
+      bytes.set(data, f.pending.length);
+    }
+    let at = 0;
+    let count = 0;
+    while (bytes.length - at >= 2) {
+      const length = (bytes[at]! << 8) | bytes[at + 1]!;
+      if (bytes.length - at - 2 < length) break;
+      try {
+        const m = decodeDns(bytes.subarray(at + 2, at + 2 + length));
+        m.length = length;
+        f.done.push(m);
+      } catch {
+        // A message that does not decode: the direction shows as TCP from here (tshark marks it malformed).
+        f.failed = true;
+        f.pending = new Uint8Array(0);
+        return;
+      }
+      at += 2 + length;
+      count++;
+    }
+    f.whole = fresh && count === 1 && at === bytes.length;
+    f.pending = bytes.slice(at);
   }
 
   #http2(conn: Connection, d: 0 | 1, bytes: Uint8Array): void {
@@ -484,6 +545,7 @@ export class AppLayer {
       if (chosen !== undefined) kind = chosen;
       else if (HTTP_PORTS.has(port)) kind = 'http';
       else if (TLS_PORTS.has(port)) kind = 'tls';
+      else if (DNS_PORTS.has(port)) kind = 'dns';
       if (kind !== 'unknown') break;
     }
     if (kind === 'unknown') {
@@ -513,6 +575,9 @@ export class AppLayer {
     } else if (kind === 'http2') {
       conn.h2 = new Http2Session();
       conn.h2.reset();
+    } else if (kind === 'dns') {
+      const framing = (): DnsFraming => ({ pending: new Uint8Array(0), done: [], whole: false, failed: false });
+      conn.dns = [framing(), framing()];
     }
     conn.kind = kind;
   }
@@ -716,6 +781,27 @@ export class AppLayer {
       inside = t.error === undefined && t.position > dir.recordEnd;
       exact = inside && t.position - dir.recordEnd >= 5;
       replaces = true;
+    } else if (conn.kind === 'dns') {
+      const f = conn.dns![d];
+      const done = f.done;
+      const whole = f.whole;
+      f.done = [];
+      f.whole = false;
+      dir.exact = false;
+      // One whole message from a boundary: decodePacket's own DNS layer shows it, as tshark does.
+      if (!pushed || f.failed || whole) return;
+      c.dnsOverTcp = done.length > 0 || f.pending.length > 0;
+      if (done.length > 0) {
+        // Each message sets the column anew: the last one shows.
+        c.kind = 'pdu';
+        c.protocol = 'DNS';
+        c.info = dnsInfo(done[done.length - 1]!);
+        c.dns.push(...done);
+        c.layers.push('dns');
+      } else if (f.pending.length > 0) {
+        c.kind = 'segment';
+      }
+      return;
     }
     dir.exact = exact;
     if (this.#texts.length > 0) {

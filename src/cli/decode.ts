@@ -116,7 +116,9 @@ class DecodeRun {
       fast.tcp = this.#summary.tcp;
       if (writeFastJson(json, record, number, fast)) return json.endLine();
     }
-    const packet = this.#defrag.view(decoded ?? decodePacket(record.data, { linkType: record.linkType }), record, number);
+    let packet = this.#defrag.view(decoded ?? decodePacket(record.data, { linkType: record.linkType }), record, number);
+    // DNS over TCP put together across segments replaces what decodePacket read of this segment alone.
+    if (app.columns.dnsOverTcp) packet = packet.upTo('tcp');
     const fields = json !== undefined || this.#filter !== undefined;
     if (fields) this.#defrag.record(this.#fields, packet);
     // Summary state (relative time, TCP bases and streams, echo requests) advances on every packet,

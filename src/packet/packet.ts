@@ -83,6 +83,26 @@ export class Packet {
     return this.#fields;
   }
 
+  /**
+   * This packet without what was decoded above its first layer named `name` (the layers over it, a
+   * header cut there, their errors): that layer's payload becomes the packet's. For bytes an
+   * upper protocol must read across packets (a message split over TCP segments). The packet
+   * itself when it has no such layer.
+   *
+   * @example
+   * decodePacket(segment).upTo('tcp').protocols; // 'eth:ip:tcp'
+   */
+  upTo(name: string): Packet {
+    const i = this.layers.findIndex((l) => l.name === name);
+    if (i < 0) return this;
+    const layer = this.layers[i]!;
+    const above = new Set(this.layers.slice(i + 1).map((l) => l.name));
+    if (this.#partial !== undefined) above.add(this.#partial.protocol.name);
+    const errors = this.errors.filter((e) => e.layer === undefined || !above.has(e.layer));
+    const end = layer.payloadOffset + layer.payloadLength;
+    return new Packet(this.bytes, this.layers.slice(0, i + 1), this.#protocols?.slice(0, i + 1), errors, layer.payloadOffset, end);
+  }
+
   /** The protocol names, colon-joined, like tshark's `frame.protocols` (without `frame`). */
   get protocols(): string {
     const names = this.layers.map((l) => l.name);
