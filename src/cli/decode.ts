@@ -12,7 +12,7 @@ import { BufferedOutput, OutputClosed } from './output.js';
 import { PacketView } from './packet-view.js';
 import { Progress } from './progress.js';
 import { SummaryFormatter } from './summary.js';
-import { analysisFields, TcpAnalysis } from './summary-tcp.js';
+import { analysisFields } from './summary-tcp.js';
 import { DefragView } from './defrag-view.js';
 import { UdpStreams } from './udp-streams.js';
 import { AppLayer, mayCarryTcp, type DecodeAsProtocol } from './app-layer.js';
@@ -125,9 +125,6 @@ class DecodeRun {
     // shown or not, as in tshark's single pass; JSON lines and filters read its TCP fields.
     const line = this.#summary.line(number, record, packet, this.#precision.digits(record), app.columns);
     const tcp = this.#summary.lastTcp;
-    // A retransmitted or out-of-order segment reaches no protocol above TCP in tshark (its line is
-    // TCP's): its PDU fields and protocols go too.
-    if (tcp !== undefined && tcp.analysis & TcpAnalysis.RETRANSMISSION) app.columns.reset();
     if (fields && tcp !== undefined) {
       const f = this.#fields;
       f.add('tcp.stream', tcp.stream);

@@ -150,7 +150,8 @@ export class SummaryFormatter {
 
   /**
    * The line for packet `number` (1-based). Call for every packet read, shown or not, so the
-   * relative time and the TCP and ICMP state advance as in tshark.
+   * relative time and the TCP and ICMP state advance as in tshark. A TCP retransmission empties
+   * `app` (tshark gives it no application layer).
    */
   line(number: number, record: CaptureRecord, packet: Packet, digits: number, app?: AppColumns): string {
     if (this.#first === undefined) this.#first = record.timestamp;
@@ -252,10 +253,10 @@ export class SummaryFormatter {
       switch (top.name) {
         case 'tcp': {
           info = this.#tcpInfo(top, src, dst, number);
-          // tshark hands no retransmission or out-of-order segment to the protocol above
-          // (tcp.no_subdissector_on_error): its line stays TCP's.
-          const resent = this.lastTcp !== undefined && (this.lastTcp.analysis & TcpAnalysis.RETRANSMISSION) !== 0;
-          if (this.#app !== undefined && this.#app.kind !== 'none' && !resent) [protocol, info] = this.#app.apply(protocol, info);
+          // tshark hands no retransmission to the protocol above TCP (tcp.no_subdissector_on_error):
+          // its line stays TCP's, and the caller's columns lose its PDUs (fields, protocols) too.
+          if (this.lastTcp !== undefined && this.lastTcp.analysis & TcpAnalysis.RETRANSMISSION) this.#app?.reset();
+          if (this.#app !== undefined && this.#app.kind !== 'none') [protocol, info] = this.#app.apply(protocol, info);
           // A DNS message cut inside its header: tshark names DNS and shows what it read.
           if (packet.partial?.name === 'dns') [protocol, info] = partialDnsColumns(packet);
           // The analysis flags stay in front of whatever the protocols above write (a fence in tshark).
