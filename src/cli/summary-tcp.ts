@@ -18,6 +18,7 @@
 // its duplicate ACK count and the flags of its last segment; the connection its initial RTT (SYN
 // to the first ACK without SYN), the out-of-order threshold.
 import type { TcpHeader, TcpOption } from 'wirekit';
+import { epochText } from './json-line.js';
 
 const SYN = 0x002;
 const ACK = 0x010;
@@ -177,13 +178,12 @@ export function analysisPrefix(st: TcpState): string {
   return s;
 }
 
-/** ns as tshark prints a relative time: `0.005000000` (the last one remembered: initial_rtt repeats on every segment). */
+/** ns as tshark prints a relative time, `0.005000000` (epochText; the last one remembered: initial_rtt repeats on every segment). */
 let lastNs = -1n;
 let lastText = '';
 function seconds(ns: bigint): string {
   if (ns !== lastNs) {
-    const abs = ns < 0n ? -ns : ns;
-    lastText = `${ns < 0n ? '-' : ''}${abs / 1_000_000_000n}.${(abs % 1_000_000_000n).toString().padStart(9, '0')}`;
+    lastText = epochText(ns);
     lastNs = ns;
   }
   return lastText;
