@@ -94,6 +94,9 @@ interface Connection {
   /** When the last SYN without ACK was seen (-1: none), and the initial RTT (0: not known). */
   synTime: bigint;
   firstRtt: bigint;
+  /** The last SYN without ACK: its sequence number and the data it carried (TCP Fast Open). */
+  synSeq: number;
+  synData: number;
 }
 
 /** One segment's conversation fields (the object is reused: read it before the next segment). */
@@ -123,7 +126,13 @@ export interface TcpState {
   /** A retransmission: time since the oldest unacknowledged segment (ns), and its frame. */
   rto: bigint;
   rtoFrame: number;
+  /** TCP Fast Open as tshark marks it (`TFO_*` bits): a SYN with a cookie, a SYN-ACK taking or ignoring the SYN's data. */
+  tfo: number;
 }
+
+const TFO_SYN = 1;
+const TFO_ACK = 2;
+const TFO_IGNORED = 4;
 
 /** tshark's TCP analysis flags (packet-tcp.c TCP_A_*), as bits of TcpState.analysis. */
 export const TcpAnalysis = {
@@ -218,6 +227,10 @@ const ANALYSIS_FIELDS: readonly [number, readonly string[]][] = [
  * ACK. Times are seconds as text. Nothing when tshark has no analysis tree for it.
  */
 export function analysisFields(st: TcpState, add: (name: string, value: number | string) => void): void {
+  // TCP Fast Open's marks are expert items on the option and the flags, outside the analysis tree.
+  if (st.tfo & TFO_SYN) add('tcp.analysis.tfo_syn', '');
+  if (st.tfo & TFO_ACK) add('tcp.analysis.tfo_ack', '');
+  if (st.tfo & TFO_IGNORED) add('tcp.analysis.tfo_ignored', '');
   if (!st.analyzed) return;
   if (st.acksFrame !== 0) {
     add('tcp.analysis.acks_frame', st.acksFrame);
@@ -248,7 +261,7 @@ export function analysisFields(st: TcpState, add: (name: string, value: number |
 
 /** analysisFields as JSON members (`,"name":value`), a name given twice in a row as one array: what `decode --json` writes. */
 export function analysisJson(st: TcpState): string {
-  if (!st.analyzed) return '';
+  if (!st.analyzed && st.tfo === 0) return '';
   let s = '';
   let name = '';
   let values: string[] = [];
@@ -292,7 +305,7 @@ const newDirection = (): Direction => ({
   sacked: 0,
 });
 
-const newConnection = (stream: number): Connection => ({ stream, a: newDirection(), b: newDirection(), synTime: -1n, firstRtt: 0n });
+const newConnection = (stream: number): Connection => ({ stream, a: newDirection(), b: newDirection(), synTime: -1n, firstRtt: 0n, synSeq: 0, synData: 0 });
 
 /** Sequence numbers compared modulo 2^32 (tshark's GT_SEQ, LT_SEQ, LE_SEQ). */
 const gtSeq = (x: number, y: number) => ((x - y) | 0) > 0;
@@ -376,6 +389,7 @@ export class TcpTracker {
     pushBytesSent: 0,
     rto: 0n,
     rtoFrame: 0,
+    tfo: 0,
   };
   #reverseBase = 0;
 
@@ -394,6 +408,8 @@ export class TcpTracker {
     // A header the capture cut inside its options: tshark stops in them, before its sequence analysis.
     const cut = h.captured !== undefined && h.captured < h.dataOffset * 4;
     for (const o of h.options) {
+      // A Fast Open cookie on a SYN (option 34 with data: a cookie request has none).
+      if (o.kind === 34 && 'data' in o && o.data !== '' && (h.flags & (SYN | ACK)) === SYN) this.#tfoCookie = true;
       if (o.kind !== 'sack') continue;
       // tshark keeps a SACK option's first three blocks for its bytes in flight.
       let sacked = 0;
@@ -422,8 +438,9 @@ export class TcpTracker {
   // one connection (most of a capture) skip building the text key. Any other call forgets it (a
   // SYN on the same 4-tuple may have started a new connection there).
   #cached: Connection | undefined;
-  /** The SACK option of the segment `info` is reading: the bytes its blocks cover, or -1 for none. */
+  /** The SACK option of the segment `info` is reading: the bytes its blocks cover, or -1 for none; and whether it is a SYN with a Fast Open cookie. */
   #sack = -1;
+  #tfoCookie = false;
   #cachedSrc = 0;
   #cachedDst = 0;
   #cachedPorts = 0;
@@ -496,6 +513,16 @@ export class TcpTracker {
     st.window = !syn && fwd.scale >= 0 ? window * 2 ** fwd.scale : window;
     st.scaleFactor = syn ? undefined : fwd.scale >= 0 ? 2 ** fwd.scale : fwd.scale === SCALE_NONE ? -2 : -1;
     this.#reverseBase = rev.base;
+    st.tfo = this.#tfoCookie ? TFO_SYN : 0;
+    this.#tfoCookie = false;
+    if (syn && !ack) {
+      conn.synSeq = seq;
+      conn.synData = payloadLength;
+    } else if (syn && conn.synData > 0) {
+      // A SYN-ACK after a SYN with data: it takes the data, or acknowledges the SYN alone.
+      if (ackNumber === u32(conn.synSeq + 1 + conn.synData)) st.tfo |= TFO_ACK;
+      else if (ackNumber === u32(conn.synSeq + 1)) st.tfo |= TFO_IGNORED;
+    }
     if (reused === -1) {
       // A header the capture cut: tshark never reaches its analysis (no flags, no state change).
       this.#sack = -1;
