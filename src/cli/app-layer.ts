@@ -406,7 +406,8 @@ export class AppLayer {
     // copy of bytes seen, which tshark flags out of order when it comes soon after them).
     const at = (tcp.seq - tc.directions[d].next) | 0;
     const [before, after] = this.#pduSpan(conn, d);
-    if (at < -before || at + payload > after) return;
+    // A copy of the PDU's first segment is tshark's "retransmitted TCP segment data": no marker.
+    if (at <= -before || at + payload > after) return;
     this.columns.kind = 'segment';
   }
 

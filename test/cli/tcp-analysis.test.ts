@@ -45,7 +45,7 @@ describe('TCP analysis flags', () => {
     expect(lines(r.stdout)).toEqual(want.filter((l) => / (34570 → \d+|\d+ → 34570) /.test(l)));
   });
 
-  it.each(['tcp-analysis.pcap', 'tcp-loss.pcap', 'tls-loss.pcap'])('%s: --json gives tshark\'s tcp.analysis fields on every frame, and no others', (capture) => {
+  it.each(['tcp-analysis.pcap', 'tcp-loss.pcap', 'tls-loss.pcap', 'http-keepalive-loss.pcap'])('%s: --json gives tshark\'s tcp.analysis fields on every frame, and no others', (capture) => {
     const [head, ...rows] = lines(readFileSync(cliFixture(`${capture}.fields.tsv`), 'utf8')).map((l) => l.split('\t'));
     const r = cli(['decode', '--json', cliFixture(capture)]);
     expect(r.stderr).toBe('');
@@ -94,6 +94,15 @@ describe('TCP analysis flags', () => {
     const general = cli(['decode', '--json', '-Y', 'tcp', cliFixture('tcp-analysis.pcap')]).stdout;
     expect(lines(general)).toHaveLength(112);
     expect(general).toBe(fast);
+  });
+
+  it('a real keep-alive HTTP capture with loss: a copy of a response\'s first segment gets no marker, as in tshark', () => {
+    const want = tsharkSummary('http-keepalive-loss.pcap.summary.txt');
+    expect(want.filter((l) => / HTTP \d+ HTTP\/1\.1 200 OK/.test(l)).length).toBeGreaterThanOrEqual(4);
+    expect(want.some((l) => /\[TCP Out-Of-Order\] .*Len=\d+ TSval=\d+ TSecr=\d+$/.test(l))).toBe(true);
+    const r = cli(['decode', cliFixture('http-keepalive-loss.pcap')]);
+    expect(r.stderr).toBe('');
+    expect(lines(r.stdout)).toEqual(want);
   });
 
   it('a real TLS capture with loss: every line tshark\'s but where tshark reports a reassembly error', () => {
