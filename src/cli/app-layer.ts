@@ -73,12 +73,33 @@ const WS_OPCODES: Record<number, string> = { 0: 'Continuation', 1: 'Text', 2: 'B
 /** What tshark appends to an HTTP message's line for a body of this media type (measured on 4.0). */
 function mediaSuffix(type: string): { protocol?: string; text: string } {
   if (type === 'application/octet-stream' || type.startsWith('multipart/') || type === 'application/grpc') return { text: '' };
-  if (type === 'application/json' || type === 'application/problem+json' || type === 'application/x-ndjson' || type === 'application/json-rpc' || type === 'application/jsonrequest') {
+  if (JSON_TYPES.has(type)) {
     return { protocol: 'HTTP/JSON', text: `, JavaScript Object Notation (${type})` };
   }
   if (type === 'application/xml' || type === 'text/xml' || type.endsWith('+xml') && type !== 'application/xhtml+xml') return { protocol: 'HTTP/XML', text: '' };
   return { text: ` (${type})` };
 }
+
+/**
+ * The dissector tshark 4.0 hands an HTTP body of this media type (its media_type table), as its
+ * tree and `-z io,phs` name it (`media` for a type nothing registers).
+ */
+function mediaNode(type: string): string {
+  if (type === 'application/octet-stream') return 'data';
+  if (JSON_TYPES.has(type)) return 'json';
+  if (type === 'application/xml' || type === 'text/xml' || (type.endsWith('+xml') && type !== 'application/xhtml+xml')) return 'xml';
+  if (type === 'application/x-www-form-urlencoded') return 'urlencoded-form';
+  if (type.startsWith('multipart/')) return 'mime_multipart';
+  if (type === 'image/png') return 'png';
+  if (type === 'image/gif') return 'image-gif';
+  if (type === 'image/jpeg' || type === 'image/jpg' || type === 'image/pjpeg') return 'image-jfif';
+  if (type === 'application/grpc') return 'grpc';
+  if (type.startsWith('text/') || TEXT_TYPES.has(type)) return 'data-text-lines';
+  return 'media';
+}
+
+const JSON_TYPES = new Set(['application/json', 'application/problem+json', 'application/x-ndjson', 'application/json-rpc', 'application/jsonrequest']);
+const TEXT_TYPES = new Set(['application/javascript', 'application/x-javascript', 'application/x-tia-msgr', 'application/xhtml+xml', 'application/ecmascript', 'application/x-ecmascript']);
 
 /** One packet's application columns, and the PDUs it completed (for --json and stats). */
 export class AppColumns {
@@ -100,8 +121,19 @@ export class AppColumns {
   dns: DnsHeader[] = [];
   /** The columns are DNS over TCP's, put together across segments (not the packet's own DNS decode). */
   dnsOverTcp = false;
+  /**
+   * The protocols tshark's tree shows above TCP for the PDUs this packet completed, in order, as
+   * `tshark -z io,phs` nests them: `http` and the body's media dissector (`data-text-lines`,
+   * `json`, `data`...), `tls`, `websocket` and its payload, `dns`; `tcp.segments` after the first
+   * PDU when it was put together from earlier segments (before it, for a body the FIN completes).
+   */
+  nodes: string[] = [];
+  /** The packet's TCP connection is read by an application decoder (its payload is not `data`). */
+  carried = false;
 
   reset(): void {
+    this.nodes.length = 0;
+    this.carried = false;
     this.dns.length = 0;
     this.dnsOverTcp = false;
     this.kind = 'none';
@@ -160,6 +192,9 @@ interface Direction {
   hsHeader: number[];
   /** TLS: stream offset after the last whole record. */
   recordEnd: number;
+  /** WebSocket: the opcode of the message in progress (1 text, 2 binary), and the bytes its parser was given. */
+  wsOpcode: number;
+  wsPushed: number;
 }
 
 type Kind = 'unknown' | 'http' | 'tls' | 'websocket' | 'http2' | 'dns';
@@ -173,6 +208,8 @@ interface DnsFraming {
   /** Messages the packet being pushed completed, and whether its bytes were exactly one message, from a boundary (decodePacket shows that one itself). */
   done: DnsHeader[];
   whole: boolean;
+  /** The first message completed by the packet began in an earlier segment. */
+  joined: boolean;
   failed: boolean;
 }
 
@@ -209,7 +246,7 @@ interface Connection {
   dns: [DnsFraming, DnsFraming] | undefined;
 }
 
-const newDirection = (): Direction => ({ exact: false, hsType: -1, hsRemaining: 0, hsHeader: [], recordEnd: 0 });
+const newDirection = (): Direction => ({ exact: false, hsType: -1, hsRemaining: 0, hsHeader: [], recordEnd: 0, wsOpcode: 0, wsPushed: 0 });
 
 const endpoint = (address: string, port: number) => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
 
@@ -236,14 +273,24 @@ export function mayCarryTcp(record: { linkType: number; data: Uint8Array }): boo
     // Not TCP, not a fragment, not a tunnel: nothing for the reassembler.
     const proto = b[23]!;
     const fragment = ((b[20]! << 8) | b[21]!) & 0x3fff;
+    if (proto === 17 && fragment === 0) return udpTunnel(b, 14 + (b[14]! & 0x0f) * 4);
     return proto === 6 || fragment !== 0 || proto === 4 || proto === 41 || proto === 47;
   }
   if (type === 0x86dd && b.length >= 54) {
     const next = b[20]!;
-    return !(next === 17 || next === 58);
+    if (next === 17) return udpTunnel(b, 54);
+    return next !== 58;
   }
   if (type === 0x0806) return false;
   return true;
+}
+
+/** A UDP header at `at` to or from an overlay port (VXLAN 4789, Geneve 6081), whose inner frame may carry TCP. */
+function udpTunnel(b: Uint8Array, at: number): boolean {
+  if (b.length < at + 8) return false;
+  const src = (b[at]! << 8) | b[at + 1]!;
+  const dst = (b[at + 2]! << 8) | b[at + 3]!;
+  return src === 4789 || dst === 4789 || src === 6081 || dst === 6081;
 }
 
 /** HTTP heuristic: the segment's first line starts or ends with "HTTP/1." (as packet-http.c tests it). */
@@ -302,6 +349,11 @@ export class AppLayer {
   #srcAddr = '';
   #srcPort = -1;
   #own = false;
+  /** Stream offset of the bytes being pushed to a decoder (Infinity for a body the FIN ends), and whether a FIN is ending one. */
+  #chunkStart = 0;
+  #fin = false;
+  /** The packet's tree nodes above TCP so far (AppColumns.nodes). */
+  readonly #nodes: string[] = [];
   readonly #decodeAs: ReadonlyMap<number, DecodeAsProtocol> | undefined;
 
   /** @param decodeAs TCP ports whose connections are read as a protocol (`-d tcp.port==N,http2`), before tshark's port table. */
@@ -354,6 +406,7 @@ export class AppLayer {
     if (tcp !== undefined && this.#dead.size > 0 && !(tcp.flags & 2) && this.#dead.has(tupleOf(packet, tcp))) return;
     this.#reassembler ??= this.#make();
     this.#texts.length = 0;
+    this.#nodes.length = 0;
     this.#current = undefined;
     this.#srcAddr = src;
     this.#srcPort = tcp === undefined ? -1 : tcp.srcport;
@@ -373,11 +426,14 @@ export class AppLayer {
       if (p !== undefined && p.current !== undefined && p.current.framing === 'close' && p.current.headerEnd > p.current.start) {
         conn!.pushed = true;
         this.#own = true;
+        this.#chunkStart = Infinity;
+        this.#fin = true;
         try {
           p.end();
         } catch {
           // a message cut short: nothing to show
         }
+        this.#fin = false;
       }
     }
     if (conn === undefined) {
@@ -388,6 +444,9 @@ export class AppLayer {
     // Bytes of the other direction this packet's ACK released (the capture missed what was before
     // them): tshark showed them on their own packets as they came, not here.
     if (!this.#own) this.columns.reset();
+    c.carried = conn.kind !== 'unknown' && !this.#stopped(conn);
+    if (c.kind !== 'none' && this.#nodes.length > 0) c.nodes.push(...this.#nodes);
+    else if (c.kind === 'pdu' && c.protocol === 'HTTP') c.nodes.push('http');
     if (tcp !== undefined && this.#stopped(conn)) this.#dead.add(tupleOf(packet, tcp));
   }
 
@@ -401,6 +460,7 @@ export class AppLayer {
     if (tc === undefined) return;
     const d = tc.ports[0] === this.#srcPort && tc.addresses[0] === this.#srcAddr ? 0 : 1;
     const conn = this.#connections.get(tc);
+    if (conn !== undefined && conn.kind !== 'unknown') this.columns.carried = true;
     if (conn === undefined || !conn.dirs[d].exact) return;
     // Where the segment starts against the next byte expected: ahead of it (held), or behind it (a
     // copy of bytes seen, which tshark flags out of order when it comes soon after them).
@@ -444,7 +504,7 @@ export class AppLayer {
   #make(): TcpReassembler {
     return new TcpReassembler(
       {
-        onData: (tc, direction, data) => this.#data(tc, direction, data),
+        onData: (tc, direction, data, info) => this.#data(tc, direction, data, info.offset),
         onClose: (tc) => {
           this.#connections.delete(tc);
           this.#byTuple.delete(`${tc.endpoint(0)}>${tc.endpoint(1)}`);
@@ -455,7 +515,7 @@ export class AppLayer {
     );
   }
 
-  #data(tc: TcpConnection, direction: 0 | 1, data: Uint8Array): void {
+  #data(tc: TcpConnection, direction: 0 | 1, data: Uint8Array, offset: number): void {
     let conn = this.#connections.get(tc);
     if (conn === undefined) {
       conn = { kind: 'unknown', http: undefined, tls: undefined, ws: undefined, h2: undefined, h2First: false, now: direction, dirs: [newDirection(), newDirection()], tlsBytes: [[], []], tlsBase: [0, 0], upgradeToWebsocket: false, skipped: false, binary: false, pushed: false, failed: false, startLine: '', dns: undefined };
@@ -474,6 +534,7 @@ export class AppLayer {
     }
     conn.pushed = true;
     this.#current = conn;
+    this.#chunkStart = offset;
     if (conn.kind === 'unknown') this.#classify(tc, conn, data);
     // On an HTTP connection a segment that starts with the HTTP/2 preface turns it to HTTP/2 (the
     // http2 heuristic tshark's HTTP dissector runs; an ephemeral port never gets that far).
@@ -500,6 +561,7 @@ export class AppLayer {
   #dns(f: DnsFraming, data: Uint8Array): void {
     if (f.failed) return;
     const fresh = f.pending.length === 0 && f.done.length === 0;
+    const carriedOver = f.pending.length > 0;
     let bytes = data;
     if (f.pending.length > 0) {
       bytes = new Uint8Array(f.pending.length + data.length);
@@ -514,6 +576,7 @@ export class AppLayer {
       try {
         const m = decodeDns(bytes.subarray(at + 2, at + 2 + length));
         m.length = length;
+        if (f.done.length === 0) f.joined = count === 0 && carriedOver;
         f.done.push(m);
       } catch {
         // A message that does not decode: the direction shows as TCP from here (tshark marks it malformed).
@@ -577,7 +640,7 @@ export class AppLayer {
       conn.h2 = new Http2Session();
       conn.h2.reset();
     } else if (kind === 'dns') {
-      const framing = (): DnsFraming => ({ pending: new Uint8Array(0), done: [], whole: false, failed: false });
+      const framing = (): DnsFraming => ({ pending: new Uint8Array(0), done: [], whole: false, joined: false, failed: false });
       conn.dns = [framing(), framing()];
     }
     conn.kind = kind;
@@ -595,7 +658,7 @@ export class AppLayer {
     }
     if (m.type === 'response' && m.status === 101 && (httpHeader(m.headers, 'upgrade') ?? '').toLowerCase() === 'websocket') {
       conn.upgradeToWebsocket = true;
-      conn.ws = [new WebSocketParser({ onFrame: (f) => this.#frame(f) }), new WebSocketParser({ onFrame: (f) => this.#frame(f) })];
+      conn.ws = [new WebSocketParser({ onFrame: (f) => this.#frame(f, conn.dirs[0]) }), new WebSocketParser({ onFrame: (f) => this.#frame(f, conn.dirs[1]) })];
     } else if (m.type === 'response' && m.status === 101 && (httpHeader(m.headers, 'upgrade') ?? '').toLowerCase() === 'h2c') {
       // RFC 7540 3.2: the server's frames follow the 101; the client then sends the preface.
       conn.h2 = new Http2Session((1 - d) as 0 | 1);
@@ -603,12 +666,30 @@ export class AppLayer {
     }
     this.#texts.push(text);
     this.#protocol = protocol;
+    const joined = m.start < this.#chunkStart;
+    if (joined && this.#fin) this.#joined();
+    this.#nodes.push('http');
+    // A body without a media type is data inside HTTP's own tree (not a node of its own).
+    if (m.bodyLength > 0 && type !== undefined) this.#nodes.push(mediaNode(type.split(';')[0]!.trim().toLowerCase()));
+    if (joined) this.#joined();
     c.http.push(m);
     if (!c.layers.includes('http')) c.layers.push('http');
   }
 
-  #frame(f: WebSocketFrame): void {
+  #frame(f: WebSocketFrame, dir: Direction): void {
     const c = this.columns;
+    // tshark's tree: the frame, then its payload's dissector once a message is whole (a text
+    // message as lines, binary as data; a fragmented one through websocket.fragments).
+    this.#nodes.push('websocket');
+    if (f.opcode === 1 || f.opcode === 2) dir.wsOpcode = f.opcode;
+    const message = f.opcode === 1 ? 'data-text-lines' : 'data';
+    if (f.opcode === 0) {
+      if (!f.fin) this.#nodes.push('websocket.payload.continue');
+      else this.#nodes.push('websocket.fragments', dir.wsOpcode === 1 ? 'data-text-lines' : 'data');
+    } else if ((f.opcode === 1 || f.opcode === 2) && f.fin && f.payloadLength > 0) {
+      this.#nodes.push(message);
+    }
+    if (f.offset < this.#chunkStart) this.#joined();
     // Each frame sets the column anew (packet-websocket.c col_set_str): the packet's last frame shows.
     this.#texts.length = 0;
     this.#texts.push(`WebSocket ${WS_OPCODES[f.opcode] ?? 'Unknown Opcode'}${f.fin ? ' [FIN]' : '[FRAGMENT] '}${f.masked ? ' [MASKED]' : ' '}`);
@@ -620,6 +701,10 @@ export class AppLayer {
   #websocket(conn: Connection, d: 0 | 1, bytes: Uint8Array): void {
     const ws = conn.ws?.[d];
     if (ws === undefined || ws.error !== undefined) return;
+    // Frame offsets count from the first byte after the upgrade.
+    const dir = conn.dirs[d];
+    this.#chunkStart = dir.wsPushed;
+    dir.wsPushed += bytes.length;
     try {
       ws.push(bytes);
     } catch {
@@ -633,6 +718,16 @@ export class AppLayer {
     if (keep) conn.tlsBytes[d].push(data.slice());
     const records = dec.push(d, data);
     for (const r of records) this.#tlsRecord(conn, d, r);
+    if (records.length > 0) {
+      // One TLS tree for the records of a call: the record TCP put together, then the rest.
+      const joined = records[0]!.offset < this.#chunkStart;
+      if (joined || this.#nodes[this.#nodes.length - 1] !== 'tls') this.#nodes.push('tls');
+      if (joined && !this.#nodes.includes('tcp.segments')) {
+        this.#joined();
+        // TLS is called again on the rest of the segment: more records, or the start of one.
+        if (records.length > 1 || dec.directions[d].position > conn.dirs[d].recordEnd) this.#nodes.push('tls');
+      }
+    }
     if (!keep || dec.directions[d].encrypted) {
       conn.tlsBytes[d] = [];
       conn.tlsBase[d] = dec.directions[d].position;
@@ -726,6 +821,11 @@ export class AppLayer {
     }
   }
 
+  /** The PDU just read began in an earlier segment: TCP's reassembled-segments tree, once a packet. */
+  #joined(): void {
+    if (!this.#nodes.includes('tcp.segments')) this.#nodes.push('tcp.segments');
+  }
+
   /** Sets the columns from what the packet's bytes did. */
   #finish(conn: Connection): void {
     const c = this.columns;
@@ -760,6 +860,7 @@ export class AppLayer {
         c.http2 = h2;
         c.layers.push('http2');
         if (h2.messages.length > 0) c.layers.push('grpc');
+        this.#nodes.push(...c.layers);
         return;
       }
     } else if (conn.kind === 'http') {
@@ -786,8 +887,10 @@ export class AppLayer {
       const f = conn.dns![d];
       const done = f.done;
       const whole = f.whole;
+      const joined = f.joined;
       f.done = [];
       f.whole = false;
+      f.joined = false;
       dir.exact = false;
       // One whole message from a boundary: decodePacket's own DNS layer shows it, as tshark does.
       if (!pushed || f.failed || whole) return;
@@ -799,6 +902,10 @@ export class AppLayer {
         c.info = dnsInfo(done[done.length - 1]!);
         c.dns.push(...done);
         c.layers.push('dns');
+        for (let i = 0; i < done.length; i++) {
+          this.#nodes.push('dns');
+          if (i === 0 && joined) this.#joined();
+        }
       } else if (f.pending.length > 0) {
         c.kind = 'segment';
       }
@@ -831,6 +938,8 @@ export class AppLayer {
     if (!inside) return;
     c.kind = 'segment';
     if (wasExact) return;
+    // TLS was handed the segment (a record starts in it) and put its tree in before asking for more.
+    if (conn.kind === 'tls') this.#nodes.push('tls');
     c.replaces = replaces;
     c.info = front;
   }

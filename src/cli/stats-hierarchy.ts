@@ -10,6 +10,14 @@ interface Node {
 
 const newNode = (): Node => ({ frames: 0, bytes: 0, children: new Map() });
 
+/** What the application layer made of a TCP packet's payload (`AppColumns`, after the TCP analysis). */
+export interface AboveTcp {
+  /** The tree nodes above TCP (`AppColumns.nodes`). */
+  readonly nodes: readonly string[];
+  /** Whether a payload left over counts as `data`: false on a connection a decoder reads, and for a copy of bytes seen. */
+  readonly data: boolean;
+}
+
 /** Packets and bytes per protocol path, as a tree in order of first appearance. */
 export class ProtocolHierarchy {
   readonly #root = newNode();
@@ -23,7 +31,7 @@ export class ProtocolHierarchy {
    * Bytes are frame lengths, as in tshark. A frame with a comment (pcapng) is counted under
    * `pkt_comment` first: tshark's tree shows the comment as a protocol ahead of the link layer.
    */
-  add(packet: Packet, frameLength: number, commented = false): void {
+  add(packet: Packet, frameLength: number, commented = false, above?: AboveTcp): void {
     let node = this.#root;
     if (commented) node = this.#count(node, 'pkt_comment', frameLength);
     const layers = packet.layers;
@@ -48,6 +56,10 @@ export class ProtocolHierarchy {
     const top = layers[depth - 1];
     // What follows an 802.11 management header is its body (fixed fields, elements): tshark's wlan.mgt.
     const last = short ? '_ws.short' : top?.name === 'wlan' && (top.header as { type: number }).type === 0 ? 'wlan.mgt' : 'data';
+    // Over TCP, what the application layer read: its tree nodes, and data only for a payload no
+    // decoder took.
+    const app = top?.name === 'tcp' && above !== undefined && !short ? above : undefined;
+    if (app !== undefined && (app.nodes.length > 0 || !app.data)) data = false;
     for (let i = 0; i < depth + (data || short ? 1 : 0); i++) {
       node = this.#count(node, i < depth ? layers[i]!.name : last, frameLength);
       // tshark's radio-information pseudo-protocol, which radiotap hands every frame to, and PPI
@@ -55,6 +67,7 @@ export class ProtocolHierarchy {
       const name = i < depth ? layers[i]!.name : '';
       if (name === 'radiotap' || (name === 'ppi' && layers[i + 1]?.name === 'wlan')) node = this.#count(node, 'wlan_radio', frameLength);
     }
+    if (app !== undefined) for (const name of app.nodes) node = this.#count(node, name, frameLength);
   }
 
   /** Counts a frame under `name` below `node`; the child node. */

@@ -1,5 +1,6 @@
 // `wirekit stats`: what a capture holds, in two views: the protocol hierarchy and the conversations.
-import { decodePacket, type CaptureRecord } from 'wirekit';
+import { decodePacket, type CaptureRecord, type Packet } from 'wirekit';
+import { AppLayer, mayCarryTcp } from './app-layer.js';
 import { parseArgs, UsageError } from './args.js';
 import { isSync, openCapture } from './capture-input.js';
 import { DefragView } from './defrag-view.js';
@@ -8,13 +9,16 @@ import { BufferedOutput, OutputClosed } from './output.js';
 import { Progress } from './progress.js';
 import { Conversations } from './stats-conversations.js';
 import { ProtocolHierarchy } from './stats-hierarchy.js';
-import { formatRelative } from './summary.js';
+import { formatRelative, SummaryFormatter } from './summary.js';
+import { TcpAnalysis } from './summary-tcp.js';
 
 export const STATS_HELP = `Usage: wirekit stats [-c N] [FILE|-]
 
 Summarises a pcap or pcapng capture (FILE, or standard input for -; the embedded sample without FILE):
-  - the protocol hierarchy: packets and bytes for each layer path, indented like 'tshark -z io,phs'
-    ('data' counts packets with payload no wirekit protocol decodes);
+  - the protocol hierarchy: packets and bytes for each layer path, indented like 'tshark -z io,phs',
+    with HTTP, TLS, WebSocket, HTTP/2 and DNS over TCP reassembled as 'wirekit decode' reads them
+    (their bodies under the media dissector tshark names, 'tcp.segments' where a PDU was put
+    together from several segments); 'data' counts packets with payload no wirekit protocol decodes;
   - conversations between IP addresses, and between TCP or UDP endpoints (5-tuples): packets and
     bytes each way, start (seconds after the first packet) and duration. Address A is the source
     of the conversation's first packet. Bytes are frame lengths.
@@ -27,6 +31,9 @@ class StatsRun {
   readonly conversations = new Conversations();
   readonly #progress: Progress;
   readonly #defrag = new DefragView();
+  /** The application layer and TCP analysis decode runs, so the tree has the same PDUs as its lines. */
+  readonly #app = new AppLayer();
+  readonly #summary = new SummaryFormatter();
   packets = 0;
   bytes = 0;
   first: bigint | undefined;
@@ -45,8 +52,24 @@ class StatsRun {
     if (time > this.last) this.last = time;
     // Reassembled as decode and tshark do: a fragment counts as IP data, the frame completing a
     // datagram under the datagram's upper layers.
-    const packet = this.#defrag.view(decodePacket(record.data, { linkType: record.linkType, checksums: false }), record, this.packets);
-    this.hierarchy.add(packet, record.originalLength, record.comment !== undefined);
+    const app = this.#app;
+    let decoded: Packet | undefined;
+    if (mayCarryTcp(record) && !app.skipRecord(record)) {
+      decoded = decodePacket(record.data, { linkType: record.linkType, checksums: false });
+      app.push(decoded, record.timestamp, record.originalLength);
+    } else {
+      app.columns.reset();
+    }
+    let packet = this.#defrag.view(decoded ?? decodePacket(record.data, { linkType: record.linkType, checksums: false }), record, this.packets);
+    if (app.columns.dnsOverTcp) packet = packet.upTo('tcp');
+    // The summary's pass: TCP analysis, and no application layer for a retransmission.
+    this.#summary.line(this.packets, record, packet, 0, app.columns);
+    const analysis = this.#summary.lastTcp?.analysis ?? 0;
+    this.hierarchy.add(packet, record.originalLength, record.comment !== undefined, {
+      nodes: app.columns.nodes,
+      // tshark hands no copy of bytes already seen (nor a segment out of order) to a dissector.
+      data: !app.columns.carried && !(analysis & (TcpAnalysis.RETRANSMISSION | TcpAnalysis.SPURIOUS_RETRANSMISSION | TcpAnalysis.OUT_OF_ORDER)),
+    });
     this.conversations.add(packet, record.originalLength, time);
   }
 }

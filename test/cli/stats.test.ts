@@ -32,12 +32,60 @@ describe('wirekit stats', () => {
     expect(r.stdout).toMatch(/^(eth|null|loop|sll2?|ip|ipv6) +frames:\d+ bytes:\d+$/m);
   });
 
+  // Captures with HTTP (bodies of several media types, keep-alive, loss), TLS, WebSocket, DNS over
+  // TCP and tunnels: the whole tree as tshark's, application nodes and tcp.segments included.
+  const APP_CAPTURES = [
+    'cli/http-keepalive-loss.pcap', 'cli/tcp-loss.pcap', 'cli/dns-tcp.pcap', 'cli/tcp-analysis.pcap',
+    'wire/tls.pcap', 'wire/websocket.pcap', 'capture/pcap-variants/http-pcap.pcap',
+    'reassembly/crafted-gap.pcap', 'reassembly/real-lo.pcap',
+    'tcp-carried/tcp-tunnels.pcap', 'tcp-carried/tcp-wlan.pcap', 'tcp-carried/tcp-frag.pcap',
+  ];
+  it.each(APP_CAPTURES)('%s: application protocols over TCP as tshark -z io,phs nests them', (capture) => {
+    const r = cli(['stats', `${root}test/fixtures/${capture}`]);
+    expect(r.status).toBe(0);
+    const theirs = hierarchy(readFileSync(cliFixture(`phs/${capture.replaceAll('/', '_')}.phs.txt`), 'utf8'));
+    expect(hierarchy(r.stdout)).toEqual(theirs);
+  });
+
+  it('HTTP: a body under its media type, tcp.segments for a message from several segments, none for a body without a type', () => {
+    const ours = hierarchy(cli(['stats', `${root}test/fixtures/wire/http.pcap`]).stdout);
+    const at = (path: string[]) => {
+      // The node at a path of names below tcp.
+      let i = ours.findIndex(([, n]) => n === 'tcp');
+      let depth = ours[i]![0];
+      for (const name of path) {
+        depth++;
+        let j = i + 1;
+        while (j < ours.length && !(ours[j]![0] === depth && ours[j]![1] === name)) {
+          if (ours[j]![0] < depth) return undefined;
+          j++;
+        }
+        if (j === ours.length) return undefined;
+        i = j;
+      }
+      return ours[i]!.slice(2);
+    };
+    // tshark 4.0 on this capture (test/fixtures/wire/make-http.sh): 32 HTTP frames; text/plain
+    // bodies as data-text-lines, octet-stream as data, forms as urlencoded-form; the two responses
+    // without Content-Type keep their body inside HTTP (http > tcp.segments); the body the FIN ends
+    // puts tcp.segments first; the WebSocket frames after the upgrade.
+    expect(at(['http'])).toEqual([32, 4753]);
+    expect(at(['http', 'data-text-lines', 'tcp.segments'])).toEqual([4, 335]);
+    expect(at(['http', 'data', 'tcp.segments'])).toEqual([4, 453]);
+    expect(at(['http', 'tcp.segments'])).toEqual([2, 152]);
+    expect(at(['http', 'urlencoded-form', 'tcp.segments'])).toEqual([1, 95]);
+    expect(at(['tcp.segments', 'http', 'data-text-lines'])).toEqual([1, 66]);
+    expect(at(['websocket', 'data-text-lines'])).toEqual([2, 144]);
+    // Not given: tshark's second HTTP node on the response whose chunked body does not parse.
+    expect(at(['http', 'http'])).toBeUndefined();
+  });
+
   it('802.11: tshark\'s wlan_radio under radiotap, a management body as wlan.mgt (what wirekit does not decode as data)', () => {
     const r = cli(['stats', `${root}test/fixtures/wire/linktype-radiotap.pcap`]);
-    // tshark's tree with the protocols wirekit does not decode (HTTP, DNS and its malformed mark)
-    // folded into `data` as wirekit counts them: the frames whose payload nothing decodes.
+    // tshark's tree with the DNS messages wirekit cannot decode (and their malformed mark) folded
+    // into `data` as wirekit counts them: the frames whose payload nothing decodes.
     const theirs = hierarchy(readFileSync(`${root}test/fixtures/wire/linktype-radiotap.phs.txt`, 'utf8')).filter(([, n]) => n !== '_ws.malformed');
-    const folded = theirs.map(([d, n, f, b]): [number, string, number, number] => (['http', 'dns'].includes(n) ? [d, 'data', f, b] : [d, n, f, b]));
+    const folded = theirs.map(([d, n, f, b]): [number, string, number, number] => (n === 'dns' ? [d, 'data', f, b] : [d, n, f, b]));
     const ours = hierarchy(r.stdout);
     expect(ours.slice(0, 3)).toEqual(folded.slice(0, 3));
     expect(ours.map(([d, n]) => [d, n])).toEqual(folded.map(([d, n]) => [d, n]));
