@@ -128,11 +128,18 @@ export class AppColumns {
    * PDU when it was put together from earlier segments (before it, for a body the FIN completes).
    */
   nodes: string[] = [];
+  /**
+   * The dissectors tshark's frame.protocols lists above TCP: as `nodes` without `tcp.segments`,
+   * with `http` under WebSocket and HTTP/2 found through HTTP, and `data` for an HTTP body without
+   * a media type (which stays inside HTTP's tree).
+   */
+  protocols: string[] = [];
   /** The packet's TCP connection is read by an application decoder (its payload is not `data`). */
   carried = false;
 
   reset(): void {
     this.nodes.length = 0;
+    this.protocols.length = 0;
     this.carried = false;
     this.dns.length = 0;
     this.dnsOverTcp = false;
@@ -225,6 +232,8 @@ interface Connection {
   h2: Http2Session | undefined;
   /** The next HTTP/2 push is the packet's first. */
   h2First: boolean;
+  /** HTTP/2 was found on an HTTP connection (the preface), not named by Decode As. */
+  h2ViaHttp: boolean;
   /** The direction whose bytes are being pushed now. */
   now: 0 | 1;
   dirs: [Direction, Direction];
@@ -354,6 +363,8 @@ export class AppLayer {
   #fin = false;
   /** The packet's tree nodes above TCP so far (AppColumns.nodes). */
   readonly #nodes: string[] = [];
+  /** The packet's frame.protocols entries above TCP so far (AppColumns.protocols). */
+  readonly #protocols: string[] = [];
   readonly #decodeAs: ReadonlyMap<number, DecodeAsProtocol> | undefined;
 
   /** @param decodeAs TCP ports whose connections are read as a protocol (`-d tcp.port==N,http2`), before tshark's port table. */
@@ -407,6 +418,7 @@ export class AppLayer {
     this.#reassembler ??= this.#make();
     this.#texts.length = 0;
     this.#nodes.length = 0;
+    this.#protocols.length = 0;
     this.#current = undefined;
     this.#srcAddr = src;
     this.#srcPort = tcp === undefined ? -1 : tcp.srcport;
@@ -447,6 +459,8 @@ export class AppLayer {
     c.carried = conn.kind !== 'unknown' && !this.#stopped(conn);
     if (c.kind !== 'none' && this.#nodes.length > 0) c.nodes.push(...this.#nodes);
     else if (c.kind === 'pdu' && c.protocol === 'HTTP') c.nodes.push('http');
+    if (c.kind !== 'none' && this.#protocols.length > 0) c.protocols.push(...this.#protocols);
+    else if (c.kind === 'pdu' && c.protocol === 'HTTP') c.protocols.push('http');
     if (tcp !== undefined && this.#stopped(conn)) this.#dead.add(tupleOf(packet, tcp));
   }
 
@@ -518,7 +532,7 @@ export class AppLayer {
   #data(tc: TcpConnection, direction: 0 | 1, data: Uint8Array, offset: number): void {
     let conn = this.#connections.get(tc);
     if (conn === undefined) {
-      conn = { kind: 'unknown', http: undefined, tls: undefined, ws: undefined, h2: undefined, h2First: false, now: direction, dirs: [newDirection(), newDirection()], tlsBytes: [[], []], tlsBase: [0, 0], upgradeToWebsocket: false, skipped: false, binary: false, pushed: false, failed: false, startLine: '', dns: undefined };
+      conn = { kind: 'unknown', http: undefined, tls: undefined, ws: undefined, h2: undefined, h2First: false, h2ViaHttp: false, now: direction, dirs: [newDirection(), newDirection()], tlsBytes: [[], []], tlsBase: [0, 0], upgradeToWebsocket: false, skipped: false, binary: false, pushed: false, failed: false, startLine: '', dns: undefined };
       this.#connections.set(tc, conn);
       this.#byTuple.set(`${tc.endpoint(0)}>${tc.endpoint(1)}`, [conn, 0]);
       this.#byTuple.set(`${tc.endpoint(1)}>${tc.endpoint(0)}`, [conn, 1]);
@@ -540,6 +554,7 @@ export class AppLayer {
     // http2 heuristic tshark's HTTP dissector runs; an ephemeral port never gets that far).
     if (conn.kind === 'http' && conn.h2 === undefined && isPreface(data) && !conn.http!.parsers[direction].tunneling) {
       conn.kind = 'http2';
+      conn.h2ViaHttp = true;
       conn.h2 = new Http2Session(direction);
       conn.h2.reset();
     }
@@ -669,8 +684,13 @@ export class AppLayer {
     const joined = m.start < this.#chunkStart;
     if (joined && this.#fin) this.#joined();
     this.#nodes.push('http');
+    this.#protocols.push('http');
     // A body without a media type is data inside HTTP's own tree (not a node of its own).
-    if (m.bodyLength > 0 && type !== undefined) this.#nodes.push(mediaNode(type.split(';')[0]!.trim().toLowerCase()));
+    const media = m.bodyLength === 0 ? undefined : type === undefined ? 'data' : mediaNode(type.split(';')[0]!.trim().toLowerCase());
+    if (media !== undefined) {
+      if (type !== undefined) this.#nodes.push(media);
+      this.#protocols.push(media);
+    }
     if (joined) this.#joined();
     c.http.push(m);
     if (!c.layers.includes('http')) c.layers.push('http');
@@ -681,13 +701,22 @@ export class AppLayer {
     // tshark's tree: the frame, then its payload's dissector once a message is whole (a text
     // message as lines, binary as data; a fragmented one through websocket.fragments).
     this.#nodes.push('websocket');
+    // frame.protocols: HTTP hands the frames on after the upgrade.
+    // One WebSocket dissector call reads every frame of the segment: listed once.
+    if (!this.#protocols.includes('http')) this.#protocols.push('http');
+    if (this.#protocols[this.#protocols.length - 1] !== 'websocket' && this.#protocols[this.#protocols.length - 2] !== 'websocket') this.#protocols.push('websocket');
     if (f.opcode === 1 || f.opcode === 2) dir.wsOpcode = f.opcode;
     const message = f.opcode === 1 ? 'data-text-lines' : 'data';
     if (f.opcode === 0) {
       if (!f.fin) this.#nodes.push('websocket.payload.continue');
-      else this.#nodes.push('websocket.fragments', dir.wsOpcode === 1 ? 'data-text-lines' : 'data');
+      else {
+        const whole = dir.wsOpcode === 1 ? 'data-text-lines' : 'data';
+        this.#nodes.push('websocket.fragments', whole);
+        this.#protocols.push(whole);
+      }
     } else if ((f.opcode === 1 || f.opcode === 2) && f.fin && f.payloadLength > 0) {
       this.#nodes.push(message);
+      this.#protocols.push(message);
     }
     if (f.offset < this.#chunkStart) this.#joined();
     // Each frame sets the column anew (packet-websocket.c col_set_str): the packet's last frame shows.
@@ -721,11 +750,17 @@ export class AppLayer {
     if (records.length > 0) {
       // One TLS tree for the records of a call: the record TCP put together, then the rest.
       const joined = records[0]!.offset < this.#chunkStart;
-      if (joined || this.#nodes[this.#nodes.length - 1] !== 'tls') this.#nodes.push('tls');
+      if (joined || this.#nodes[this.#nodes.length - 1] !== 'tls') {
+        this.#nodes.push('tls');
+        this.#protocols.push('tls');
+      }
       if (joined && !this.#nodes.includes('tcp.segments')) {
         this.#joined();
         // TLS is called again on the rest of the segment: more records, or the start of one.
-        if (records.length > 1 || dec.directions[d].position > conn.dirs[d].recordEnd) this.#nodes.push('tls');
+        if (records.length > 1 || dec.directions[d].position > conn.dirs[d].recordEnd) {
+          this.#nodes.push('tls');
+          this.#protocols.push('tls');
+        }
       }
     }
     if (!keep || dec.directions[d].encrypted) {
@@ -861,6 +896,10 @@ export class AppLayer {
         c.layers.push('http2');
         if (h2.messages.length > 0) c.layers.push('grpc');
         this.#nodes.push(...c.layers);
+        // Found through HTTP (its port and the preface, or an upgrade), HTTP/2 follows http in frame.protocols.
+        if ((conn.kind === 'http' || conn.h2ViaHttp) && this.#protocols[this.#protocols.length - 1] !== 'http') this.#protocols.push('http');
+        this.#protocols.push('http2');
+        if (h2.messages.length > 0) this.#protocols.push('grpc', 'protobuf');
         return;
       }
     } else if (conn.kind === 'http') {
@@ -904,6 +943,8 @@ export class AppLayer {
         c.layers.push('dns');
         for (let i = 0; i < done.length; i++) {
           this.#nodes.push('dns');
+          // frame.protocols names DNS once for the messages of a segment.
+          if (i === 0) this.#protocols.push('dns');
           if (i === 0 && joined) this.#joined();
         }
       } else if (f.pending.length > 0) {
@@ -939,7 +980,10 @@ export class AppLayer {
     c.kind = 'segment';
     if (wasExact) return;
     // TLS was handed the segment (a record starts in it) and put its tree in before asking for more.
-    if (conn.kind === 'tls') this.#nodes.push('tls');
+    if (conn.kind === 'tls') {
+      this.#nodes.push('tls');
+      this.#protocols.push('tls');
+    }
     c.replaces = replaces;
     c.info = front;
   }

@@ -16,6 +16,7 @@ import { analysisFields } from './summary-tcp.js';
 import { DefragView } from './defrag-view.js';
 import { UdpStreams } from './udp-streams.js';
 import { AppLayer, mayCarryTcp, type DecodeAsProtocol } from './app-layer.js';
+import { frameProtocols, leavesData } from './frame-protocols.js';
 
 export const DECODE_HELP = `Usage: wirekit decode [--json] [-c N] [-Y FILTER] [-d tcp.port==N,PROTO] [FILE|-]
 
@@ -28,7 +29,8 @@ With no FILE it decodes an embedded sample: a real HTTP exchange captured over l
   --json         one JSON object per line (NDJSON): the fields of each packet keyed by Wireshark
                  display-filter names (ip.src, tcp.flags.syn, ...) with tshark's values, plus
                  frame.number, frame.time_epoch, frame.len, frame.cap_len, frame.interface_id,
-                 frame.protocols, frame.time_delta, frame.time_relative, tshark's TCP
+                 frame.protocols (tshark's, e.g. eth:ethertype:ip:tcp:http:data-text-lines),
+                 frame.time_delta, frame.time_relative, tshark's TCP
                  conversation fields (tcp.stream, relative tcp.seq/tcp.nxtseq/tcp.ack, scaled
                  tcp.window_size), udp.stream and _errors (a list of {code, layer, offset})
   -r FILE        the capture to read (the same as giving FILE, as tshark takes it)
@@ -114,6 +116,7 @@ class DecodeRun {
       fast.delta = delta;
       fast.relative = relative;
       fast.tcp = this.#summary.tcp;
+      fast.app = app.columns;
       if (writeFastJson(json, record, number, fast)) return json.endLine();
     }
     let packet = this.#defrag.view(decoded ?? decodePacket(record.data, { linkType: record.linkType }), record, number);
@@ -138,8 +141,9 @@ class DecodeRun {
     const udp = this.#udp.packet(packet);
     if (fields && udp !== undefined) this.#fields.add('udp.stream', udp);
     if (fields && app.columns.kind === 'pdu') app.columns.fields(this.#fields);
+    const protocols = fields ? frameProtocols(packet, record.linkType, app.columns, leavesData(packet, record.linkType, tcp?.analysis ?? 0, app.columns)) : '';
     if (this.#filter !== undefined) {
-      this.#view.set(number, record, packet);
+      this.#view.set(number, record, packet, protocols);
       if (!this.#filter(this.#view)) return undefined;
     }
     if (json === undefined) return this.#out.write(`${line}\n`);
@@ -149,7 +153,7 @@ class DecodeRun {
     frame.length = record.originalLength;
     frame.capturedLength = record.capturedLength;
     frame.interfaceId = record.interfaceId;
-    frame.protocols = app.columns.layers.length === 0 ? packet.protocols : `${packet.protocols}:${app.columns.layers.join(':')}`;
+    frame.protocols = protocols;
     frame.times = frameTimesText(delta, relative);
     writePacketJson(json, frame, this.#fields, packet.errors);
     return json.endLine();

@@ -11,6 +11,7 @@ import { dissectorFor, onesComplementSum, type CaptureRecord } from 'wirekit';
 import type { ByteWriter } from './byte-writer.js';
 import { epochText, frameTimesText } from './json-line.js';
 import { analysisJson, type TcpTracker } from './summary-tcp.js';
+import { tcpPayloadIsData } from './frame-protocols.js';
 import type { UdpStreams } from './udp-streams.js';
 
 /**
@@ -24,6 +25,8 @@ export interface FastJsonContext {
   tcp: TcpTracker | undefined;
   /** UDP conversation numbers (udp.stream), advanced as the general path would. */
   udp: UdpStreams | undefined;
+  /** What the application layer made of the packet (whether TCP payload is `data` in frame.protocols). */
+  app?: { readonly carried: boolean; readonly protocols: readonly string[] } | undefined;
 }
 
 const NO_CONTEXT: FastJsonContext = { times: false, delta: 0n, relative: 0n, tcp: undefined, udp: undefined };
@@ -39,8 +42,10 @@ const K = {
   len: bytesOf('","frame.len":'),
   capLen: bytesOf(',"frame.cap_len":'),
   iface: bytesOf(',"frame.interface_id":'),
-  protoTcp: bytesOf(',"frame.protocols":"eth:ip:tcp"'),
-  protoUdp: bytesOf(',"frame.protocols":"eth:ip:udp"'),
+  protoTcp: bytesOf(',"frame.protocols":"eth:ethertype:ip:tcp"'),
+  protoUdp: bytesOf(',"frame.protocols":"eth:ethertype:ip:udp"'),
+  protoTcpData: bytesOf(',"frame.protocols":"eth:ethertype:ip:tcp:data"'),
+  protoUdpData: bytesOf(',"frame.protocols":"eth:ethertype:ip:udp:data"'),
   dst: bytesOf(',"eth.dst":"'),
   dstOui: bytesOf('","eth.dst.oui":'),
   addr: bytesOf(',"eth.addr":["'),
@@ -309,22 +314,22 @@ function cached(buf: Uint8Array, p: number, cache: (Uint8Array | undefined)[], k
 }
 
 /** frame.len to frame.protocols. */
-function writeFrame(buf: Uint8Array, p: number, length: number, captured: number, iface: number, tcp: number): number {
+function writeFrame(buf: Uint8Array, p: number, length: number, captured: number, iface: number, tcp: number, data: number): number {
   p = put(buf, p, K.len);
   p = num32(buf, p, length);
   p = put(buf, p, K.capLen);
   p = num32(buf, p, captured);
   p = put(buf, p, K.iface);
   p = num32(buf, p, iface);
-  return put(buf, p, tcp ? K.protoTcp : K.protoUdp);
+  return put(buf, p, tcp ? (data ? K.protoTcpData : K.protoTcp) : data ? K.protoUdpData : K.protoUdp);
 }
 
-/** writeFrame for a whole packet on interface 0, keyed `length << 1 | tcp`. */
+/** writeFrame for a whole packet on interface 0, keyed `length << 2 | tcp << 1 | data`. */
 function writeFrameFields(buf: Uint8Array, p: number, key: number): number {
-  return writeFrame(buf, p, key >> 1, key >> 1, 0, key & 1);
+  return writeFrame(buf, p, key >> 2, key >> 2, 0, (key >> 1) & 1, key & 1);
 }
 
-const frameSections: (Uint8Array | undefined)[] = new Array(1 << 17);
+const frameSections: (Uint8Array | undefined)[] = new Array(1 << 18);
 
 /** tcp.srcport/udp.srcport to tcp.port/udp.port: the same for every packet of a flow and direction. */
 function writePorts(buf: Uint8Array, p: number, key: number): number {
@@ -542,11 +547,24 @@ export function writeFastJson(w: ByteWriter, record: CaptureRecord, number: numb
   p = put(buf, p, K.epoch);
   for (let i = 0; i < epoch.length; i++) buf[p++] = epoch.charCodeAt(i);
   const tcpBit = proto === 6 ? 1 : 0;
+  // TCP conversation state first (the analysis decides whether the payload reaches tshark's data
+  // dissector); its fields are written last, in the order DecodeRun records them on the general
+  // path. The state advances here as the summary's would (a SYN taken here has no options, so no
+  // window scale).
+  const st =
+    proto === 6 && ctx.tcp !== undefined
+      ? ctx.tcp.segmentV4(
+          ((b[26]! << 24) | (b[27]! << 16) | (b[28]! << 8) | b[29]!) >>> 0, srcport, ((b[30]! << 24) | (b[31]! << 16) | (b[32]! << 8) | b[33]!) >>> 0, dstport,
+          ((b[38]! << 24) | (b[39]! << 16) | (b[40]! << 8) | b[41]!) >>> 0, ((b[42]! << 24) | (b[43]! << 16) | (b[44]! << 8) | b[45]!) >>> 0,
+          ((b[46]! & 0x0f) << 8) | b[47]!, (b[48]! << 8) | b[49]!, b[47]! & 0x02 ? -1 : undefined, payloadLength, number, record.timestamp,
+        )
+      : undefined;
+  const dataBit = payloadLength > 0 && (proto !== 6 || tcpPayloadIsData(st?.analysis ?? 0, ctx.app)) ? 1 : 0;
   if (record.originalLength === len && record.interfaceId === 0 && len < 0x10000) {
     // frame.len to frame.protocols: a function of the length and the protocol, most of the time.
-    p = cached(buf, p, frameSections, (len << 1) | tcpBit, writeFrameFields);
+    p = cached(buf, p, frameSections, (len << 2) | (tcpBit << 1) | dataBit, writeFrameFields);
   } else {
-    p = writeFrame(buf, p, record.originalLength, len, record.interfaceId, tcpBit);
+    p = writeFrame(buf, p, record.originalLength, len, record.interfaceId, tcpBit, dataBit);
   }
   if (timesText !== '') {
     for (let i = 0; i < timesText.length; i++) buf[p++] = timesText.charCodeAt(i);
@@ -614,15 +632,8 @@ export function writeFastJson(w: ByteWriter, record: CaptureRecord, number: numb
       p = num32(buf, p, ctx.udp.numberV4(((b[26]! << 24) | (b[27]! << 16) | (b[28]! << 8) | b[29]!) >>> 0, srcport, ((b[30]! << 24) | (b[31]! << 16) | (b[32]! << 8) | b[33]!) >>> 0, dstport));
     }
   }
-  if (proto === 6 && ctx.tcp !== undefined) {
-    // TCP conversation fields (tshark's tcp.stream, relative numbers, scaled window), in the order
-    // DecodeRun records them on the general path; the state advances here as the summary's would
-    // (a SYN taken here has no options, so no window scale).
-    const st = ctx.tcp.segmentV4(
-      ((b[26]! << 24) | (b[27]! << 16) | (b[28]! << 8) | b[29]!) >>> 0, srcport, ((b[30]! << 24) | (b[31]! << 16) | (b[32]! << 8) | b[33]!) >>> 0, dstport,
-      ((b[38]! << 24) | (b[39]! << 16) | (b[40]! << 8) | b[41]!) >>> 0, ((b[42]! << 24) | (b[43]! << 16) | (b[44]! << 8) | b[45]!) >>> 0,
-      ((b[46]! & 0x0f) << 8) | b[47]!, (b[48]! << 8) | b[49]!, b[47]! & 0x02 ? -1 : undefined, payloadLength, number, record.timestamp,
-    );
+  if (st !== undefined) {
+    // TCP conversation fields (tshark's tcp.stream, relative numbers, scaled window).
     p = put(buf, p, K.tcpStream);
     p = num32(buf, p, st.stream);
     p = put(buf, p, K.tcpSeq);

@@ -9,6 +9,8 @@ export class PacketView implements FilterRecord {
   number = 0;
   record!: CaptureRecord;
   packet!: Packet;
+  /** tshark's frame.protocols of the packet (frame-protocols.ts). */
+  protocols = '';
   readonly #fields: FieldRecorder;
   readonly #app: AppColumns | undefined;
 
@@ -19,10 +21,11 @@ export class PacketView implements FilterRecord {
   }
 
   /** Points the view at the next packet. */
-  set(number: number, record: CaptureRecord, packet: Packet): void {
+  set(number: number, record: CaptureRecord, packet: Packet, protocols: string): void {
     this.number = number;
     this.record = record;
     this.packet = packet;
+    this.protocols = protocols;
   }
 
   field(name: string): FieldValue | FieldValue[] | undefined {
@@ -37,10 +40,8 @@ export class PacketView implements FilterRecord {
         return this.record.capturedLength;
       case 'frame.interface_id':
         return this.record.interfaceId;
-      case 'frame.protocols': {
-        const extra = this.#app?.layers ?? [];
-        return extra.length === 0 ? this.packet.protocols : `${this.packet.protocols}:${extra.join(':')}`;
-      }
+      case 'frame.protocols':
+        return this.protocols;
       case 'frame.time_epoch': {
         const t = this.record.timestamp;
         return Number(t / 1_000_000_000n) + Number(t % 1_000_000_000n) / 1e9;
@@ -62,6 +63,9 @@ export class PacketView implements FilterRecord {
     if (name === 'ah') {
       for (const l of layers) if (l.name === 'ipv6' && (l.header as { extensions?: { type: number }[] }).extensions?.some((e) => e.type === 51)) return true;
     }
-    return this.#app !== undefined && this.#app.layers.includes(name);
+    if (this.#app !== undefined && this.#app.layers.includes(name)) return true;
+    // The dissectors frame.protocols names beyond the layers (data, data-text-lines, wlan_radio, ...);
+    // tshark's ethertype and raw are no filter fields.
+    return name !== 'ethertype' && name !== 'raw' && this.protocols.split(':').includes(name);
   }
 }

@@ -10,7 +10,7 @@ import { Progress } from './progress.js';
 import { Conversations } from './stats-conversations.js';
 import { ProtocolHierarchy } from './stats-hierarchy.js';
 import { formatRelative, SummaryFormatter } from './summary.js';
-import { TcpAnalysis } from './summary-tcp.js';
+import { tcpPayloadIsData } from './frame-protocols.js';
 
 export const STATS_HELP = `Usage: wirekit stats [-c N] [FILE|-]
 
@@ -67,8 +67,7 @@ class StatsRun {
     const analysis = this.#summary.lastTcp?.analysis ?? 0;
     this.hierarchy.add(packet, record.originalLength, record.comment !== undefined, {
       nodes: app.columns.nodes,
-      // tshark hands no copy of bytes already seen (nor a segment out of order) to a dissector.
-      data: !app.columns.carried && !(analysis & (TcpAnalysis.RETRANSMISSION | TcpAnalysis.SPURIOUS_RETRANSMISSION | TcpAnalysis.OUT_OF_ORDER)),
+      data: tcpPayloadIsData(analysis, app.columns),
     });
     this.conversations.add(packet, record.originalLength, time);
   }

@@ -48,7 +48,8 @@ describe('wirekit decode: HTTP/2 and gRPC as tshark shows them', () => {
   it('--json: http2.* fields of the frames a packet completes, grpc.* of its messages', () => {
     const packets = json([...decodeAs, http2]);
     const unary = packets[134]!;
-    expect(unary['frame.protocols']).toMatch(/:tcp:http2:grpc$/);
+    // Named by Decode As (not found through HTTP): no http in front; gRPC hands messages to protobuf.
+    expect(unary['frame.protocols']).toMatch(/:tcp:http2:grpc:protobuf$/);
     expect(unary['http2.magic']).toBe('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
     expect(unary['http2.type']).toEqual([4, 4, 1, 8, 0, 8]);
     expect(unary['http2.streamid']).toEqual([0, 0, 1, 1, 1, 0]);

@@ -9,6 +9,7 @@ import { decodePacket, encodeFrame, readCaptureSync, registerProtocol, type Capt
 import { ByteWriter } from '../../src/cli/byte-writer.js';
 import { writeFastJson } from '../../src/cli/fast-json.js';
 import { FieldRecorder } from '../../src/cli/field-recorder.js';
+import { frameProtocols, leavesData } from '../../src/cli/frame-protocols.js';
 import { epochText, writePacketJson } from '../../src/cli/json-line.js';
 
 const decoder = new TextDecoder();
@@ -24,7 +25,8 @@ function generalLine(record: CaptureRecord, number: number): string {
   fields.record(packet);
   writePacketJson(
     w,
-    { number, epoch: epochText(record.timestamp), length: record.originalLength, capturedLength: record.capturedLength, interfaceId: record.interfaceId, protocols: packet.protocols },
+    // No TCP state here (the fast path is called without it): no analysis, no application layer.
+    { number, epoch: epochText(record.timestamp), length: record.originalLength, capturedLength: record.capturedLength, interfaceId: record.interfaceId, protocols: frameProtocols(packet, record.linkType, undefined, leavesData(packet, record.linkType, 0, undefined)) },
     fields,
     packet.errors,
   );

@@ -1,0 +1,98 @@
+// tshark's frame.protocols for `decode --json` and -Y: every dissector the packet went through, in
+// order, with tshark's pseudo-protocols (`ethertype` after a header that names an EtherType, `raw`
+// for a raw-IP link type, `wlan_radio` under radiotap, one entry per IPv6 extension header) and
+// what it hands undecoded payload to (`data`). The library's Packet.protocols lists layers only.
+import type { EthernetHeader, Ipv6Header, Packet, SllCommon } from 'wirekit';
+import type { AppColumns } from './app-layer.js';
+import { TcpAnalysis } from './summary-tcp.js';
+
+/** Link types tshark reads with its `raw` dissector (LINKTYPE_RAW and the DLT_RAW values it maps). */
+const RAW_LINK_TYPES = new Set([101, 12, 14]);
+/** SLL protocol values up to this are Linux's own numbers, not EtherTypes; ARPHRD_IPGRE makes them GRE types. */
+const MAX_LINUX_PROTOCOL = 1536;
+const ARPHRD_IPGRE = 778;
+
+/**
+ * Whether tshark hands the packet's leftover payload to its data dissector: not after ARP or ESP,
+ * and over TCP only where no application decoder took the connection and the segment is not a copy
+ * of bytes already seen or out of order (`analysis`: TcpAnalysis bits of the segment).
+ */
+export function leavesData(packet: Packet, linkType: number, analysis: number, app: AppColumns | undefined): boolean {
+  if (packet.payload.length === 0 || packet.partial !== undefined) return false;
+  const top = packet.layers[packet.layers.length - 1];
+  // A raw-IP link whose bytes are no IP header: tshark's raw dissector keeps them.
+  if (top === undefined) return !RAW_LINK_TYPES.has(linkType);
+  if (top.name === 'tcp') return tcpPayloadIsData(analysis, app);
+  // ICMP hands on an echo's data (a quoted datagram is decoded as layers of its own).
+  if (top.name === 'icmp') return ICMP_ECHO.has((top.header as { type: number }).type);
+  if (top.name === 'icmpv6') return ICMPV6_ECHO.has((top.header as { type: number }).type);
+  // An 802.11 management frame's body is the frame's own (tshark's wlan.mgt, inside wlan).
+  if (top.name === 'wlan') return (top.header as { type: number }).type !== 0;
+  return !SELF_CONTAINED.has(top.name);
+}
+
+const ICMP_ECHO = new Set([0, 8]);
+const ICMPV6_ECHO = new Set([128, 129]);
+/** Protocols whose bytes after the header are their own message (records, options, sections), not payload handed on. */
+const SELF_CONTAINED = new Set(['arp', 'esp', 'dns', 'mdns', 'llmnr', 'dhcp', 'dhcpv6', 'ntp', 'lldp', 'cdp', 'stp', 'nflog', 'pflog', 'ppi', 'igmp', 'vrrp']);
+
+/** leavesData for a TCP segment with payload. */
+export function tcpPayloadIsData(analysis: number, app: { readonly carried: boolean; readonly protocols: readonly string[] } | undefined): boolean {
+  if (app !== undefined && (app.carried || app.protocols.length > 0)) return false;
+  return !(analysis & (TcpAnalysis.RETRANSMISSION | TcpAnalysis.SPURIOUS_RETRANSMISSION | TcpAnalysis.OUT_OF_ORDER));
+}
+
+/** The frame.protocols value tshark 4.0 gives the packet (`data`: leavesData's answer). */
+export function frameProtocols(packet: Packet, linkType: number, app: AppColumns | undefined, data: boolean): string {
+  const layers = packet.layers;
+  let text = '';
+  const add = (name: string) => {
+    text = text === '' ? name : `${text}:${name}`;
+  };
+  const first = layers[0]?.name;
+  if (RAW_LINK_TYPES.has(linkType) && (first === undefined || first === 'ip' || first === 'ipv6')) add('raw');
+  for (let i = 0; i < layers.length; i++) {
+    const l = layers[i]!;
+    switch (l.name) {
+      case 'eth':
+      case 'vlan':
+      case 'ieee8021ad':
+        add(l.name);
+        if ((l.header as EthernetHeader).type >= 0x600) add('ethertype');
+        break;
+      case 'sll':
+      case 'sll2': {
+        add('sll');
+        const h = l.header as SllCommon;
+        if (h.protocol > MAX_LINUX_PROTOCOL && h.hatype !== ARPHRD_IPGRE) add('ethertype');
+        break;
+      }
+      case 'radiotap':
+        add('radiotap');
+        add('wlan_radio');
+        break;
+      case 'ppi':
+        add('ppi');
+        if (layers[i + 1]?.name === 'wlan') add('wlan_radio');
+        break;
+      case 'igmp':
+        // tshark's IGMP hands each message to its version's dissector, also named igmp.
+        add('igmp');
+        add('igmp');
+        break;
+      case 'ipv6':
+        add('ipv6');
+        for (const e of (l.header as Ipv6Header).extensions) {
+          if (e.name !== 'ah') add(`ipv6.${e.name}`);
+          else if (layers[i + 1]?.name !== 'ah') add('ah');
+        }
+        break;
+      default:
+        add(l.name);
+    }
+  }
+  if (packet.partial !== undefined) add(packet.partial.name);
+  if (app !== undefined) for (const name of app.protocols) add(name);
+  if (data) add('data');
+  return text;
+}
