@@ -97,6 +97,8 @@ export { decodeDhcp, encodeDhcp, emitDhcp, dhcpLength, dhcpEncoder, dhcp, dhcpCo
 export type { DhcpHeader, DhcpOptionField, DhcpInput } from './application/dhcp.js';
 export { decodeNtp, encodeNtp, emitNtp, ntpLength, ntpEncoder, ntp, ntpInfo, formatNtpTimestamp, NTP_PORT, NTP_HEADER_LENGTH } from './application/ntp.js';
 export type { NtpHeader, NtpTimestamp, NtpExtensionField, NtpInput } from './application/ntp.js';
+export { echo, echoInfo, ECHO_PORT } from './application/echo.js';
+export type { EchoHeader } from './application/echo.js';
 export { decodeGeneve, geneve, geneveEncoder, GENEVE_PORT } from './network/geneve.js';
 export type { GeneveHeader, GeneveInput, GeneveOption } from './network/geneve.js';
 export { decodePpi, emitPpi, ppi, ppiEncoder, PpiCommonFlag, PPI_80211_COMMON, LINKTYPE_PPI } from './link/ppi.js';

@@ -6,7 +6,7 @@
 // `frame`; `ethertype`, the pseudo-protocol tshark inserts wherever a layer dispatches by
 // ethertype (eth, sll, vlan); `raw`, its pseudo-layer for LINKTYPE_RAW (wirekit starts at `ip`);
 // and the payload protocols not decoded yet (`http`, `urlencoded-form`, `data-text-lines`,
-// `media`, `echo`, `data`, ...). wirekit's `sll2` is tshark's `sll` (src/link/sll.ts).
+// `media`, `data`, ...). wirekit's `sll2` is tshark's `sll` (src/link/sll.ts).
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ import { readPcapFile } from './util/pcap.js';
 import { compareFields, readTsharkJson, type FieldMismatch, type TsharkFields } from './util/tshark.js';
 
 const dir = fileURLToPath(new URL('./fixtures/capture-real/', import.meta.url));
-const KNOWN = new Set(['eth', 'sll', 'null', 'vlan', 'ieee8021ad', 'arp', 'ip', 'ipv6', 'icmp', 'icmpv6', 'udp', 'tcp', 'dns', 'mdns']);
+const KNOWN = new Set(['eth', 'sll', 'null', 'vlan', 'ieee8021ad', 'arp', 'ip', 'ipv6', 'icmp', 'icmpv6', 'udp', 'tcp', 'dns', 'mdns', 'echo']);
 
 /** Link type and packet count of every fixture, so a regenerated set that lost a case fails loudly. */
 const EXPECTED: Record<string, { linkType: number; min: number }> = {

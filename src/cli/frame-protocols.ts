@@ -34,7 +34,7 @@ export function leavesData(packet: Packet, linkType: number, analysis: number, a
 const ICMP_ECHO = new Set([0, 8]);
 const ICMPV6_ECHO = new Set([128, 129]);
 /** Protocols whose bytes after the header are their own message (records, options, sections), not payload handed on. */
-const SELF_CONTAINED = new Set(['arp', 'esp', 'dns', 'mdns', 'llmnr', 'dhcp', 'dhcpv6', 'ntp', 'lldp', 'cdp', 'stp', 'nflog', 'pflog', 'ppi', 'igmp', 'vrrp']);
+const SELF_CONTAINED = new Set(['arp', 'esp', 'dns', 'mdns', 'llmnr', 'dhcp', 'dhcpv6', 'ntp', 'lldp', 'cdp', 'stp', 'nflog', 'pflog', 'ppi', 'igmp', 'vrrp', 'echo']);
 
 /** leavesData for a TCP segment with payload. */
 export function tcpPayloadIsData(analysis: number, app: { readonly carried: boolean; readonly protocols: readonly string[] } | undefined): boolean {

@@ -36,6 +36,8 @@ import {
   type DhcpHeader,
   ntpInfo,
   type NtpHeader,
+  echoInfo,
+  type EchoHeader,
 } from 'wirekit';
 import { EchoTracker, icmpInfo, icmpv6Info } from './summary-icmp.js';
 import { analysisPrefix, TcpAnalysis, TcpTracker, type TcpState } from './summary-tcp.js';
@@ -277,10 +279,11 @@ export class SummaryFormatter {
         }
         case 'dns':
         case 'mdns':
-        case 'llmnr': {
-          // The TCP under a DNS message still advances its conversation state.
+        case 'llmnr':
+        case 'echo': {
+          // The TCP under a DNS or Echo message still advances its conversation state.
           const below = layers[layers.length - 2];
-          info = dnsInfo(top.header as DnsHeader);
+          info = top.name === 'echo' ? echoInfo(top.header as EchoHeader) : dnsInfo(top.header as DnsHeader);
           if (below?.name === 'tcp') {
             this.#tcpInfo(below, src, dst, number);
             info = analysisPrefix(this.lastTcp!) + info;

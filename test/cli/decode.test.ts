@@ -158,11 +158,11 @@ describe('wirekit decode --json', () => {
       expect(fields['frame.len']).toBe(Number(frame['frame.len']));
       expect(fields['frame.cap_len']).toBe(Number(frame['frame.cap_len']));
       expect(fields['frame.interface_id']).toBe(Number(frame['frame.interface_id'] ?? 0));
-      // tshark's protocol path, pseudo-protocols (ethertype, raw) and its data dissector included
-      // (ECHO, on port 7, is not decoded: its bytes are data). These files were made with TCP
-      // checksums checked, so tshark did not reassemble the (offloaded, bad) segments: compared up
-      // to HTTP here, and whole with tshark's default preferences in frame-protocols.test.ts.
-      const upToHttp = (p: string) => p.replace(/:echo$/, ':data').replace(/:http(:.*)?$/, '');
+      // tshark's protocol path, pseudo-protocols (ethertype, raw) and its data dissector included.
+      // These files were made with TCP checksums checked, so tshark did not reassemble the
+      // (offloaded, bad) segments: compared up to HTTP here, and whole with tshark's default
+      // preferences in frame-protocols.test.ts.
+      const upToHttp = (p: string) => p.replace(/:http(:.*)?$/, '');
       expect(upToHttp(fields['frame.protocols'] as string), `packet ${i + 1}`).toBe(upToHttp(frame['frame.protocols']));
       const mismatches = compareFields(fields as never, theirs[i]!, ['ip.src', 'ipv6.src', 'tcp.srcport', 'udp.srcport', 'icmp.type', 'icmpv6.type']);
       expect(mismatches, `packet ${i + 1}`).toEqual([]);
