@@ -13,6 +13,7 @@
 // finished " [HTTP2 segment of a reassembled PDU]". When the first frame of a packet began in an
 // earlier one, TCP dissects it on its own first and then fences the info column and freezes the
 // protocol column for the rest of the segment (packet-tcp.c desegment_tcp).
+import { isJsonMedia, mediaNode } from './media-types.js';
 import { Http2Connection, grpcMessageFields, http2FrameFields, type FieldSink, type GrpcMessage, type Http2Frame } from 'wirekit';
 
 const PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
@@ -58,7 +59,7 @@ const TEXT_MEDIA = new Set([
 ]);
 
 /** media_type entries of the JSON dissector: it appends "/JSON" to the protocol column and its name to the info column. */
-const JSON_MEDIA = new Set(['application/json', 'application/problem+json', 'application/x-ndjson', 'application/json-rpc', 'application/jsonrequest']);
+const JSON_MEDIA = { has: isJsonMedia };
 
 /** XML media types: the XML dissector appends "/XML" to the protocol column and nothing to the info column. */
 function isXmlMedia(type: string): boolean {
@@ -119,6 +120,10 @@ export class Http2Session {
   /** The frames, gRPC messages and preface completed by the current packet. */
   readonly frames: Http2Frame[] = [];
   readonly messages: GrpcMessage[] = [];
+  /** The dissectors after http2 in tshark's frame.protocols for what the packet completed: a body's media dissector, grpc and protobuf. */
+  readonly dissectors: string[] = [];
+  /** tshark's tree nodes for `-z io,phs`: an http2 per frame (and the preface), each followed by its dissectors, tcp.segments after a frame from earlier segments. */
+  readonly nodes: string[] = [];
   magic = false;
   readonly #events: FrameEvent[] = [];
   /** What the frame being read appends to the protocol column (a body's media dissector). */
@@ -147,6 +152,8 @@ export class Http2Session {
   reset(): void {
     this.frames.length = 0;
     this.messages.length = 0;
+    this.dissectors.length = 0;
+    this.nodes.length = 0;
     this.magic = false;
     this.#events.length = 0;
   }
@@ -187,6 +194,7 @@ export class Http2Session {
       if (this.frameEnd[d] < PREFACE_LENGTH) this.frameEnd[d] = PREFACE_LENGTH;
       this.magic = true;
       this.#events.splice(before, 0, { start: 0, end: PREFACE_LENGTH, text: 'Magic', grpcRuns: 0, protocolSuffix: '' });
+      this.nodes.unshift('http2');
     }
   }
 
@@ -201,6 +209,7 @@ export class Http2Session {
 
   #frame(d: 0 | 1, f: Http2Frame): void {
     this.frames.push(f);
+    const before = this.dissectors.length;
     const end = f.offset + FRAME_HEADER + f.length;
     if (end > this.frameEnd[d]) this.frameEnd[d] = end;
     let text = `${FRAME_NAMES[f.type] ?? `Unknown type (${f.type})`}[${f.streamId}]`;
@@ -241,6 +250,8 @@ export class Http2Session {
       }
     }
     this.#events.push({ start: f.offset, end, text, grpcRuns, protocolSuffix: this.#protocolSuffix });
+    this.nodes.push('http2', ...this.dissectors.slice(before));
+    if (f.offset < this.#packetStart && !this.nodes.includes('tcp.segments')) this.nodes.push('tcp.segments');
   }
 
   /** What the media dissector of a reassembled body writes: " (type)" for text, JSON's name. */
@@ -248,6 +259,7 @@ export class Http2Session {
     if (s.fragments[d] === 0) return '';
     const type = s.contentType[d];
     if (type === undefined) return '';
+    this.dissectors.push(mediaNode(type));
     if (TEXT_MEDIA.has(type)) return ` (${type})`;
     if (JSON_MEDIA.has(type)) {
       this.#protocolSuffix = '/JSON';
@@ -312,6 +324,8 @@ export class Http2Session {
         if (r.rest === 0) {
           const length = this.#message(d, r.head);
           text += ` (GRPC)${known && length > 0 ? ' (PROTOBUF)' : ''}`;
+          this.dissectors.push('grpc');
+          if (known && length > 0) this.dissectors.push('protobuf');
           runs++;
           r.head = [];
         }
@@ -341,7 +355,11 @@ export class Http2Session {
     }
     if (whole > 0) {
       text += ' (GRPC)';
-      for (let k = 0; k < protobufs; k++) text += ' (PROTOBUF)';
+      this.dissectors.push('grpc');
+      for (let k = 0; k < protobufs; k++) {
+        text += ' (PROTOBUF)';
+        this.dissectors.push('protobuf');
+      }
       runs++;
     }
     if (part3) text += ` ${HTTP2_SEGMENT}`;

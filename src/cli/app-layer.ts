@@ -38,6 +38,7 @@ import {
   type WebSocketFrame,
 } from 'wirekit';
 import { Http2Session } from './app-http2.js';
+import { isJsonMedia, mediaNode } from './media-types.js';
 
 /** tcp.port entries of tshark 4.0's http and tls dissectors (`tshark -G decodes`). */
 const HTTP_PORTS = new Set([80, 631, 1900, 2710, 2869, 3128, 3132, 3689, 5985, 8080, 8088, 11371]);
@@ -73,33 +74,12 @@ const WS_OPCODES: Record<number, string> = { 0: 'Continuation', 1: 'Text', 2: 'B
 /** What tshark appends to an HTTP message's line for a body of this media type (measured on 4.0). */
 function mediaSuffix(type: string): { protocol?: string; text: string } {
   if (type === 'application/octet-stream' || type.startsWith('multipart/') || type === 'application/grpc') return { text: '' };
-  if (JSON_TYPES.has(type)) {
+  if (isJsonMedia(type)) {
     return { protocol: 'HTTP/JSON', text: `, JavaScript Object Notation (${type})` };
   }
   if (type === 'application/xml' || type === 'text/xml' || type.endsWith('+xml') && type !== 'application/xhtml+xml') return { protocol: 'HTTP/XML', text: '' };
   return { text: ` (${type})` };
 }
-
-/**
- * The dissector tshark 4.0 hands an HTTP body of this media type (its media_type table), as its
- * tree and `-z io,phs` name it (`media` for a type nothing registers).
- */
-function mediaNode(type: string): string {
-  if (type === 'application/octet-stream') return 'data';
-  if (JSON_TYPES.has(type)) return 'json';
-  if (type === 'application/xml' || type === 'text/xml' || (type.endsWith('+xml') && type !== 'application/xhtml+xml')) return 'xml';
-  if (type === 'application/x-www-form-urlencoded') return 'urlencoded-form';
-  if (type.startsWith('multipart/')) return 'mime_multipart';
-  if (type === 'image/png') return 'png';
-  if (type === 'image/gif') return 'image-gif';
-  if (type === 'image/jpeg' || type === 'image/jpg' || type === 'image/pjpeg') return 'image-jfif';
-  if (type === 'application/grpc') return 'grpc';
-  if (type.startsWith('text/') || TEXT_TYPES.has(type)) return 'data-text-lines';
-  return 'media';
-}
-
-const JSON_TYPES = new Set(['application/json', 'application/problem+json', 'application/x-ndjson', 'application/json-rpc', 'application/jsonrequest']);
-const TEXT_TYPES = new Set(['application/javascript', 'application/x-javascript', 'application/x-tia-msgr', 'application/xhtml+xml', 'application/ecmascript', 'application/x-ecmascript']);
 
 /** One packet's application columns, and the PDUs it completed (for --json and stats). */
 export class AppColumns {
@@ -895,11 +875,10 @@ export class AppLayer {
         c.http2 = h2;
         c.layers.push('http2');
         if (h2.messages.length > 0) c.layers.push('grpc');
-        this.#nodes.push(...c.layers);
+        this.#nodes.push(...h2.nodes);
         // Found through HTTP (its port and the preface, or an upgrade), HTTP/2 follows http in frame.protocols.
         if ((conn.kind === 'http' || conn.h2ViaHttp) && this.#protocols[this.#protocols.length - 1] !== 'http') this.#protocols.push('http');
-        this.#protocols.push('http2');
-        if (h2.messages.length > 0) this.#protocols.push('grpc', 'protobuf');
+        this.#protocols.push('http2', ...h2.dissectors);
         return;
       }
     } else if (conn.kind === 'http') {
