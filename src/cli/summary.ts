@@ -93,16 +93,53 @@ export function formatRelative(ns: bigint, digits: number): string {
 
 /** A MAC as tshark shows it unresolved, except the broadcast address it always names. */
 
-function arpInfo(h: ArpHeader): string {
+/**
+ * An ARP address as tshark's info column shows it: an IPv4 address dotted, a MAC as it is, other
+ * sizes as bare hex, none as `<No address>`.
+ */
+function arpAddress(text: string, size: number): string {
+  if (size === 0) return '<No address>';
+  if ((size === 4 && text.includes('.')) || size === 6) return text;
+  return text.replaceAll(':', '');
+}
+
+/** tshark's protocol column for an ARP opcode (RFC 903 RARP, RFC 1931 DRARP, RFC 2390 InARP). */
+const ARP_PROTOCOLS: Record<number, string> = { 3: 'RARP', 4: 'RARP', 5: 'DRARP', 6: 'DRARP', 7: 'DRARP', 8: 'Inverse ARP', 9: 'Inverse ARP' };
+
+/** tshark's protocol and info columns for an ARP packet (packet-arp.c, by opcode). */
+function arpColumns(h: ArpHeader): [string, string] {
   const kind = classifyArp(h);
-  if (h.opcode === 1) {
-    if (kind.announcement) return `ARP Announcement for ${h.dstProto}`;
-    if (kind.gratuitous) return `Gratuitous ARP for ${h.dstProto} (Request)`;
-    if (kind.probe) return `Who has ${h.dstProto}? (ARP Probe)`;
-    return `Who has ${h.dstProto}? Tell ${h.srcProto}`;
+  const sha = arpAddress(h.srcHw, h.hwSize);
+  const tha = arpAddress(h.dstHw, h.hwSize);
+  const spa = arpAddress(h.srcProto, h.protoSize);
+  const tpa = arpAddress(h.dstProto, h.protoSize);
+  // Gratuitous by its addresses on any hardware (the announcement and probe tests are Ethernet's).
+  const gratuitous = kind.gratuitous || (h.protoSize > 0 && h.srcProto === h.dstProto);
+  const protocol = ARP_PROTOCOLS[h.opcode] ?? 'ARP';
+  switch (h.opcode) {
+    case 1:
+      if (kind.announcement) return [protocol, `ARP Announcement for ${tpa}`];
+      if (gratuitous) return [protocol, `Gratuitous ARP for ${tpa} (Request)`];
+      if (kind.probe) return [protocol, `Who has ${tpa}? (ARP Probe)`];
+      return [protocol, `Who has ${tpa}? Tell ${spa}`];
+    case 2:
+      return [protocol, gratuitous ? `Gratuitous ARP for ${spa} (Reply)` : `${spa} is at ${sha}`];
+    case 3:
+    case 5:
+    case 8:
+      return [protocol, `Who is ${tha}? Tell ${sha}`];
+    case 4:
+    case 6:
+      return [protocol, `${tha} is at ${tpa}`];
+    case 7:
+      return [protocol, 'DRARP Error'];
+    case 9:
+      return [protocol, `${sha} is at ${spa}`];
+    case 10:
+      return [protocol, 'ARP NAK'];
+    default:
+      return [protocol, `Unknown ARP opcode 0x${h.opcode.toString(16).padStart(4, '0')}`];
   }
-  if (h.opcode === 2) return kind.gratuitous ? `Gratuitous ARP for ${h.srcProto} (Reply)` : `${h.srcProto} is at ${h.srcHw}`;
-  return `Unknown ARP opcode 0x${h.opcode.toString(16).padStart(4, '0')}`;
 }
 
 function ipv4FragmentInfo(h: Ipv4Header): string {
@@ -303,7 +340,7 @@ export class SummaryFormatter {
           info = icmpv6Info(top.header as Icmpv6Header, (network?.header as Ipv6Header | undefined)?.hopLimit, src, dst, number, this.#echoes);
           break;
         case 'arp':
-          info = arpInfo(top.header as ArpHeader);
+          [protocol, info] = arpColumns(top.header as ArpHeader);
           break;
         case 'igmp':
           [protocol, info] = igmpColumns(top.header as IgmpHeader);
@@ -360,7 +397,8 @@ export class SummaryFormatter {
         case 'ieee8021ad': {
           const type = (top.header as { type?: number; etype?: number }).type ?? 0;
           protocol = `0x${type.toString(16).padStart(4, '0')}`;
-          info = `Ethertype 0x${type.toString(16).padStart(4, '0')}`;
+          // tshark's ethertype table names the IEEE local experimental types; others read as numbers.
+          info = type === 0x88b5 ? 'Local Experimental Ethertype 1' : type === 0x88b6 ? 'Local Experimental Ethertype 2' : `Ethertype 0x${type.toString(16).padStart(4, '0')}`;
           break;
         }
       }

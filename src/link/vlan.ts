@@ -211,7 +211,13 @@ function cutVlanFields(ctx: DecodeContext, out: FieldSink): void {
 
 function scanVlan(ctx: DecodeContext): Scanned {
   const type = tagType(ctx, 'vlan');
-  if (type <= MAX_8023_LENGTH) return scanned(VLAN_TAG_LENGTH, ctx.offset + VLAN_TAG_LENGTH + type);
+  // An 802.3 length: LLC follows as after an Ethernet length (packet-vlan.c), unless the payload
+  // starts 0xffff (raw 802.3 IPX, left opaque).
+  if (type <= MAX_8023_LENGTH) {
+    const at = ctx.offset + VLAN_TAG_LENGTH;
+    const rawIpx = ctx.end - at >= 2 && ctx.bytes[at] === 0xff && ctx.bytes[at + 1] === 0xff;
+    return scanned(VLAN_TAG_LENGTH, at + type, type === 0 || rawIpx ? undefined : { protocol: 'llc' });
+  }
   return scanned(VLAN_TAG_LENGTH, undefined, { table: 'ethertype', value: type });
 }
 

@@ -15,7 +15,7 @@ const CAPTURES = [
   'tcp-carried/tcp-tunnels.pcap', 'tcp-carried/tcp-wlan.pcap', 'defrag/defrag.pcap', 'audit/quoted-stream.pcap',
 ];
 
-const protocolsOf = (args: string[]) => lines(cli(['decode', '--json', ...args]).stdout).map((l) => (JSON.parse(l) as Record<string, string>)['frame.protocols']);
+const protocolsOf = (args: string[]) => lines(cli(['decode', '--json', ...args]).stdout).map((l) => (JSON.parse(l) as Record<string, string>)['frame.protocols']!);
 
 describe('frame.protocols', () => {
   it.each(CAPTURES)('%s: every packet as tshark names it', (capture) => {
