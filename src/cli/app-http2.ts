@@ -59,13 +59,6 @@ const TEXT_MEDIA = new Set([
 ]);
 
 /** media_type entries of the JSON dissector: it appends "/JSON" to the protocol column and its name to the info column. */
-const JSON_MEDIA = { has: isJsonMedia };
-
-/** XML media types: the XML dissector appends "/XML" to the protocol column and nothing to the info column. */
-function isXmlMedia(type: string): boolean {
-  return type === 'application/xml' || type === 'text/xml' || (type.endsWith('+xml') && type !== 'application/xhtml+xml');
-}
-
 /** streaming_content_type entries of packet-grpc.c: their DATA goes to gRPC frame by frame. */
 const GRPC_TYPES = new Set(['application/grpc', 'application/grpc+proto', 'application/grpc+json']);
 
@@ -259,13 +252,15 @@ export class Http2Session {
     if (s.fragments[d] === 0) return '';
     const type = s.contentType[d];
     if (type === undefined) return '';
-    this.dissectors.push(mediaNode(type));
+    const node = mediaNode(type);
+    this.dissectors.push(node);
     if (TEXT_MEDIA.has(type)) return ` (${type})`;
-    if (JSON_MEDIA.has(type)) {
+    if (isJsonMedia(type)) {
       this.#protocolSuffix = '/JSON';
       return `, JavaScript Object Notation (${type})`;
     }
-    if (isXmlMedia(type)) this.#protocolSuffix = '/XML';
+    // The XML dissector appends "/XML" to the protocol column and nothing to the info column.
+    if (node === 'xml') this.#protocolSuffix = '/XML';
     return '';
   }
 

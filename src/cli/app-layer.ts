@@ -77,7 +77,7 @@ function mediaSuffix(type: string): { protocol?: string; text: string } {
   if (isJsonMedia(type)) {
     return { protocol: 'HTTP/JSON', text: `, JavaScript Object Notation (${type})` };
   }
-  if (type === 'application/xml' || type === 'text/xml' || type.endsWith('+xml') && type !== 'application/xhtml+xml') return { protocol: 'HTTP/XML', text: '' };
+  if (mediaNode(type) === 'xml') return { protocol: 'HTTP/XML', text: '' };
   return { text: ` (${type})` };
 }
 
@@ -436,12 +436,13 @@ export class AppLayer {
     // Bytes of the other direction this packet's ACK released (the capture missed what was before
     // them): tshark showed them on their own packets as they came, not here.
     if (!this.#own) this.columns.reset();
-    c.carried = conn.kind !== 'unknown' && !this.#stopped(conn);
+    const stopped = this.#stopped(conn);
+    c.carried = conn.kind !== 'unknown' && !stopped;
     if (c.kind !== 'none' && this.#nodes.length > 0) c.nodes.push(...this.#nodes);
     else if (c.kind === 'pdu' && c.protocol === 'HTTP') c.nodes.push('http');
     if (c.kind !== 'none' && this.#protocols.length > 0) c.protocols.push(...this.#protocols);
     else if (c.kind === 'pdu' && c.protocol === 'HTTP') c.protocols.push('http');
-    if (tcp !== undefined && this.#stopped(conn)) this.#dead.add(tupleOf(packet, tcp));
+    if (tcp !== undefined && stopped) this.#dead.add(tupleOf(packet, tcp));
   }
 
   /**
@@ -681,10 +682,10 @@ export class AppLayer {
     // tshark's tree: the frame, then its payload's dissector once a message is whole (a text
     // message as lines, binary as data; a fragmented one through websocket.fragments).
     this.#nodes.push('websocket');
-    // frame.protocols: HTTP hands the frames on after the upgrade.
-    // One WebSocket dissector call reads every frame of the segment: listed once.
+    // frame.protocols: HTTP hands the frames on after the upgrade, and one WebSocket dissector call
+    // reads every frame of the segment (listed once).
     if (!this.#protocols.includes('http')) this.#protocols.push('http');
-    if (this.#protocols[this.#protocols.length - 1] !== 'websocket' && this.#protocols[this.#protocols.length - 2] !== 'websocket') this.#protocols.push('websocket');
+    if (!this.#protocols.includes('websocket')) this.#protocols.push('websocket');
     if (f.opcode === 1 || f.opcode === 2) dir.wsOpcode = f.opcode;
     const message = f.opcode === 1 ? 'data-text-lines' : 'data';
     if (f.opcode === 0) {
