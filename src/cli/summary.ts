@@ -38,6 +38,8 @@ import {
   type NtpHeader,
   echoInfo,
   type EchoHeader,
+  type GreHeader,
+  type PppoeDiscoveryHeader,
 } from 'wirekit';
 import { EchoTracker, icmpInfo, icmpv6Info } from './summary-icmp.js';
 import { analysisPrefix, TcpAnalysis, TcpTracker, type TcpState } from './summary-tcp.js';
@@ -71,6 +73,29 @@ const POINT_TO_POINT: Record<number, string> = { 9: 'PPP', 50: 'PPP', 104: 'CHDL
 
 /** The protocol column of a frame whose link header did not decode (tshark names the protocol it gave up in). */
 const CUT_LINK_NAMES: Record<string, string> = { nflog: 'NFLOG', pflog: 'PFLOG', radiotap: '802.11', wlan: '802.11', ppi: 'PPI' };
+
+/** GRE protocol types by tshark's name for them (gre_typevals), for a payload it does not read on. */
+const GRE_TYPE_NAMES: Record<number, string> = { 0x0800: 'IP', 0x86dd: 'IPv6', 0x880b: 'PPP', 0x6558: 'Transparent Ethernet bridging' };
+
+/** PPPoE discovery codes as tshark's info column names them (RFC 2516 section 5). */
+const PPPOED_CODES: Record<number, string> = {
+  0x09: 'Active Discovery Initiation (PADI)',
+  0x07: 'Active Discovery Offer (PADO)',
+  0x19: 'Active Discovery Request (PADR)',
+  0x65: 'Active Discovery Session-confirmation (PADS)',
+  0xa7: 'Active Discovery Terminate (PADT)',
+};
+
+/** tshark's info column for a PPPoE discovery packet: its code's name, and the AC-Name TAG's text. */
+function pppoeDiscoveryInfo(h: PppoeDiscoveryHeader): string {
+  let info = PPPOED_CODES[h.code] ?? 'Unknown';
+  for (const t of h.tags) {
+    if (t.type !== 0x0102) continue;
+    const text = t.value === '' ? '' : String.fromCharCode(...t.value.split(':').map((b) => parseInt(b, 16)));
+    info += ` AC-Name='${text}'`;
+  }
+  return info;
+}
 
 /** IP protocol numbers tshark names in "Fragmented IP protocol (proto=UDP 17, ...)". */
 const IP_PROTOCOL_NAMES: Record<number, string> = { 1: 'ICMP', 2: 'IGMP', 6: 'TCP', 17: 'UDP', 41: 'IPv6', 47: 'GRE', 50: 'ESP', 51: 'AH', 58: 'ICMPv6', 132: 'SCTP' };
@@ -385,6 +410,18 @@ export class SummaryFormatter {
         case 'cdp':
           info = cdpInfo(top.header as CdpHeader);
           break;
+        case 'pppoed':
+          [protocol, info] = ['PPPoED', pppoeDiscoveryInfo(top.header as PppoeDiscoveryHeader)];
+          break;
+        case 'mpls':
+          // A label stack whose payload nothing reads (packet-mpls.c's column).
+          info = 'MPLS Label Switched Packet';
+          break;
+        case 'gre': {
+          const type = (top.header as GreHeader).protocolType;
+          info = `Encapsulated ${GRE_TYPE_NAMES[type] ?? `0x${type.toString(16).toUpperCase().padStart(4, '0')} (unknown)`}`;
+          break;
+        }
         case 'eth':
           if ((top.header as EthernetHeader).type <= 1500) {
             // An 802.3 length: LLC, or Novell's raw IPX (no LLC) when the payload starts 0xffff.
