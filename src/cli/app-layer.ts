@@ -16,6 +16,9 @@
 // line is TCP's with " [TCP segment of a reassembled PDU]"; where it did not (HTTP headers, a
 // chunked body) the dissector sees the segment again and its own text stays in front.
 import {
+  decodePacket,
+  type CaptureRecord,
+  type DecodeOptions,
   decodeDns,
   dns,
   dnsInfo,
@@ -367,6 +370,21 @@ export class AppLayer {
     if (!this.#dead.has(key)) return false;
     this.columns.reset();
     return true;
+  }
+
+  /**
+   * A record as `decode` and `stats` read it: decoded (with `options`, its link type among them)
+   * and pushed when it may carry TCP, the packet returned for the caller to reuse; else the
+   * columns cleared and undefined returned.
+   */
+  pushRecord(record: CaptureRecord, options: DecodeOptions): Packet | undefined {
+    if (!mayCarryTcp(record) || this.skipRecord(record)) {
+      this.columns.reset();
+      return undefined;
+    }
+    const decoded = decodePacket(record.data, options);
+    this.push(decoded, record.timestamp, record.originalLength);
+    return decoded;
   }
 
   /** Pushes one packet (as decoded, before IP defragmentation: the reassembler defragments). */

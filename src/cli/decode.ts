@@ -1,5 +1,5 @@
 // `wirekit decode`: every packet of a capture, as tshark-style summary lines or as NDJSON.
-import { decodePacket, type CaptureRecord, type Packet } from 'wirekit';
+import { decodePacket, type CaptureRecord } from 'wirekit';
 import { parseArgs, UsageError } from './args.js';
 import { CliError, isWireError } from './errors.js';
 import { isSync, openCapture, TimePrecision } from './capture-input.js';
@@ -15,7 +15,7 @@ import { SummaryFormatter } from './summary.js';
 import { analysisFields } from './summary-tcp.js';
 import { DefragView } from './defrag-view.js';
 import { UdpStreams } from './udp-streams.js';
-import { AppLayer, mayCarryTcp, type DecodeAsProtocol } from './app-layer.js';
+import { AppLayer, type DecodeAsProtocol } from './app-layer.js';
 import { frameProtocols, leavesData } from './frame-protocols.js';
 
 export const DECODE_HELP = `Usage: wirekit decode [--json] [-c N] [-Y FILTER] [-d tcp.port==N,PROTO] [FILE|-]
@@ -83,7 +83,7 @@ class DecodeRun {
 
   constructor(out: BufferedOutput, json: boolean, filter: Filter | undefined, precision: TimePrecision, progress: Progress, decodeAs?: ReadonlyMap<number, DecodeAsProtocol>) {
     this.#app = new AppLayer(decodeAs);
-    this.#view = new PacketView(this.#fields, this.#app.columns);
+    this.#view = new PacketView(this.#fields);
     this.#out = out;
     this.#json = json ? new ByteWriter((chunk) => out.writeChunk(chunk)) : undefined;
     this.#filter = filter;
@@ -103,14 +103,7 @@ class DecodeRun {
     this.#previous = record.timestamp;
     const app = this.#app;
     // HTTP, TLS and WebSocket: only packets that may carry TCP reach the reassembler.
-    const carriesTcp = mayCarryTcp(record) && !app.skipRecord(record);
-    let decoded: Packet | undefined;
-    if (carriesTcp) {
-      decoded = decodePacket(record.data, { linkType: record.linkType });
-      app.push(decoded, record.timestamp, record.originalLength);
-    } else {
-      app.columns.reset();
-    }
+    const decoded = app.pushRecord(record, { linkType: record.linkType });
     if (json !== undefined && this.#filter === undefined && app.columns.kind === 'none') {
       const fast = this.#fast;
       fast.delta = delta;

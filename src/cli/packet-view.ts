@@ -3,7 +3,6 @@
 import type { CaptureRecord, FieldValue, Packet } from 'wirekit';
 import type { FieldRecorder } from './field-recorder.js';
 import type { FilterRecord } from './filter.js';
-import type { AppColumns } from './app-layer.js';
 
 export class PacketView implements FilterRecord {
   number = 0;
@@ -12,12 +11,10 @@ export class PacketView implements FilterRecord {
   /** tshark's frame.protocols of the packet (frame-protocols.ts). */
   protocols = '';
   readonly #fields: FieldRecorder;
-  readonly #app: AppColumns | undefined;
 
-  /** @param fields the recorder holding the current packet's fields (filled by the caller); `app` the application layers decode found. */
-  constructor(fields: FieldRecorder, app?: AppColumns) {
+  /** @param fields the recorder holding the current packet's fields (filled by the caller). */
+  constructor(fields: FieldRecorder) {
     this.#fields = fields;
-    this.#app = app;
   }
 
   /** Points the view at the next packet. */
@@ -63,9 +60,8 @@ export class PacketView implements FilterRecord {
     if (name === 'ah') {
       for (const l of layers) if (l.name === 'ipv6' && (l.header as { extensions?: { type: number }[] }).extensions?.some((e) => e.type === 51)) return true;
     }
-    if (this.#app !== undefined && this.#app.layers.includes(name)) return true;
-    // The dissectors frame.protocols names beyond the layers (data, data-text-lines, wlan_radio, ...);
-    // tshark's ethertype and raw are no filter fields.
+    // The dissectors frame.protocols names beyond the layers (http, tls, data, data-text-lines,
+    // wlan_radio, ...); tshark's ethertype and raw are no filter fields.
     return name !== 'ethertype' && name !== 'raw' && this.protocols.split(':').includes(name);
   }
 }

@@ -1,6 +1,6 @@
 // `wirekit stats`: what a capture holds, in two views: the protocol hierarchy and the conversations.
-import { decodePacket, type CaptureRecord, type Packet } from 'wirekit';
-import { AppLayer, mayCarryTcp } from './app-layer.js';
+import { decodePacket, type CaptureRecord } from 'wirekit';
+import { AppLayer } from './app-layer.js';
 import { parseArgs, UsageError } from './args.js';
 import { isSync, openCapture } from './capture-input.js';
 import { DefragView } from './defrag-view.js';
@@ -53,13 +53,7 @@ class StatsRun {
     // Reassembled as decode and tshark do: a fragment counts as IP data, the frame completing a
     // datagram under the datagram's upper layers.
     const app = this.#app;
-    let decoded: Packet | undefined;
-    if (mayCarryTcp(record) && !app.skipRecord(record)) {
-      decoded = decodePacket(record.data, { linkType: record.linkType, checksums: false });
-      app.push(decoded, record.timestamp, record.originalLength);
-    } else {
-      app.columns.reset();
-    }
+    const decoded = app.pushRecord(record, { linkType: record.linkType, checksums: false });
     let packet = this.#defrag.view(decoded ?? decodePacket(record.data, { linkType: record.linkType, checksums: false }), record, this.packets);
     if (app.columns.dnsOverTcp) packet = packet.upTo('tcp');
     // The summary's pass: TCP analysis, and no application layer for a retransmission.
