@@ -9,7 +9,7 @@ import { looksLikeErf } from './erf-parser.js';
 import { pcapVariantOf } from './pcap-variant.js';
 
 /** The capture file formats wirekit reads. */
-export type CaptureFormat = 'pcap' | 'pcapng' | 'snoop' | 'netmon' | 'erf';
+export type CaptureFormat = 'pcap' | 'pcapng' | 'snoop' | 'netmon' | 'erf' | 'sniffer';
 
 export interface UnitParser {
   readonly format: CaptureFormat;
@@ -117,6 +117,9 @@ export const SNOOP_MAGIC = 0x736e6f6f;
 export const NETMON1_MAGIC = 0x52545353;
 export const NETMON2_MAGIC = 0x474d4255;
 
+/** Network General's Sniffer for DOS: "TRSN", the start of "TRSNIFF data" (read big-endian). */
+export const SNIFFER_MAGIC = 0x5452534e;
+
 /**
  * The format of a capture from its first four bytes (at `bytes[at]`), or a WireError at offset 0
  * saying what the file seems to be instead. ERF, which has no magic, is recognised by its first
@@ -129,11 +132,12 @@ export function detectFormat(view: DataView, at: number): CaptureFormat {
   if (isPcapMagic(big) || isPcapMagic(little)) return 'pcap';
   if (big === SNOOP_MAGIC) return 'snoop';
   if (big === NETMON1_MAGIC || big === NETMON2_MAGIC) return 'netmon';
+  if (big === SNIFFER_MAGIC) return 'sniffer';
   // ERF has no magic: tried last, on the records the view holds (see looksLikeErf).
   if (looksLikeErf(view, at)) return 'erf';
   const hex = big.toString(16).padStart(8, '0');
   const gzip = big >>> 16 === 0x1f8b ? 'a gzip-compressed file: readCapture (async) decompresses it as it reads, the synchronous readers need it decompressed first' : undefined;
-  const what = gzip ?? 'not a pcap (a1b2c3d4, a1b23c4d, a1b2cd34 in either byte order), pcapng (0a0d0d0a), snoop or NetMon file, nor records of an ERF file';
+  const what = gzip ?? 'not a pcap (a1b2c3d4, a1b23c4d, a1b2cd34 in either byte order), pcapng (0a0d0d0a), snoop, NetMon or Sniffer (DOS) file, nor records of an ERF file';
   return unknownMagic(hex, what);
 }
 
@@ -143,7 +147,7 @@ export function detectFormat(view: DataView, at: number): CaptureFormat {
  */
 export function hasMagic(view: DataView, at: number): boolean {
   const big = view.getUint32(at, false);
-  return big === PCAPNG_MAGIC || isPcapMagic(big) || isPcapMagic(view.getUint32(at, true)) || big === SNOOP_MAGIC || big === NETMON1_MAGIC || big === NETMON2_MAGIC;
+  return big === PCAPNG_MAGIC || isPcapMagic(big) || isPcapMagic(view.getUint32(at, true)) || big === SNOOP_MAGIC || big === NETMON1_MAGIC || big === NETMON2_MAGIC || big === SNIFFER_MAGIC;
 }
 
 function isPcapMagic(magic: number): boolean {
