@@ -9,7 +9,7 @@ import { looksLikeErf } from './erf-parser.js';
 import { pcapVariantOf } from './pcap-variant.js';
 
 /** The capture file formats wirekit reads. */
-export type CaptureFormat = 'pcap' | 'pcapng' | 'snoop' | 'netmon' | 'erf' | 'sniffer';
+export type CaptureFormat = 'pcap' | 'pcapng' | 'snoop' | 'netmon' | 'erf' | 'sniffer' | 'netxray';
 
 export interface UnitParser {
   readonly format: CaptureFormat;
@@ -120,6 +120,10 @@ export const NETMON2_MAGIC = 0x474d4255;
 /** Network General's Sniffer for DOS: "TRSN", the start of "TRSNIFF data" (read big-endian). */
 export const SNIFFER_MAGIC = 0x5452534e;
 
+/** NetXRay 2.x and Windows Sniffer: "XCP\0"; NetXRay before 2.0: "VL\0\0" (read big-endian). */
+export const NETXRAY_MAGIC = 0x58435000;
+export const NETXRAY_OLD_MAGIC = 0x564c0000;
+
 /**
  * The format of a capture from its first four bytes (at `bytes[at]`), or a WireError at offset 0
  * saying what the file seems to be instead. ERF, which has no magic, is recognised by its first
@@ -133,11 +137,12 @@ export function detectFormat(view: DataView, at: number): CaptureFormat {
   if (big === SNOOP_MAGIC) return 'snoop';
   if (big === NETMON1_MAGIC || big === NETMON2_MAGIC) return 'netmon';
   if (big === SNIFFER_MAGIC) return 'sniffer';
+  if (big === NETXRAY_MAGIC || big === NETXRAY_OLD_MAGIC) return 'netxray';
   // ERF has no magic: tried last, on the records the view holds (see looksLikeErf).
   if (looksLikeErf(view, at)) return 'erf';
   const hex = big.toString(16).padStart(8, '0');
   const gzip = big >>> 16 === 0x1f8b ? 'a gzip-compressed file: readCapture (async) decompresses it as it reads, the synchronous readers need it decompressed first' : undefined;
-  const what = gzip ?? 'not a pcap (a1b2c3d4, a1b23c4d, a1b2cd34 in either byte order), pcapng (0a0d0d0a), snoop, NetMon or Sniffer (DOS) file, nor records of an ERF file';
+  const what = gzip ?? 'not a pcap (a1b2c3d4, a1b23c4d, a1b2cd34 in either byte order), pcapng (0a0d0d0a), snoop, NetMon, Sniffer (DOS) or NetXRay/Windows Sniffer file, nor records of an ERF file';
   return unknownMagic(hex, what);
 }
 
@@ -147,7 +152,7 @@ export function detectFormat(view: DataView, at: number): CaptureFormat {
  */
 export function hasMagic(view: DataView, at: number): boolean {
   const big = view.getUint32(at, false);
-  return big === PCAPNG_MAGIC || isPcapMagic(big) || isPcapMagic(view.getUint32(at, true)) || big === SNOOP_MAGIC || big === NETMON1_MAGIC || big === NETMON2_MAGIC || big === SNIFFER_MAGIC;
+  return big === PCAPNG_MAGIC || isPcapMagic(big) || isPcapMagic(view.getUint32(at, true)) || big === SNOOP_MAGIC || big === NETMON1_MAGIC || big === NETMON2_MAGIC || big === SNIFFER_MAGIC || big === NETXRAY_MAGIC || big === NETXRAY_OLD_MAGIC;
 }
 
 function isPcapMagic(magic: number): boolean {
