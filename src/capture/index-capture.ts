@@ -156,7 +156,7 @@ function indexPcap(bytes: Uint8Array, view: DataView, options: IndexOptions): Ca
   return result(bytes, c, count, 'pcap', error, options.partial ?? false);
 }
 
-/** pcapng, snoop, NetMon, ERF, Sniffer and NetXRay: through the reader (its records view `bytes`, so their offsets are positions in it). */
+/** pcapng, snoop, NetMon, ERF, Sniffer, NetXRay and LANalyzer: through the reader (its records view `bytes`, so their offsets are positions in it). */
 function indexGeneric(bytes: Uint8Array, format: Exclude<CaptureFormat, 'pcap'>, options: IndexOptions): CaptureIndex {
   let c = columns(Math.max(16, Math.floor(bytes.length / 512)));
   let count = 0;

@@ -5,6 +5,7 @@ import { NetmonParser } from './netmon-parser.js';
 import { SnoopParser } from './snoop-parser.js';
 import { SnifferParser } from './sniffer-parser.js';
 import { NetxrayParser } from './netxray-parser.js';
+import { LanalyzerParser } from './lanalyzer-parser.js';
 import { ChunkQueue } from './chunk-queue.js';
 import { truncatedAt } from './errors.js';
 import type { BlockInfo, DecryptionSecrets, InterfaceInfo, InterfaceStatistics, NameResolutionEntry, SectionInfo } from './metadata.js';
@@ -38,7 +39,7 @@ export interface ReadOptions {
 }
 
 /**
- * Reads a pcap, pcapng, snoop, NetMon, ERF, Sniffer (DOS) or NetXRay/Windows Sniffer capture and keeps its metadata: sections, interfaces, name resolution,
+ * Reads a pcap, pcapng, snoop, NetMon, ERF, Sniffer (DOS), NetXRay/Windows Sniffer or LANalyzer capture and keeps its metadata: sections, interfaces, name resolution,
  * interface statistics, decryption secrets. Metadata fills in as reading goes (pcapng may describe
  * an interface after the first packets). One reader reads one capture; `read` again starts over.
  *
@@ -182,6 +183,8 @@ export class CaptureReader implements CaptureState {
         return new SnifferParser(this);
       case 'netxray':
         return new NetxrayParser(this);
+      case 'lanalyzer':
+        return new LanalyzerParser(this);
     }
   }
 

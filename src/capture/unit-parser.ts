@@ -9,7 +9,7 @@ import { looksLikeErf } from './erf-parser.js';
 import { pcapVariantOf } from './pcap-variant.js';
 
 /** The capture file formats wirekit reads. */
-export type CaptureFormat = 'pcap' | 'pcapng' | 'snoop' | 'netmon' | 'erf' | 'sniffer' | 'netxray';
+export type CaptureFormat = 'pcap' | 'pcapng' | 'snoop' | 'netmon' | 'erf' | 'sniffer' | 'netxray' | 'lanalyzer';
 
 export interface UnitParser {
   readonly format: CaptureFormat;
@@ -140,9 +140,13 @@ export function detectFormat(view: DataView, at: number): CaptureFormat {
   if (big === NETXRAY_MAGIC || big === NETXRAY_OLD_MAGIC) return 'netxray';
   // ERF has no magic: tried last, on the records the view holds (see looksLikeErf).
   if (looksLikeErf(view, at)) return 'erf';
+  // LANalyzer has no magic either: a trace header record (type 0x1001 or 0x1007, little-endian)
+  // with room for its version bytes, as Wireshark tells it, tried after ERF.
+  const first = view.getUint16(at, true);
+  if ((first === 0x1001 || first === 0x1007) && view.getUint16(at + 2, true) >= 2) return 'lanalyzer';
   const hex = big.toString(16).padStart(8, '0');
   const gzip = big >>> 16 === 0x1f8b ? 'a gzip-compressed file: readCapture (async) decompresses it as it reads, the synchronous readers need it decompressed first' : undefined;
-  const what = gzip ?? 'not a pcap (a1b2c3d4, a1b23c4d, a1b2cd34 in either byte order), pcapng (0a0d0d0a), snoop, NetMon, Sniffer (DOS) or NetXRay/Windows Sniffer file, nor records of an ERF file';
+  const what = gzip ?? 'not a pcap (a1b2c3d4, a1b23c4d, a1b2cd34 in either byte order), pcapng (0a0d0d0a), snoop, NetMon, Sniffer (DOS) or NetXRay/Windows Sniffer file, nor records of an ERF file or a LANalyzer trace';
   return unknownMagic(hex, what);
 }
 
