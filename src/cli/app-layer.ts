@@ -42,6 +42,7 @@ import {
 } from 'wirekit';
 import { Http2Session } from './app-http2.js';
 import { isJsonMedia, mediaNode } from './media-types.js';
+import { HttpExchanges, httpMessageFields, type HttpMessageLinks } from './http-fields.js';
 
 /** tcp.port entries of tshark 4.0's http and tls dissectors (`tshark -G decodes`). */
 const HTTP_PORTS = new Set([80, 631, 1900, 2710, 2869, 3128, 3132, 3689, 5985, 8080, 8088, 11371]);
@@ -96,6 +97,8 @@ export class AppColumns {
   /** frame.protocols names to append (`http`, `tls`, `websocket`). */
   layers: string[] = [];
   http: HttpMessage[] = [];
+  /** What pairs each of `http` with the other messages of its connection (undefined: frame unknown). */
+  httpLinks: (HttpMessageLinks | undefined)[] = [];
   tls: TlsRecord[] = [];
   websocket: WebSocketFrame[] = [];
   /** HTTP/2: the session whose frames and gRPC messages the packet completed. */
@@ -132,6 +135,7 @@ export class AppColumns {
     this.replaces = false;
     this.layers.length = 0;
     this.http.length = 0;
+    this.httpLinks.length = 0;
     this.tls.length = 0;
     this.websocket.length = 0;
     this.http2 = undefined;
@@ -147,22 +151,9 @@ export class AppColumns {
     return [protocol, tcpInfo];
   }
 
-  /** Fields of the PDUs, as far as the library names them (TLS records, WebSocket frames; HTTP start lines). */
+  /** Fields of the PDUs, as far as they are named (HTTP messages, TLS records, WebSocket frames, HTTP/2, DNS). */
   fields(out: FieldSink): void {
-    for (const m of this.http) {
-      if (m.type === 'request') {
-        out.add('http.request.method', m.method);
-        out.add('http.request.uri', m.target);
-        out.add('http.request.version', m.version);
-      } else {
-        out.add('http.response.version', m.version);
-        out.add('http.response.code', m.status);
-        out.add('http.response.phrase', m.reason);
-      }
-      const type = httpHeader(m.headers, 'content-type');
-      if (type !== undefined) out.add('http.content_type', type);
-      if (m.contentLength !== undefined) out.add('http.content_length', m.contentLength);
-    }
+    for (let i = 0; i < this.http.length; i++) httpMessageFields(this.http[i]!, this.httpLinks[i], out);
     for (const r of this.tls) tlsRecordFields(r, out);
     for (const f of this.websocket) {
       const ws = websocketFields(f);
@@ -219,6 +210,8 @@ interface Connection {
   h2ViaHttp: boolean;
   /** The direction whose bytes are being pushed now. */
   now: 0 | 1;
+  /** HTTP/1.x: the requests and responses so far, to pair them as tshark does. */
+  exchanges: HttpExchanges | undefined;
   dirs: [Direction, Direction];
   /** TLS: the bytes of the record being pushed, by stream offset, kept only while plaintext handshakes flow. */
   tlsBytes: [Uint8Array[], Uint8Array[]];
@@ -349,6 +342,9 @@ export class AppLayer {
   /** The packet's frame.protocols entries above TCP so far (AppColumns.protocols). */
   readonly #protocols: string[] = [];
   readonly #decodeAs: ReadonlyMap<number, DecodeAsProtocol> | undefined;
+  /** The record being pushed: its number (1-based, 0 before pushRecord) and capture time. */
+  #record = 0;
+  #recordTime = 0n;
 
   /** @param decodeAs TCP ports whose connections are read as a protocol (`-d tcp.port==N,http2`), before tshark's port table. */
   constructor(decodeAs?: ReadonlyMap<number, DecodeAsProtocol>) {
@@ -378,6 +374,8 @@ export class AppLayer {
    * columns cleared and undefined returned.
    */
   pushRecord(record: CaptureRecord, options: DecodeOptions): Packet | undefined {
+    this.#record++;
+    this.#recordTime = record.timestamp;
     if (!mayCarryTcp(record) || this.skipRecord(record)) {
       this.columns.reset();
       return undefined;
@@ -531,7 +529,7 @@ export class AppLayer {
   #data(tc: TcpConnection, direction: 0 | 1, data: Uint8Array, offset: number): void {
     let conn = this.#connections.get(tc);
     if (conn === undefined) {
-      conn = { kind: 'unknown', http: undefined, tls: undefined, ws: undefined, h2: undefined, h2First: false, h2ViaHttp: false, now: direction, dirs: [newDirection(), newDirection()], tlsBytes: [[], []], tlsBase: [0, 0], upgradeToWebsocket: false, skipped: false, binary: false, pushed: false, failed: false, startLine: '', dns: undefined };
+      conn = { kind: 'unknown', http: undefined, tls: undefined, ws: undefined, h2: undefined, h2First: false, h2ViaHttp: false, now: direction, exchanges: undefined, dirs: [newDirection(), newDirection()], tlsBytes: [[], []], tlsBase: [0, 0], upgradeToWebsocket: false, skipped: false, binary: false, pushed: false, failed: false, startLine: '', dns: undefined };
       this.#connections.set(tc, conn);
       this.#byTuple.set(`${tc.endpoint(0)}>${tc.endpoint(1)}`, [conn, 0]);
       this.#byTuple.set(`${tc.endpoint(1)}>${tc.endpoint(0)}`, [conn, 1]);
@@ -692,6 +690,7 @@ export class AppLayer {
     }
     if (joined) this.#joined();
     c.http.push(m);
+    c.httpLinks.push(this.#record === 0 ? undefined : (conn.exchanges ??= new HttpExchanges()).link(m, this.#record, this.#recordTime));
     if (!c.layers.includes('http')) c.layers.push('http');
   }
 

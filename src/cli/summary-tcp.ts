@@ -399,14 +399,15 @@ export class TcpTracker {
    * segment in capture order (state advances), with its frame number and capture time (ns);
    * `state` then holds the segment's conversation fields.
    */
-  info(src: string, dst: string, h: TcpHeader, payloadLength: number, frame: number, time: bigint): string {
+  info(src: string, dst: string, h: TcpHeader, payloadLength: number, frame: number, time: bigint, headerCut = false): string {
     let shift: number | undefined;
     if (h.flags & SYN) {
       shift = SCALE_UNKNOWN;
       for (const o of h.options) if (o.kind === 'wscale') shift = Math.min(o.shift, MAX_SHIFT);
     }
-    // A header the capture cut inside its options: tshark stops in them, before its sequence analysis.
-    const cut = h.captured !== undefined && h.captured < h.dataOffset * 4;
+    // A header the capture cut inside its options: tshark stops in them, before its sequence
+    // analysis. Cut inside the fixed header (`headerCut`, 16 to 19 bytes), it stops after it.
+    const cut = !headerCut && h.captured !== undefined && h.captured < h.dataOffset * 4;
     for (const o of h.options) {
       // A Fast Open cookie on a SYN (option 34 with data: a cookie request has none).
       if (o.kind === 34 && 'data' in o && o.data !== '' && (h.flags & (SYN | ACK)) === SYN) this.#tfoCookie = true;

@@ -24,6 +24,8 @@ import {
   pflogInfo,
   type TcpHeader,
   type UdpHeader,
+  type VlanHeader,
+  type SllCommon,
   dnsInfo,
   dnsInfoHead,
   type DnsHeader,
@@ -199,6 +201,56 @@ export function cutInsideHeader(packet: Packet): boolean {
   );
 }
 
+/**
+ * Whether tshark marks a frame the capture did not cut (its wire length is what was captured)
+ * malformed: an error of a layer above IP does, as does a UDP datagram none of whose payload is
+ * there. An IP length beyond the frame does not (tshark notes it and dissects what is there), nor
+ * a TCP or UDP header of which not one byte follows an IPv4 header.
+ */
+function malformed(packet: Packet): boolean {
+  return (
+    udpPayloadMissing(packet) ||
+    packet.errors.some(
+      (e) =>
+        // (under IPv4: IPv6 hands the empty payload on, and the dissector throws)
+        !(e.code === 'truncated' && (e.layer === 'tcp' || e.layer === 'udp') && e.available === 0 && packet.layers.some((l) => l.name === 'ip' && l.payloadOffset === e.offset)) &&
+        !(e.code === 'truncated' && (e.layer === 'ip' || e.layer === 'ipv6') && packet.layers.some((l) => l.name === e.layer && l.offset === e.offset && l.length < (e.required ?? 0))),
+    )
+  );
+}
+
+/** A UDP header whose length promises payload none of which is there: tshark's payload dissector throws (not in an ICMP error's quote). */
+function udpPayloadMissing(packet: Packet): boolean {
+  const layers = packet.layers;
+  const top = layers[layers.length - 1];
+  if (top?.name !== 'udp' || (top.header as UdpHeader).length <= 8 || top.payloadLength > 0) return false;
+  // What an ICMP error quotes is a header, not a datagram: nothing is dissected after it.
+  return !layers.some((l) => l.name === 'icmp' || l.name === 'icmpv6');
+}
+
+/**
+ * The IP payload length tshark's UDP compares its length with: what IP claims, and where the
+ * capture did not cut the frame, no more than what is there. Undefined without a length to go by
+ * (a zero IPv4 total length, as segmentation offload leaves it; a fragment's).
+ */
+function ipPayloadLength(ip: Layer | undefined, at: number, snap: boolean): number | undefined {
+  if (ip === undefined) return undefined;
+  let claimed: number;
+  if (ip.name === 'ip') {
+    const h = ip.header as Ipv4Header;
+    const total = h.totalLength;
+    // A fragment's payload is the reassembled datagram's (the decode command puts it together).
+    if (total === 0 || h.moreFragments || h.fragmentOffset > 0) return undefined;
+    claimed = ip.offset + total - at;
+  } else if (ip.name === 'ipv6') {
+    const h = ip.header as Ipv6Header;
+    const length = h.payloadLength;
+    if (length === 0 || h.fragment !== undefined) return undefined;
+    claimed = ip.offset + 40 + length - at;
+  } else return undefined;
+  return snap ? claimed : Math.min(claimed, ip.payloadOffset + ip.payloadLength - at);
+}
+
 /** Summary lines for one capture, in order: it keeps the state tshark's single pass keeps. */
 export class SummaryFormatter {
   /** TCP conversation state, shared with `decode --json`'s fast path (the same state advances). */
@@ -211,6 +263,8 @@ export class SummaryFormatter {
   #app: AppColumns | undefined;
   /** The capture time of the packet being summarised (for the TCP analysis). */
   #time = 0n;
+  /** Whether the packet being summarised was cut by the capture (captured less than its wire length). */
+  #snap = false;
 
   /**
    * The line for packet `number` (1-based). Call for every packet read, shown or not, so the
@@ -222,16 +276,17 @@ export class SummaryFormatter {
     this.lastTcp = undefined;
     this.#app = app;
     this.#time = record.timestamp;
+    this.#snap = record.capturedLength < record.originalLength;
     const [source, destination, protocol, columnInfo] = this.#columns(number, packet, record.linkType);
     let info = columnInfo;
     // pf's log header: tshark's pflog dissector puts the action, interface and rule in front.
     const first = packet.layers[0];
     if (first?.name === 'pflog') info = pflogInfo(first.header as PflogHeader) + info;
-    if (record.capturedLength < record.originalLength) {
-      if (cutInsideHeader(packet)) info += '[Packet size limited during capture]';
-    } else if (packet.errors.length > 0) {
+    if (this.#snap) {
+      if (cutInsideHeader(packet) || udpPayloadMissing(packet)) info += '[Packet size limited during capture]';
+    } else if (malformed(packet)) {
       // An LLDP TLV longer than the frame: tshark's subset buffer for it throws its own message.
-      info += packet.errors[0]!.layer === 'lldp' && packet.errors[0]!.code === 'truncated' ? '[Malformed Packet: length of contained item exceeds length of containing item]' : '[Malformed Packet]';
+      info += packet.errors[0]?.layer === 'lldp' && packet.errors[0].code === 'truncated' ? '[Malformed Packet: length of contained item exceeds length of containing item]' : '[Malformed Packet]';
     }
     let line = String(number).padStart(5);
     line += ' ';
@@ -255,10 +310,21 @@ export class SummaryFormatter {
   /** TCP's info column, advancing the conversation state (`lastTcp`). */
   #tcpInfo(layer: Layer, src: string, dst: string, number: number): string {
     const h = layer.header as TcpHeader;
-    // A capture cut inside the fixed header: tshark shows the ports, then gives up.
-    if (h.captured !== undefined && h.captured < 20) return `${h.srcport} \u2192 ${h.dstport}`;
-    // A capture cut by its snaplen: tshark's Len is what IP says, not what was captured.
-    const length = h.segmentLength !== undefined ? Math.max(0, h.segmentLength - h.dataOffset * 4) : layer.payloadLength;
+    // A header cut short: tshark shows the ports, and from 16 bytes on the flags, numbers and
+    // window (no length), then gives up at the checksum.
+    if (h.captured !== undefined && h.captured < 20) {
+      if (h.captured < 16) return `${h.srcport} \u2192 ${h.dstport}`;
+      // Cut by the snaplen, the segment is as long as IP says and counts in the analysis of those
+      // after it (tshark stops before it writes this one's flags: no prefix); in a frame the
+      // capture did not cut, its length comes out negative and tshark analyses nothing.
+      const segment = this.#snap && h.segmentLength !== undefined ? Math.max(0, h.segmentLength - 20) : 0;
+      const info = this.tcp.info(src, dst, h, segment, number, this.#time, this.#snap);
+      this.lastTcp = undefined;
+      return info.slice(0, info.indexOf(' Len='));
+    }
+    // A capture cut by its snaplen: tshark's Len is what IP says, not what was captured. Where
+    // IP claims more than a frame the capture did not cut, what is there.
+    const length = h.segmentLength !== undefined && this.#snap ? Math.max(0, h.segmentLength - h.dataOffset * 4) : layer.payloadLength;
     const info = this.tcp.info(src, dst, h, length, number, this.#time);
     this.lastTcp = this.tcp.state;
     return info;
@@ -280,6 +346,10 @@ export class SummaryFormatter {
         dst = macColumn(h.dst);
       }
       if (layer.name === 'wlan' && network === undefined) [src, dst] = wlanAddresses(layer.header as WlanHeader);
+      // Linux cooked capture: the sender's 6-byte address, and no destination (what is above IP overwrites both).
+      if ((layer.name === 'sll' || layer.name === 'sll2') && network === undefined && (layer.header as SllCommon).halen === 6) {
+        src = macColumn((layer.header as SllCommon).src);
+      }
       if (layer.name === 'ip' || layer.name === 'ipv6') {
         // Each IP header overwrites the columns, so a tunnel shows its inner addresses, and a
         // source route its final destination, as in tshark.
@@ -334,7 +404,9 @@ export class SummaryFormatter {
         }
         case 'udp': {
           const h = top.header as UdpHeader;
-          info = `${h.srcport} \u2192 ${h.dstport} Len=${Math.max(0, h.length - 8)}`;
+          const ipPayload = ipPayloadLength(network, top.offset, this.#snap);
+          const bad = ipPayload !== undefined && h.length > ipPayload ? ` [BAD UDP LENGTH ${h.length} > IP PAYLOAD LENGTH]` : '';
+          info = `${h.srcport} \u2192 ${h.dstport}${bad} Len=${Math.max(0, h.length - 8)}`;
           const cut = packet.partial?.name;
           if (cut === 'dns' || cut === 'mdns' || cut === 'llmnr') [protocol, info] = partialDnsColumns(packet);
           break;
@@ -382,11 +454,27 @@ export class SummaryFormatter {
           info = ntpInfo(top.header as NtpHeader);
           break;
         case 'ip':
-          info = `Unknown (${(top.header as Ipv4Header).protocol})`;
+        case 'ipv6': {
+          const cutTransport = packet.errors.find((e) => e.code === 'truncated' && (e.layer === 'tcp' || e.layer === 'udp'));
+          if (cutTransport !== undefined && cutTransport.offset === top.payloadOffset) {
+            // A UDP header of 4 to 7 bytes shows its ports (and length); fewer bytes of a TCP or
+            // UDP header show nothing, under IP's name.
+            const bytes = packet.bytes;
+            const at = top.payloadOffset;
+            const captured = cutTransport.available ?? 0;
+            if (cutTransport.layer === 'udp' && captured >= 4) {
+              protocol = 'UDP';
+              info = `${(bytes[at]! << 8) | bytes[at + 1]!} \u2192 ${(bytes[at + 2]! << 8) | bytes[at + 3]!}`;
+              if (captured >= 6) {
+                const length = (bytes[at + 4]! << 8) | bytes[at + 5]!;
+                const ipPayload = ipPayloadLength(top, at, this.#snap);
+                if (ipPayload !== undefined && length > ipPayload) info += ` [BAD UDP LENGTH ${length} > IP PAYLOAD LENGTH]`;
+                info += ` Len=${Math.max(0, length - 8)}`;
+              }
+            } else info = '';
+          } else info = top.name === 'ip' ? `Unknown (${(top.header as Ipv4Header).protocol})` : ipv6Info(top.header as Ipv6Header);
           break;
-        case 'ipv6':
-          info = ipv6Info(top.header as Ipv6Header);
-          break;
+        }
         case 'wlan':
           protocol = '802.11';
           [src, dst, info] = wlanColumns(top.header as WlanHeader);
@@ -434,8 +522,14 @@ export class SummaryFormatter {
         case 'ieee8021ad': {
           const type = (top.header as { type?: number; etype?: number }).type ?? 0;
           protocol = `0x${type.toString(16).padStart(4, '0')}`;
-          // tshark's ethertype table names the IEEE local experimental types; others read as numbers.
-          info = type === 0x88b5 ? 'Local Experimental Ethertype 1' : type === 0x88b6 ? 'Local Experimental Ethertype 2' : `Ethertype 0x${type.toString(16).padStart(4, '0')}`;
+          // tshark's ethertype table names the IEEE local experimental types; other payloads nothing
+          // reads leave the column as Ethernet or the VLAN tag wrote it.
+          if (type === 0x88b5 || type === 0x88b6) info = `Local Experimental Ethertype ${type - 0x88b4}`;
+          else if (top.name === 'eth') info = 'Ethernet II';
+          else {
+            const v = top.header as VlanHeader;
+            info = `PRI: ${v.priority}  DEI: ${v.dei}  ID: ${v.id}`;
+          }
           break;
         }
       }

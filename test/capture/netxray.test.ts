@@ -150,15 +150,9 @@ describe.runIf(existsSync(`${root}bin/wirekit.js`) && existsSync(`${root}dist`))
     it(file, () => {
       const r = cli(['decode', FIXTURES + file]);
       expect(r.stderr).toBe('');
-      const want = lines(readFileSync(`${FIXTURES}${file}.summary.txt`, 'utf8'));
-      const got = lines(r.stdout);
-      if (file === 'netxray-old.cap') {
-        // Frame 7 is an IPv4 datagram longer than the frame (the old format keeps no wire length):
-        // tshark reports a bad UDP length there, the CLI a malformed packet.
-        expect(got[6]).toMatch(/Len=1472\[Malformed Packet\]$/);
-        got[6] = want[6]!;
-      }
-      expect(got).toEqual(want);
+      // (netxray-old.cap's frame 7 is an IPv4 datagram longer than the frame, as the old format
+      // keeps no wire length: tshark reports a bad UDP length there, and so does the CLI.)
+      expect(lines(r.stdout)).toEqual(lines(readFileSync(`${FIXTURES}${file}.summary.txt`, 'utf8')));
     });
   }
 });

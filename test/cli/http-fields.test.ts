@@ -1,0 +1,46 @@
+// HTTP/1.1 fields in `decode --json` and `-Y` against tshark's (test/fixtures/cli/make-http-fields.sh):
+// http.request / http.response, the headers tshark names (http.host, http.cookie_pair, ...), and
+// the pairing of responses with requests in a connection (http.request_number, http.request_in,
+// http.time, http.response_for.uri, http.prev_request_in), frame by frame.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { cli, lines, root } from './cli-util.js';
+
+const dir = `${root}test/fixtures/cli/`;
+const capture = `${dir}http-fields.pcap`;
+
+describe('wirekit decode: HTTP fields as tshark gives them', () => {
+  const rows = readFileSync(`${capture}.fields.tsv`, 'utf8').trimEnd().split('\n').map((l) => l.split('\t'));
+  const names = rows[0]!;
+  const want = new Map(rows.slice(1).map((r) => [r[0]!, r]));
+  const packets = lines(cli(['decode', '--json', capture]).stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  it('every field of every HTTP frame', () => {
+    expect(want.size).toBe(10);
+    let compared = 0;
+    for (const p of packets) {
+      const row = want.get(String(p['frame.number']));
+      if (row === undefined) {
+        expect(Object.keys(p).filter((k) => k.startsWith('http'))).toEqual([]);
+        continue;
+      }
+      names.slice(1).forEach((name, i) => {
+        const v = p[name];
+        const text = v === undefined ? '' : Array.isArray(v) ? v.join('|') : String(v);
+        expect(`${p['frame.number']} ${name}=${text}`).toBe(`${p['frame.number']} ${name}=${row[i + 1]}`);
+        compared++;
+      });
+    }
+    expect(compared).toBe(10 * (names.length - 1));
+  });
+
+  it('header lines with their line endings; -Y selects requests, responses and header fields', () => {
+    const request = packets.find((p) => p['frame.number'] === 4)!;
+    expect(request['http.request.line']).toEqual(['Host: www.example.com\r\n', 'User-Agent: curl/8.0\r\n', 'Accept: */*\r\n']);
+    const numbers = (filter: string) => lines(cli(['decode', capture, '-Y', filter]).stdout).map((l) => Number(l.trim().split(/\s+/)[0]));
+    expect(numbers('http.request')).toEqual([4, 7, 11, 17, 20]);
+    expect(numbers('http.response && http.response.code.desc == "Not Found"')).toEqual([8]);
+    expect(numbers('http.cookie_pair == "b=2"')).toEqual([7]);
+    expect(numbers('http.request_in == 17')).toEqual([18]);
+  });
+});
