@@ -361,6 +361,16 @@ describe('Http1Parser: gaps and resync', () => {
     expect(parseBoth('\x00\x01 binary\nno start line here', { resync: true }).skips).toEqual([[0, 28, 'resync']]);
   });
 
+  it('with resync, bytes after a message that are no start line are passed over too (as tshark reads on after a continuation)', () => {
+    const text = 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhellogarbage after body\r\nHTTP/1.1 204 No Content\r\n\r\n';
+    const o = parseBoth(text, { kind: 'response', resync: true });
+    expect(o.skips).toEqual([[43, 20, 'resync']]);
+    expect(o.messages.map((m) => (m as HttpMessage & { status: number }).status)).toEqual([200, 204]);
+    // Without resync the same bytes stop the direction.
+    const p = new Http1Parser({}, { kind: 'response' });
+    expect(() => p.push(bytes(text))).toThrow(expect.objectContaining({ layer: 'http', offset: 43 }) as Error);
+  });
+
   it('with resync, a gap drops the message it cuts and looks for the next start line', () => {
     const got: string[] = [];
     const p = new Http1Parser({ onMessage: (m) => got.push(`${m.start}-${m.end}`), onSkip: (o, n, r) => got.push(`skip ${o}+${n} ${r}`) }, { kind: 'response', resync: true });

@@ -26,9 +26,9 @@
 // says whether the switch happened: a client whose h2c or WebSocket offer is declined goes on with
 // HTTP/1.1 on the same connection.
 //
-// A stream that does not begin with a start line (a capture that starts mid-connection) is an
-// error at its first bad byte, unless `resync` is set: then bytes are passed over, and reported,
-// until a line that is a valid start line. Wireshark tries each TCP segment's start instead; lines
+// A stream that does not begin with a start line (a capture that starts mid-connection), or whose
+// bytes after a message do not, is an error at its first bad byte, unless `resync` is set: then
+// bytes are passed over, and reported, until a line that is a valid start line. Wireshark tries each TCP segment's start instead; lines
 // do not depend on how the bytes were segmented, so every split of a stream gives the same result.
 import { WireError, type WireErrorCode } from '../errors.js';
 import { CLAIMED_START, concatBytes } from '../packet/bytes.js';
@@ -430,6 +430,21 @@ export class Http1Parser {
 
   #upgradedAt: number | undefined;
 
+  /** True while `resync` passes bytes over, looking for a start line. */
+  get seeking(): boolean {
+    return this.#state === S_SEEK;
+  }
+
+  /** True while the bytes of a line without its end are held. */
+  get partialLine(): boolean {
+    return this.#lineLen > 0;
+  }
+
+  /** Messages begun so far on this direction. */
+  get messages(): number {
+    return this.#count;
+  }
+
   /** True while bytes are held after an upgrade request (see `holdAfterUpgradeRequest`). */
   get holding(): boolean {
     return this.#state === S_HOLD;
@@ -730,6 +745,14 @@ export class Http1Parser {
 
   #startLine(b: Uint8Array, from: number, to: number, at: number): void {
     const r = parseStartLine(b, from, to, this.#kind);
+    if (r.fault && this.#resync) {
+      // Not a start line where one should begin (bytes after a message): passed over like those
+      // before the first start line, as Wireshark takes them for a continuation and reads on.
+      this.#state = S_SEEK;
+      this.#seekFrom = at;
+      this.#sectionStart = this.#pos;
+      return;
+    }
     if (r.fault) {
       const bare = b.indexOf(CR, from);
       if (bare >= 0 && bare < to) this.#fail(new WireError('bad-value', 'bare CR (not followed by LF) in a start line', { layer: LAYER, offset: at + bare - from }));

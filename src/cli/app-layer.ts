@@ -910,8 +910,11 @@ export class AppLayer {
         exact = m.headerEnd > m.start && (m.framing === 'length' || m.framing === 'close');
         front = `${m.startLine} `;
         replaces = true;
-      } else if (pushed && this.#texts.length === 0 && !skipped && !p.tunneling && p.error === undefined) {
-        // A start line not yet whole.
+      } else if (p.seeking && p.messages > 0) {
+        // Bytes after a message passed over, looking for a start line: tshark's Continuation.
+        if (pushed && this.#texts.length === 0) conn.skipped = true;
+      } else if (pushed && this.#texts.length === 0 && !skipped && !p.tunneling && p.error === undefined && p.partialLine) {
+        // A start line not yet whole (whole lines that are none leave the segment TCP's).
         inside = true;
       }
     } else if (conn.kind === 'tls') {
@@ -967,7 +970,8 @@ export class AppLayer {
       c.info = `${conn.startLine} `;
       return;
     }
-    if (conn.kind === 'http' && skipped && !inside) {
+    if (conn.kind === 'http' && (skipped || conn.skipped) && !inside) {
+      conn.skipped = false;
       c.kind = 'pdu';
       c.protocol = 'HTTP';
       c.info = 'Continuation';

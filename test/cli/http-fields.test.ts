@@ -44,3 +44,13 @@ describe('wirekit decode: HTTP fields as tshark gives them', () => {
     expect(numbers('http.request_in == 17')).toEqual([18]);
   });
 });
+
+describe('wirekit decode: HTTP after bytes where no message starts (test/fixtures/cli/make-http-extra.sh)', () => {
+  it('a continuation, then the next exchange, as tshark shows them', () => {
+    const got = lines(cli(['decode', `${dir}http-extra.pcap`]).stdout);
+    const want = lines(readFileSync(`${dir}http-extra.pcap.summary.txt`, 'utf8'));
+    expect(got).toEqual(want);
+    expect(want.filter((l) => / HTTP \d+ Continuation$/.test(l))).toHaveLength(2);
+    expect(want.some((l) => l.includes('GET /b HTTP/1.1'))).toBe(true);
+  });
+});
