@@ -1122,6 +1122,26 @@ export class TlsStreamDecoder {
     return this.#position - this.#recordStart();
   }
 
+  /**
+   * Reads on from stream offset `at`, taken to be a record's first byte: what was being read (a
+   * record, a handshake message) is dropped, and so is the error that stopped the direction, as
+   * tshark picks TLS up again at a TCP segment that starts a record (a capture that began
+   * mid-record, bytes lost). Whether the direction changed keys is kept.
+   */
+  restart(at: number): void {
+    if (this.#ended) return;
+    this.#error = undefined;
+    this.#position = at;
+    this.#headerFill = 0;
+    this.#remaining = 0;
+    this.#fragment = undefined;
+    this.#fragmentFill = 0;
+    this.#hsStart = 0;
+    this.#hsFill = 0;
+    this.#pieces = [];
+    this.#ccsPending = false;
+  }
+
   /** Feeds the next bytes of the stream; returns the records they complete, in order. */
   push(chunk: Uint8Array): TlsRecord[] {
     const out: TlsRecord[] = [];

@@ -212,6 +212,12 @@ interface Connection {
   now: 0 | 1;
   /** HTTP/1.x: the requests and responses so far, to pair them as tshark does. */
   exchanges: HttpExchanges | undefined;
+  /**
+   * TLS: bytes that are no record are continuation data (a record was seen, or the capture began
+   * mid-connection); otherwise, as tshark, they are left to TCP. Either way a later segment that
+   * starts a record picks TLS up again.
+   */
+  tlsResync: boolean;
   dirs: [Direction, Direction];
   /** TLS: the bytes of the record being pushed, by stream offset, kept only while plaintext handshakes flow. */
   tlsBytes: [Uint8Array[], Uint8Array[]];
@@ -308,6 +314,11 @@ function firstLine(d: Uint8Array): string {
 }
 
 /** TLS heuristic (is_sslv3_or_tls): a handshake or application data record header with a sane length. */
+/** Whether a segment starts with what could be a TLS record header (content type 20-24, version 3.0 to 1.3). */
+function startsRecord(d: Uint8Array): boolean {
+  return d.length >= 3 && d[0]! >= 20 && d[0]! <= 24 && d[1] === 3 && d[2]! <= 4;
+}
+
 function looksLikeTls(d: Uint8Array): boolean {
   if (d.length < 5) return false;
   if (d[0] !== 22 && d[0] !== 23) return false;
@@ -458,7 +469,8 @@ export class AppLayer {
     else if (c.kind === 'pdu' && c.protocol === 'HTTP') c.nodes.push('http');
     if (c.kind !== 'none' && this.#protocols.length > 0) c.protocols.push(...this.#protocols);
     else if (c.kind === 'pdu' && c.protocol === 'HTTP') c.protocols.push('http');
-    if (tcp !== undefined && stopped) this.#dead.add(tupleOf(packet, tcp));
+    // (A TLS direction is never given up: it picks its records up at a segment that starts one.)
+    if (tcp !== undefined && stopped && conn.kind !== 'tls') this.#dead.add(tupleOf(packet, tcp));
   }
 
   /**
@@ -503,7 +515,8 @@ export class AppLayer {
   /** Whether the decoder of the direction just pushed has stopped for good. */
   #stopped(conn: Connection): boolean {
     const d = conn.now;
-    if (conn.kind === 'tls') return conn.tls!.directions[d].error !== undefined;
+    // TLS bytes it cannot place are the payload's own unless claimed as continuation data.
+    if (conn.kind === 'tls') return conn.tls!.directions[d].error !== undefined && !conn.tlsResync;
     if (conn.kind === 'http2') return conn.h2!.stopped(d);
     if (conn.kind === 'http') {
       if (conn.h2 !== undefined && conn.http!.parsers[d].tunneling) return conn.h2.stopped(d);
@@ -529,7 +542,7 @@ export class AppLayer {
   #data(tc: TcpConnection, direction: 0 | 1, data: Uint8Array, offset: number): void {
     let conn = this.#connections.get(tc);
     if (conn === undefined) {
-      conn = { kind: 'unknown', http: undefined, tls: undefined, ws: undefined, h2: undefined, h2First: false, h2ViaHttp: false, now: direction, exchanges: undefined, dirs: [newDirection(), newDirection()], tlsBytes: [[], []], tlsBase: [0, 0], upgradeToWebsocket: false, skipped: false, binary: false, pushed: false, failed: false, startLine: '', dns: undefined };
+      conn = { kind: 'unknown', http: undefined, tls: undefined, ws: undefined, h2: undefined, h2First: false, h2ViaHttp: false, now: direction, exchanges: undefined, tlsResync: false, dirs: [newDirection(), newDirection()], tlsBytes: [[], []], tlsBase: [0, 0], upgradeToWebsocket: false, skipped: false, binary: false, pushed: false, failed: false, startLine: '', dns: undefined };
       this.#connections.set(tc, conn);
       this.#byTuple.set(`${tc.endpoint(0)}>${tc.endpoint(1)}`, [conn, 0]);
       this.#byTuple.set(`${tc.endpoint(1)}>${tc.endpoint(0)}`, [conn, 1]);
@@ -538,6 +551,7 @@ export class AppLayer {
     // (A fragment that completes a datagram has no TCP layer yet: its bytes are its own.)
     if (this.#srcPort === -1 || (tc.ports[direction] === this.#srcPort && tc.addresses[direction] === this.#srcAddr)) this.#own = true;
     conn.now = direction;
+    if (tc.midstream) conn.tlsResync = true;
     if (!conn.pushed) {
       conn.startLine = '';
       conn.h2First = true;
@@ -741,10 +755,30 @@ export class AppLayer {
 
   #tls(conn: Connection, d: 0 | 1, data: Uint8Array): void {
     const dec = conn.tls!;
+    const stream = dec.directions[d];
+    if (stream.error !== undefined) {
+      // Stopped (bytes that were no record, or lost): tshark takes a segment that does not start a
+      // record for continuation data, and reads on from one that does.
+      if (!startsRecord(data)) {
+        if (conn.tlsResync) this.#tlsContinuation(conn);
+        return;
+      }
+      stream.restart(this.#chunkStart);
+      const dir = conn.dirs[d];
+      dir.recordEnd = this.#chunkStart;
+      dir.hsType = -1;
+      dir.hsRemaining = 0;
+      dir.hsHeader = [];
+      conn.tlsBytes[d] = [];
+      conn.tlsBase[d] = this.#chunkStart;
+    }
     const keep = !dec.directions[d].encrypted && dec.directions[d].error === undefined;
     if (keep) conn.tlsBytes[d].push(data.slice());
     const records = dec.push(d, data);
+    if (records.length > 0) conn.tlsResync = true;
     for (const r of records) this.#tlsRecord(conn, d, r);
+    // The segment's first bytes were no record: continuation data to tshark.
+    if (conn.tlsResync && records.length === 0 && stream.error !== undefined && stream.error.offset === this.#chunkStart) this.#tlsContinuation(conn);
     if (records.length > 0) {
       // One TLS tree for the records of a call: the record TCP put together, then the rest.
       const joined = records[0]!.offset < this.#chunkStart;
@@ -769,6 +803,16 @@ export class AppLayer {
       const last = records[records.length - 1]!;
       this.#dropTlsBytes(conn, d, last.fragmentOffset + last.length);
     }
+  }
+
+  /** tshark's line for TLS bytes it cannot place in a record: the version's name (SSL before one is known), "Continuation Data". */
+  #tlsContinuation(conn: Connection): void {
+    this.#texts.push('Continuation Data');
+    const version = conn.tls!.session.version;
+    this.#protocol = version === undefined ? 'SSL' : TLS_VERSION_NAMES[version] ?? 'TLS';
+    if (!this.columns.layers.includes('tls')) this.columns.layers.push('tls');
+    this.#nodes.push('tls');
+    this.#protocols.push('tls');
   }
 
   #dropTlsBytes(conn: Connection, d: 0 | 1, upTo: number): void {

@@ -398,7 +398,9 @@ export class SummaryFormatter {
             const prefix = analysisPrefix(this.lastTcp);
             // TCP appends " [TCP segment of a reassembled PDU]" to a column the protocol above
             // emptied: tshark trims the space from a column that starts with it, not after the flags.
-            if (prefix !== '') info = prefix + (info === REASSEMBLED_SEGMENT ? ' ' : '') + info;
+            // TLS and HTTP/2 append their text with a separator to the column the flags fenced.
+            const separated = this.#app?.kind === 'pdu' && /^(TLS|SSL|HTTP2|GRPC)/.test(protocol);
+            if (prefix !== '') info = prefix + (info === REASSEMBLED_SEGMENT ? ' ' : separated ? ', ' : '') + info;
           }
           break;
         }
