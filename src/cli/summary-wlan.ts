@@ -28,8 +28,48 @@ function flagString(flags: number): string {
 
 const mac = (m: string) => macColumn(m);
 
-/** Source, destination and info of an 802.11 frame that carries nothing wirekit decodes further. */
-export function wlanColumns(h: WlanHeader): [string, string, string] {
+/** Bytes of fixed parameters before the tagged ones, by management subtype (802.11-2020 9.3.3). */
+const FIXED_PARAMETERS: Readonly<Record<number, number>> = { 0x0: 4, 0x2: 10, 0x4: 0, 0x5: 12, 0x8: 12 };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** tshark's SSID text: quoted when it is printable UTF-8, hex otherwise, "Wildcard (Broadcast)" when empty. */
+function ssidText(b: Uint8Array): string {
+  if (b.length === 0) return 'Wildcard (Broadcast)';
+  try {
+    const text = utf8.decode(b);
+    if (!/[\u0000-\u001f\u007f]/.test(text)) return `"${text}"`;
+  } catch {
+    // not UTF-8: hex below
+  }
+  let hex = '';
+  for (const x of b) hex += x.toString(16).padStart(2, '0');
+  return hex;
+}
+
+/**
+ * What tshark appends for a management frame's body: the beacon interval of beacons and probe
+ * responses (", BI=100"), and the SSID element of those and of probe and association requests.
+ */
+function managementInfo(subtype: number, body: Uint8Array): string {
+  const fixed = FIXED_PARAMETERS[subtype];
+  if (fixed === undefined || body.length < fixed) return '';
+  let s = fixed === 12 ? `, BI=${body[8]! | (body[9]! << 8)}` : '';
+  for (let at = fixed; at + 2 <= body.length; ) {
+    const id = body[at]!;
+    const length = body[at + 1]!;
+    if (at + 2 + length > body.length) break;
+    if (id === 0) {
+      s += `, SSID=${ssidText(body.subarray(at + 2, at + 2 + length))}`;
+      break;
+    }
+    at += 2 + length;
+  }
+  return s;
+}
+
+/** Source, destination and info of an 802.11 frame that carries nothing wirekit decodes further (`body`: what follows its header). */
+export function wlanColumns(h: WlanHeader, body?: Uint8Array): [string, string, string] {
   const kind = (h.type << 4) | h.subtype;
   const name = FRAME_NAMES[kind] ?? `Unrecognized (Reserved frame) (0x${kind.toString(16).padStart(4, '0')})`;
   const [a1, a2] = h.addresses;
@@ -40,7 +80,8 @@ export function wlanColumns(h: WlanHeader): [string, string, string] {
     return [ta, ra, `${name}, Flags=${flagString(h.flags)}`];
   }
   const [src, dst] = wlanAddresses(h);
-  return [src, dst, `${name}, SN=${h.seq}, FN=${h.frag}, Flags=${flagString(h.flags)}`];
+  const more = h.type === 0 && body !== undefined ? managementInfo(h.subtype, body) : '';
+  return [src, dst, `${name}, SN=${h.seq}, FN=${h.frag}, Flags=${flagString(h.flags)}${more}`];
 }
 
 /** Source and destination address of a management or data frame (by To DS / From DS). */

@@ -479,7 +479,7 @@ export class SummaryFormatter {
         }
         case 'wlan':
           protocol = '802.11';
-          [src, dst, info] = wlanColumns(top.header as WlanHeader);
+          [src, dst, info] = wlanColumns(top.header as WlanHeader, packet.bytes.subarray(top.payloadOffset, top.payloadOffset + top.payloadLength));
           break;
         case 'radiotap':
           protocol = '802.11';
