@@ -440,10 +440,12 @@ export class Http1Parser {
     return this.#lineLen > 0;
   }
 
-  /** Messages begun so far on this direction. */
+  /** Messages begun so far on this direction (whole or not). */
   get messages(): number {
-    return this.#count;
+    return this.#started;
   }
+
+  #started = 0;
 
   /** True while bytes are held after an upgrade request (see `holdAfterUpgradeRequest`). */
   get holding(): boolean {
@@ -763,6 +765,7 @@ export class Http1Parser {
     // rest of reading a small message.
     const startLine = latin1(b, from, to);
     const index = this.#count;
+    this.#started++;
     this.#msg =
       r.type === 'request'
         ? {

@@ -122,8 +122,11 @@ export class AppColumns {
   protocols: string[] = [];
   /** The packet's TCP connection is read by an application decoder (its payload is not `data`). */
   carried = false;
+  /** The message the columns name was cut short by the snaplen in this packet (tshark's "[Packet size limited during capture]"). */
+  cut = false;
 
   reset(): void {
+    this.cut = false;
     this.nodes.length = 0;
     this.protocols.length = 0;
     this.carried = false;
@@ -176,6 +179,8 @@ interface Direction {
   /** WebSocket: the opcode of the message in progress (1 text, 2 binary), and the bytes its parser was given. */
   wsOpcode: number;
   wsPushed: number;
+  /** Stream offset after the bytes handed on so far (-1 before any): a later chunk past it follows a hole. */
+  next: number;
 }
 
 type Kind = 'unknown' | 'http' | 'tls' | 'websocket' | 'http2' | 'dns';
@@ -237,7 +242,7 @@ interface Connection {
   dns: [DnsFraming, DnsFraming] | undefined;
 }
 
-const newDirection = (): Direction => ({ exact: false, hsType: -1, hsRemaining: 0, hsHeader: [], recordEnd: 0, wsOpcode: 0, wsPushed: 0 });
+const newDirection = (): Direction => ({ exact: false, hsType: -1, hsRemaining: 0, hsHeader: [], recordEnd: 0, wsOpcode: 0, wsPushed: 0, next: -1 });
 
 const endpoint = (address: string, port: number) => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
 
@@ -353,6 +358,8 @@ export class AppLayer {
   /** The packet's frame.protocols entries above TCP so far (AppColumns.protocols). */
   readonly #protocols: string[] = [];
   readonly #decodeAs: ReadonlyMap<number, DecodeAsProtocol> | undefined;
+  /** The packet being pushed was cut by the snaplen. */
+  #cut = false;
   /** The record being pushed: its number (1-based, 0 before pushRecord) and capture time. */
   #record = 0;
   #recordTime = 0n;
@@ -400,6 +407,7 @@ export class AppLayer {
   push(packet: Packet, timestamp: bigint, frameLength: number): void {
     const c = this.columns;
     c.reset();
+    this.#cut = frameLength > packet.bytes.length;
     // Only packets with a TCP layer reach the reassembler; captures without TCP never make one.
     const layers = packet.layers;
     let tcp: TcpHeader | undefined;
@@ -549,7 +557,29 @@ export class AppLayer {
     }
     if (data.length === 0) return;
     // (A fragment that completes a datagram has no TCP layer yet: its bytes are its own.)
-    if (this.#srcPort === -1 || (tc.ports[direction] === this.#srcPort && tc.addresses[direction] === this.#srcAddr)) this.#own = true;
+    const own = this.#srcPort === -1 || (tc.ports[direction] === this.#srcPort && tc.addresses[direction] === this.#srcAddr);
+    if (own) this.#own = true;
+    else {
+      // Bytes of the other direction this packet's ACK released: decoded, but what they complete
+      // shows on no line (tshark showed them on their own packets as they came).
+      const c = this.columns;
+      const mark = [this.#texts.length, this.#nodes.length, this.#protocols.length, c.tls.length, c.http.length, c.httpLinks.length, c.websocket.length];
+      const protocol = this.#protocol;
+      this.#data2(tc, conn, direction, data, offset);
+      this.#protocol = protocol;
+      this.#texts.length = mark[0]!;
+      this.#nodes.length = mark[1]!;
+      this.#protocols.length = mark[2]!;
+      c.tls.length = mark[3]!;
+      c.http.length = mark[4]!;
+      c.httpLinks.length = mark[5]!;
+      c.websocket.length = mark[6]!;
+      return;
+    }
+    this.#data2(tc, conn, direction, data, offset);
+  }
+
+  #data2(tc: TcpConnection, conn: Connection, direction: 0 | 1, data: Uint8Array, offset: number): void {
     conn.now = direction;
     if (tc.midstream) conn.tlsResync = true;
     if (!conn.pushed) {
@@ -560,6 +590,9 @@ export class AppLayer {
     conn.pushed = true;
     this.#current = conn;
     this.#chunkStart = offset;
+    const at = conn.dirs[direction];
+    if (at.next >= 0 && offset > at.next) this.#hole(conn, direction, offset - at.next);
+    at.next = offset + data.length;
     if (conn.kind === 'unknown') this.#classify(tc, conn, data);
     // On an HTTP connection a segment that starts with the HTTP/2 preface turns it to HTTP/2 (the
     // http2 heuristic tshark's HTTP dissector runs; an ephemeral port never gets that far).
@@ -581,6 +614,23 @@ export class AppLayer {
     else if (conn.kind === 'tls') this.#tls(conn, direction, data);
     else if (conn.kind === 'websocket') this.#websocket(conn, direction, data);
     else if (conn.kind === 'dns') this.#dns(conn.dns![direction], data);
+  }
+
+  /**
+   * Bytes missing before the chunk being pushed (lost, or cut by the snaplen): HTTP drops the
+   * message they cut and looks for the next start line; TLS skips them inside a record (and picks
+   * records up again at a segment that starts one).
+   */
+  #hole(conn: Connection, d: 0 | 1, size: number): void {
+    if (conn.kind === 'http' && conn.ws === undefined && conn.h2 === undefined) {
+      try {
+        conn.http!.gap(d, size);
+      } catch {
+        // the direction has stopped: nothing more to read
+      }
+    } else if (conn.kind === 'tls') {
+      for (const r of conn.tls!.gap(d, size)) this.#tlsRecord(conn, d, r);
+    }
   }
 
   /** DNS over TCP: the messages these bytes complete, each decoded once whole. */
@@ -948,6 +998,16 @@ export class AppLayer {
       if (conn.ws !== undefined && p.tunneling) {
         inside = conn.ws[d].inFrame;
         exact = inside;
+      } else if (p.current !== undefined && this.#cut && p.current.start >= this.#chunkStart) {
+        // A message that starts in a packet the snaplen cut: tshark dissects what is there (its
+        // start line) and stops at the cut, and the rest of it is continuation.
+        c.kind = 'pdu';
+        c.protocol = 'HTTP';
+        c.info = `${p.current.startLine} `;
+        c.cut = true;
+        this.#nodes.push('http');
+        this.#protocols.push('http');
+        return;
       } else if (p.current !== undefined) {
         const m = p.current;
         inside = true;
@@ -1019,6 +1079,7 @@ export class AppLayer {
       c.kind = 'pdu';
       c.protocol = 'HTTP';
       c.info = 'Continuation';
+      c.cut = this.#cut;
       return;
     }
     if (!inside) return;

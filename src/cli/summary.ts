@@ -283,7 +283,7 @@ export class SummaryFormatter {
     const first = packet.layers[0];
     if (first?.name === 'pflog') info = pflogInfo(first.header as PflogHeader) + info;
     if (this.#snap) {
-      if (cutInsideHeader(packet) || udpPayloadMissing(packet)) info += '[Packet size limited during capture]';
+      if (cutInsideHeader(packet) || udpPayloadMissing(packet) || app?.cut === true) info += '[Packet size limited during capture]';
     } else if (malformed(packet)) {
       // An LLDP TLV longer than the frame: tshark's subset buffer for it throws its own message.
       info += packet.errors[0]?.layer === 'lldp' && packet.errors[0].code === 'truncated' ? '[Malformed Packet: length of contained item exceeds length of containing item]' : '[Malformed Packet]';
