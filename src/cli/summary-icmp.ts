@@ -57,6 +57,9 @@ const ICMP_CODES: Record<number, Record<number, string>> = {
   9: { 0: 'Normal router advertisement', 16: 'Does not route common traffic' },
   11: { 0: 'Time to live exceeded in transit', 1: 'Fragment reassembly time exceeded' },
   12: { 0: 'Pointer indicates the error', 1: 'Required option missing', 2: 'Bad length' },
+  // RFC 8335 (PROBE)
+  42: { 0: 'No error' },
+  43: { 0: 'No error', 1: 'Malformed Query', 2: 'No Such Interface', 3: 'No Such Table Entry', 4: 'Multiple Interfaces Satisfy Query' },
 };
 
 /** Types whose info shows id and sequence number (RFC 792 query/reply pairs). */
@@ -103,11 +106,12 @@ export class EchoTracker {
 
 /** tshark's ICMP info: `Echo (ping) request  id=0x0001, seq=1/256, ttl=64`. */
 export function icmpInfo(h: IcmpHeader, ttl: number | undefined, src: string, dst: string, frame: number, echoes: EchoTracker, reassembled = false): string {
-  const type = ICMP_TYPES[h.type];
+  // tshark names every router advertisement of code 0 or 16 for Mobile IP (RFC 5944), extensions or not.
+  const type = h.type === 9 && (h.code === 0 || h.code === 16) ? 'Mobile IP Advertisement' : ICMP_TYPES[h.type];
   if (type === undefined) return 'Unknown ICMP (obsolete or malformed?)';
   let info = type.padEnd(20);
   const codes = ICMP_CODES[h.type];
-  if (codes !== undefined) info += ` (${codes[h.code] ?? 'Unknown code'})`;
+  if (codes !== undefined) info += ` (${codes[h.code] ?? `Unknown code: ${h.code}`})`;
   if (ICMP_WITH_ID.has(h.type) && h.ident !== undefined && h.seq !== undefined) {
     info += ` id=0x${hex4(h.ident)}, seq=${h.seq}/${swap16(h.seq)}`;
     if (ttl !== undefined) info += `, ttl=${ttl}`;

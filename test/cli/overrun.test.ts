@@ -25,3 +25,11 @@ describe('wirekit decode: IP lengths past the frame, transport headers cut short
     expect(want).toMatch(/IPv4 34 $/m);
   });
 });
+
+describe('wirekit decode: ICMP names beyond the type (test/fixtures/cli/make-icmp-extra.sh)', () => {
+  it('Mobile IP advertisements, extended echo codes and an unknown code as tshark names them', () => {
+    const want = lines(readFileSync(`${dir}icmp-extra.pcap.summary.txt`, 'utf8'));
+    expect(lines(cli(['decode', `${dir}icmp-extra.pcap`]).stdout)).toEqual(want);
+    expect(want.join('\n')).toContain('(Unknown code: 7)');
+  });
+});
