@@ -131,7 +131,8 @@ function lowerPart(packet: Packet, at: number): Packet {
   const layers = packet.layers.slice(0, at + 1);
   const ip = layers[at]!;
   const names = new Set(packet.layers.slice(at + 1).map((l) => l.name));
-  const errors = packet.errors.filter((e) => !names.has(e.layer));
+  // What decoding the fragment's own bytes above IP found (a header it cut) is no error of the frame.
+  const errors = packet.errors.filter((e) => !names.has(e.layer) && !(e.offset !== undefined && e.offset >= ip.payloadOffset));
   return new Packet(packet.bytes, layers, protocolsOf(packet.layers, at) as Protocol[], errors, ip.payloadOffset, Math.min(packet.bytes.length, ip.payloadOffset + ip.payloadLength));
 }
 

@@ -105,7 +105,7 @@ export class EchoTracker {
 }
 
 /** tshark's ICMP info: `Echo (ping) request  id=0x0001, seq=1/256, ttl=64`. */
-export function icmpInfo(h: IcmpHeader, ttl: number | undefined, src: string, dst: string, frame: number, echoes: EchoTracker, reassembled = false): string {
+export function icmpInfo(h: IcmpHeader, ttl: number | undefined, src: string, dst: string, frame: number, echoes: EchoTracker): string {
   // tshark names every router advertisement of code 0 or 16 for Mobile IP (RFC 5944), extensions or not.
   const type = h.type === 9 && (h.code === 0 || h.code === 16) ? 'Mobile IP Advertisement' : ICMP_TYPES[h.type];
   if (type === undefined) return 'Unknown ICMP (obsolete or malformed?)';
@@ -115,9 +115,8 @@ export function icmpInfo(h: IcmpHeader, ttl: number | undefined, src: string, ds
   if (ICMP_WITH_ID.has(h.type) && h.ident !== undefined && h.seq !== undefined) {
     info += ` id=0x${hex4(h.ident)}, seq=${h.seq}/${swap16(h.seq)}`;
     if (ttl !== undefined) info += `, ttl=${ttl}`;
-    // tshark 4.0 does not match a reply to a request that came in fragments (observed on
-    // test/fixtures/defrag: the reply to a reassembled request names no request).
-    if (h.type === 8 && !reassembled) echoes.request(src, dst, h.ident, h.seq, pairedChecksum(h.checksum, 0x0800), frame);
+    // A request that came in fragments counts too, at the frame that completed it.
+    if (h.type === 8) echoes.request(src, dst, h.ident, h.seq, pairedChecksum(h.checksum, 0x0800), frame);
     if (h.type === 0) {
       const request = echoes.replyTo(src, dst, h.ident, h.seq, h.checksum);
       if (request !== undefined) info += ` (request in ${request})`;

@@ -429,10 +429,9 @@ export class SummaryFormatter {
         case 'icmp':
           {
             const ip = network?.header as Ipv4Header | undefined;
-            const reassembled = ip !== undefined && (ip.moreFragments || ip.fragmentOffset > 0);
             // tshark adds the TTL only when IP hands ICMP its header directly (not through AH).
             const ttl = layers[layers.indexOf(top) - 1]?.name === 'ip' ? ip?.ttl : undefined;
-            info = icmpInfo(top.header as IcmpHeader, ttl, src, dst, number, this.#echoes, reassembled);
+            info = icmpInfo(top.header as IcmpHeader, ttl, src, dst, number, this.#echoes);
           }
           break;
         case 'icmpv6':

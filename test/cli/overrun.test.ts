@@ -33,3 +33,12 @@ describe('wirekit decode: ICMP names beyond the type (test/fixtures/cli/make-icm
     expect(want.join('\n')).toContain('(Unknown code: 7)');
   });
 });
+
+describe('wirekit decode: fragments (test/fixtures/cli/make-frag-extra.sh)', () => {
+  it('a reply names the frame that completed its fragmented request; a first fragment cut inside DNS is not malformed', () => {
+    const want = lines(readFileSync(`${dir}frag-extra.pcap.summary.txt`, 'utf8'));
+    expect(lines(cli(['decode', `${dir}frag-extra.pcap`]).stdout)).toEqual(want);
+    expect(want[3]).toMatch(/\(request in 3\)$/);
+    expect(want[8]).toMatch(/Fragmented IP protocol \(proto=UDP 17, off=0, ID=0300\)$/);
+  });
+});
