@@ -42,8 +42,11 @@ const HEADER_FIELDS: Readonly<Record<string, string>> = {
   'x-forwarded-for': 'http.x_forwarded_for',
 };
 
-/** http.response.code.desc: tshark 4.0's descriptions (read from its output for codes 100 to 599). */
-const STATUS_DESCRIPTIONS: Readonly<Record<number, string>> = {
+/**
+ * tshark 4.0's descriptions of status codes (vals_http_status_code; read from its output for codes
+ * 100 to 599): HTTP/1.1's http.response.code.desc, and HTTP/2's reason phrase after a :status.
+ */
+export const HTTP_STATUS_DESCRIPTIONS: Readonly<Record<number, string>> = {
   100: 'Continue', 101: 'Switching Protocols', 102: 'Processing', 103: 'Early Hints', 199: 'Informational - Others',
   200: 'OK', 201: 'Created', 202: 'Accepted', 203: 'Non-authoritative Information', 204: 'No Content', 205: 'Reset Content',
   206: 'Partial Content', 207: 'Multi-Status', 208: 'Already Reported', 226: 'IM Used', 299: 'Success - Others',
@@ -133,7 +136,7 @@ export function httpMessageFields(m: HttpMessage, links: HttpMessageLinks | unde
   } else {
     out.add('http.response.version', m.version);
     out.add('http.response.code', m.status);
-    out.add('http.response.code.desc', STATUS_DESCRIPTIONS[m.status] ?? `Unknown (${m.status})`);
+    out.add('http.response.code.desc', HTTP_STATUS_DESCRIPTIONS[m.status] ?? `Unknown (${m.status})`);
     out.add('http.response.phrase', m.reason);
   }
   const lineField = request ? 'http.request.line' : 'http.response.line';

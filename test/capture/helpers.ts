@@ -3,8 +3,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { expect } from 'vitest';
+import { indexCapture } from '../../src/capture/index-capture.js';
 import { CaptureReader, readCaptureSync } from '../../src/capture/reader.js';
-import type { CaptureRecord } from '../../src/capture/types.js';
+import { formatEpoch, type CaptureRecord } from '../../src/capture/types.js';
 import { WireError } from '../../src/errors.js';
 
 export const PEER = fileURLToPath(new URL('../../../shared/peer-vectors/pcapng-test-generator/', import.meta.url));
@@ -113,4 +114,52 @@ export async function expectMutationsRead(files: Uint8Array[], numRuns = 300): P
     ),
     { numRuns },
   );
+}
+
+/** wiretap's encapsulation numbers tshark prints as frame.encap_type, to LINKTYPE numbers. */
+export const WTAP_ENCAP_TO_LINKTYPE: Readonly<Record<string, number>> = { '1': 1, '2': 6, '7': 101 };
+
+/**
+ * Reads capture `file` (in FIXTURES) with every reader and checks it against what tshark read of
+ * it (`FILE.frames.tsv`: frame number, epoch time, wire and captured length, encapsulation): each
+ * record's time, lengths and link type; the streaming reader cut in chunks of 1 to 4096 bytes and
+ * the index give the same records (the index's times as 64 bits). Returns the records and the reader.
+ */
+export async function expectReadAsTshark(file: string): Promise<{ records: CaptureRecord[]; reader: CaptureReader }> {
+  const bytes = load(FIXTURES + file);
+  const reader = new CaptureReader();
+  const records = [...reader.readSync(bytes)];
+  const frames = readFileSync(`${FIXTURES}${file}.frames.tsv`, 'utf8').trimEnd().split('\n').map((l) => l.split('\t'));
+  expect(records).toHaveLength(frames.length);
+  records.forEach((r, i) => {
+    const [number, time, len, capLen, encap] = frames[i]!;
+    expect(Number(number)).toBe(i + 1);
+    expect(formatEpoch(r.timestamp)).toBe(time);
+    expect(r.originalLength).toBe(Number(len));
+    expect(r.capturedLength).toBe(Number(capLen));
+    expect(r.data.length).toBe(r.capturedLength);
+    expect(r.linkType).toBe(WTAP_ENCAP_TO_LINKTYPE[encap!]);
+  });
+  const all = records.map(plain);
+  for (const size of [1, 7, 50, 4096]) {
+    const streamed: CaptureRecord[] = [];
+    for await (const r of new CaptureReader().read(chunksOf(bytes, size))) streamed.push(r);
+    expect(streamed.map(plain)).toEqual(all);
+  }
+  const index = indexCapture(bytes);
+  expect(index.format).toBe(reader.format);
+  expect(index.count).toBe(records.length);
+  expect(Array.from(index.timestamps)).toEqual(records.map((r) => BigInt.asIntN(64, r.timestamp)));
+  expect(Array.from(index.offsets, (o, i) => Buffer.from(bytes.subarray(o, o + index.lengths[i]!)).toString('hex'))).toEqual(records.map((r) => Buffer.from(r.data).toString('hex')));
+  return { records, reader };
+}
+
+/** A copy of `base` with a little-endian value of `width` bytes written at `at` (for damage tests). */
+export function patched(base: Uint8Array, at: number, value: number, width: 1 | 2 | 4): Uint8Array {
+  const b = base.slice();
+  const v = new DataView(b.buffer);
+  if (width === 1) v.setUint8(at, value);
+  else if (width === 2) v.setUint16(at, value, true);
+  else v.setUint32(at, value, true);
+  return b;
 }

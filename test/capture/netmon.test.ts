@@ -6,10 +6,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { indexCapture } from '../../src/capture/index-capture.js';
 import { CaptureReader, readCaptureSync } from '../../src/capture/reader.js';
-import { formatEpoch, type CaptureRecord } from '../../src/capture/types.js';
+import type { CaptureRecord } from '../../src/capture/types.js';
 import { WireError } from '../../src/errors.js';
 import { cli, lines, root } from '../cli/cli-util.js';
-import { chunksOf, expectMutationsRead, FIXTURES, load, plain } from './helpers.js';
+import { expectMutationsRead, expectReadAsTshark, FIXTURES, load, patched, plain } from './helpers.js';
 
 /** Each fixture and the pcap editcap converted (test/fixtures/capture/make-formats.sh). */
 const SOURCES: Record<string, string> = {
@@ -25,32 +25,12 @@ const SOURCES: Record<string, string> = {
   'netmon1-small.cap': 'small-nsec-le.pcap',
 };
 
-/** wiretap's encapsulation numbers tshark prints as frame.encap_type, to LINKTYPE numbers. */
-const WTAP_ENCAP_TO_LINKTYPE: Record<string, number> = { '1': 1, '7': 101 };
-
 const hex = (r: CaptureRecord) => Buffer.from(r.data).toString('hex');
-
-function tsharkFrames(file: string): string[][] {
-  return readFileSync(`${FIXTURES}${file}.frames.tsv`, 'utf8').trimEnd().split('\n').map((l) => l.split('\t'));
-}
 
 describe('NetMon: every record as tshark reads it', () => {
   for (const [file, source] of Object.entries(SOURCES)) {
     it(`${file}: times, lengths, link types as tshark; bytes as in ${source.replace(/^.*\//, '')}; every reader the same`, async () => {
-      const bytes = load(FIXTURES + file);
-      const reader = new CaptureReader();
-      const records = [...reader.readSync(bytes)];
-      const frames = tsharkFrames(file);
-      expect(records).toHaveLength(frames.length);
-      records.forEach((r, i) => {
-        const [number, time, len, capLen, encap] = frames[i]!;
-        expect(Number(number)).toBe(i + 1);
-        expect(formatEpoch(r.timestamp)).toBe(time);
-        expect(r.originalLength).toBe(Number(len));
-        expect(r.capturedLength).toBe(Number(capLen));
-        expect(r.data.length).toBe(r.capturedLength);
-        expect(r.linkType).toBe(WTAP_ENCAP_TO_LINKTYPE[encap!]);
-      });
+      const { records, reader } = await expectReadAsTshark(file);
       const want = [...readCaptureSync(load(FIXTURES + source))];
       expect(records.map(hex)).toEqual(want.map(hex));
       expect(records.map((r) => r.originalLength)).toEqual(want.map((r) => r.originalLength));
@@ -60,19 +40,6 @@ describe('NetMon: every record as tshark reads it', () => {
       const version = reader.sections[0]!.version;
       expect(version).toBe(file.startsWith('netmon1') ? '1.1' : `2.${/netmon2(\d)/.exec(file)?.[1] ?? '0'}`);
       expect(reader.interfaces).toEqual([{ section: 0, id: 0, linkType: 1, linkTypeName: 'ethernet', snaplen: 0, tsresol: version === '1.1' ? 3 : version === '2.3' ? 7 : 6, tsoffset: 0n }]);
-
-      // The streaming reader (cut anywhere) and the index give the same.
-      const all = records.map(plain);
-      for (const size of [1, 7, 50, 4096]) {
-        const streamed: CaptureRecord[] = [];
-        for await (const r of new CaptureReader().read(chunksOf(bytes, size))) streamed.push(r);
-        expect(streamed.map(plain)).toEqual(all);
-      }
-      const index = indexCapture(bytes);
-      expect(index.format).toBe('netmon');
-      expect(index.count).toBe(records.length);
-      expect(Array.from(index.timestamps)).toEqual(records.map((r) => r.timestamp));
-      expect(Array.from(index.offsets, (o, i) => Buffer.from(bytes.subarray(o, o + index.lengths[i]!)).toString('hex'))).toEqual(records.map(hex));
     });
   }
 
@@ -98,14 +65,6 @@ describe('NetMon: every record as tshark reads it', () => {
 describe('NetMon: damage gives a WireError at the offset, never a crash', () => {
   const good = load(`${FIXTURES}netmon2-small.cap`);
   const good1 = load(`${FIXTURES}netmon1-small.cap`);
-  const patched = (base: Uint8Array, at: number, value: number, width: 1 | 2 | 4) => {
-    const b = base.slice();
-    const v = new DataView(b.buffer);
-    if (width === 1) v.setUint8(at, value);
-    else if (width === 2) v.setUint16(at, value, true);
-    else v.setUint32(at, value, true);
-    return b;
-  };
   const fails = (bytes: Uint8Array, what: object) => expect(() => [...readCaptureSync(bytes)]).toThrow(expect.objectContaining({ layer: 'netmon', ...what }));
 
   it('header: version against magic, network type, frame table length and offset', () => {

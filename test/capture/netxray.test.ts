@@ -6,12 +6,11 @@
 // right offsets, and fuzzing.
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { indexCapture } from '../../src/capture/index-capture.js';
 import { CaptureReader, readCaptureSync } from '../../src/capture/reader.js';
-import { formatEpoch, type CaptureRecord } from '../../src/capture/types.js';
+import type { CaptureRecord } from '../../src/capture/types.js';
 import { WireError } from '../../src/errors.js';
 import { cli, lines, root } from '../cli/cli-util.js';
-import { chunksOf, expectMutationsRead, FIXTURES, load, plain } from './helpers.js';
+import { expectMutationsRead, expectReadAsTshark, FIXTURES, load, patched, plain } from './helpers.js';
 
 /** Each fixture and the pcap whose packets it holds (test/fixtures/capture/make-netxray.sh). */
 const SOURCES: Record<string, string> = {
@@ -31,34 +30,14 @@ const SOURCES: Record<string, string> = {
 /** Digits of the time stamps: 3 for millisecond ticks, 9 at 10^7 ticks a second or more, 6 otherwise. */
 const DIGITS: Record<string, number> = { 'netxray-old.cap': 3, 'netxray10.cap': 3, 'netxray22-gigpod.cap': 9 };
 
-/** wiretap's encapsulation numbers tshark prints as frame.encap_type, to LINKTYPE numbers. */
-const WTAP_ENCAP_TO_LINKTYPE: Record<string, number> = { '1': 1, '2': 6 };
-
 /** A record's frame without the FCS its flags announce. */
 const fcs = (r: CaptureRecord) => (r.flags === undefined ? 0 : (r.flags >> 5) & 15);
 const hex = (r: CaptureRecord) => Buffer.from(r.data.subarray(0, r.data.length - fcs(r))).toString('hex');
 
-function tsharkFrames(file: string): string[][] {
-  return readFileSync(`${FIXTURES}${file}.frames.tsv`, 'utf8').trimEnd().split('\n').map((l) => l.split('\t'));
-}
-
 describe('NetXRay / Windows Sniffer: every record as tshark reads it', () => {
   for (const [file, source] of Object.entries(SOURCES)) {
     it(`${file}: times, lengths, link types as tshark; bytes as in ${source.replace(/^.*\//, '')}; every reader the same`, async () => {
-      const bytes = load(FIXTURES + file);
-      const reader = new CaptureReader();
-      const records = [...reader.readSync(bytes)];
-      const frames = tsharkFrames(file);
-      expect(records).toHaveLength(frames.length);
-      records.forEach((r, i) => {
-        const [number, time, len, capLen, encap] = frames[i]!;
-        expect(Number(number)).toBe(i + 1);
-        expect(formatEpoch(r.timestamp)).toBe(time);
-        expect(r.originalLength).toBe(Number(len));
-        expect(r.capturedLength).toBe(Number(capLen));
-        expect(r.data.length).toBe(r.capturedLength);
-        expect(r.linkType).toBe(WTAP_ENCAP_TO_LINKTYPE[encap!]);
-      });
+      const { records, reader } = await expectReadAsTshark(file);
       const want = [...readCaptureSync(load(FIXTURES + source))];
       expect(records.map(hex)).toEqual(want.map(hex));
       // Old files store one length: a frame the snaplen cut is as long on the wire as stored.
@@ -72,37 +51,13 @@ describe('NetXRay / Windows Sniffer: every record as tshark reads it', () => {
       expect(reader.sections[0]!.version).toBe(version);
       const linkType = file.includes('token-ring') ? 6 : 1;
       expect(reader.interfaces).toEqual([{ section: 0, id: 0, linkType, linkTypeName: linkType === 6 ? 'linktype_6' : 'ethernet', snaplen: 0, tsresol: DIGITS[file] ?? 6, tsoffset: 0n }]);
-
-      // The streaming reader (cut anywhere) and the index give the same.
-      const all = records.map(plain);
-      for (const size of [1, 7, 50, 4096]) {
-        const streamed: CaptureRecord[] = [];
-        for await (const r of new CaptureReader().read(chunksOf(bytes, size))) streamed.push(r);
-        expect(streamed.map(plain)).toEqual(all);
-      }
-      const index = indexCapture(bytes);
-      expect(index.format).toBe('netxray');
-      expect(index.count).toBe(records.length);
-      // The index holds 64-bit times: editcap wrote frame 5 of small-nsec-le (before the start) as
-      // ticks that wrap, which tshark shows as 18447744073709 s after the epoch and the index wraps.
-      expect(Array.from(index.timestamps)).toEqual(records.map((r) => BigInt.asIntN(64, r.timestamp)));
-      expect(Array.from(index.offsets, (o, i) => Buffer.from(bytes.subarray(o, o + index.lengths[i]!)).toString('hex'))).toEqual(records.map((r) => Buffer.from(r.data).toString('hex')));
     });
   }
-
 });
 
 describe('NetXRay / Windows Sniffer: damage gives a WireError at the offset, never a crash', () => {
   const good = load(`${FIXTURES}netxray20-small.cap`);
   const good1 = load(`${FIXTURES}netxray11-lo-eth.cap`);
-  const patched = (base: Uint8Array, at: number, value: number, width: 1 | 2 | 4) => {
-    const b = base.slice();
-    const v = new DataView(b.buffer);
-    if (width === 1) v.setUint8(at, value);
-    else if (width === 2) v.setUint16(at, value, true);
-    else v.setUint32(at, value, true);
-    return b;
-  };
   const fails = (bytes: Uint8Array, what: object) => expect(() => [...readCaptureSync(bytes)]).toThrow(expect.objectContaining({ layer: 'netxray', ...what }));
 
   it('header: version, network type, time unit, where the records start and end', () => {

@@ -5,12 +5,11 @@
 // `tshark -r`. Then damage: typed WireErrors at the right offsets, and fuzzing.
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { indexCapture } from '../../src/capture/index-capture.js';
 import { CaptureReader, readCaptureSync } from '../../src/capture/reader.js';
-import { formatEpoch, type CaptureRecord } from '../../src/capture/types.js';
+import type { CaptureRecord } from '../../src/capture/types.js';
 import { WireError } from '../../src/errors.js';
 import { cli, lines, root } from '../cli/cli-util.js';
-import { chunksOf, expectMutationsRead, FIXTURES, load, plain } from './helpers.js';
+import { expectMutationsRead, expectReadAsTshark, FIXTURES, load, patched, plain } from './helpers.js';
 
 /** Each fixture and the pcap whose packets it holds (test/fixtures/capture/make-sniffer.sh). */
 const SOURCES: Record<string, string> = {
@@ -23,32 +22,12 @@ const SOURCES: Record<string, string> = {
   'sniffer-token-ring.trc': 'small-nsec-le.pcap',
 };
 
-/** wiretap's encapsulation numbers tshark prints as frame.encap_type, to LINKTYPE numbers. */
-const WTAP_ENCAP_TO_LINKTYPE: Record<string, number> = { '1': 1, '2': 6 };
-
 const hex = (r: CaptureRecord) => Buffer.from(r.data).toString('hex');
-
-function tsharkFrames(file: string): string[][] {
-  return readFileSync(`${FIXTURES}${file}.frames.tsv`, 'utf8').trimEnd().split('\n').map((l) => l.split('\t'));
-}
 
 describe('Sniffer (DOS): every record as tshark reads it', () => {
   for (const [file, source] of Object.entries(SOURCES)) {
     it(`${file}: times, lengths, link types as tshark; bytes as in ${source.replace(/^.*\//, '')}; every reader the same`, async () => {
-      const bytes = load(FIXTURES + file);
-      const reader = new CaptureReader();
-      const records = [...reader.readSync(bytes)];
-      const frames = tsharkFrames(file);
-      expect(records).toHaveLength(frames.length);
-      records.forEach((r, i) => {
-        const [number, time, len, capLen, encap] = frames[i]!;
-        expect(Number(number)).toBe(i + 1);
-        expect(formatEpoch(r.timestamp)).toBe(time);
-        expect(r.originalLength).toBe(Number(len));
-        expect(r.capturedLength).toBe(Number(capLen));
-        expect(r.data.length).toBe(r.capturedLength);
-        expect(r.linkType).toBe(WTAP_ENCAP_TO_LINKTYPE[encap!]);
-      });
+      const { records, reader } = await expectReadAsTshark(file);
       const want = [...readCaptureSync(load(FIXTURES + source))];
       expect(records.map(hex)).toEqual(want.map(hex));
       expect(records.map((r) => r.originalLength)).toEqual(want.map((r) => r.originalLength));
@@ -59,19 +38,6 @@ describe('Sniffer (DOS): every record as tshark reads it', () => {
       expect(reader.sections[0]!.version).toBe(file === 'sniffer-v2.enc' ? '2.0' : '4.0');
       const linkType = file.endsWith('.trc') ? 6 : 1;
       expect(reader.interfaces).toEqual([{ section: 0, id: 0, linkType, linkTypeName: linkType === 6 ? 'linktype_6' : 'ethernet', snaplen: 0, tsresol: 9, tsoffset: 0n }]);
-
-      // The streaming reader (cut anywhere) and the index give the same.
-      const all = records.map(plain);
-      for (const size of [1, 7, 50, 4096]) {
-        const streamed: CaptureRecord[] = [];
-        for await (const r of new CaptureReader().read(chunksOf(bytes, size))) streamed.push(r);
-        expect(streamed.map(plain)).toEqual(all);
-      }
-      const index = indexCapture(bytes);
-      expect(index.format).toBe('sniffer');
-      expect(index.count).toBe(records.length);
-      expect(Array.from(index.timestamps)).toEqual(records.map((r) => r.timestamp));
-      expect(Array.from(index.offsets, (o, i) => Buffer.from(bytes.subarray(o, o + index.lengths[i]!)).toString('hex'))).toEqual(records.map(hex));
     });
   }
 
@@ -94,13 +60,6 @@ describe('Sniffer (DOS): damage gives a WireError at the offset, never a crash',
   // The version record's fields start at 17 + 6; the first frame record at 17 + 6 + 18.
   const VERSION = 23;
   const FIRST = 41;
-  const patched = (base: Uint8Array, at: number, value: number, width: 1 | 2) => {
-    const b = base.slice();
-    const v = new DataView(b.buffer);
-    if (width === 1) v.setUint8(at, value);
-    else v.setUint16(at, value, true);
-    return b;
-  };
   const fails = (bytes: Uint8Array, what: object) => expect(() => [...readCaptureSync(bytes)]).toThrow(expect.objectContaining({ layer: 'sniffer', ...what }));
 
   it('header: magic, the version record first and whole, network, format, time unit', () => {
