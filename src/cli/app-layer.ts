@@ -565,7 +565,7 @@ export class AppLayer {
       const c = this.columns;
       const mark = [this.#texts.length, this.#nodes.length, this.#protocols.length, c.tls.length, c.http.length, c.httpLinks.length, c.websocket.length];
       const protocol = this.#protocol;
-      this.#data2(tc, conn, direction, data, offset);
+      this.#dispatch(tc, conn, direction, data, offset);
       this.#protocol = protocol;
       this.#texts.length = mark[0]!;
       this.#nodes.length = mark[1]!;
@@ -576,10 +576,11 @@ export class AppLayer {
       c.websocket.length = mark[6]!;
       return;
     }
-    this.#data2(tc, conn, direction, data, offset);
+    this.#dispatch(tc, conn, direction, data, offset);
   }
 
-  #data2(tc: TcpConnection, conn: Connection, direction: 0 | 1, data: Uint8Array, offset: number): void {
+  /** Hands a chunk of a connection's stream to its decoder (chosen at its first bytes). */
+  #dispatch(tc: TcpConnection, conn: Connection, direction: 0 | 1, data: Uint8Array, offset: number): void {
     conn.now = direction;
     if (tc.midstream) conn.tlsResync = true;
     if (!conn.pushed) {

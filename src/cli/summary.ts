@@ -25,6 +25,7 @@ import {
   type TcpHeader,
   type UdpHeader,
   type VlanHeader,
+  type WireError,
   type SllCommon,
   dnsInfo,
   dnsInfoHead,
@@ -191,14 +192,12 @@ function ipv6Info(h: Ipv6Header): string {
  * dissecting no payload, says nothing. Only for a packet whose capture was cut short.
  */
 export function cutInsideHeader(packet: Packet): boolean {
-  return packet.errors.some(
-    (e) =>
-      !(
-        e.code === 'truncated' &&
-        (e.layer === 'ip' || e.layer === 'ipv6') &&
-        packet.layers.some((l) => l.name === e.layer && l.offset === e.offset && l.length < (e.required ?? 0))
-      ),
-  );
+  return packet.errors.some((e) => !ipPayloadShort(packet, e));
+}
+
+/** Whether `e` says only that an IP layer's payload is shorter than its length field claims (its header is whole). */
+function ipPayloadShort(packet: Packet, e: WireError): boolean {
+  return e.code === 'truncated' && (e.layer === 'ip' || e.layer === 'ipv6') && packet.layers.some((l) => l.name === e.layer && l.offset === e.offset && l.length < (e.required ?? 0));
 }
 
 /**
@@ -214,7 +213,7 @@ function malformed(packet: Packet): boolean {
       (e) =>
         // (under IPv4: IPv6 hands the empty payload on, and the dissector throws)
         !(e.code === 'truncated' && (e.layer === 'tcp' || e.layer === 'udp') && e.available === 0 && packet.layers.some((l) => l.name === 'ip' && l.payloadOffset === e.offset)) &&
-        !(e.code === 'truncated' && (e.layer === 'ip' || e.layer === 'ipv6') && packet.layers.some((l) => l.name === e.layer && l.offset === e.offset && l.length < (e.required ?? 0))),
+        !ipPayloadShort(packet, e),
     )
   );
 }
