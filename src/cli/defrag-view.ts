@@ -99,8 +99,9 @@ export class DefragView {
     const upperProtocols = upper.map((l) => PROTOCOLS.get(l.name));
     const errors: WireError[] = [...lower.errors, ...inner.errors.filter((e) => e.layer !== 'ip' && e.layer !== 'ipv6')];
     // The bytes stay the frame's (link-layer trailer fields come from them); the payload range is
-    // the fragment's data in it (the reassembled data is in the upper layers' own bytes).
-    const shown = new Packet(bytes, [...layers.slice(0, at + 1), ...upper], [...protocolsOf(layers, at), ...upperProtocols] as Protocol[], errors, ip.payloadOffset, end);
+    // the fragment's data in it (the reassembled data is in the upper layers' own bytes), or empty
+    // where the upper layers took the whole datagram (no data left over for tshark's data dissector).
+    const shown = new Packet(bytes, [...layers.slice(0, at + 1), ...upper], [...protocolsOf(layers, at), ...upperProtocols] as Protocol[], errors, inner.payload.length === 0 ? end : ip.payloadOffset, end);
     this.#reassembled = { packet: shown, lower, upper, upperProtocols, result };
     return shown;
   }

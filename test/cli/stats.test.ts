@@ -39,6 +39,7 @@ describe('wirekit stats', () => {
     'wire/tls.pcap', 'wire/websocket.pcap', 'capture/pcap-variants/http-pcap.pcap',
     'reassembly/crafted-gap.pcap', 'reassembly/real-lo.pcap',
     'tcp-carried/tcp-tunnels.pcap', 'tcp-carried/tcp-wlan.pcap', 'tcp-carried/tcp-frag.pcap',
+    'cli/frag-extra.pcap', 'cli/http-fields.pcap', 'cli/wlan-mgmt.pcap',
   ];
   it.each(APP_CAPTURES)('%s: application protocols over TCP as tshark -z io,phs nests them', (capture) => {
     const r = cli(['stats', `${root}test/fixtures/${capture}`]);
