@@ -27,6 +27,8 @@ export interface WalkTables {
   readonly ipProto: ProtocolLookup;
   readonly tcpPort: ProtocolLookup;
   readonly udpPort: ProtocolLookup;
+  /** What takes a UDP payload no port claims (tshark's heuristic dissectors), if anything. */
+  readonly udpHeuristic?: (bytes: Uint8Array, offset: number, end: number) => Protocol | undefined;
 }
 
 /** Where the walk stopped: the generic loop goes on from here (read at once after `walkCommon`). */
@@ -101,7 +103,7 @@ export function walkCommon(
       if (length < 8 || length > available) break;
       headerLength = 8;
       payloadEnd = offset + length;
-      next = length > 8 ? byPorts(tables.udpPort, bytes, offset) : undefined;
+      next = length > 8 ? (byPorts(tables.udpPort, bytes, offset) ?? tables.udpHeuristic?.(bytes, offset + 8, Math.min(end, offset + length))) : undefined;
       bit = VERIFY_UDP;
     } else if (protocol === tcp) {
       if (available < 20) break;

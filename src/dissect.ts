@@ -27,7 +27,7 @@ import { nflog } from './link/nflog.js';
 import { pflog } from './link/pflog.js';
 import { vxlan, VXLAN_PORT } from './network/vxlan.js';
 import { LINKTYPE_PPI, ppi } from './link/ppi.js';
-import { dns, DNS_PORT, llmnr, LLMNR_PORT, mdns, MDNS_PORT } from './application/dns.js';
+import { dns, DNS_PORT, llmnr, LLMNR_PORT, looksLikeDns, mdns, MDNS_PORT } from './application/dns.js';
 import { geneve, GENEVE_PORT } from './network/geneve.js';
 import { igmp, IP_PROTO_IGMP } from './network/igmp.js';
 import { ah, esp, IP_PROTO_AH, IP_PROTO_ESP } from './network/ipsec.js';
@@ -179,10 +179,19 @@ const RAW_IP_DLT_14 = 14;
 /** Nested tunnels or quoted packets deeper than this are left undecoded (a crafted packet could loop). */
 const MAX_LAYERS = 32;
 
-function resolve(next: Next): Protocol | undefined {
+function resolve(next: Next, bytes: Uint8Array, offset: number, end: number): Protocol | undefined {
   if ('protocol' in next) return protocols.get(next.protocol);
   const table = resolvedTable(next.table);
-  return table.get(next.value) ?? (next.alt === undefined ? undefined : table.get(next.alt));
+  const found = table.get(next.value) ?? (next.alt === undefined ? undefined : table.get(next.alt));
+  return found ?? (next.table === 'udp.port' ? udpHeuristic(bytes, offset, end) : undefined);
+}
+
+/**
+ * A UDP payload no port claims: tshark's heuristic dissectors (on by default) try it next. Of them,
+ * DNS's is the one decoded here (DNS on ports other than 53).
+ */
+function udpHeuristic(bytes: Uint8Array, offset: number, end: number): Protocol | undefined {
+  return looksLikeDns(bytes, offset, end) ? protocols.get('dns') : undefined;
 }
 
 /** The protocol of the first layer: by the version nibble for raw IP, else by the link type. */
@@ -201,6 +210,7 @@ const walkTables: WalkTables = {
   ipProto: resolved['ip.proto'],
   tcpPort: resolved['tcp.port'],
   udpPort: resolved['udp.port'],
+  udpHeuristic,
 };
 
 /** Whether decodePacket takes well-formed common layers through `walkCommon` (tests turn it off to compare). */
@@ -313,7 +323,7 @@ export function decodePacket(bytes: Uint8Array, options: DecodeOptions = NO_OPTI
     offset = payloadOffset;
     end = Math.max(offset, payloadEnd);
     if (decoded.quotes) quoted = true;
-    protocol = decoded.next === undefined ? undefined : resolve(decoded.next);
+    protocol = decoded.next === undefined ? undefined : resolve(decoded.next, bytes, offset, end);
   }
   // Whatever follows the innermost length-trimmed end is padding or a trailer (an FCS, say):
   // never payload. Packet.fields() splits it the way Wireshark does.

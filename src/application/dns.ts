@@ -138,7 +138,56 @@ export interface DnsHeader {
   llmnr?: boolean;
   /** The type of a record the message cuts short after its name, type and class (tshark's summary names it). */
   cutRecordType?: number;
+  /** What tshark's summary shows of that record's data before the damage (with its leading space). */
+  cutRecordInfo?: string;
 }
+
+// Record types decodeDns checks without keeping their data, or keeps only for the summary.
+const T_MD = 3;
+const T_MF = 4;
+const T_MB = 7;
+const T_MG = 8;
+const T_MR = 9;
+const T_NULL = 10;
+const T_WKS = 11;
+const T_MINFO = 14;
+const T_RP = 17;
+const T_AFSDB = 18;
+const T_X25 = 19;
+const T_ISDN = 20;
+const T_RT = 21;
+const T_NSAP = 22;
+const T_NSAP_PTR = 23;
+const T_SIG = 24;
+const T_PX = 26;
+const T_GPOS = 27;
+const T_NXT = 30;
+const T_KX = 36;
+const T_DNAME = 39;
+const T_APL = 42;
+const T_DHCID = 49;
+const T_NSEC3PARAM = 51;
+const T_TLSA = 52;
+const T_HIP = 55;
+const T_CDS = 59;
+const T_CDNSKEY = 60;
+const T_CSYNC = 62;
+const T_LP = 107;
+const T_TKEY = 249;
+const T_TSIG = 250;
+const T_DLV = 32769;
+
+/**
+ * Types whose data tshark's summary stands for with the record's own name (a quirk of its DNS
+ * dissector, seen in tshark 4.0 with data of any length but 0).
+ */
+const OWNER_NAME_TYPES = new Set([
+  T_MD, T_MF, T_MB, T_MG, T_MR, T_NULL, T_MINFO, T_RP, T_AFSDB, T_X25, T_ISDN, T_RT, T_NSAP, T_NSAP_PTR, T_PX, T_GPOS, T_APL,
+  T_DHCID, T_NSEC3PARAM, T_TLSA, T_HIP,
+]);
+
+/** What the summary shows of the record being read, should its data prove damaged (readMessage's). */
+let cutInfo = '';
 
 /** A name as it stands in the message: where it ends in place, and its text. */
 interface NameRead {
@@ -225,22 +274,111 @@ function recordData(b: Uint8Array, base: number, end: number, type: number, at: 
     case DnsType.NS:
     case DnsType.CNAME:
     case DnsType.PTR:
+    case T_DNAME:
       return { name: nameIn(b, base, end, at, to).text };
+    case T_NXT: {
+      // The next name, then a type bitmap tshark does not check.
+      const next = nameIn(b, base, end, at, to);
+      return { name: next.text };
+    }
+    case T_WKS:
+      need(5);
+      return { address: formatIpv4(b, at) };
+    case T_MINFO:
+    case T_RP:
+      // Two names (RFC 1035 3.3.7, RFC 1183 2.2): checked, not kept.
+      nameIn(b, base, end, nameIn(b, base, end, at, to).next, to);
+      return undefined;
+    case T_AFSDB:
+    case T_RT:
+    case T_KX:
+    case T_LP:
+      // A 16-bit number and a name (RFC 1183, RFC 2230, RFC 6742).
+      need(3);
+      nameIn(b, base, end, at + 2, to);
+      return undefined;
+    case T_PX:
+      need(3);
+      nameIn(b, base, end, nameIn(b, base, end, at + 2, to).next, to);
+      return undefined;
+    case T_ISDN: {
+      // An address, then optionally a subaddress (RFC 1183 3.2).
+      const address = characterString(b, at, to, 'ISDN address');
+      if (address.next < to) characterString(b, address.next, to, 'ISDN subaddress');
+      return undefined;
+    }
+    case T_CDS:
+    case T_CDNSKEY:
+    case T_DLV:
+      // As DS and DNSKEY: four bytes of numbers, then the digest or key.
+      need(4);
+      return undefined;
+    case T_SIG:
+      need(19);
+      nameIn(b, base, end, at + 18, to);
+      return undefined;
+    case DnsType.SPF:
+      characterStrings(b, at, to, 'SPF');
+      return undefined;
+    case DnsType.NSEC3: {
+      // Algorithm, flags, iterations, salt, hash, type bitmap (RFC 5155 3.2).
+      need(5);
+      const salt = at + 5 + b[at + 4]!;
+      if (salt >= to) fail('bad-value', `NSEC3 salt at offset ${at + 4} runs past its record's data`, at + 4);
+      const hash = salt + 1 + b[salt]!;
+      if (hash > to) fail('bad-value', `NSEC3 hash at offset ${salt} runs past its record's data`, salt);
+      typeBitmap(b, hash, to);
+      return undefined;
+    }
+    case T_CSYNC:
+      need(6);
+      typeBitmap(b, at + 6, to);
+      return undefined;
+    case T_APL:
+      // Items: family, prefix, negation bit and a length, that many address bytes (RFC 3123 4).
+      for (let p = at; p < to; ) {
+        if (to - p < 4) fail('bad-value', `APL item at offset ${p} is cut (${to - p} of 4 header bytes)`, p);
+        p += 4 + (b[p + 3]! & 0x7f);
+        if (p > to) fail('bad-value', `APL address at offset ${p} runs past its record's data`, p);
+      }
+      return undefined;
+    case T_HIP: {
+      // HIT length, algorithm, key length, HIT, key, rendezvous servers (RFC 8005 5).
+      need(4);
+      let p = at + 4 + b[at]! + u16(b, at + 2);
+      if (p > to) fail('bad-value', `HIP HIT and key at offset ${at} run past its record's data`, at);
+      while (p < to) p = nameIn(b, base, end, p, to).next;
+      return undefined;
+    }
+    case T_TKEY: {
+      // Algorithm name, inception, expiration, mode, error, key, other data (RFC 2930 2).
+      let p = nameIn(b, base, end, at, to).next + 12;
+      for (let k = 0; k < 2; k++) {
+        if (p + 2 > to) fail('bad-value', `TKEY data at offset ${p} runs past its record's data`, p);
+        p += 2 + u16(b, p);
+        if (p > to) fail('bad-value', `TKEY data at offset ${p} runs past its record's data`, p);
+      }
+      return undefined;
+    }
+    case T_TSIG: {
+      // Algorithm name, time signed (48 bits), fudge, MAC, original id, error, other data (RFC 8945 4.2).
+      let p = nameIn(b, base, end, at, to).next + 8;
+      if (p + 2 > to) fail('bad-value', `TSIG MAC size at offset ${p} runs past its record's data`, p);
+      p += 2 + u16(b, p) + 4;
+      if (p + 2 > to) fail('bad-value', `TSIG other length at offset ${p} runs past its record's data`, p);
+      p += 2 + u16(b, p);
+      if (p > to) fail('bad-value', `TSIG other data at offset ${p} runs past its record's data`, p);
+      return undefined;
+    }
     case DnsType.MX:
       need(3);
       return { preference: u16(b, at), exchange: nameIn(b, base, end, at + 2, to).text };
-    case DnsType.TXT: {
-      const strings: string[] = [];
-      for (let p = at; p < to; ) {
-        const n = b[p]!;
-        if (to - p - 1 < n) fail('bad-value', `TXT string of ${n} bytes at offset ${p} runs past its record's data`, p);
-        strings.push(labelText(b, p + 1, p + 1 + n));
-        p += n + 1;
-      }
-      return { strings };
-    }
+    case DnsType.TXT:
+      return { strings: characterStrings(b, at, to, 'TXT') };
     case DnsType.SOA: {
       const m = nameIn(b, base, end, at, to);
+      // tshark shows the primary server before it reads on.
+      cutInfo = ` ${m.text}`;
       const r = nameIn(b, base, end, m.next, to);
       if (to - r.next < 20) fail('bad-value', `SOA data at offset ${at} is cut before its five numbers`, r.next);
       const p = r.next;
@@ -275,6 +413,7 @@ function recordData(b: Uint8Array, base: number, end: number, type: number, at: 
     }
     case DnsType.NSEC: {
       const next = nameIn(b, base, end, at, to);
+      cutInfo = ` ${next.text}`;
       return { next: next.text, types: typeBitmap(b, next.next, to) };
     }
     case DnsType.DS:
@@ -314,6 +453,31 @@ function recordData(b: Uint8Array, base: number, end: number, type: number, at: 
     default:
       return undefined;
   }
+}
+
+/**
+ * An empty record's data: what an empty one decodes to (no TXT strings, no EDNS options), or none.
+ * tshark reads nothing of empty data and calls it no error, so neither is it damage here.
+ */
+function emptyRecordData(b: Uint8Array, base: number, end: number, type: number, at: number, klass: number, ttl: number): DnsRecordData | undefined {
+  try {
+    return recordData(b, base, end, type, at, 0, klass, ttl);
+  } catch (e) {
+    if (e instanceof WireError) return undefined;
+    throw e;
+  }
+}
+
+/** <character-string>s filling [at, to) (TXT, SPF). */
+function characterStrings(b: Uint8Array, at: number, to: number, what: string): string[] {
+  const strings: string[] = [];
+  for (let p = at; p < to; ) {
+    const n = b[p]!;
+    if (to - p - 1 < n) fail('bad-value', `${what} string of ${n} bytes at offset ${p} runs past its record's data`, p);
+    strings.push(labelText(b, p + 1, p + 1 + n));
+    p += n + 1;
+  }
+  return strings;
 }
 
 /** A <character-string> (RFC 1035 section 3.3): a length byte and that many bytes, inside [at, to). */
@@ -418,15 +582,19 @@ function readMessage(b: Uint8Array, base: number, end: number, mdns: boolean, le
         const flush = mdns && type !== DnsType.OPT;
         const r: DnsRecord = { name: n.text, type, class: flush ? klass & 0x7fff : klass, ttl, rdata: b.slice(p + 10, p + 10 + len) };
         if (flush) r.cacheFlush = (klass & 0x8000) !== 0;
-        const data = recordData(b, base, end, type, p + 10, len, klass, ttl);
+        cutInfo = len > 0 && OWNER_NAME_TYPES.has(type) ? ` ${n.text}` : '';
+        const data = len > 0 ? recordData(b, base, end, type, p + 10, len, klass, ttl) : emptyRecordData(b, base, end, type, p + 10, klass, ttl);
         if (data !== undefined) r.data = data;
         list.push(r);
         delete header.cutRecordType;
+        cutInfo = '';
         at = p + 10 + len;
       }
     }
   } catch (e) {
     if (!(e instanceof WireError)) throw e;
+    if (cutInfo !== '' && header.cutRecordType !== undefined) header.cutRecordInfo = cutInfo;
+    cutInfo = '';
     return { header, error: e };
   }
   return { header };
@@ -467,6 +635,29 @@ function decodeLayer(ctx: DecodeContext, mdns: boolean): Decoded<DnsHeader> {
  * m.questions[0]; // { name: 'example.com', type: 1, class: 1 }
  * m.answers.map((r) => r.data); // [{ address: '93.184.216.34' }]
  */
+/**
+ * Whether a UDP payload on ports no dissector claims looks like a DNS message, as tshark 4.0's DNS
+ * heuristic (on by default) decides: more than a header; a standard query or response (opcode 0);
+ * a query with one question and no answers or authorities; a response with at most one question,
+ * 100 answers and 10 authorities; at most 10 additional records. Names are not checked: what
+ * passes is decoded as DNS, malformed or not (tshark's probes on port 5300, checked case by case).
+ */
+export function looksLikeDns(b: Uint8Array, at: number, end: number): boolean {
+  if (end - at <= HEADER) return false;
+  const flags = u16(b, at + 2);
+  if ((flags & 0x7800) !== 0) return false;
+  const qd = u16(b, at + 4);
+  const an = u16(b, at + 6);
+  const ns = u16(b, at + 8);
+  const ar = u16(b, at + 10);
+  if (flags & 0x8000) {
+    if (qd > 1 || an > 100 || ns > 10) return false;
+  } else if (qd !== 1 || an !== 0 || ns !== 0) {
+    return false;
+  }
+  return ar <= 10 && qd + an + ns + ar > 0;
+}
+
 export function decodeDns(bytes: Uint8Array, offset = 0, end = bytes.length, options: { tcp?: boolean; mdns?: boolean } = {}): DnsHeader {
   const below = options.tcp ? [{ name: 'tcp', header: {}, offset: 0, length: 0, payloadOffset: offset, payloadLength: end - offset }] : [];
   const d = decodeLayer({ bytes, offset, end, below, quoted: false, verifyChecksum: false }, options.mdns === true);
@@ -491,6 +682,11 @@ function nameFields(prefix: 'dns.qry' | 'dns.resp', name: string, out: FieldSink
 
 function dataFields(r: DnsRecord, out: FieldSink): void {
   const d = r.data;
+  if (d === undefined) {
+    // Empty data, or a type not decoded (its bytes shown as they are).
+    if (r.rdata.length > 0) out.add('dns.data', bytesField(r.rdata));
+    return;
+  }
   switch (r.type) {
     case DnsType.A:
       out.add('dns.a', (d as { address: string }).address);
@@ -795,6 +991,7 @@ const RCODES: Record<number, string> = {
 
 /** How the summary shows a record's data after its type (nothing for types it does not show). */
 function dataInfo(r: DnsRecord): string {
+  if (r.rdata.length > 0 && OWNER_NAME_TYPES.has(r.type)) return ` ${r.name}`;
   const d = r.data;
   if (d === undefined) return '';
   switch (r.type) {
@@ -825,6 +1022,11 @@ function dataInfo(r: DnsRecord): string {
     }
     case DnsType.NSEC:
       return ` ${(d as { next: string }).next}`;
+    case T_DNAME:
+    case T_NXT:
+      return ` ${(d as { name: string }).name}`;
+    case T_WKS:
+      return ` ${(d as { address: string }).address}`;
     default:
       return '';
   }
@@ -857,7 +1059,7 @@ export function dnsInfo(h: DnsHeader): string {
       s += dataInfo(r);
     }
   }
-  if (h.cutRecordType !== undefined) s += ` ${dnsTypeName(h.cutRecordType)}`;
+  if (h.cutRecordType !== undefined) s += ` ${dnsTypeName(h.cutRecordType)}${h.cutRecordInfo ?? ''}`;
   return s;
 }
 

@@ -2,7 +2,7 @@
 // order, with tshark's pseudo-protocols (`ethertype` after a header that names an EtherType, `raw`
 // for a raw-IP link type, `wlan_radio` under radiotap, one entry per IPv6 extension header) and
 // what it hands undecoded payload to (`data`). The library's Packet.protocols lists layers only.
-import type { EthernetHeader, Ipv6Header, Packet, SllCommon } from 'wirekit';
+import type { EthernetHeader, Ipv6Header, Packet, SllCommon, TcpHeader } from 'wirekit';
 import type { AppColumns } from './app-layer.js';
 import { TcpAnalysis } from './summary-tcp.js';
 
@@ -18,8 +18,12 @@ const ARPHRD_IPGRE = 778;
  * of bytes already seen or out of order (`analysis`: TcpAnalysis bits of the segment).
  */
 export function leavesData(packet: Packet, linkType: number, analysis: number, app: AppColumns | undefined): boolean {
+  // An IPv6 ethertype whose header says another version: tshark's IPv6 declines it, data takes it.
+  if (notIpv6(packet)) return true;
   if (packet.payload.length === 0 || packet.partial !== undefined) return false;
   const top = packet.layers[packet.layers.length - 1];
+  // Headers tshark stops at after noting them: a UDP length below 8, a TCP data offset out of range.
+  if (top !== undefined && headerStopped(packet, top)) return false;
   // A raw-IP link whose bytes are no IP header: tshark's raw dissector keeps them.
   if (top === undefined) return !RAW_LINK_TYPES.has(linkType);
   if (top.name === 'tcp') return tcpPayloadIsData(analysis, app);
@@ -36,10 +40,28 @@ const ICMPV6_ECHO = new Set([128, 129]);
 /** Protocols whose bytes after the header are their own message (records, options, sections), not payload handed on. */
 const SELF_CONTAINED = new Set(['arp', 'esp', 'dns', 'mdns', 'llmnr', 'dhcp', 'dhcpv6', 'ntp', 'lldp', 'cdp', 'stp', 'nflog', 'pflog', 'ppi', 'igmp', 'vrrp', 'echo']);
 
+/** An IPv6 header whose version is not 6 (a partial layer tshark does not show). */
+export function notIpv6(packet: Packet): boolean {
+  return packet.partial?.name === 'ipv6' && packet.errors[0]?.layer === 'ipv6' && packet.errors[0].code === 'bad-version';
+}
+
+/** A UDP length below its header, a TCP data offset below 20 bytes or past the segment: tshark dissects nothing after them. */
+export function headerStopped(packet: Packet, top: Packet['layers'][number]): boolean {
+  if (top.name === 'udp') return (top.header as { length: number }).length < 8;
+  if (top.name !== 'tcp') return false;
+  const dataOffset = (top.header as TcpHeader).dataOffset;
+  return packet.errors.some((e) => e.layer === 'tcp' && e.code === 'bad-length' && e.offset === top.offset && (dataOffset < 5 || e.required === dataOffset * 4));
+}
+
 /** leavesData for a TCP segment with payload. */
 export function tcpPayloadIsData(analysis: number, app: { readonly carried: boolean; readonly protocols: readonly string[] } | undefined): boolean {
   if (app !== undefined && (app.carried || app.protocols.length > 0)) return false;
   return !(analysis & (TcpAnalysis.RETRANSMISSION | TcpAnalysis.SPURIOUS_RETRANSMISSION | TcpAnalysis.OUT_OF_ORDER));
+}
+
+/** Whether a TCP header carries a Multipath TCP option (kind 30, RFC 8684): tshark's protocol column says MPTCP. */
+export function hasMptcpOption(h: TcpHeader): boolean {
+  return h.options.some((o) => o.kind === 30);
 }
 
 /** The frame.protocols value tshark 4.0 gives the packet (`data`: leavesData's answer). */
@@ -87,11 +109,16 @@ export function frameProtocols(packet: Packet, linkType: number, app: AppColumns
           else if (layers[i + 1]?.name !== 'ah') add('ah');
         }
         break;
+      case 'tcp':
+        add('tcp');
+        // A Multipath TCP option: tshark's MPTCP dissector takes part (in order of the options).
+        if (hasMptcpOption(l.header as TcpHeader)) add('mptcp');
+        break;
       default:
         add(l.name);
     }
   }
-  if (packet.partial !== undefined) add(packet.partial.name);
+  if (packet.partial !== undefined && !notIpv6(packet)) add(packet.partial.name);
   if (app !== undefined) for (const name of app.protocols) add(name);
   if (data) add('data');
   return text;

@@ -1,12 +1,19 @@
 // Protocol hierarchy: packets and bytes per layer path, printed indented like `tshark -z io,phs`.
 import type { Packet } from 'wirekit';
-import { cutInsideHeader } from './summary.js';
+import { bogusIpHeader, cutInsideHeader } from './summary.js';
+import { headerStopped } from './frame-protocols.js';
 
 interface Node {
   frames: number;
   bytes: number;
   children: Map<string, Node>;
 }
+
+/**
+ * How much of a partial layer tshark reads before it puts the layer in its tree: 4 bytes (ports,
+ * DNS's id and flags, a tunnel's first word), PPI's whole 8-byte header.
+ */
+const PARTIAL_NODE_BYTES: Record<string, number> = { ppi: 8 };
 
 const newNode = (): Node => ({ frames: 0, bytes: 0, children: new Map() });
 
@@ -30,8 +37,9 @@ export class ProtocolHierarchy {
    * echo's data is part of ICMP itself); `_ws.short` instead where the snaplen cut a header.
    * Bytes are frame lengths, as in tshark. A frame with a comment (pcapng) is counted under
    * `pkt_comment` first: tshark's tree shows the comment as a protocol ahead of the link layer.
+   * `malformed`: the summary line ends in `[Malformed Packet]`.
    */
-  add(packet: Packet, frameLength: number, commented = false, above?: AboveTcp): void {
+  add(packet: Packet, frameLength: number, commented = false, above?: AboveTcp, malformed = false): void {
     let node = this.#root;
     if (commented) node = this.#count(node, 'pkt_comment', frameLength);
     const layers = packet.layers;
@@ -49,8 +57,19 @@ export class ProtocolHierarchy {
       }
     }
     if (layers[depth - 1]?.name === 'arp') data = false;
+    // Headers tshark stops at after noting them: nothing under them is data.
+    if (depth > 0 && headerStopped(packet, layers[depth - 1]!)) data = false;
+    // An IP header tshark names and stops at (a bogus IPv4 version or header length): an ip node,
+    // nothing under it; an IPv6 ethertype whose version is not 6: ipv6, its bytes data.
+    const bogusIp = depth > 0 && depth === layers.length ? bogusIpHeader(packet, layers[depth - 1]!) : undefined;
     // ESP's payload is ciphertext tshark leaves inside ESP, with no data dissector under it.
     if (layers[depth - 1]?.name === 'esp') data = false;
+    if (bogusIp !== undefined) {
+      for (let i = 0; i < depth; i++) node = this.#count(node, layers[i]!.name, frameLength);
+      node = this.#count(node, bogusIp === 'IPv6' ? 'ipv6' : 'ip', frameLength);
+      if (bogusIp === 'IPv6') this.#count(node, 'data', frameLength);
+      return;
+    }
     // A header the snaplen cut: tshark's dissector threw, and its tree ends in `_ws.short`.
     const short = packet.bytes.length < frameLength && cutInsideHeader(packet);
     const top = layers[depth - 1];
@@ -60,6 +79,7 @@ export class ProtocolHierarchy {
     // decoder took.
     const app = top?.name === 'tcp' && above !== undefined && !short ? above : undefined;
     if (app !== undefined && (app.nodes.length > 0 || !app.data)) data = false;
+    if (malformed) data = false;
     for (let i = 0; i < depth + (data || short ? 1 : 0); i++) {
       node = this.#count(node, i < depth ? layers[i]!.name : last, frameLength);
       // tshark's radio-information pseudo-protocol, which radiotap hands every frame to, and PPI
@@ -68,6 +88,15 @@ export class ProtocolHierarchy {
       if (name === 'radiotap' || (name === 'ppi' && layers[i + 1]?.name === 'wlan')) node = this.#count(node, 'wlan_radio', frameLength);
     }
     if (app !== undefined) for (const name of app.nodes) node = this.#count(node, name, frameLength);
+    // A frame tshark calls malformed: its dissector threw, and the tree ends in `_ws.malformed`.
+    if (malformed) {
+      // A message tshark read the first fields of before it failed is a node of its own (cut
+      // before them, the malformed mark stays under the layer below, whatever the protocol column says).
+      const partial = packet.partial;
+      const least = partial === undefined ? undefined : (PARTIAL_NODE_BYTES[partial.name] ?? 4);
+      if (least !== undefined && app === undefined && partial!.captured >= least) node = this.#count(node, partial!.name, frameLength);
+      this.#count(node, '_ws.malformed', frameLength);
+    }
   }
 
   /** Counts a frame under `name` below `node`; the child node. */

@@ -57,12 +57,15 @@ class StatsRun {
     let packet = this.#defrag.view(decoded ?? decodePacket(record.data, { linkType: record.linkType, checksums: false }), record, this.packets);
     if (app.columns.dnsOverTcp) packet = packet.upTo('tcp');
     // The summary's pass: TCP analysis, and no application layer for a retransmission.
-    this.#summary.line(this.packets, record, packet, 0, app.columns);
+    const line = this.#summary.line(this.packets, record, packet, 0, app.columns);
     const analysis = this.#summary.lastTcp?.analysis ?? 0;
-    this.hierarchy.add(packet, record.originalLength, record.comment !== undefined, {
-      nodes: app.columns.nodes,
-      data: tcpPayloadIsData(analysis, app.columns),
-    });
+    this.hierarchy.add(
+      packet,
+      record.originalLength,
+      record.comment !== undefined,
+      { nodes: app.columns.nodes, data: tcpPayloadIsData(analysis, app.columns) },
+      line.endsWith('[Malformed Packet]'),
+    );
     this.conversations.add(packet, record.originalLength, time);
   }
 }

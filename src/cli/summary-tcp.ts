@@ -361,9 +361,32 @@ function optionText(options: readonly TcpOption[], sackBase: number): string {
         else if (o.kind === 19) s += ' MD5';
         else if (o.kind === 34) s += o.data === '' ? ' TFO=R' : ' TFO=C';
         else if ((o.kind === 253 || o.kind === 254) && o.data.length >= 5) s += ` ExID=${o.data.slice(0, 5).replace(':', '').toUpperCase()}`;
+        else if (o.kind === 29) s += 'TCP AO'; // (tshark writes it without a space)
+        else s += numberedOption(o.kind, o.data);
     }
   }
   return s;
+}
+
+/**
+ * tshark's text for the older options it sums up with a number: echo and echo reply (RFC 1072),
+ * the connection counts of T/TCP (RFC 1644), Quick-Start's rate (RFC 4782) and the user timeout
+ * (RFC 5482, the 15-bit value whatever its unit). `data`: the option's bytes as colon-separated hex.
+ */
+function numberedOption(kind: number | string, data: string): string {
+  const bytes = data === '' ? [] : data.split(':').map((h) => parseInt(h, 16));
+  const be32 = () => ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
+  if ((kind === 6 || kind === 7) && bytes.length === 4) return ` ECHO=${be32()}`;
+  if ((kind === 11 || kind === 12 || kind === 13) && bytes.length === 4) return ` CC=${be32()}`;
+  if (kind === 28 && bytes.length === 2) return ` USER_TO=${((bytes[0]! & 0x7f) << 8) | bytes[1]!}`;
+  if (kind === 27 && bytes.length === 6) {
+    // The rate request: 40 kbit/s times 2 to the power of its 4 bits, 0 for none.
+    const r = bytes[0]! & 0x0f;
+    const bits = r === 0 ? 0 : 40000 * 2 ** r;
+    const rate = bits >= 1e9 ? `${bits / 1e9} Gbit/s` : bits >= 1e6 ? `${bits / 1e6} Mbit/s` : bits >= 1e3 ? `${bits / 1e3} Kbit/s` : `${bits} bit/s`;
+    return ` QSresp=${rate}`;
+  }
+  return '';
 }
 
 /** Per-connection state for tshark-style relative numbers, window scaling and stream numbers. */
@@ -399,7 +422,7 @@ export class TcpTracker {
    * segment in capture order (state advances), with its frame number and capture time (ns);
    * `state` then holds the segment's conversation fields.
    */
-  info(src: string, dst: string, h: TcpHeader, payloadLength: number, frame: number, time: bigint, headerCut = false): string {
+  info(src: string, dst: string, h: TcpHeader, payloadLength: number, frame: number, time: bigint, headerCut = false, analyze = true): string {
     let shift: number | undefined;
     if (h.flags & SYN) {
       shift = SCALE_UNKNOWN;
@@ -417,7 +440,7 @@ export class TcpTracker {
       for (let i = 0; i < o.blocks.length && i < 3; i++) sacked += u32(o.blocks[i]![1] - o.blocks[i]![0]);
       this.#sack = sacked;
     }
-    const st = this.segment(src, h.srcport, dst, h.dstport, h.seq, h.ack, h.flags, h.window, shift, payloadLength, frame, time, !cut);
+    const st = this.segment(src, h.srcport, dst, h.dstport, h.seq, h.ack, h.flags, h.window, shift, payloadLength, frame, time, !cut && analyze);
     let s = `${h.srcport} \u2192 ${h.dstport} [${tcpFlagNames(h.flags)}] Seq=${st.seq}`;
     if (h.flags & ACK) s += ` Ack=${st.ack}`;
     s += ` Win=${st.window}`;

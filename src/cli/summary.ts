@@ -45,10 +45,11 @@ import {
   type PppoeDiscoveryHeader,
 } from 'wirekit';
 import { EchoTracker, icmpInfo, icmpv6Info } from './summary-icmp.js';
-import { analysisPrefix, TcpAnalysis, TcpTracker, type TcpState } from './summary-tcp.js';
+import { analysisPrefix, TcpAnalysis, tcpFlagNames, TcpTracker, type TcpState } from './summary-tcp.js';
 import { macColumn } from './summary-mac.js';
 import { llcInfo, wlanAddresses, wlanColumns } from './summary-wlan.js';
 import { REASSEMBLED_SEGMENT, type AppColumns } from './app-layer.js';
+import { hasMptcpOption } from './frame-protocols.js';
 
 /** A DNS message cut inside its header: the protocol column, and the id and flags when captured. */
 function partialDnsColumns(packet: Packet): [string, string] {
@@ -206,11 +207,55 @@ function ipPayloadShort(packet: Packet, e: WireError): boolean {
  * there. An IP length beyond the frame does not (tshark notes it and dissects what is there), nor
  * a TCP or UDP header of which not one byte follows an IPv4 header.
  */
+/**
+ * An IP header tshark stops at before anything else (its text; 'IPv6' for an IPv6 ethertype
+ * whose version is not 6, which tshark's ethertype dissector leaves at that): an IPv4 version other
+ * than 4 (6 goes to tshark's IPv6), a header length below 20. Undefined for anything else.
+ */
+export function bogusIpHeader(packet: Packet, link: Layer): string | undefined {
+  const e = packet.errors[0];
+  if (e === undefined || e.offset !== link.payloadOffset || link.payloadOffset >= packet.bytes.length) return undefined;
+  const b = packet.bytes[e.offset]!;
+  if (e.layer === 'ipv6' && e.code === 'bad-version') return 'IPv6';
+  if (e.layer !== 'ip') return undefined;
+  if (e.code === 'bad-version' && b >>> 4 !== 6) return `Bogus IPv4 version (${b >>> 4}, must be 4)`;
+  if (b >>> 4 === 4 && (b & 15) < 5) return `Bogus IP header length (${(b & 15) * 4}, must be at least 20)`;
+  return undefined;
+}
+
+/** A UDP length tshark only notes: below the header, or past what IP gives the datagram. */
+function udpLengthNoted(packet: Packet, e: WireError): boolean {
+  if (e.layer !== 'udp' || e.code !== 'bad-length') return false;
+  const udp = packet.layers.find((l) => l.name === 'udp' && l.offset === e.offset);
+  if (udp === undefined) return false;
+  const length = (udp.header as UdpHeader).length;
+  return length < 8 ? length !== 0 || packet.layers.some((l) => l.name === 'ip') : e.required !== undefined && e.available !== undefined && e.required > e.available;
+}
+
+/** Whether a TCP header's data offset runs past the segment (the header decoded, its options not). */
+function tcpHeaderPastSegment(packet: Packet, h: TcpHeader, layer: Layer): boolean {
+  return h.dataOffset > 5 && packet.errors.some((e) => e.layer === 'tcp' && e.code === 'bad-length' && e.offset === layer.offset && e.required === h.dataOffset * 4);
+}
+
+/**
+ * Problems tshark only notes: a TCP option whose length is too short or runs past the header (it
+ * stops reading options), a data offset below the fixed header (it stops after the header).
+ */
+function notedOnly(packet: Packet, e: WireError): boolean {
+  if (e.layer !== 'tcp') return false;
+  const tcp = packet.layers.find((l) => l.name === 'tcp' && l.offset <= e.offset! && e.offset! < l.offset + Math.max(l.length, 20));
+  if (tcp === undefined) return false;
+  return e.offset! >= tcp.offset + 20 || (e.code === 'bad-length' && e.offset === tcp.offset && (tcp.header as TcpHeader).dataOffset < 5);
+}
+
 function malformed(packet: Packet): boolean {
   return (
     udpPayloadMissing(packet) ||
     packet.errors.some(
       (e) =>
+        !notedOnly(packet, e) &&
+        !udpLengthNoted(packet, e) &&
+        !(e.layer !== 'udp' && e.layer !== 'tcp' && packet.layers.length > 0 && bogusIpHeader(packet, packet.layers[packet.layers.length - 1]!) !== undefined) &&
         // (under IPv4: IPv6 hands the empty payload on, and the dissector throws)
         !(e.code === 'truncated' && (e.layer === 'tcp' || e.layer === 'udp') && e.available === 0 && packet.layers.some((l) => l.name === 'ip' && l.payloadOffset === e.offset)) &&
         !ipPayloadShort(packet, e),
@@ -307,7 +352,7 @@ export class SummaryFormatter {
   }
 
   /** TCP's info column, advancing the conversation state (`lastTcp`). */
-  #tcpInfo(layer: Layer, src: string, dst: string, number: number): string {
+  #tcpInfo(packet: Packet, layer: Layer, src: string, dst: string, number: number): string {
     const h = layer.header as TcpHeader;
     // A header cut short: tshark shows the ports, and from 16 bytes on the flags, numbers and
     // window (no length), then gives up at the checksum.
@@ -320,6 +365,19 @@ export class SummaryFormatter {
       const info = this.tcp.info(src, dst, h, segment, number, this.#time, this.#snap);
       this.lastTcp = undefined;
       return info.slice(0, info.indexOf(' Len='));
+    }
+    if (h.dataOffset < 5 && (h.captured === undefined || h.captured >= 20)) {
+      // A data offset below the fixed header: tshark writes the header's numbers (relative, the
+      // segment left out of its analysis) and says what is wrong; no length, no malformed packet.
+      const info = this.tcp.info(src, dst, h, 0, number, this.#time, false, false);
+      this.lastTcp = undefined;
+      return `${info.slice(0, info.indexOf(' Len='))}, bogus TCP header length (${h.dataOffset * 4}, must be at least 20)`;
+    }
+    if (!this.#snap && tcpHeaderPastSegment(packet, h, layer)) {
+      // A data offset past the segment in a frame the capture did not cut: tshark gives up before
+      // its conversation (the numbers as sent, no analysis, no length).
+      this.lastTcp = undefined;
+      return `${h.srcport} \u2192 ${h.dstport} [${tcpFlagNames(h.flags)}] Seq=${h.seq}${h.flags & 0x10 ? ` Ack=${h.ack}` : ''} Win=${h.window}`;
     }
     // A capture cut by its snaplen: tshark's Len is what IP says, not what was captured. Where
     // IP claims more than a frame the capture did not cut, what is there.
@@ -385,7 +443,8 @@ export class SummaryFormatter {
     if (top !== undefined) {
       switch (top.name) {
         case 'tcp': {
-          info = this.#tcpInfo(top, src, dst, number);
+          info = this.#tcpInfo(packet, top, src, dst, number);
+          if (hasMptcpOption(top.header as TcpHeader)) protocol = 'MPTCP';
           // tshark hands no retransmission to the protocol above TCP (tcp.no_subdissector_on_error):
           // its line stays TCP's, and the caller's columns lose its PDUs (fields, protocols) too.
           if (this.lastTcp !== undefined && this.lastTcp.analysis & TcpAnalysis.RETRANSMISSION) this.#app?.reset();
@@ -407,7 +466,9 @@ export class SummaryFormatter {
           const h = top.header as UdpHeader;
           const ipPayload = ipPayloadLength(network, top.offset, this.#snap);
           const bad = ipPayload !== undefined && h.length > ipPayload ? ` [BAD UDP LENGTH ${h.length} > IP PAYLOAD LENGTH]` : '';
-          info = `${h.srcport} \u2192 ${h.dstport}${bad} Len=${Math.max(0, h.length - 8)}`;
+          info = h.length < 8 && (h.length !== 0 || network?.name === 'ip') ? `${h.srcport} \u2192 ${h.dstport} [BAD UDP LENGTH ${h.length} < 8]` : `${h.srcport} \u2192 ${h.dstport}${bad} Len=${Math.max(0, h.length - 8)}`;
+          // Over IPv6 the checksum is mandatory (RFC 8200 8.1): tshark flags a zero one.
+          if (h.checksum === 0 && network?.name === 'ipv6' && !(top.header as { quoted?: true }).quoted) info += ' [ILLEGAL CHECKSUM (0)]';
           const cut = packet.partial?.name;
           if (cut === 'dns' || cut === 'mdns' || cut === 'llmnr') [protocol, info] = partialDnsColumns(packet);
           break;
@@ -420,7 +481,7 @@ export class SummaryFormatter {
           const below = layers[layers.length - 2];
           info = top.name === 'echo' ? echoInfo(top.header as EchoHeader) : dnsInfo(top.header as DnsHeader);
           if (below?.name === 'tcp') {
-            this.#tcpInfo(below, src, dst, number);
+            this.#tcpInfo(packet, below, src, dst, number);
             info = analysisPrefix(this.lastTcp!) + info;
           }
           break;
@@ -530,6 +591,8 @@ export class SummaryFormatter {
             const v = top.header as VlanHeader;
             info = `PRI: ${v.priority}  DEI: ${v.dei}  ID: ${v.id}`;
           }
+          const bogus = bogusIpHeader(packet, top);
+          if (bogus !== undefined) [protocol, info] = bogus === 'IPv6' ? [protocol, bogus] : ['IPv4', bogus];
           break;
         }
       }

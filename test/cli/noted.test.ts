@@ -1,0 +1,54 @@
+// What tshark 4.0 shows beyond the common cases, every summary line compared with `tshark -r`:
+// DNS records it stands for by their owner's name, empty or damaged record data, DNS on a port of
+// its own found by tshark's heuristic (test/fixtures/cli/make-dns-extra.sh); damage tshark only notes
+// (bogus IP versions and header lengths, UDP lengths, TCP options and data offsets) and the TCP
+// options it sums up with a number, Multipath TCP included (test/fixtures/cli/make-noted.sh).
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { cli, lines, root } from './cli-util.js';
+
+const dir = `${root}test/fixtures/cli/`;
+const summary = (file: string) => lines(readFileSync(`${dir}${file}.summary.txt`, 'utf8'));
+
+describe('wirekit decode: DNS beyond the common types (make-dns-extra.sh)', () => {
+  it('every line as tshark\'s', () => {
+    const r = cli(['decode', `${dir}dns-extra.pcap`]);
+    expect(r.stderr).toBe('');
+    expect(lines(r.stdout)).toEqual(summary('dns-extra.pcap'));
+  });
+
+  it('the cases are there: owner names, damage after a shown name, empty data, the port-5300 heuristic both ways', () => {
+    const want = summary('dns-extra.pcap').join('\n');
+    expect(want).toContain('Standard query response 0x0005 A example.com NULL own.er');
+    expect(want).toContain('SOA <Root>[Malformed Packet]');
+    expect(want).toMatch(/0x0018 A example.com A SOA MX TXT NSEC\s*$/m);
+    expect(want).toContain('WKS 10.0.0.1');
+    expect(want).toMatch(/→ 5300 Len=45\s*$/m);
+    expect(want).toMatch(/DNS \d+ Standard query 0x0001 A example.com\s*$/m);
+  });
+});
+
+describe('wirekit decode and stats: damage tshark only notes, TCP options it sums up (make-noted.sh)', () => {
+  it('every line as tshark\'s', () => {
+    const r = cli(['decode', `${dir}noted.pcap`]);
+    expect(r.stderr).toBe('');
+    expect(lines(r.stdout)).toEqual(summary('noted.pcap'));
+  });
+
+  it('frame.protocols as tshark\'s (MPTCP after TCP, no data after a header tshark stops at)', () => {
+    const ours = lines(cli(['decode', `${dir}noted.pcap`, '--json']).stdout).map((l) => JSON.parse(l)['frame.protocols'] as string);
+    expect(ours).toEqual(lines(readFileSync(`${dir}noted.pcap.protocols.txt`, 'utf8')));
+  });
+
+  it('the cases are there', () => {
+    const want = summary('noted.pcap').join('\n');
+    for (const text of [
+      'Bogus IPv4 version (5, must be 4)', 'Bogus IP header length (16, must be at least 20)', '[BAD UDP LENGTH 4 < 8]',
+      '[BAD UDP LENGTH 100 > IP PAYLOAD LENGTH] Len=92', '[ILLEGAL CHECKSUM (0)]', 'USER_TO=10TCP AO', ' ECHO=2', ' CC=1',
+      'QSresp=1.31072 Gbit/s', 'MPTCP', 'bogus TCP header length (12, must be at least 20)',
+    ]) {
+      expect(want).toContain(text);
+    }
+    expect(want).not.toMatch(/Bogus.*Malformed/);
+  });
+});
