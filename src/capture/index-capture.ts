@@ -156,15 +156,34 @@ function indexPcap(bytes: Uint8Array, view: DataView, options: IndexOptions): Ca
   return result(bytes, c, count, 'pcap', error, options.partial ?? false);
 }
 
-/** pcapng, snoop, NetMon, ERF, Sniffer, NetXRay and LANalyzer: through the reader (its records view `bytes`, so their offsets are positions in it). */
+/** The other formats, through the reader: records that view `bytes` give positions in it, a text format's decoded records a buffer of their own. */
 function indexGeneric(bytes: Uint8Array, format: Exclude<CaptureFormat, 'pcap'>, options: IndexOptions): CaptureIndex {
   let c = columns(Math.max(16, Math.floor(bytes.length / 512)));
   let count = 0;
   let error: WireError | undefined;
+  // A text format (K12 text) decodes its records into bytes of their own: the index then holds
+  // them, one after another, in a buffer of its own instead of pointing into the file.
+  let copies: Uint8Array | undefined;
+  let used = 0;
   try {
     for (const record of new CaptureReader(options).readSync(bytes)) {
       if (count === c.offsets.length) c = grow(c, count * 2);
-      c.offsets[count] = record.data.byteOffset - bytes.byteOffset;
+      const inFile = record.data.buffer === bytes.buffer && record.data.byteOffset >= bytes.byteOffset && record.data.byteOffset + record.data.length <= bytes.byteOffset + bytes.length;
+      if (count === 0 && !inFile) copies = new Uint8Array(Math.max(1024, bytes.length >>> 1));
+      if (copies !== undefined) {
+        if (used + record.data.length > copies.length) {
+          const bigger = new Uint8Array(Math.max(copies.length * 2, used + record.data.length));
+          bigger.set(copies.subarray(0, used));
+          copies = bigger;
+        }
+        copies.set(record.data, used);
+        c.offsets[count] = used;
+        used += record.data.length;
+      } else if (!inFile) {
+        throw new WireError('internal', `record ${count + 1} of a ${format} capture is not a slice of the file, the records before it were`, { layer: 'capture' });
+      } else {
+        c.offsets[count] = record.data.byteOffset - bytes.byteOffset;
+      }
       c.lengths[count] = record.capturedLength;
       c.linkTypes[count] = record.linkType;
       c.timestamps[count] = BigInt.asIntN(64, record.timestamp);
@@ -176,5 +195,5 @@ function indexGeneric(bytes: Uint8Array, format: Exclude<CaptureFormat, 'pcap'>,
     if (!(e instanceof WireError)) throw e;
     error = e;
   }
-  return result(bytes, c, count, format, error, options.partial ?? false);
+  return result(copies === undefined ? bytes : copies.subarray(0, used), c, count, format, error, options.partial ?? false);
 }

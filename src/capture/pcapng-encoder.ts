@@ -58,6 +58,12 @@ export class PcapngEncoder {
   record(out: Output, record: CaptureRecord): void {
     if (!this.started) this.start(out);
     const id = this.interfaceFor(out, record);
+    if (record.untimed && id === 0 && record.data.length === record.originalLength && record.comment === undefined && record.flags === undefined) {
+      // A record without a time, whole, on interface 0: a simple packet block, as it was read
+      // (one cut short goes as an EPB at time 0: an SPB's length would take its padding for data).
+      this.simple(out, record);
+      return;
+    }
     let units: bigint;
     try {
       units = this.resolution.fromNanos(record.timestamp);
@@ -87,6 +93,20 @@ export class PcapngEncoder {
     room.bytes.fill(0, at + 28 + captured, at + 28 + padded(captured));
     this.writeOptions(room.bytes, view, at + 28 + padded(captured), options);
     view.setUint32(at + length - 4, length, little);
+    out.commit(length);
+  }
+
+  private simple(out: Output, record: CaptureRecord): void {
+    const captured = record.data.length;
+    const length = 16 + padded(captured);
+    const room = out.reserve(length);
+    const { view, at } = room;
+    view.setUint32(at, BLOCK.SPB, this.little);
+    view.setUint32(at + 4, length, this.little);
+    view.setUint32(at + 8, record.originalLength, this.little);
+    room.bytes.set(record.data, at + 12);
+    room.bytes.fill(0, at + 12 + captured, at + 12 + padded(captured));
+    view.setUint32(at + length - 4, length, this.little);
     out.commit(length);
   }
 

@@ -233,8 +233,9 @@ export class PcapngParser implements UnitParser {
     let captured = Math.min(original, block.length - 16);
     if (iface.snaplen !== 0 && iface.snaplen < captured) captured = iface.snaplen;
     return {
-      // No time in an SPB: 0n (tshark shows no time for such frames).
+      // No time in an SPB: 0n, and marked (tshark shows no time for such frames).
       timestamp: 0n,
+      untimed: true,
       capturedLength: captured,
       originalLength: original,
       linkType: iface.linkType,

@@ -6,6 +6,10 @@ import { SnoopParser } from './snoop-parser.js';
 import { SnifferParser } from './sniffer-parser.js';
 import { NetxrayParser } from './netxray-parser.js';
 import { LanalyzerParser } from './lanalyzer-parser.js';
+import { VisualParser } from './visual-parser.js';
+import { ObserverParser } from './observer-parser.js';
+import { FiveViewsParser } from './fiveviews-parser.js';
+import { K12TextParser } from './k12text-parser.js';
 import { ChunkQueue } from './chunk-queue.js';
 import { truncatedAt } from './errors.js';
 import type { BlockInfo, DecryptionSecrets, InterfaceInfo, InterfaceStatistics, NameResolutionEntry, SectionInfo } from './metadata.js';
@@ -39,7 +43,7 @@ export interface ReadOptions {
 }
 
 /**
- * Reads a pcap, pcapng, snoop, NetMon, ERF, Sniffer (DOS), NetXRay/Windows Sniffer or LANalyzer capture and keeps its metadata: sections, interfaces, name resolution,
+ * Reads a pcap, pcapng, snoop, NetMon, ERF, Sniffer (DOS), NetXRay/Windows Sniffer, LANalyzer, Visual Networks, Observer, 5View or K12 text capture and keeps its metadata: sections, interfaces, name resolution,
  * interface statistics, decryption secrets. Metadata fills in as reading goes (pcapng may describe
  * an interface after the first packets). One reader reads one capture; `read` again starts over.
  *
@@ -185,6 +189,14 @@ export class CaptureReader implements CaptureState {
         return new NetxrayParser(this);
       case 'lanalyzer':
         return new LanalyzerParser(this);
+      case 'visual':
+        return new VisualParser(this);
+      case 'observer':
+        return new ObserverParser(this);
+      case 'fiveviews':
+        return new FiveViewsParser(this);
+      case 'k12text':
+        return new K12TextParser(this);
     }
   }
 

@@ -23,6 +23,8 @@ export interface CaptureRecord {
   flags?: number;
   /** pcapng section (0-based) the record belongs to, so `interfaceId` can be looked up; absent for pcap. */
   section?: number;
+  /** Set when the record has no capture time (a pcapng simple packet block): `timestamp` is then 0n. */
+  untimed?: true;
 }
 
 /** What `readCapture` accepts: bytes, a Node readable stream, a web ReadableStream, or (async) chunks. */

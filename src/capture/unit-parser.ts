@@ -7,9 +7,13 @@ import type { BlockInfo, DecryptionSecrets, InterfaceInfo, InterfaceStatistics, 
 import { fileError } from './errors.js';
 import { looksLikeErf } from './erf-parser.js';
 import { pcapVariantOf } from './pcap-variant.js';
+import { isVisual } from './visual-parser.js';
+import { isObserver } from './observer-parser.js';
+import { isFiveViews } from './fiveviews-parser.js';
+import { isK12Text } from './k12text-parser.js';
 
 /** The capture file formats wirekit reads. */
-export type CaptureFormat = 'pcap' | 'pcapng' | 'snoop' | 'netmon' | 'erf' | 'sniffer' | 'netxray' | 'lanalyzer';
+export type CaptureFormat = 'pcap' | 'pcapng' | 'snoop' | 'netmon' | 'erf' | 'sniffer' | 'netxray' | 'lanalyzer' | 'visual' | 'observer' | 'fiveviews' | 'k12text';
 
 export interface UnitParser {
   readonly format: CaptureFormat;
@@ -138,6 +142,10 @@ export function detectFormat(view: DataView, at: number): CaptureFormat {
   if (big === NETMON1_MAGIC || big === NETMON2_MAGIC) return 'netmon';
   if (big === SNIFFER_MAGIC) return 'sniffer';
   if (big === NETXRAY_MAGIC || big === NETXRAY_OLD_MAGIC) return 'netxray';
+  if (isVisual(view, at)) return 'visual';
+  if (isObserver(view, at)) return 'observer';
+  if (isFiveViews(view, at)) return 'fiveviews';
+  if (isK12Text(view, at)) return 'k12text';
   // ERF has no magic: tried last, on the records the view holds (see looksLikeErf).
   if (looksLikeErf(view, at)) return 'erf';
   // LANalyzer has no magic either: a trace header record (type 0x1001 or 0x1007, little-endian)
@@ -146,7 +154,7 @@ export function detectFormat(view: DataView, at: number): CaptureFormat {
   if ((first === 0x1001 || first === 0x1007) && view.getUint16(at + 2, true) >= 2) return 'lanalyzer';
   const hex = big.toString(16).padStart(8, '0');
   const gzip = big >>> 16 === 0x1f8b ? 'a gzip-compressed file: readCapture (async) decompresses it as it reads, the synchronous readers need it decompressed first' : undefined;
-  const what = gzip ?? 'not a pcap (a1b2c3d4, a1b23c4d, a1b2cd34 in either byte order), pcapng (0a0d0d0a), snoop, NetMon, Sniffer (DOS) or NetXRay/Windows Sniffer file, nor records of an ERF file or a LANalyzer trace';
+  const what = gzip ?? 'not a pcap (a1b2c3d4, a1b23c4d, a1b2cd34 in either byte order), pcapng (0a0d0d0a), snoop, NetMon, Sniffer (DOS), NetXRay/Windows Sniffer, Visual Networks, Observer, 5View or K12 text file, nor records of an ERF file or a LANalyzer trace';
   return unknownMagic(hex, what);
 }
 
@@ -156,6 +164,7 @@ export function detectFormat(view: DataView, at: number): CaptureFormat {
  */
 export function hasMagic(view: DataView, at: number): boolean {
   const big = view.getUint32(at, false);
+  if (isVisual(view, at) || isObserver(view, at) || isFiveViews(view, at) || isK12Text(view, at)) return true;
   return big === PCAPNG_MAGIC || isPcapMagic(big) || isPcapMagic(view.getUint32(at, true)) || big === SNOOP_MAGIC || big === NETMON1_MAGIC || big === NETMON2_MAGIC || big === SNIFFER_MAGIC || big === NETXRAY_MAGIC || big === NETXRAY_OLD_MAGIC;
 }
 

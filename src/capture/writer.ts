@@ -84,7 +84,7 @@ export function writePcap(records: Iterable<CaptureRecord>, options: WriteOption
 
 /**
  * Records as a pcapng file in memory: one section, an IDB per link type (or the declared
- * `interfaces`), EPBs with comments and flags.
+ * `interfaces`), EPBs with comments and flags (SPBs for whole records without a time on interface 0).
  *
  * @example
  * const reader = new CaptureReader();

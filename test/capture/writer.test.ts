@@ -19,7 +19,8 @@ function readAll(bytes: Uint8Array) {
 
 /** Each record as a pcap reader gives it back: no pcapng-only fields. */
 function asPcap(r: CaptureRecord, precision: 'micro' | 'nano'): PlainRecord {
-  const { comment: _c, flags: _f, section: _s, ...rest } = plain(r);
+  // pcap keeps no comment, flags, section, nor the mark of a record without a time.
+  const { comment: _c, flags: _f, section: _s, untimed: _u, ...rest } = plain(r);
   return { ...rest, interfaceId: 0, timestamp: precision === 'nano' ? r.timestamp : r.timestamp - (r.timestamp % 1000n) };
 }
 
@@ -37,13 +38,15 @@ describe('round trips', () => {
       for (const byteOrder of ['little', 'big'] as const) {
         if (sections <= 1) {
           const back = readAll(writePcapng(records, { interfaces: reader.interfaces, byteOrder }));
-          // SPB records (no time, interface 0) come back as EPBs at time 0: the same record.
-          expect(back.records.map(plain)).toEqual(records.map((r) => plain({ ...r, section: 0 })));
+          // SPB records (no time, interface 0) come back as SPBs when whole, as EPBs at time 0 (timed) when cut.
+          const timedIfCut = (r: CaptureRecord) => (r.untimed && r.data.length < r.originalLength ? { ...r, untimed: undefined } : r);
+          expect(back.records.map(plain)).toEqual(records.map((r) => plain({ ...timedIfCut(r), section: 0 })));
           expect(back.reader.interfaces.map((i) => [i.linkType, i.name])).toEqual(reader.interfaces.map((i) => [i.linkType, i.name]));
         } else {
           // Several sections become one: interfaces are renumbered, packets are the same.
           const back = readAll(writePcapng(records, { byteOrder }));
-          const strip = (r: CaptureRecord) => ({ ...plain(r), interfaceId: 0, section: 0 });
+          // (A record without a time goes back as an SPB only on interface 0: compared without the mark.)
+          const strip = (r: CaptureRecord) => ({ ...plain(r), interfaceId: 0, section: 0, untimed: undefined });
           expect(back.records.map(strip)).toEqual(records.map(strip));
         }
       }
@@ -209,5 +212,14 @@ describe(hasTshark ? 'tshark opens what we write' : 'tshark opens what we write 
     const run = spawnSync(TSHARK, ['-r', path, '-T', 'fields', '-e', 'frame.interface_name', '-c', '1'], { encoding: 'utf8' });
     expect(run.stdout.trim()).toBe('eth0');
     expect(readFileSync(path).includes(Buffer.from('written by wirekit'))).toBe(true);
+  });
+});
+
+describe('records without a time', () => {
+  it('simple packet blocks go back as simple packet blocks (no time made up for them)', () => {
+    const records = [...readCaptureSync(load(`${FIXTURES}../cli/spb.pcapng`))];
+    expect(records.map((r) => r.untimed ?? false)).toEqual([false, false, true, false, true, true, false]);
+    const back = [...readCaptureSync(writePcapng(records))];
+    expect(back.map(plain)).toEqual(records.map(plain));
   });
 });
