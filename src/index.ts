@@ -77,6 +77,8 @@ export { decodePpp, encodePpp, emitPpp, pppHeaderLength, ppp, pppEncoder, PppPro
 export type { PppHeader, PppInput } from './link/ppp.js';
 export { decodeChdlc, encodeChdlc, emitChdlc, chdlc, chdlcEncoder, CHDLC_UNICAST, CHDLC_BROADCAST, LINKTYPE_C_HDLC } from './link/chdlc.js';
 export type { ChdlcHeader, ChdlcInput } from './link/chdlc.js';
+export { lcp, ipcp, ipv6cp, ccp, pap, chap, slarp, pppControlInfo, slarpInfo, PPP_CONTROL } from './link/ppp-control.js';
+export type { PppControlHeader, SlarpHeader } from './link/ppp-control.js';
 export { decodeLlc, encodeLlc, emitLlc, llc, llcEncoder, LLC_SAP_SNAP, LLC_SAP_IP, LLC_UI } from './link/llc.js';
 export type { LlcHeader, LlcInput } from './link/llc.js';
 export { decodeWlan, encodeWlan, emitWlan, wlan, wlanEncoder, WlanType, WlanFlag, LINKTYPE_IEEE802_11 } from './link/ieee80211.js';

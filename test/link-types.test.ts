@@ -14,7 +14,7 @@ const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/wire/${name}
 const hex = (s: string) => Uint8Array.from(s.replace(/\s+/g, '').match(/../g) ?? [], (b) => parseInt(b, 16));
 
 /** Protocols wirekit decodes, by tshark name; `sll2` is tshark's `sll` (see src/link/sll.ts). */
-const KNOWN = new Set(['ppi', 'stp', 'lldp', 'cdp', 'dns', 'mdns', 'llmnr', 'eth', 'sll', 'null', 'chdlc', 'ppp', 'nflog', 'pflog', 'vxlan', 'geneve', 'radiotap', 'wlan', 'llc', 'vlan', 'ieee8021ad', 'arp', 'ip', 'ipv6', 'icmp', 'icmpv6', 'udp', 'tcp']);
+const KNOWN = new Set(['lcp', 'ipcp', 'ipv6cp', 'ccp', 'pap', 'chap', 'slarp', 'ppi', 'stp', 'lldp', 'cdp', 'dns', 'mdns', 'llmnr', 'eth', 'sll', 'null', 'chdlc', 'ppp', 'nflog', 'pflog', 'vxlan', 'geneve', 'radiotap', 'wlan', 'llc', 'vlan', 'ieee8021ad', 'arp', 'ip', 'ipv6', 'icmp', 'icmpv6', 'udp', 'tcp']);
 const tsharkName = (name: string) => (name === 'sll2' ? 'sll' : name);
 
 function tsharkProtocols(name: string): string[][] {

@@ -71,13 +71,13 @@ describe('PPPoE and PPP vs tshark', () => {
       expect(Object.keys(p.fields()).filter((f) => theirs[f] === undefined)).toEqual([]);
     });
     // The one-byte frame: a cut PPP header, named as tshark names it (packet.partial).
-    expect(pppRecords.map((r) => decodePacket(r.data, { linkType: 9 }).protocols)).toEqual(['ppp:ip:udp', 'ppp:ip:udp', 'ppp:ipv6:udp', 'ppp', 'ppp']);
+    expect(pppRecords.map((r) => decodePacket(r.data, { linkType: 9 }).protocols)).toEqual(['ppp:ip:udp', 'ppp:ip:udp', 'ppp:ipv6:udp', 'ppp:lcp', 'ppp']);
   });
 
   it('decodes the layers tshark shows, in order', () => {
     records.forEach((r, i) => {
       const ours = decodePacket(r.data).protocols;
-      const theirs = tsharkProtocols[i]!.split(':').filter((n) => n !== 'ethertype' && n !== 'data' && n !== 'lcp');
+      const theirs = tsharkProtocols[i]!.split(':').filter((n) => n !== 'ethertype' && n !== 'data');
       // Packet 9 is 4 bytes of header (tshark names the protocol it failed in, where we show no
       // layer). In 12 an IP header of 2 bytes: packet.partial, named in protocols as tshark does.
       const expected = i === 9 ? 'eth' : theirs.join(':');
@@ -111,14 +111,16 @@ describe('PPPoE decode', () => {
     expect(decodePacket(records[2]!.data).fields()['pppoed.tags.vendor_id']).toBe(3561);
   });
 
-  it('reads session headers and dispatches PPP: 0x0021 IPv4, 0x0057 IPv6, the rest opaque', () => {
+  it('reads session headers and dispatches PPP: 0x0021 IPv4, 0x0057 IPv6, 0xc021 LCP', () => {
     expect(decodePppoe(records[5]!.data, 14)).toEqual<PppoeHeader>({ version: 1, type: 1, code: 0, sessionId: 0x1234, payloadLength: 38 });
     expect(decodePacket(records[5]!.data).protocols).toBe('eth:pppoes:ppp:ip:udp');
     expect(decodePacket(records[6]!.data).protocols).toBe('eth:pppoes:ppp:ipv6:icmpv6');
     const lcp = decodePacket(records[7]!.data);
-    expect(lcp.protocols).toBe('eth:pppoes:ppp');
+    expect(lcp.protocols).toBe('eth:pppoes:ppp:lcp');
     expect(lcp.layer<PppHeader>('ppp')!.header).toEqual({ protocol: 0xc021 });
-    expect(lcp.payload.length).toBe(8);
+    // An Echo-Request (RFC 1661 5.8): code 9, its identifier, length 8, the magic number.
+    expect(lcp.layer<{ code: number; length: number; data: Uint8Array }>('lcp')!.header).toMatchObject({ code: 9, length: 8 });
+    expect(lcp.payload.length).toBe(0);
     // The payload length bounds the payload: the runt's zeros are Ethernet padding, not PPP.
     const runt = decodePacket(records[8]!.data);
     expect(runt.layer('pppoes')!.payloadLength).toBe(31);
@@ -218,7 +220,8 @@ describe('PPPoE encode', () => {
       fc.property(fc.record(common), fc.uint8Array({ maxLength: 40, size: 'max' }), fc.boolean(), (h, payload, framed) => {
         const header = { ...h, code: 0 };
         expect(decodePppoe(encodePppoe(header, payload))).toEqual({ ...header, payloadLength: payload.length });
-        const ppp = framed ? { address: 0xff, control: 0x03, protocol: 0xc021 } : { protocol: 0xc021 };
+        // A protocol left opaque (0x0031, bridging): its payload stays the packet's.
+        const ppp = framed ? { address: 0xff, control: 0x03, protocol: 0x0031 } : { protocol: 0x0031 };
         const p = decodePacket(encodeFrame([{ eth }, { pppoes: header }, { ppp }], payload));
         expect(p.protocols).toBe('eth:pppoes:ppp');
         expect(p.layers[1]!.header).toEqual({ ...header, payloadLength: payload.length + (framed ? 4 : 2) });

@@ -97,14 +97,16 @@ class DecodeRun {
     this.#bytes += record.capturedLength + 16;
     this.#progress.tick(number, this.#bytes);
     const json = this.#json;
-    if (this.#first === undefined) this.#first = this.#previous = record.timestamp;
+    // A record without a time (a pcapng simple packet block) starts no relative time; as in
+    // tshark, the next one's delta counts from its 0.
+    if (this.#first === undefined && !record.untimed) this.#first = this.#previous = record.timestamp;
     const delta = record.timestamp - this.#previous;
-    const relative = record.timestamp - this.#first;
+    const relative = record.timestamp - (this.#first ?? record.timestamp);
     this.#previous = record.timestamp;
     const app = this.#app;
     // HTTP, TLS and WebSocket: only packets that may carry TCP reach the reassembler.
     const decoded = app.pushRecord(record, { linkType: record.linkType });
-    if (json !== undefined && this.#filter === undefined && app.columns.kind === 'none') {
+    if (json !== undefined && this.#filter === undefined && app.columns.kind === 'none' && !record.untimed) {
       const fast = this.#fast;
       fast.delta = delta;
       fast.relative = relative;
@@ -142,12 +144,13 @@ class DecodeRun {
     if (json === undefined) return this.#out.write(`${line}\n`);
     const frame = this.#frame;
     frame.number = number;
-    frame.epoch = epochText(record.timestamp);
+    // No time fields at all for a record without a time, as tshark.
+    frame.epoch = record.untimed ? '' : epochText(record.timestamp);
     frame.length = record.originalLength;
     frame.capturedLength = record.capturedLength;
     frame.interfaceId = record.interfaceId;
     frame.protocols = protocols;
-    frame.times = frameTimesText(delta, relative);
+    frame.times = record.untimed ? '' : frameTimesText(delta, relative);
     writePacketJson(json, frame, this.#fields, packet.errors);
     return json.endLine();
   }

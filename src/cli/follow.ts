@@ -8,7 +8,6 @@
 import { TcpReassembler, type TcpConnection } from 'wirekit';
 import { parseArgs, UsageError } from './args.js';
 import { openCapture } from './capture-input.js';
-import { CliError } from './errors.js';
 import { BufferedOutput, OutputClosed } from './output.js';
 import { StreamNumbers } from './stream-numbers.js';
 
@@ -127,9 +126,9 @@ export async function followCommand(argv: readonly string[]): Promise<number> {
   // A number only a quoted header took: tshark follows it as an empty stream with no nodes.
   const quotedOnly = conn === undefined && numbers.isQuotedOnly(stream);
   if (conn === undefined && !quotedOnly) {
-    // tshark prints an empty follow ("Node 0: :0") here; saying so is more use.
+    // tshark prints an empty follow ("Node 0: :0") and succeeds: so does this, and says why on stderr.
     const n = numbers.count;
-    throw new CliError(`${input.name}: no TCP stream ${stream} (the capture has ${n === 0 ? 'none' : n === 1 ? 'stream 0 only' : `streams 0 to ${n - 1}`})`);
+    process.stderr.write(`wirekit: ${input.name}: no TCP stream ${stream} (the capture has ${n === 0 ? 'none' : n === 1 ? 'stream 0 only' : `streams 0 to ${n - 1}`})\n`);
   }
 
   const out = new BufferedOutput();

@@ -24,8 +24,9 @@ export function leavesData(packet: Packet, linkType: number, analysis: number, a
   const top = packet.layers[packet.layers.length - 1];
   // Headers tshark stops at after noting them: a UDP length below 8, a TCP data offset out of range.
   if (top !== undefined && headerStopped(packet, top)) return false;
-  // A raw-IP link whose bytes are no IP header: tshark's raw dissector keeps them.
-  if (top === undefined) return !RAW_LINK_TYPES.has(linkType);
+  // A raw-IP link whose bytes are no IP header: tshark's raw dissector hands them to data once it
+  // has read its 8 bytes (fewer: it fails first).
+  if (top === undefined) return !RAW_LINK_TYPES.has(linkType) || packet.bytes.length >= 8;
   if (top.name === 'tcp') return tcpPayloadIsData(analysis, app);
   // ICMP hands on an echo's data (a quoted datagram is decoded as layers of its own).
   if (top.name === 'icmp') return ICMP_ECHO.has((top.header as { type: number }).type);
@@ -38,7 +39,7 @@ export function leavesData(packet: Packet, linkType: number, analysis: number, a
 const ICMP_ECHO = new Set([0, 8]);
 const ICMPV6_ECHO = new Set([128, 129]);
 /** Protocols whose bytes after the header are their own message (records, options, sections), not payload handed on. */
-const SELF_CONTAINED = new Set(['arp', 'esp', 'dns', 'mdns', 'llmnr', 'dhcp', 'dhcpv6', 'ntp', 'lldp', 'cdp', 'stp', 'nflog', 'pflog', 'ppi', 'igmp', 'vrrp', 'echo']);
+const SELF_CONTAINED = new Set(['lcp', 'ipcp', 'ipv6cp', 'ccp', 'pap', 'chap', 'arp', 'esp', 'dns', 'mdns', 'llmnr', 'dhcp', 'dhcpv6', 'ntp', 'lldp', 'cdp', 'stp', 'nflog', 'pflog', 'ppi', 'igmp', 'vrrp', 'echo']);
 
 /** An IPv6 header whose version is not 6 (a partial layer tshark does not show). */
 export function notIpv6(packet: Packet): boolean {
@@ -73,6 +74,8 @@ export function frameProtocols(packet: Packet, linkType: number, app: AppColumns
   };
   const first = layers[0]?.name;
   if (RAW_LINK_TYPES.has(linkType) && (first === undefined || first === 'ip' || first === 'ipv6')) add('raw');
+  // Fewer than 8 bytes: tshark's raw dissector fails before it hands them on.
+  if (RAW_LINK_TYPES.has(linkType) && packet.bytes.length < 8) return 'raw';
   for (let i = 0; i < layers.length; i++) {
     const l = layers[i]!;
     switch (l.name) {

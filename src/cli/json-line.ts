@@ -127,9 +127,12 @@ export function writePacketJson(w: ByteWriter, frame: FrameFields, fields: Field
   const buf = w.buf;
   let p = putAscii(buf, w.pos, '{"frame.number":');
   p = putNumber(buf, p, frame.number);
-  p = putAscii(buf, p, ',"frame.time_epoch":"');
-  p = putAscii(buf, p, frame.epoch);
-  p = putAscii(buf, p, '","frame.len":');
+  if (frame.epoch !== '') {
+    p = putAscii(buf, p, ',"frame.time_epoch":"');
+    p = putAscii(buf, p, frame.epoch);
+    p = putAscii(buf, p, '"');
+  }
+  p = putAscii(buf, p, ',"frame.len":');
   p = putNumber(buf, p, frame.length);
   p = putAscii(buf, p, ',"frame.cap_len":');
   p = putNumber(buf, p, frame.capturedLength);

@@ -56,7 +56,9 @@ export class ProtocolHierarchy {
         break;
       }
     }
-    if (layers[depth - 1]?.name === 'arp') data = false;
+    // ARP's bytes are its own; SLARP of an unknown type hands its rest to data in frame.protocols
+    // but tshark's io,phs does not count it there.
+    if (layers[depth - 1]?.name === 'arp' || layers[depth - 1]?.name === 'slarp') data = false;
     // Headers tshark stops at after noting them: nothing under them is data.
     if (depth > 0 && headerStopped(packet, layers[depth - 1]!)) data = false;
     // An IP header tshark names and stops at (a bogus IPv4 version or header length): an ip node,

@@ -43,6 +43,10 @@ import {
   type EchoHeader,
   type GreHeader,
   type PppoeDiscoveryHeader,
+  pppControlInfo,
+  slarpInfo,
+  type PppControlHeader,
+  type SlarpHeader,
 } from 'wirekit';
 import { EchoTracker, icmpInfo, icmpv6Info } from './summary-icmp.js';
 import { analysisPrefix, TcpAnalysis, tcpFlagNames, TcpTracker, type TcpState } from './summary-tcp.js';
@@ -63,6 +67,13 @@ function partialDnsColumns(packet: Packet): [string, string] {
 }
 
 const PROTOCOL_NAMES: Record<string, string> = {
+  lcp: 'PPP LCP',
+  ipcp: 'PPP IPCP',
+  ipv6cp: 'PPP IPV6CP',
+  ccp: 'PPP CCP',
+  pap: 'PPP PAP',
+  chap: 'PPP CHAP',
+  slarp: 'SLARP',
   ip: 'IPv4',
   ipv6: 'IPv6',
   tcp: 'TCP',
@@ -74,6 +85,21 @@ const PROTOCOL_NAMES: Record<string, string> = {
 
 /** Link types whose frames tshark shows with N/A for addresses, and the protocol it names when nothing decodes. */
 const POINT_TO_POINT: Record<number, string> = { 9: 'PPP', 50: 'PPP', 104: 'CHDLC' };
+
+/** Link types tshark reads with its raw dissector (LINKTYPE_RAW, and DLT_RAW's 12 and 14). */
+const RAW_LINKS = new Set([101, 12, 14]);
+
+/**
+ * What tshark's raw dissector makes of a record that is no IP packet: it reads 8 bytes before it
+ * looks at the version nibble, so anything shorter is malformed whatever it starts with; from 8
+ * bytes on, a version other than 4 and 6 is raw data. Undefined for records it hands to IP.
+ */
+export function rawNotIp(packet: Packet, linkType: number): 'short' | 'data' | undefined {
+  if (!RAW_LINKS.has(linkType)) return undefined;
+  if (packet.bytes.length < 8) return 'short';
+  const version = packet.bytes[0]! >>> 4;
+  return packet.layers.length === 0 && version !== 4 && version !== 6 ? 'data' : undefined;
+}
 
 /** The protocol column of a frame whose link header did not decode (tshark names the protocol it gave up in). */
 const CUT_LINK_NAMES: Record<string, string> = { nflog: 'NFLOG', pflog: 'PFLOG', radiotap: '802.11', wlan: '802.11', ppi: 'PPI' };
@@ -109,15 +135,12 @@ const IP_PROTOCOL_NAMES: Record<number, string> = { 1: 'ICMP', 2: 'IGMP', 6: 'TC
  * file's own resolution (6 for microsecond pcap and default pcapng, 9 for nanosecond files).
  */
 export function formatRelative(ns: bigint, digits: number): string {
-  const negative = ns < 0n;
-  const abs = negative ? -ns : ns;
+  const abs = ns < 0n ? -ns : ns;
   const seconds = abs / 1_000_000_000n;
-  let text = `${negative ? '-' : ''}${seconds}`;
-  if (digits > 0) {
-    const fraction = (abs % 1_000_000_000n).toString().padStart(9, '0');
-    text += `.${fraction.slice(0, Math.min(digits, 9))}`;
-  }
-  return text;
+  const fraction = digits > 0 ? (abs % 1_000_000_000n).toString().padStart(9, '0').slice(0, Math.min(digits, 9)) : '';
+  // A time before the first packet by less than the shown precision prints as zero, unsigned (as tshark).
+  const negative = ns < 0n && (seconds > 0n || /[1-9]/.test(fraction));
+  return `${negative ? '-' : ''}${seconds}${digits > 0 ? `.${fraction}` : ''}`;
 }
 
 /** A MAC as tshark shows it unresolved, except the broadcast address it always names. */
@@ -277,7 +300,7 @@ function udpPayloadMissing(packet: Packet): boolean {
  * capture did not cut the frame, no more than what is there. Undefined without a length to go by
  * (a zero IPv4 total length, as segmentation offload leaves it; a fragment's).
  */
-function ipPayloadLength(ip: Layer | undefined, at: number, snap: boolean): number | undefined {
+function ipPayloadLength(ip: Layer | undefined, at: number, snap: boolean, wire = Infinity): number | undefined {
   if (ip === undefined) return undefined;
   let claimed: number;
   if (ip.name === 'ip') {
@@ -292,7 +315,9 @@ function ipPayloadLength(ip: Layer | undefined, at: number, snap: boolean): numb
     if (length === 0 || h.fragment !== undefined) return undefined;
     claimed = ip.offset + 40 + length - at;
   } else return undefined;
-  return snap ? claimed : Math.min(claimed, ip.payloadOffset + ip.payloadLength - at);
+  // Cut by the snaplen: what IP claims, within the frame's length on the wire (`wire`, from the
+  // frame's start; a capture's wire length may leave out an FCS the IP length still counts).
+  return snap ? Math.min(claimed, wire - at) : Math.min(claimed, ip.payloadOffset + ip.payloadLength - at);
 }
 
 /** Summary lines for one capture, in order: it keeps the state tshark's single pass keeps. */
@@ -309,6 +334,8 @@ export class SummaryFormatter {
   #time = 0n;
   /** Whether the packet being summarised was cut by the capture (captured less than its wire length). */
   #snap = false;
+  /** Its length on the wire. */
+  #wire = 0;
 
   /**
    * The line for packet `number` (1-based). Call for every packet read, shown or not, so the
@@ -316,11 +343,12 @@ export class SummaryFormatter {
    * `app` (tshark gives it no application layer).
    */
   line(number: number, record: CaptureRecord, packet: Packet, digits: number, app?: AppColumns): string {
-    if (this.#first === undefined) this.#first = record.timestamp;
+    if (this.#first === undefined && !record.untimed) this.#first = record.timestamp;
     this.lastTcp = undefined;
     this.#app = app;
     this.#time = record.timestamp;
     this.#snap = record.capturedLength < record.originalLength;
+    this.#wire = record.originalLength;
     const [source, destination, protocol, columnInfo] = this.#columns(number, packet, record.linkType);
     let info = columnInfo;
     // pf's log header: tshark's pflog dissector puts the action, interface and rule in front.
@@ -328,13 +356,16 @@ export class SummaryFormatter {
     if (first?.name === 'pflog') info = pflogInfo(first.header as PflogHeader) + info;
     if (this.#snap) {
       if (cutInsideHeader(packet) || udpPayloadMissing(packet) || app?.cut === true) info += '[Packet size limited during capture]';
+    } else if (rawNotIp(packet, record.linkType) === 'short') {
+      info += '[Malformed Packet]';
     } else if (malformed(packet)) {
       // An LLDP TLV longer than the frame: tshark's subset buffer for it throws its own message.
       info += packet.errors[0]?.layer === 'lldp' && packet.errors[0].code === 'truncated' ? '[Malformed Packet: length of contained item exceeds length of containing item]' : '[Malformed Packet]';
     }
     let line = String(number).padStart(5);
     line += ' ';
-    line += formatRelative(record.timestamp - this.#first, digits).padStart(10);
+    // A record without a time (a pcapng simple packet block): an empty column, as tshark's.
+    line += (record.untimed ? '' : formatRelative(record.timestamp - (this.#first ?? record.timestamp), digits)).padStart(10);
     line += ' ';
     line += source.padStart(12);
     line += ' \u2192 ';
@@ -390,6 +421,13 @@ export class SummaryFormatter {
   #columns(number: number, packet: Packet, linkType: number): [string, string, string, string] {
     const layers = packet.layers;
     // Point-to-point links have no addresses: tshark's PPP and Cisco HDLC dissectors write N/A.
+    if (rawNotIp(packet, linkType) !== undefined) return ['N/A', 'N/A', 'N/A', 'Raw packet data'];
+    if (RAW_LINKS.has(linkType) && layers.length === 0 && packet.bytes[0]! >>> 4 === 4) {
+      // An IPv4 header cut short on a raw link: tshark names IPv4 and the addresses it could read.
+      const b = packet.bytes;
+      const address = (at: number) => (b.length >= at + 4 ? `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}` : 'N/A');
+      return [address(12), address(16), 'IPv4', ''];
+    }
     const pointToPoint = POINT_TO_POINT[linkType];
     let src = pointToPoint === undefined ? '' : 'N/A';
     let dst = src;
@@ -464,7 +502,7 @@ export class SummaryFormatter {
         }
         case 'udp': {
           const h = top.header as UdpHeader;
-          const ipPayload = ipPayloadLength(network, top.offset, this.#snap);
+          const ipPayload = ipPayloadLength(network, top.offset, this.#snap, this.#wire);
           const bad = ipPayload !== undefined && h.length > ipPayload ? ` [BAD UDP LENGTH ${h.length} > IP PAYLOAD LENGTH]` : '';
           info = h.length < 8 && (h.length !== 0 || network?.name === 'ip') ? `${h.srcport} \u2192 ${h.dstport} [BAD UDP LENGTH ${h.length} < 8]` : `${h.srcport} \u2192 ${h.dstport}${bad} Len=${Math.max(0, h.length - 8)}`;
           // Over IPv6 the checksum is mandatory (RFC 8200 8.1): tshark flags a zero one.
@@ -528,7 +566,7 @@ export class SummaryFormatter {
               info = `${(bytes[at]! << 8) | bytes[at + 1]!} \u2192 ${(bytes[at + 2]! << 8) | bytes[at + 3]!}`;
               if (captured >= 6) {
                 const length = (bytes[at + 4]! << 8) | bytes[at + 5]!;
-                const ipPayload = ipPayloadLength(top, at, this.#snap);
+                const ipPayload = ipPayloadLength(top, at, this.#snap, this.#wire);
                 if (ipPayload !== undefined && length > ipPayload) info += ` [BAD UDP LENGTH ${length} > IP PAYLOAD LENGTH]`;
                 info += ` Len=${Math.max(0, length - 8)}`;
               }
@@ -565,6 +603,17 @@ export class SummaryFormatter {
         case 'mpls':
           // A label stack whose payload nothing reads (packet-mpls.c's column).
           info = 'MPLS Label Switched Packet';
+          break;
+        case 'lcp':
+        case 'ipcp':
+        case 'ipv6cp':
+        case 'ccp':
+        case 'pap':
+        case 'chap':
+          info = pppControlInfo(top.name, top.header as PppControlHeader);
+          break;
+        case 'slarp':
+          info = slarpInfo(top.header as SlarpHeader);
           break;
         case 'gre': {
           const type = (top.header as GreHeader).protocolType;

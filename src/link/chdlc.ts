@@ -1,7 +1,7 @@
 // Cisco HDLC (LINKTYPE_C_HDLC, 104): the framing Cisco routers use on serial links, as captures
 // hold it (https://www.tcpdump.org/linktypes/LINKTYPE_C_HDLC.html). Four bytes: an address (0x0f
 // unicast, 0x8f broadcast), a control byte (0x00), and a protocol field that is an ethertype
-// (0x0800 IPv4, 0x86dd IPv6, ...; 0x8035 is Cisco's SLARP keepalive, left opaque here). tshark's
+// (0x0800 IPv4, 0x86dd IPv6, ...; 0x8035 is Cisco's SLARP keepalive, ppp-control.ts). tshark's
 // dissector is `chdlc`, with the fields chdlc.address, chdlc.control and chdlc.protocol.
 import { WireError } from '../errors.js';
 import type { FieldSink } from '../packet/fields.js';
@@ -14,6 +14,7 @@ export const LINKTYPE_C_HDLC = 104;
 export const CHDLC_UNICAST = 0x0f;
 export const CHDLC_BROADCAST = 0x8f;
 const HEADER = 4;
+const SLARP = 0x8035;
 
 export interface ChdlcHeader {
   /** chdlc.address: 0x0f unicast, 0x8f broadcast. */
@@ -46,7 +47,9 @@ function check(bytes: Uint8Array, offset: number, end: number): void {
 function scanChdlc(ctx: DecodeContext): Scanned {
   const { bytes, offset } = ctx;
   check(bytes, offset, ctx.end);
-  return scanned(HEADER, undefined, { table: 'ethertype', value: (bytes[offset + 2]! << 8) | bytes[offset + 3]! });
+  const protocol = (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
+  // 0x8035 is SLARP here (on Ethernet the same number is RARP).
+  return scanned(HEADER, undefined, protocol === SLARP ? { protocol: 'slarp' } : { table: 'ethertype', value: protocol });
 }
 
 /**

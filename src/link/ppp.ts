@@ -8,10 +8,12 @@
 // 6.5, protocol-field compression: every protocol number has an even first byte and an odd last
 // one, so the one byte is the number's low byte); tshark reads it so, and so does this decoder.
 //
-// 0x0021 carries IPv4 and 0x0057 IPv6; the rest (LCP, IPCP, CHAP, ...) is left opaque.
+// 0x0021 carries IPv4 and 0x0057 IPv6; LCP, IPCP, IPV6CP, CCP, PAP and CHAP are read far enough
+// for tshark's summary (ppp-control.ts); the rest is left opaque.
 import { WireError } from '../errors.js';
 import type { FieldSink } from '../packet/fields.js';
 import { nextLayerCode } from '../packet/next-layer.js';
+import { PPP_CONTROL } from './ppp-control.js';
 import { capturedLength } from '../packet/partial.js';
 import { decodeByScan, scanned } from '../packet/packet.js';
 import type { DecodeContext, EncodeContext, Encoder, Protocol, Scanned } from '../packet/protocol.js';
@@ -90,7 +92,8 @@ function scanPpp(ctx: DecodeContext): Scanned {
   const protocol = protocolAt(bytes, offset, length);
   if (protocol === PppProtocol.ipv4) return scanned(length, undefined, { protocol: 'ip' });
   if (protocol === PppProtocol.ipv6) return scanned(length, undefined, { protocol: 'ipv6' });
-  return scanned(length);
+  const control = PPP_CONTROL[protocol];
+  return control === undefined ? scanned(length) : scanned(length, undefined, { protocol: control });
 }
 
 /**

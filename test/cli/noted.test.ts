@@ -52,3 +52,31 @@ describe('wirekit decode and stats: damage tshark only notes, TCP options it sum
     expect(want).not.toMatch(/Bogus.*Malformed/);
   });
 });
+
+describe('wirekit decode: records without the usual columns, PPP control protocols, SLARP (make-link-odd.sh)', () => {
+  const protocols = (file: string) => lines(cli(['decode', `${dir}${file}`, '--json']).stdout).map((l) => JSON.parse(l)['frame.protocols'] as string);
+  for (const file of ['raw-odd.pcap', 'spb.pcapng', 'ppp-control.pcap', 'slarp.pcap']) {
+    it(`${file}: every line and frame.protocols as tshark's`, () => {
+      const r = cli(['decode', `${dir}${file}`]);
+      expect(r.stderr).toBe('');
+      expect(lines(r.stdout)).toEqual(summary(file));
+      expect(protocols(file)).toEqual(lines(readFileSync(`${dir}${file}.protocols.txt`, 'utf8')));
+    });
+  }
+
+  it('raw-odd.pcap: raw data under 8 bytes is malformed, from 8 on it is not', () => {
+    const want = summary('raw-odd.pcap');
+    expect(want[0]).toMatch(/N\/A → N\/A +N\/A 28 Raw packet data$/);
+    expect(want[2]).toMatch(/N\/A 4 Raw packet data\[Malformed Packet\]$/);
+  });
+
+  it('spb.pcapng: a simple packet block has no time fields; the next frame\'s delta counts from 0', () => {
+    const times = lines(readFileSync(`${dir}spb.pcapng.times.tsv`, 'utf8')).map((l) => l.split('\t'));
+    const ours = lines(cli(['decode', `${dir}spb.pcapng`, '--json']).stdout).map((l) => {
+      const j = JSON.parse(l) as Record<string, unknown>;
+      return [String(j['frame.number']), j['frame.time_epoch'] ?? '', j['frame.time_delta'] ?? '', j['frame.time_relative'] ?? ''];
+    });
+    expect(ours).toEqual(times.map((t) => (t.length === 4 ? t : [t[0], '', '', ''])));
+    expect(times[3]![2]).toBe('1700000001.000000000');
+  });
+});

@@ -42,6 +42,7 @@ describe('wirekit stats', () => {
     'cli/frag-extra.pcap', 'cli/http-fields.pcap', 'cli/wlan-mgmt.pcap',
     // Frames tshark calls malformed (its _ws.malformed node), damage it only notes, DNS it finds by heuristic.
     'cli/dns-extra.pcap', 'cli/noted.pcap', 'wire/tcp.pcap', 'wire/ipctl.pcap', 'wire/ipv6.pcap', 'capture/netmon2-ipv6.cap',
+    'cli/ppp-control.pcap', 'cli/slarp.pcap', 'wire/linktype-chdlc.pcap',
   ];
   it.each(APP_CAPTURES)('%s: application protocols over TCP as tshark -z io,phs nests them', (capture) => {
     const r = cli(['stats', `${root}test/fixtures/${capture}`]);
