@@ -12,6 +12,7 @@ import {
   httpHeader,
   httpHeaderValues,
   parseHttp1,
+  TSHARK_HTTP_METHODS,
   type Http1ParserOptions,
   type HttpMessage,
   type HttpMessageInput,
@@ -669,5 +670,23 @@ describe('properties', () => {
       conv.end();
       for (const e of conv.errors) if (e !== undefined) expect(e).toBeInstanceOf(WireError);
     }), { numRuns: RUNS });
+  });
+});
+
+describe('Http1Parser: methods', () => {
+  it('takes only the methods it is given (TSHARK_HTTP_METHODS): another is an error, or passed over with resync', () => {
+    const text = (s: string) => new TextEncoder().encode(s);
+    const strict = new Http1Parser({}, { kind: 'request', methods: TSHARK_HTTP_METHODS });
+    expect(() => strict.push(text('BREW /pot HTTP/1.1\r\nHost: a\r\n\r\n'))).toThrow(/method BREW/);
+    const seen: string[] = [];
+    const skipped: number[] = [];
+    const p = new Http1Parser({ onMessage: (m) => seen.push(m.method), onSkip: (_at, n) => skipped.push(n) }, { kind: 'request', methods: TSHARK_HTTP_METHODS, resync: true });
+    p.push(text('BREW /pot HTTP/1.1\r\nHost: a\r\n\r\nPROPFIND /x HTTP/1.1\r\nHost: a\r\n\r\nORDERPATCH /y HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n'));
+    expect(seen).toEqual(['PROPFIND', 'GET']);
+    expect(skipped.length).toBeGreaterThan(0);
+    // Without the option any token is a method (RFC 9110 section 9).
+    const any: string[] = [];
+    new Http1Parser({ onMessage: (m) => any.push(m.method) }, { kind: 'request' }).push(text('BREW /pot HTTP/1.1\r\n\r\n'));
+    expect(any).toEqual(['BREW']);
   });
 });

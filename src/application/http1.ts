@@ -158,7 +158,21 @@ export interface Http1ParserOptions {
    * that follow until `resume` says whether the switch happened (default false). The conversation sets it.
    */
   holdAfterUpgradeRequest?: boolean;
+  /**
+   * The methods a request line may have (default: any token, as RFC 9110 section 9 allows). A line
+   * with another is no start line: an error, or with `resync` passed over. `TSHARK_HTTP_METHODS`
+   * is the list tshark's HTTP dissector knows (it reads other lines as a continuation).
+   */
+  methods?: readonly string[];
 }
+
+/** The request methods tshark 4.0's HTTP dissector recognises (each checked with tshark on port 80). */
+export const TSHARK_HTTP_METHODS: readonly string[] = [
+  'GET', 'PUT', 'COPY', 'HEAD', 'LOCK', 'MOVE', 'POLL', 'POST', 'BCOPY', 'BMOVE', 'MKCOL', 'TRACE', 'LABEL', 'MERGE', 'PATCH',
+  'DELETE', 'SEARCH', 'UNLOCK', 'REPORT', 'UPDATE', 'NOTIFY', 'BDELETE', 'CONNECT', 'OPTIONS', 'CHECKIN', 'PROPFIND', 'CHECKOUT',
+  'CCM_POST', 'M-SEARCH', 'SUBSCRIBE', 'PROPPATCH', 'BPROPFIND', 'BPROPPATCH', 'UNCHECKOUT', 'MKACTIVITY', 'MKWORKSPACE',
+  'UNSUBSCRIBE', 'RPC_CONNECT', 'VERSION-CONTROL', 'BASELINE-CONTROL',
+];
 
 export interface Http1ParserHandlers {
   /** A message's header section is complete; the same object gets its body and `end` later. */
@@ -258,7 +272,7 @@ function versionAt(b: Uint8Array, i: number, to: number): LineFault | undefined 
 }
 
 /** request-line = method SP request-target SP HTTP-version (RFC 9112 section 3), single spaces. */
-function parseRequestLine(b: Uint8Array, from: number, to: number): StartLine | LineFault {
+function parseRequestLine(b: Uint8Array, from: number, to: number, methods?: ReadonlySet<string>): StartLine | LineFault {
   let i = from;
   while (i < to && TCHAR[b[i]!] === 1) i++;
   if (i === from) return fault('bad-value', `request line starts with ${i < to ? showByte(b[i]!) : 'nothing'}, not a method`, i);
@@ -274,7 +288,9 @@ function parseRequestLine(b: Uint8Array, from: number, to: number): StartLine | 
   const v = versionAt(b, i, to);
   if (v !== undefined) return v;
   if (i + 8 !== to) return fault('bad-value', `${showByte(b[i + 8]!)} after the HTTP-version`, i + 8);
-  return { fault: false, type: 'request', method: latin1(b, from, m), target: latin1(b, t, e), version: latin1(b, i, to), status: 0, reason: '' };
+  const method = latin1(b, from, m);
+  if (methods !== undefined && !methods.has(method)) return fault('bad-value', `method ${method} is not one this parser reads`, from);
+  return { fault: false, type: 'request', method, target: latin1(b, t, e), version: latin1(b, i, to), status: 0, reason: '' };
 }
 
 /** status-line = HTTP-version SP status-code SP [reason-phrase] (RFC 9112 section 4); the last SP may be missing when the reason is. */
@@ -293,17 +309,17 @@ function parseStatusLine(b: Uint8Array, from: number, to: number): StartLine | L
   return { fault: false, type: 'response', method: '', target: '', version: latin1(b, from, from + 8), status, reason: i < to ? latin1(b, i + 1, to) : '' };
 }
 
-function parseStartLine(b: Uint8Array, from: number, to: number, kind: 'request' | 'response' | 'auto'): StartLine | LineFault {
+function parseStartLine(b: Uint8Array, from: number, to: number, kind: 'request' | 'response' | 'auto', methods?: ReadonlySet<string>): StartLine | LineFault {
   if (kind === 'response') return parseStatusLine(b, from, to);
-  if (kind === 'request') return parseRequestLine(b, from, to);
+  if (kind === 'request') return parseRequestLine(b, from, to, methods);
   const isStatus = to - from >= 5 && b[from] === 0x48 && b[from + 1] === 0x54 && b[from + 2] === 0x54 && b[from + 3] === 0x50 && b[from + 4] === 0x2f;
-  return isStatus ? parseStatusLine(b, from, to) : parseRequestLine(b, from, to);
+  return isStatus ? parseStatusLine(b, from, to) : parseRequestLine(b, from, to, methods);
 }
 
 /** Where in b[from, to) a start line begins that `resync` accepts, or -1. */
-function findStartLine(b: Uint8Array, from: number, to: number, kind: 'request' | 'response' | 'auto'): number {
+function findStartLine(b: Uint8Array, from: number, to: number, kind: 'request' | 'response' | 'auto', methods?: ReadonlySet<string>): number {
   if (to === from) return -1;
-  if (!parseStartLine(b, from, to, kind).fault) return from;
+  if (!parseStartLine(b, from, to, kind, methods).fault) return from;
   let best = -1;
   if (kind !== 'request') {
     for (let k = from + 1; k + 8 <= to; k++) {
@@ -317,8 +333,12 @@ function findStartLine(b: Uint8Array, from: number, to: number, kind: 'request' 
   if (kind !== 'response' && to - from > 9 && b[to - 9] === SP && versionAt(b, to - 8, to) === undefined) {
     const end = best < 0 ? to : best;
     for (let k = from + 1; k < end; k++) {
+      // Not the end of a longer method-like word (PATCH in ORDERPATCH is no method); a body's last
+      // byte before a request (`y=2POST ...`) may be anything else.
+      const before = b[k - 1]!;
+      if ((before >= 0x41 && before <= 0x5a) || before === 0x2d || before === 0x5f) continue;
       for (const m of RESYNC_METHODS) {
-        if (k + m.length < to && b[k + m.length] === SP && latin1(b, k, k + m.length) === m && !parseRequestLine(b, k, to).fault) return k;
+        if (k + m.length < to && b[k + m.length] === SP && latin1(b, k, k + m.length) === m && !parseRequestLine(b, k, to, methods).fault) return k;
       }
     }
   }
@@ -360,6 +380,7 @@ interface Expected {
 export class Http1Parser {
   readonly #h: Http1ParserHandlers;
   #kind: 'request' | 'response' | 'auto';
+  readonly #methods: ReadonlySet<string> | undefined;
   readonly #maxHeader: number;
   readonly #maxFields: number;
   readonly #maxBody: number;
@@ -390,6 +411,7 @@ export class Http1Parser {
   constructor(handlers: Http1ParserHandlers = {}, options: Http1ParserOptions = {}) {
     this.#h = handlers;
     this.#kind = options.kind ?? 'auto';
+    this.#methods = options.methods === undefined ? undefined : new Set(options.methods);
     this.#maxHeader = positive(options.maxHeaderBytes, DEFAULT_MAX_HEADER, 'maxHeaderBytes');
     this.#maxFields = positive(options.maxFields, DEFAULT_MAX_FIELDS, 'maxFields');
     this.#maxBody = positive(options.maxBodyBytes, DEFAULT_MAX_BODY, 'maxBodyBytes', true);
@@ -711,7 +733,7 @@ export class Http1Parser {
   #onLine(b: Uint8Array, from: number, to: number, at: number): void {
     switch (this.#state) {
       case S_SEEK: {
-        const k = findStartLine(b, from, to, this.#kind);
+        const k = findStartLine(b, from, to, this.#kind, this.#methods);
         if (k < 0) {
           this.#sectionStart = this.#pos;
           return;
@@ -746,7 +768,7 @@ export class Http1Parser {
   }
 
   #startLine(b: Uint8Array, from: number, to: number, at: number): void {
-    const r = parseStartLine(b, from, to, this.#kind);
+    const r = parseStartLine(b, from, to, this.#kind, this.#methods);
     if (r.fault && this.#resync) {
       // Not a start line where one should begin (bytes after a message): passed over like those
       // before the first start line, as Wireshark takes them for a continuation and reads on.

@@ -23,6 +23,7 @@ import {
   dns,
   dnsInfo,
   Http1Conversation,
+  TSHARK_HTTP_METHODS,
   TcpReassembler,
   TlsConnectionDecoder,
   WebSocketParser,
@@ -709,7 +710,8 @@ export class AppLayer {
             else if (conn.h2 !== undefined) this.#http2(conn, d, bytes);
           },
         },
-        { client: tc.client, resync: true },
+        // tshark's methods only: a line with another is its continuation.
+        { client: tc.client, resync: true, methods: TSHARK_HTTP_METHODS },
       );
     } else if (kind === 'tls') {
       conn.tls = new TlsConnectionDecoder();

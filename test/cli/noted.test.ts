@@ -80,3 +80,14 @@ describe('wirekit decode: records without the usual columns, PPP control protoco
     expect(times[3]![2]).toBe('1700000001.000000000');
   });
 });
+
+describe('wirekit decode: HTTP request methods as tshark knows them (make-http-methods.sh)', () => {
+  it('every line as tshark\'s: its 40 methods are HTTP, others TCP, and Continuation after a message', () => {
+    const r = cli(['decode', `${dir}http-methods.pcap`]);
+    expect(r.stderr).toBe('');
+    const want = summary('http-methods.pcap');
+    expect(lines(r.stdout)).toEqual(want);
+    expect(want.filter((l) => / HTTP \d+ [A-Z_-]+ \/x HTTP\/1\.1/.test(l))).toHaveLength(40);
+    expect(want[want.length - 1]).toMatch(/HTTP 85 Continuation$/);
+  });
+});
