@@ -680,13 +680,13 @@ describe('Http1Parser: methods', () => {
     expect(() => strict.push(text('BREW /pot HTTP/1.1\r\nHost: a\r\n\r\n'))).toThrow(/method BREW/);
     const seen: string[] = [];
     const skipped: number[] = [];
-    const p = new Http1Parser({ onMessage: (m) => seen.push(m.method), onSkip: (_at, n) => skipped.push(n) }, { kind: 'request', methods: TSHARK_HTTP_METHODS, resync: true });
+    const p = new Http1Parser({ onMessage: (m) => seen.push((m as { method: string }).method), onSkip: (_at, n) => skipped.push(n) }, { kind: 'request', methods: TSHARK_HTTP_METHODS, resync: true });
     p.push(text('BREW /pot HTTP/1.1\r\nHost: a\r\n\r\nPROPFIND /x HTTP/1.1\r\nHost: a\r\n\r\nORDERPATCH /y HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n'));
     expect(seen).toEqual(['PROPFIND', 'GET']);
     expect(skipped.length).toBeGreaterThan(0);
     // Without the option any token is a method (RFC 9110 section 9).
     const any: string[] = [];
-    new Http1Parser({ onMessage: (m) => any.push(m.method) }, { kind: 'request' }).push(text('BREW /pot HTTP/1.1\r\n\r\n'));
+    new Http1Parser({ onMessage: (m) => any.push((m as { method: string }).method) }, { kind: 'request' }).push(text('BREW /pot HTTP/1.1\r\n\r\n'));
     expect(any).toEqual(['BREW']);
   });
 });

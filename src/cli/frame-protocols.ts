@@ -39,7 +39,7 @@ export function leavesData(packet: Packet, linkType: number, analysis: number, a
 const ICMP_ECHO = new Set([0, 8]);
 const ICMPV6_ECHO = new Set([128, 129]);
 /** Protocols whose bytes after the header are their own message (records, options, sections), not payload handed on. */
-const SELF_CONTAINED = new Set(['lcp', 'ipcp', 'ipv6cp', 'ccp', 'pap', 'chap', 'arp', 'esp', 'dns', 'mdns', 'llmnr', 'dhcp', 'dhcpv6', 'ntp', 'lldp', 'cdp', 'stp', 'nflog', 'pflog', 'ppi', 'igmp', 'vrrp', 'echo']);
+const SELF_CONTAINED = new Set(['syslog', 'lcp', 'ipcp', 'ipv6cp', 'ccp', 'pap', 'chap', 'arp', 'esp', 'dns', 'mdns', 'llmnr', 'dhcp', 'dhcpv6', 'ntp', 'lldp', 'cdp', 'stp', 'nflog', 'pflog', 'ppi', 'igmp', 'vrrp', 'echo']);
 
 /** An IPv6 header whose version is not 6 (a partial layer tshark does not show). */
 export function notIpv6(packet: Packet): boolean {

@@ -58,7 +58,10 @@ export class ProtocolHierarchy {
     }
     // ARP's bytes are its own; SLARP of an unknown type hands its rest to data in frame.protocols
     // but tshark's io,phs does not count it there.
-    if (layers[depth - 1]?.name === 'arp' || layers[depth - 1]?.name === 'slarp') data = false;
+    // (So does SSDP's continuation.)
+    if (layers[depth - 1]?.name === 'arp' || layers[depth - 1]?.name === 'slarp' || layers[depth - 1]?.name === 'ssdp') data = false;
+    // An empty syslog message: tshark's dissector fails before it is in the tree.
+    if (malformed && layers[depth - 1]?.name === 'syslog' && (layers[depth - 1]!.header as { message: Uint8Array }).message.length === 0) depth--;
     // Headers tshark stops at after noting them: nothing under them is data.
     if (depth > 0 && headerStopped(packet, layers[depth - 1]!)) data = false;
     // An IP header tshark names and stops at (a bogus IPv4 version or header length): an ip node,

@@ -45,6 +45,10 @@ import {
   type PppoeDiscoveryHeader,
   pppControlInfo,
   slarpInfo,
+  ssdpInfo,
+  syslogInfo,
+  type SsdpHeader,
+  type SyslogHeader,
   type PppControlHeader,
   type SlarpHeader,
 } from 'wirekit';
@@ -74,6 +78,8 @@ const PROTOCOL_NAMES: Record<string, string> = {
   pap: 'PPP PAP',
   chap: 'PPP CHAP',
   slarp: 'SLARP',
+  syslog: 'Syslog',
+  ssdp: 'SSDP',
   ip: 'IPv4',
   ipv6: 'IPv6',
   tcp: 'TCP',
@@ -614,6 +620,12 @@ export class SummaryFormatter {
           break;
         case 'slarp':
           info = slarpInfo(top.header as SlarpHeader);
+          break;
+        case 'syslog':
+          info = syslogInfo(top.header as SyslogHeader);
+          break;
+        case 'ssdp':
+          info = ssdpInfo(top.header as SsdpHeader);
           break;
         case 'gre': {
           const type = (top.header as GreHeader).protocolType;

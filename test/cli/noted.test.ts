@@ -91,3 +91,20 @@ describe('wirekit decode: HTTP request methods as tshark knows them (make-http-m
     expect(want[want.length - 1]).toMatch(/HTTP 85 Continuation$/);
   });
 });
+
+describe('wirekit decode and stats: syslog and SSDP (make-udp-apps.sh)', () => {
+  const file = 'udp-apps.pcap';
+  it('every line, frame.protocols and the protocol hierarchy as tshark\'s', () => {
+    const r = cli(['decode', `${dir}${file}`]);
+    expect(r.stderr).toBe('');
+    const want = summary(file);
+    expect(lines(r.stdout)).toEqual(want);
+    const protocols = lines(cli(['decode', `${dir}${file}`, '--json']).stdout).map((l) => JSON.parse(l)['frame.protocols'] as string);
+    expect(protocols).toEqual(lines(readFileSync(`${dir}${file}.protocols.txt`, 'utf8')));
+    const tree = (text: string) => lines(text).filter((l) => l.includes('frames:')).map((l) => l.trimEnd().replace(/ +frames/, ' frames'));
+    expect(tree(cli(['stats', `${dir}${file}`]).stdout)).toEqual(tree(readFileSync(`${dir}phs/cli_${file}.phs.txt`, 'utf8')));
+    expect(want.join('\n')).toContain('AUTH.CRIT: Oct 11 22:14:15 host su: test');
+    expect(want.join('\n')).toContain('LOGALERT.EMERG: x');
+    expect(want.join('\n')).toMatch(/SSDP \d+ M-SEARCH \* HTTP\/1\.1 $/m);
+  });
+});
