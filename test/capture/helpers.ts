@@ -163,3 +163,24 @@ export function patched(base: Uint8Array, at: number, value: number, width: 1 | 
   else v.setUint32(at, value, true);
   return b;
 }
+
+/**
+ * Every cut of `good` from `from` bytes on: the records read before the cut are the first ones of
+ * the whole file, and what stops the read is the end or a WireError, which `check` looks at (with
+ * the cut's length).
+ */
+export function cutAnywhere(good: Uint8Array, check: (n: number, error: unknown) => void, from = 0): void {
+  const all = [...readCaptureSync(good)].map(plain);
+  for (let n = from; n < good.length; n++) {
+    const got: CaptureRecord[] = [];
+    let error: unknown;
+    try {
+      for (const r of readCaptureSync(good.subarray(0, n))) got.push(r);
+    } catch (e) {
+      error = e;
+    }
+    expect(got.map(plain)).toEqual(all.slice(0, got.length));
+    expect(error === undefined || error instanceof WireError).toBe(true);
+    check(n, error);
+  }
+}

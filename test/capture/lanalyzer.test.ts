@@ -9,7 +9,7 @@ import { CaptureReader, readCaptureSync } from '../../src/capture/reader.js';
 import type { CaptureRecord } from '../../src/capture/types.js';
 import { WireError } from '../../src/errors.js';
 import { cli, lines, root } from '../cli/cli-util.js';
-import { expectMutationsRead, expectReadAsTshark, FIXTURES, load, plain } from './helpers.js';
+import { cutAnywhere, expectMutationsRead, expectReadAsTshark, FIXTURES, load, plain } from './helpers.js';
 
 /** Each fixture and the pcap whose packets it holds (test/fixtures/capture/make-lanalyzer.sh). */
 const SOURCES: Record<string, string> = {
@@ -79,17 +79,9 @@ describe('LANalyzer: damage gives a WireError at the offset, never a crash', () 
   });
 
   it('cut anywhere: the records before the cut, then a truncation (or the end, between records)', () => {
-    const all = [...readCaptureSync(good)].map(plain);
-    for (let n = 0; n < good.length; n++) {
-      const got: CaptureRecord[] = [];
-      try {
-        for (const r of readCaptureSync(good.subarray(0, n))) got.push(r);
-      } catch (e) {
-        expect(e).toBeInstanceOf(WireError);
-        expect(['truncated', 'bad-value', 'unsupported']).toContain((e as WireError).code);
-      }
-      expect(got.map(plain)).toEqual(all.slice(0, got.length));
-    }
+    cutAnywhere(good, (_n, e) => {
+      if (e !== undefined) expect(['truncated', 'bad-value', 'unsupported']).toContain((e as WireError).code);
+    });
   });
 
   it('fuzz: mutated files give records or a WireError, in memory and streamed', async () => {
