@@ -90,7 +90,7 @@ export function displayText(b: Uint8Array): string {
     }
     const n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
     if (n > 0 && i + n <= b.length && b.subarray(i + 1, i + n).every((x) => (x & 0xc0) === 0x80)) {
-      s += new TextDecoder().decode(b.subarray(i, i + n));
+      s += UTF8.decode(b.subarray(i, i + n));
       i += n;
       continue;
     }
@@ -102,6 +102,7 @@ export function displayText(b: Uint8Array): string {
   return s;
 }
 
+const UTF8 = new TextDecoder();
 const ESCAPES: Record<number, string> = { 7: '\\a', 8: '\\b', 12: '\\f', 10: '\\n', 13: '\\r', 9: '\\t', 11: '\\v' };
 
 /** tshark's info column: `AUTH.CRIT: message`, or the message alone without a PRI. */

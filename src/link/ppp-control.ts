@@ -79,12 +79,13 @@ function scanControl(name: Name, ctx: DecodeContext): Scanned {
 function authProblem(name: 'pap' | 'chap', bytes: Uint8Array, offset: number, code: number, size: number): WireError | undefined {
   const end = offset + size;
   let at = offset + 4;
-  const prefixed = (what: string): boolean => {
+  const prefixed = (): boolean => {
     if (at >= end || at + 1 + bytes[at]! > end) return false;
     at += 1 + bytes[at]!;
     return true;
   };
-  const ok = name === 'pap' ? (code === 1 ? prefixed('peer id') && prefixed('password') : code === 2 || code === 3 ? prefixed('message') : true) : code === 1 || code === 2 ? prefixed('value') : true;
+  // PAP: a request's peer id and password, an ack's or nak's message; CHAP: a challenge's or response's value.
+  const ok = name === 'pap' ? (code === 1 ? prefixed() && prefixed() : code === 2 || code === 3 ? prefixed() : true) : code === 1 || code === 2 ? prefixed() : true;
   return ok ? undefined : malformed(name, `a field at offset ${at} runs past the packet's ${size} bytes`, at);
 }
 
