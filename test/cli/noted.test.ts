@@ -3,7 +3,10 @@
 // its own found by tshark's heuristic (test/fixtures/cli/make-dns-extra.sh); damage tshark only notes
 // (bogus IP versions and header lengths, UDP lengths, TCP options and data offsets) and the TCP
 // options it sums up with a number, Multipath TCP included (test/fixtures/cli/make-noted.sh).
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, lines, root } from './cli-util.js';
 
@@ -106,5 +109,40 @@ describe('wirekit decode and stats: syslog and SSDP (make-udp-apps.sh)', () => {
     expect(want.join('\n')).toContain('AUTH.CRIT: Oct 11 22:14:15 host su: test');
     expect(want.join('\n')).toContain('LOGALERT.EMERG: x');
     expect(want.join('\n')).toMatch(/SSDP \d+ M-SEARCH \* HTTP\/1\.1 $/m);
+  });
+});
+
+describe('wirekit decode: MAC addresses resolved as tshark resolves them (make-macs.sh)', () => {
+  const file = `${dir}macs.pcap`;
+  const addresses = (out: string) => lines(out).map((l) => l.trim().split(/\s+/).slice(2, 5).join(' '));
+  const run = (env: Record<string, string>) => spawnSync(process.execPath, [`${root}bin/wirekit.js`, 'decode', file], { encoding: 'utf8', env: { ...process.env, ...env } });
+
+  it.runIf(existsSync('/usr/share/wireshark/manuf') && existsSync('/usr/share/wireshark/wka'))('with Wireshark\'s lists installed: every line as tshark\'s', () => {
+    const r = run({ WIREKIT_WIRESHARK_DIR: '/usr/share/wireshark' });
+    expect(r.stderr).toBe('');
+    expect(lines(r.stdout)).toEqual(summary('macs.pcap'));
+  });
+
+  it('from lists of a few lines: exact names, prefixes (longest first, before vendors), vendor blocks with the group bit clear, the rest as is', () => {
+    const lists = mkdtempSync(join(tmpdir(), 'wirekit-lists-'));
+    // IEEE registry facts (OUI 00-11-22, 00-1B-19, 00-00-0C; MA-S 00-1B-C5-00-0 and -1; MA-M 00-55-DA-5)
+    // and well-known group addresses (RFC 7042, RFC 5798, RFC 2281), in the two files' formats.
+    writeFileSync(join(lists, 'manuf'), '00:11:22\tCIMSYS\tCIMSYS Inc\n00:1B:19\tIEEEI&MS\n00:00:0C\tCisco\n00:1B:C5:00:00:00/36\tConvergi\n00:1B:C5:00:10:00/36\tOpenRBco\n00:55:DA:50:00:00/28\tNanoleaf\n');
+    writeFileSync(join(lists, 'wka'), 'FF-FF-FF-FF-FF-FF\tBroadcast\n01-00-5E/25\tIPv4mcast\n33-33-00-00-00-00/16\tIPv6mcast\n00-00-0C-07-AC/40\tAll-HSRP-routers\n00-00-5E-00-01/40\tIETF-VRRP-VRID\n03-00-00-00-00-01\tNETBIOS-# a comment\n');
+    try {
+      const got = addresses(run({ WIREKIT_WIRESHARK_DIR: lists }).stdout).map((a) => a.split(' ')[2]);
+      expect(got.slice(0, 6)).toEqual(['CIMSYS_33:44:55', 'Convergi_01', 'OpenRBco_ab', 'Nanoleaf_12:34', 'IPv4mcast_fb', 'IPv6mcast_fb']);
+      expect(got.slice(8, 10)).toEqual(['Broadcast', '02:00:00:00:00:01']);
+      expect(got[12]).toBe('IEEEI&MS_00:00:00');
+      expect(got[14]).toBe('NETBIOS-');
+      expect(got.slice(16, 19)).toEqual(['All-HSRP-routers_01', 'IETF-VRRP-VRID_0a', 'IPv4mcast_00']);
+      expect(got[22]).toBe('Cisco_11:22:33');
+    } finally {
+      rmSync(lists, { recursive: true, force: true });
+    }
+    // No lists: the addresses as they are, but the few group addresses tshark always names.
+    const none = addresses(run({ WIREKIT_WIRESHARK_DIR: join(tmpdir(), 'no-such-wireshark-dir') }).stdout).map((a) => a.split(' ')[2]);
+    expect(none[0]).toBe('00:11:22:33:44:55');
+    expect(none[8]).toBe('Broadcast');
   });
 });
