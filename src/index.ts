@@ -78,6 +78,8 @@ export type { PppHeader, PppInput } from './link/ppp.js';
 export { decodeChdlc, encodeChdlc, emitChdlc, chdlc, chdlcEncoder, CHDLC_UNICAST, CHDLC_BROADCAST, LINKTYPE_C_HDLC } from './link/chdlc.js';
 export type { ChdlcHeader, ChdlcInput } from './link/chdlc.js';
 export { lcp, ipcp, ipv6cp, ccp, pap, chap, slarp, pppControlInfo, slarpInfo, PPP_CONTROL } from './link/ppp-control.js';
+export { loop, loopInfo, LOOP_ETHERTYPE } from './link/loop.js';
+export type { LoopHeader } from './link/loop.js';
 export { syslog, ssdp, syslogInfo, ssdpInfo, displayText, SYSLOG_PORT, SSDP_PORT } from './application/syslog.js';
 export type { SyslogHeader, SsdpHeader } from './application/syslog.js';
 export type { PppControlHeader, SlarpHeader } from './link/ppp-control.js';

@@ -11,9 +11,9 @@ interface Node {
 
 /**
  * How much of a partial layer tshark reads before it puts the layer in its tree: 4 bytes (ports,
- * DNS's id and flags, a tunnel's first word), PPI's whole 8-byte header.
+ * DNS's id and flags, a tunnel's first word), PPI's whole 8-byte header, nothing of LOOP's.
  */
-const PARTIAL_NODE_BYTES: Record<string, number> = { ppi: 8 };
+const PARTIAL_NODE_BYTES: Record<string, number> = { ppi: 8, loop: 0 };
 
 const newNode = (): Node => ({ frames: 0, bytes: 0, children: new Map() });
 

@@ -47,6 +47,8 @@ import {
   slarpInfo,
   ssdpInfo,
   syslogInfo,
+  loopInfo,
+  type LoopHeader,
   type SsdpHeader,
   type SyslogHeader,
   type PppControlHeader,
@@ -79,6 +81,7 @@ const PROTOCOL_NAMES: Record<string, string> = {
   chap: 'PPP CHAP',
   slarp: 'SLARP',
   syslog: 'Syslog',
+  loop: 'LOOP',
   ssdp: 'SSDP',
   ip: 'IPv4',
   ipv6: 'IPv6',
@@ -624,6 +627,9 @@ export class SummaryFormatter {
         case 'syslog':
           info = syslogInfo(top.header as SyslogHeader);
           break;
+        case 'loop':
+          info = loopInfo(top.header as LoopHeader);
+          break;
         case 'ssdp':
           info = ssdpInfo(top.header as SsdpHeader);
           break;
@@ -654,6 +660,8 @@ export class SummaryFormatter {
           }
           const bogus = bogusIpHeader(packet, top);
           if (bogus !== undefined) [protocol, info] = bogus === 'IPv6' ? [protocol, bogus] : ['IPv4', bogus];
+          // A LOOP header cut short: tshark names the protocol and shows nothing of it.
+          if (packet.partial?.name === 'loop') [protocol, info] = ['LOOP', ''];
           break;
         }
       }

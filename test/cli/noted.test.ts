@@ -146,3 +146,18 @@ describe('wirekit decode: MAC addresses resolved as tshark resolves them (make-m
     expect(none[8]).toBe('Broadcast');
   });
 });
+
+describe('wirekit decode and stats: LOOP, Ethernet\'s configuration testing protocol (make-ectp.sh)', () => {
+  const file = 'ectp.pcap';
+  it('every line, frame.protocols and the protocol hierarchy as tshark\'s', () => {
+    const r = cli(['decode', `${dir}${file}`]);
+    expect(r.stderr).toBe('');
+    const want = summary(file);
+    expect(lines(r.stdout)).toEqual(want);
+    const protocols = lines(cli(['decode', `${dir}${file}`, '--json']).stdout).map((l) => JSON.parse(l)['frame.protocols'] as string);
+    expect(protocols).toEqual(lines(readFileSync(`${dir}${file}.protocols.txt`, 'utf8')));
+    const tree = (text: string) => lines(text).filter((l) => l.includes('frames:')).map((l) => l.trimEnd().replace(/ +frames/, ' frames'));
+    expect(tree(cli(['stats', `${dir}${file}`]).stdout)).toEqual(tree(readFileSync(`${dir}phs/cli_${file}`.replace(/$/, '.phs.txt'), 'utf8')));
+    expect(want.map((l) => l.replace(/^.* LOOP \d+ ?/, ''))).toEqual(['Reply', 'Forward Data', 'Unknown function (0)', 'No valid function found', 'Unknown function (3)', '[Malformed Packet]', 'Forward Data[Malformed Packet]', 'No valid function found']);
+  });
+});
