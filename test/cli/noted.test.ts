@@ -13,6 +13,22 @@ import { cli, lines, root } from './cli-util.js';
 const dir = `${root}test/fixtures/cli/`;
 const summary = (file: string) => lines(readFileSync(`${dir}${file}.summary.txt`, 'utf8'));
 
+/**
+ * `file`'s summary lines, frame.protocols and protocol hierarchy equal tshark's (its
+ * .summary.txt, .protocols.txt and phs/cli_*.phs.txt); the summary lines, for further checks.
+ */
+function expectAsTshark(file: string): string[] {
+  const r = cli(['decode', `${dir}${file}`]);
+  expect(r.stderr).toBe('');
+  const want = summary(file);
+  expect(lines(r.stdout)).toEqual(want);
+  const protocols = lines(cli(['decode', `${dir}${file}`, '--json']).stdout).map((l) => JSON.parse(l)['frame.protocols'] as string);
+  expect(protocols).toEqual(lines(readFileSync(`${dir}${file}.protocols.txt`, 'utf8')));
+  const tree = (text: string) => lines(text).filter((l) => l.includes('frames:')).map((l) => l.trimEnd().replace(/ +frames/, ' frames'));
+  expect(tree(cli(['stats', `${dir}${file}`]).stdout)).toEqual(tree(readFileSync(`${dir}phs/cli_${file}.phs.txt`, 'utf8')));
+  return want;
+}
+
 describe('wirekit decode: DNS beyond the common types (make-dns-extra.sh)', () => {
   it('every line as tshark\'s', () => {
     const r = cli(['decode', `${dir}dns-extra.pcap`]);
@@ -96,16 +112,8 @@ describe('wirekit decode: HTTP request methods as tshark knows them (make-http-m
 });
 
 describe('wirekit decode and stats: syslog and SSDP (make-udp-apps.sh)', () => {
-  const file = 'udp-apps.pcap';
   it('every line, frame.protocols and the protocol hierarchy as tshark\'s', () => {
-    const r = cli(['decode', `${dir}${file}`]);
-    expect(r.stderr).toBe('');
-    const want = summary(file);
-    expect(lines(r.stdout)).toEqual(want);
-    const protocols = lines(cli(['decode', `${dir}${file}`, '--json']).stdout).map((l) => JSON.parse(l)['frame.protocols'] as string);
-    expect(protocols).toEqual(lines(readFileSync(`${dir}${file}.protocols.txt`, 'utf8')));
-    const tree = (text: string) => lines(text).filter((l) => l.includes('frames:')).map((l) => l.trimEnd().replace(/ +frames/, ' frames'));
-    expect(tree(cli(['stats', `${dir}${file}`]).stdout)).toEqual(tree(readFileSync(`${dir}phs/cli_${file}.phs.txt`, 'utf8')));
+    const want = expectAsTshark('udp-apps.pcap');
     expect(want.join('\n')).toContain('AUTH.CRIT: Oct 11 22:14:15 host su: test');
     expect(want.join('\n')).toContain('LOGALERT.EMERG: x');
     expect(want.join('\n')).toMatch(/SSDP \d+ M-SEARCH \* HTTP\/1\.1 $/m);
@@ -148,16 +156,8 @@ describe('wirekit decode: MAC addresses resolved as tshark resolves them (make-m
 });
 
 describe('wirekit decode and stats: LOOP, Ethernet\'s configuration testing protocol (make-ectp.sh)', () => {
-  const file = 'ectp.pcap';
   it('every line, frame.protocols and the protocol hierarchy as tshark\'s', () => {
-    const r = cli(['decode', `${dir}${file}`]);
-    expect(r.stderr).toBe('');
-    const want = summary(file);
-    expect(lines(r.stdout)).toEqual(want);
-    const protocols = lines(cli(['decode', `${dir}${file}`, '--json']).stdout).map((l) => JSON.parse(l)['frame.protocols'] as string);
-    expect(protocols).toEqual(lines(readFileSync(`${dir}${file}.protocols.txt`, 'utf8')));
-    const tree = (text: string) => lines(text).filter((l) => l.includes('frames:')).map((l) => l.trimEnd().replace(/ +frames/, ' frames'));
-    expect(tree(cli(['stats', `${dir}${file}`]).stdout)).toEqual(tree(readFileSync(`${dir}phs/cli_${file}`.replace(/$/, '.phs.txt'), 'utf8')));
+    const want = expectAsTshark('ectp.pcap');
     expect(want.map((l) => l.replace(/^.* LOOP \d+ ?/, ''))).toEqual(['Reply', 'Forward Data', 'Unknown function (0)', 'No valid function found', 'Unknown function (3)', '[Malformed Packet]', 'Forward Data[Malformed Packet]', 'No valid function found']);
   });
 });
