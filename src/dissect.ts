@@ -41,6 +41,9 @@ import { pppoed, pppoes } from './link/pppoe.js';
 import { stp } from './link/stp.js';
 import { lldp, ETHERTYPE_LLDP } from './link/lldp.js';
 import { cdp } from './link/cdp.js';
+import { LINKTYPE_IEEE802_5, tokenRing, tokenRingMac } from './link/token-ring.js';
+import { fddi, LINKTYPE_FDDI } from './link/fddi.js';
+import { avs, LINKTYPE_IEEE802_11_AVS, LINKTYPE_IEEE802_11_PRISM, prism } from './link/prism.js';
 import { verifyMaskOf, walkCommon, walked, type WalkTables } from './dissect-walk.js';
 
 const protocols = new Map<string, Protocol>();
@@ -168,7 +171,7 @@ export function protocolNamed(name: string): Protocol | undefined {
 }
 
 const LINK_TYPES: Record<string, number> = {
-  null: 0, ethernet: 1, ppp: 9, ppp_hdlc: 50, raw: 101, c_hdlc: 104, ieee802_11: 105, loop: 108, linux_sll: 113, pflog: 117, ieee802_11_radiotap: 127, ppi: 192, ipv4: 228, ipv6: 229, nflog: 239, linux_sll2: 276,
+  null: 0, ethernet: 1, ieee802_5: 6, ppp: 9, fddi: 10, ppp_hdlc: 50, raw: 101, c_hdlc: 104, ieee802_11: 105, loop: 108, linux_sll: 113, pflog: 117, ieee802_11_prism: 119, ieee802_11_radiotap: 127, ieee802_11_avs: 163, ppi: 192, ipv4: 228, ipv6: 229, nflog: 239, linux_sll2: 276,
 };
 const RAW_IP = 101;
 /**
@@ -365,6 +368,12 @@ registerProtocol(llc);
 registerProtocol(wlan, [{ table: 'linktype', value: 105 }]);
 registerProtocol(radiotap, [{ table: 'linktype', value: 127 }]);
 registerProtocol(ppi, [{ table: 'linktype', value: LINKTYPE_PPI }]);
+registerProtocol(prism, [{ table: 'linktype', value: LINKTYPE_IEEE802_11_PRISM }]);
+registerProtocol(avs, [{ table: 'linktype', value: LINKTYPE_IEEE802_11_AVS }]);
+// Token Ring and FDDI frames carry LLC (Token Ring's MAC frames their ring management vectors).
+registerProtocol(tokenRing, [{ table: 'linktype', value: LINKTYPE_IEEE802_5 }]);
+registerProtocol(tokenRingMac);
+registerProtocol(fddi, [{ table: 'linktype', value: LINKTYPE_FDDI }]);
 registerProtocol(nflog, [{ table: 'linktype', value: 239 }]);
 registerProtocol(pflog, [{ table: 'linktype', value: 117 }]);
 registerProtocol(vxlan, [{ table: 'udp.port', value: VXLAN_PORT }]);

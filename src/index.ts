@@ -80,6 +80,12 @@ export type { ChdlcHeader, ChdlcInput } from './link/chdlc.js';
 export { lcp, ipcp, ipv6cp, ccp, pap, chap, slarp, pppControlInfo, slarpInfo, PPP_CONTROL } from './link/ppp-control.js';
 export { loop, loopInfo, LOOP_ETHERTYPE } from './link/loop.js';
 export type { LoopHeader } from './link/loop.js';
+export { decodeTokenRing, emitTokenRing, tokenRing, tokenRingEncoder, tokenRingFrameName, tokenRingMac, tokenRingMacInfo, TokenRingFrameType, LINKTYPE_IEEE802_5, TOKEN_RING_HEADER_LENGTH } from './link/token-ring.js';
+export type { TokenRingHeader, TokenRingInput, TokenRingRouting, TokenRingMacHeader } from './link/token-ring.js';
+export { decodeFddi, emitFddi, fddi, fddiEncoder, fddiFrameName, fddiCarriesLlc, LINKTYPE_FDDI, FDDI_HEADER_LENGTH } from './link/fddi.js';
+export type { FddiHeader, FddiInput } from './link/fddi.js';
+export { avs, avsCutInfo, decodeAvs, decodePrism, isAvs, prism, prismCutInfo, prismItemName, LINKTYPE_IEEE802_11_AVS, LINKTYPE_IEEE802_11_PRISM, AVS_HEADER_LENGTH, PRISM_HEADER_LENGTH } from './link/prism.js';
+export type { AvsHeader, PrismHeader, PrismItem } from './link/prism.js';
 export { syslog, ssdp, syslogInfo, ssdpInfo, displayText, SYSLOG_PORT, SSDP_PORT } from './application/syslog.js';
 export type { SyslogHeader, SsdpHeader } from './application/syslog.js';
 export type { PppControlHeader, SlarpHeader } from './link/ppp-control.js';
@@ -109,7 +115,7 @@ export { decodeGeneve, geneve, geneveEncoder, GENEVE_PORT } from './network/gene
 export type { GeneveHeader, GeneveInput, GeneveOption } from './network/geneve.js';
 export { decodePpi, emitPpi, ppi, ppiEncoder, PpiCommonFlag, PPI_80211_COMMON, LINKTYPE_PPI } from './link/ppi.js';
 export type { PpiHeader, PpiInput, PpiCommon, PpiField } from './link/ppi.js';
-export { decodeDns, encodeDns, dns, mdns, llmnr, LLMNR_PORT, dnsEncoder, dnsInfo, dnsInfoHead, dnsTypeName, DnsType, DNS_PORT, MDNS_PORT, DNS_LOOP_NAME, DNS_ROOT_NAME } from './application/dns.js';
+export { decodeDns, encodeDns, dns, looksLikeDns, mdns, llmnr, LLMNR_PORT, dnsEncoder, dnsInfo, dnsInfoHead, dnsTypeName, DnsType, DNS_PORT, MDNS_PORT, DNS_LOOP_NAME, DNS_ROOT_NAME } from './application/dns.js';
 export type { DnsHeader, DnsInput, DnsQuestion, DnsRecord, DnsRecordData, DnsRecordInput, DnsOpt } from './application/dns.js';
 export { HTTP_PORT, TSHARK_HTTP_METHODS, Http1Parser, Http1Conversation, encodeHttp1, parseHttp1, httpHeader, httpHeaderValues } from './application/http1.js';
 export type {

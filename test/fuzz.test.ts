@@ -19,11 +19,18 @@ import { readPcapFile, type TestRecord } from './util/pcap.js';
 const COUNT = Number(process.env.FUZZ_COUNT ?? 150_000);
 const fixtures = fileURLToPath(new URL('./fixtures/wire/', import.meta.url));
 
+/** Captures of the CLI's fixtures that hold link types the wire fixtures do not (Token Ring, FDDI, Prism, AVS). */
+const cliFixtures = fileURLToPath(new URL('./fixtures/cli/', import.meta.url));
+const CLI_SEEDS = ['lan-tr.pcap', 'lan-fddi.pcap', 'lan-prism.pcap', 'lan-avs.pcap', 'llc-control.pcap'];
+
 function seeds(): TestRecord[] {
-  return readdirSync(fixtures)
-    .filter((f) => f.endsWith('.pcap'))
-    .sort()
-    .flatMap((f) => readPcapFile(fixtures + f));
+  return [
+    ...readdirSync(fixtures)
+      .filter((f) => f.endsWith('.pcap'))
+      .sort()
+      .map((f) => fixtures + f),
+    ...CLI_SEEDS.map((f) => cliFixtures + f),
+  ].flatMap((f) => readPcapFile(f));
 }
 
 /** xorshift32: fast, deterministic, good enough to pick mutations. */

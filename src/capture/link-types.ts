@@ -5,7 +5,9 @@
 export const LINK_TYPE_NAMES: Readonly<Record<number, string>> = Object.freeze({
   0: 'null',
   1: 'ethernet',
+  6: 'ieee802_5',
   9: 'ppp',
+  10: 'fddi',
   50: 'ppp_hdlc',
   101: 'raw',
   104: 'c_hdlc',
@@ -13,7 +15,9 @@ export const LINK_TYPE_NAMES: Readonly<Record<number, string>> = Object.freeze({
   108: 'loop',
   113: 'linux_sll',
   117: 'pflog',
+  119: 'ieee802_11_prism',
   127: 'ieee802_11_radiotap',
+  163: 'ieee802_11_avs',
   192: 'ppi',
   197: 'erf',
   228: 'ipv4',
@@ -23,7 +27,7 @@ export const LINK_TYPE_NAMES: Readonly<Record<number, string>> = Object.freeze({
 });
 
 /** A link type by name, for options: `'ethernet'`, `'raw'`, ... */
-export type LinkTypeName = 'null' | 'ethernet' | 'ppp' | 'ppp_hdlc' | 'raw' | 'c_hdlc' | 'ieee802_11' | 'loop' | 'linux_sll' | 'pflog' | 'ieee802_11_radiotap' | 'ppi' | 'erf' | 'ipv4' | 'ipv6' | 'nflog' | 'linux_sll2';
+export type LinkTypeName = 'null' | 'ethernet' | 'ieee802_5' | 'fddi' | 'ieee802_11_prism' | 'ieee802_11_avs' | 'ppp' | 'ppp_hdlc' | 'raw' | 'c_hdlc' | 'ieee802_11' | 'loop' | 'linux_sll' | 'pflog' | 'ieee802_11_radiotap' | 'ppi' | 'erf' | 'ipv4' | 'ipv6' | 'nflog' | 'linux_sll2';
 
 const NUMBERS: Readonly<Record<string, number>> = Object.freeze(
   Object.fromEntries(Object.entries(LINK_TYPE_NAMES).map(([n, name]) => [name, Number(n)])),

@@ -1083,6 +1083,8 @@ export class AppLayer {
       c.protocol = 'HTTP';
       c.info = 'Continuation';
       c.cut = this.#cut;
+      // tshark hands the bytes to data (frame.protocols only: its tree shows them under http).
+      if (this.#protocols.length === 0) this.#protocols.push('http', 'data');
       return;
     }
     if (!inside) return;

@@ -7,7 +7,7 @@
 // header objects, no field records; runs of fields that depend on a few bytes only (the address
 // pairs, the DS byte, flags and TTL, the TCP flags) are written once per distinct value and copied
 // after, which is most of a line.
-import { dissectorFor, onesComplementSum, type CaptureRecord } from 'wirekit';
+import { dissectorFor, looksLikeDns, onesComplementSum, type CaptureRecord } from 'wirekit';
 import type { ByteWriter } from './byte-writer.js';
 import { epochText, frameTimesText } from './json-line.js';
 import { analysisJson, type TcpTracker } from './summary-tcp.js';
@@ -513,6 +513,8 @@ export function writeFastJson(w: ByteWriter, record: CaptureRecord, number: numb
   // A protocol bound to a port decodes the payload: fields() has more to say.
   const payloadLength = total - 20 - (proto === 6 ? tcpHeader : 8);
   if (payloadLength > 0 && (dissectorFor(table, srcport) !== undefined || dissectorFor(table, dstport) !== undefined)) return false;
+  // A UDP payload tshark's DNS heuristic takes (decodePacket's scan takes it too).
+  if (proto === 17 && payloadLength > 0 && looksLikeDns(b, 42, 42 + payloadLength)) return false;
 
   // IPv4 header checksum: the sum of the nine other words, complemented, is what it should be.
   let sum = 0;

@@ -11,9 +11,10 @@ interface Node {
 
 /**
  * How much of a partial layer tshark reads before it puts the layer in its tree: 4 bytes (ports,
- * DNS's id and flags, a tunnel's first word), PPI's whole 8-byte header, nothing of LOOP's.
+ * DNS's id and flags, a tunnel's first word), PPI's whole 8-byte header, nothing of LOOP's, Token
+ * Ring's header and the byte after it, a byte of FDDI's or LLC's.
  */
-const PARTIAL_NODE_BYTES: Record<string, number> = { ppi: 8, loop: 0 };
+const PARTIAL_NODE_BYTES: Record<string, number> = { ppi: 8, wlancap: 8, loop: 0, tr: 15, fddi: 1, llc: 1, trmac: 0 };
 
 const newNode = (): Node => ({ frames: 0, bytes: 0, children: new Map() });
 
@@ -86,11 +87,20 @@ export class ProtocolHierarchy {
     if (app !== undefined && (app.nodes.length > 0 || !app.data)) data = false;
     if (malformed) data = false;
     for (let i = 0; i < depth + (data || short ? 1 : 0); i++) {
+      // A Prism link whose frame is an AVS header: tshark's prism dissector hands it on before it adds its own node.
+      if (i < depth && layers[i]!.name === 'prism' && (layers[i]!.header as { items?: unknown }).items === undefined) continue;
+      // An AVS header of a version tshark does not know: it reads on without a node of its own.
+      if (i < depth && layers[i]!.name === 'wlancap' && ![1, 2].includes((layers[i]!.header as { version: number }).version)) {
+        node = this.#count(node, 'wlan_radio', frameLength);
+        continue;
+      }
       node = this.#count(node, i < depth ? layers[i]!.name : last, frameLength);
       // tshark's radio-information pseudo-protocol, which radiotap hands every frame to, and PPI
       // the 802.11 frames it carries.
       const name = i < depth ? layers[i]!.name : '';
-      if (name === 'radiotap' || (name === 'ppi' && layers[i + 1]?.name === 'wlan')) node = this.#count(node, 'wlan_radio', frameLength);
+      const radio =
+        name === 'radiotap' || name === 'wlancap' || (name === 'ppi' && layers[i + 1]?.name === 'wlan') || (name === 'prism' && (layers[i]!.header as { items?: unknown }).items !== undefined);
+      if (radio) node = this.#count(node, 'wlan_radio', frameLength);
     }
     if (app !== undefined) for (const name of app.nodes) node = this.#count(node, name, frameLength);
     // A frame tshark calls malformed: its dissector threw, and the tree ends in `_ws.malformed`.

@@ -103,13 +103,29 @@ export function wlanAddresses(h: WlanHeader): [string, string] {
 /** Info of an LLC header that nothing decoded follows: its format and function, and the SNAP ids. */
 export function llcInfo(h: LlcHeader): string {
   const c = h.control;
+  const response = (h.ssap & 1) === 1;
   let info: string;
-  if ((c & 3) === 3) info = (c & 0xef) === 0x03 ? 'U, func=UI' : `U, func=0x${(c & 0xef).toString(16).padStart(2, '0')}`;
-  else if ((c & 1) === 0) info = `I, N(R)=${c >>> 9}, N(S)=${(c >>> 1) & 0x7f}`;
-  else info = `S, func=${['RR', 'RNR', 'REJ', '?'][(c >>> 2) & 3]}, N(R)=${c >>> 9}`;
+  if ((c & 3) === 3) {
+    // The poll/final bit (0x10) shows as P on a command, F on a response.
+    const pf = c & 0x10 ? (response ? ' F' : ' P') : '';
+    const f = c & 0xef;
+    info = `U${pf}, func=${(response ? U_RESPONSES[f] : undefined) ?? U_FUNCTIONS[f] ?? 'Unknown'}`;
+  } else {
+    const pf = c & 0x100 ? (response ? ' F' : ' P') : '';
+    if ((c & 1) === 0) info = `I${pf}, N(R)=${c >>> 9}, N(S)=${(c >>> 1) & 0x7f}`;
+    else info = `S${pf}, func=${['RR', 'RNR', 'REJ', 'SREJ'][(c >>> 2) & 3]}, N(R)=${c >>> 9}`;
+  }
   if (h.oui !== undefined) return `${info}; SNAP, OUI 0x${h.oui.toString(16).padStart(6, '0')}, PID 0x${h.pid!.toString(16).padStart(4, '0')}`;
   return `${info}; DSAP ${sapName(h.dsap)} ${h.dsap & 1 ? 'Group' : 'Individual'}, SSAP ${sapName(h.ssap)} ${h.ssap & 1 ? 'Response' : 'Command'}`;
 }
+
+/** HDLC's unnumbered functions by control byte (the P/F bit clear), as tshark names them on a command. */
+const U_FUNCTIONS: Record<number, string> = {
+  0x03: 'UI', 0x07: 'SIM', 0x0f: 'SARM', 0x23: 'UP', 0x2f: 'SABM', 0x43: 'DISC', 0x4f: 'SARME', 0x63: 'UA', 0x6f: 'SABME',
+  0x83: 'SNRM', 0x87: 'FRMR', 0x8f: 'RESET', 0xaf: 'XID', 0xc7: 'CFGR', 0xcf: 'SNRME', 0xe3: 'TEST', 0xef: 'BCN',
+};
+/** The codes whose name differs on a response. */
+const U_RESPONSES: Record<number, string> = { 0x07: 'RIM', 0x0f: 'DM', 0x43: 'RD' };
 
 /** Wireshark's names of the common SAPs (packet-llc.c), by SAP with the low bit clear. */
 const SAP_NAMES: Record<number, string> = {

@@ -53,6 +53,14 @@ import {
   type SyslogHeader,
   type PppControlHeader,
   type SlarpHeader,
+  type TokenRingHeader,
+  type TokenRingMacHeader,
+  tokenRingFrameName,
+  tokenRingMacInfo,
+  type FddiHeader,
+  fddiFrameName,
+  prismCutInfo,
+  avsCutInfo,
 } from 'wirekit';
 import { EchoTracker, icmpInfo, icmpv6Info } from './summary-icmp.js';
 import { analysisPrefix, TcpAnalysis, tcpFlagNames, TcpTracker, type TcpState } from './summary-tcp.js';
@@ -111,7 +119,44 @@ export function rawNotIp(packet: Packet, linkType: number): 'short' | 'data' | u
 }
 
 /** The protocol column of a frame whose link header did not decode (tshark names the protocol it gave up in). */
-const CUT_LINK_NAMES: Record<string, string> = { nflog: 'NFLOG', pflog: 'PFLOG', radiotap: '802.11', wlan: '802.11', ppi: 'PPI' };
+const CUT_LINK_NAMES: Record<string, string> = { nflog: 'NFLOG', pflog: 'PFLOG', radiotap: '802.11', wlan: '802.11', ppi: 'PPI', tr: 'TR', fddi: 'FDDI', prism: 'Prism', wlancap: 'WLAN' };
+
+/** The 6 bytes at `at` as a MAC address, each byte's bits reversed when `swap` (FDDI's order). */
+function macAt(bytes: Uint8Array, at: number, swap = false, mask = 0xff): string {
+  let text = '';
+  for (let k = 0; k < 6; k++) {
+    let b = bytes[at + k]!;
+    if (k === 0) b &= mask;
+    if (swap) {
+      let r = 0;
+      for (let j = 0; j < 8; j++) if (b & (1 << j)) r |= 0x80 >>> j;
+      b = r;
+    }
+    text += (k === 0 ? '' : ':') + b.toString(16).padStart(2, '0');
+  }
+  return text;
+}
+
+/**
+ * The columns tshark shows for a Token Ring or FDDI header it could not finish (source,
+ * destination, info): Token Ring shows the frame type from 14 bytes and the addresses from 15 (it
+ * reads the byte after the header before it sets them); FDDI the frame control's name from 1 byte
+ * and each address as soon as it is there.
+ */
+function cutLinkColumns(name: string, bytes: Uint8Array, captured: number): [string, string, string] | undefined {
+  if (name === 'tr') {
+    if (captured < 14) return ['', '', ''];
+    const info = tokenRingFrameName(bytes[1]!);
+    return captured < 15 ? ['', '', info] : [macColumn(macAt(bytes, 8, false, 0x7f)), macColumn(macAt(bytes, 2)), info];
+  }
+  if (name === 'fddi') {
+    if (captured < 1) return ['', '', ''];
+    return [captured >= 13 ? macColumn(macAt(bytes, 7, true)) : '', captured >= 7 ? macColumn(macAt(bytes, 1, true)) : '', fddiFrameName(bytes[0]!)];
+  }
+  if (name === 'prism') return ['', '', prismCutInfo(bytes, 0, captured)];
+  if (name === 'wlancap') return ['', '', avsCutInfo(bytes, 0, captured)];
+  return undefined;
+}
 
 /** GRE protocol types by tshark's name for them (gre_typevals), for a payload it does not read on. */
 const GRE_TYPE_NAMES: Record<number, string> = { 0x0800: 'IP', 0x86dd: 'IPv6', 0x880b: 'PPP', 0x6558: 'Transparent Ethernet bridging' };
@@ -450,6 +495,11 @@ export class SummaryFormatter {
         dst = macColumn(h.dst);
       }
       if (layer.name === 'wlan' && network === undefined) [src, dst] = wlanAddresses(layer.header as WlanHeader);
+      if ((layer.name === 'tr' || layer.name === 'fddi') && network === undefined) {
+        const h = layer.header as TokenRingHeader | FddiHeader;
+        src = macColumn(h.src);
+        dst = macColumn(h.dst);
+      }
       // Linux cooked capture: the sender's 6-byte address, and no destination (what is above IP overwrites both).
       if ((layer.name === 'sll' || layer.name === 'sll2') && network === undefined && (layer.header as SllCommon).halen === 6) {
         src = macColumn((layer.header as SllCommon).src);
@@ -487,6 +537,10 @@ export class SummaryFormatter {
     }
     // A link header cut short: tshark names its protocol all the same.
     let protocol = top === undefined ? (pointToPoint ?? CUT_LINK_NAMES[packet.errors[0]?.layer ?? ''] ?? '') : (PROTOCOL_NAMES[top.name] ?? top.name.toUpperCase());
+    if (top === undefined && cut !== undefined && cut.offset === 0) {
+      const columns = cutLinkColumns(cut.name, packet.bytes, cut.captured);
+      if (columns !== undefined) [src, dst, info] = columns;
+    }
     if (top !== undefined) {
       switch (top.name) {
         case 'tcp': {
@@ -589,6 +643,25 @@ export class SummaryFormatter {
           break;
         case 'radiotap':
           protocol = '802.11';
+          break;
+        case 'prism':
+          // An AVS header inside, cut short, names WLAN; else the 802.11 frame was (malformed).
+          if (packet.partial?.name === 'wlancap') [protocol, info] = ['WLAN', avsCutInfo(packet.bytes, packet.partial.offset, packet.partial.captured)];
+          else protocol = '802.11';
+          break;
+        case 'wlancap':
+          protocol = '802.11';
+          break;
+        case 'tr':
+        case 'fddi':
+          // LLC cut short: tshark names it; otherwise the frame type, its payload left as data.
+          if (packet.partial?.name === 'llc') [protocol, info] = ['LLC', ''];
+          else if (packet.partial?.name === 'trmac') [protocol, info] = ['TR MAC', ''];
+          else if (top.name === 'tr') [protocol, info] = ['TR', tokenRingFrameName((top.header as TokenRingHeader).fc)];
+          else [protocol, info] = ['FDDI', fddiFrameName((top.header as FddiHeader).fc)];
+          break;
+        case 'trmac':
+          [protocol, info] = ['TR MAC', tokenRingMacInfo(top.header as TokenRingMacHeader)];
           break;
         case 'llc': {
           // A BPDU or CDP header cut short: tshark names the protocol and shows no info.

@@ -86,7 +86,10 @@ function scanLlc(ctx: DecodeContext): Scanned {
   }
   // IPv4 straight over LLC (SAP 6), which tshark decodes as ip, and spanning tree BPDUs (SAP 0x42,
   // which tshark takes by the DSAP alone); other SAPs (NetBIOS 0xf0, OSI 0xfe, IPX 0xe0) stay opaque.
-  if (dsap === LLC_SAP_STP && u) return scanned(base, undefined, STP);
+  // Only information frames carry them: I format, or UI with the poll bit clear (tshark's test).
+  const first = bytes[offset + 2]!;
+  if (!((first & 1) === 0 || first === LLC_UI)) return scanned(base, undefined, undefined);
+  if (dsap === LLC_SAP_STP) return scanned(base, undefined, STP);
   return scanned(base, undefined, dsap === LLC_SAP_IP && ssap === LLC_SAP_IP ? { protocol: 'ip' } : undefined);
 }
 

@@ -35,7 +35,7 @@ describe('LANalyzer: every record as tshark reads it', () => {
       expect(reader.precision).toBe('nano');
       expect(reader.sections[0]!.version).toBe('1.5');
       const linkType = file.includes('token-ring') ? 6 : 1;
-      expect(reader.interfaces).toEqual([{ section: 0, id: 0, linkType, linkTypeName: linkType === 6 ? 'linktype_6' : 'ethernet', snaplen: 1514, tsresol: 9, tsoffset: 0n }]);
+      expect(reader.interfaces).toEqual([{ section: 0, id: 0, linkType, linkTypeName: linkType === 6 ? 'ieee802_5' : 'ethernet', snaplen: 1514, tsresol: 9, tsoffset: 0n }]);
     });
   }
 

@@ -50,7 +50,7 @@ describe('NetXRay / Windows Sniffer: every record as tshark reads it', () => {
       const version = file === 'netxray-old.cap' ? '0.0' : file.startsWith('netxray20-') && !file.includes('token-ring') ? '2.1' : `${file[7]}.${file[8]}`;
       expect(reader.sections[0]!.version).toBe(version);
       const linkType = file.includes('token-ring') ? 6 : 1;
-      expect(reader.interfaces).toEqual([{ section: 0, id: 0, linkType, linkTypeName: linkType === 6 ? 'linktype_6' : 'ethernet', snaplen: 0, tsresol: DIGITS[file] ?? 6, tsoffset: 0n }]);
+      expect(reader.interfaces).toEqual([{ section: 0, id: 0, linkType, linkTypeName: linkType === 6 ? 'ieee802_5' : 'ethernet', snaplen: 0, tsresol: DIGITS[file] ?? 6, tsoffset: 0n }]);
     });
   }
 });

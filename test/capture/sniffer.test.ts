@@ -37,7 +37,7 @@ describe('Sniffer (DOS): every record as tshark reads it', () => {
       expect(reader.precision).toBe('nano');
       expect(reader.sections[0]!.version).toBe(file === 'sniffer-v2.enc' ? '2.0' : '4.0');
       const linkType = file.endsWith('.trc') ? 6 : 1;
-      expect(reader.interfaces).toEqual([{ section: 0, id: 0, linkType, linkTypeName: linkType === 6 ? 'linktype_6' : 'ethernet', snaplen: 0, tsresol: 9, tsoffset: 0n }]);
+      expect(reader.interfaces).toEqual([{ section: 0, id: 0, linkType, linkTypeName: linkType === 6 ? 'ieee802_5' : 'ethernet', snaplen: 0, tsresol: 9, tsoffset: 0n }]);
     });
   }
 

@@ -2,6 +2,7 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -30,4 +31,21 @@ export const lines = (text: string) => (text === '' ? [] : text.replace(/\n$/, '
 /** tshark's summary lines (TCP analysis flags included: `[TCP Retransmission] `, `[TCP Dup ACK 3#1] `, ...). */
 export function tsharkSummary(name: string): string[] {
   return lines(readFileSync(cliFixture(name), 'utf8'));
+}
+
+/**
+ * `file`'s summary lines, frame.protocols and protocol hierarchy equal tshark's (its
+ * .summary.txt, .protocols.txt and phs/cli_*.phs.txt); the summary lines, for further checks.
+ */
+export function expectAsTshark(file: string): string[] {
+  const dir = `${root}test/fixtures/cli/`;
+  const r = cli(['decode', `${dir}${file}`]);
+  expect(r.stderr).toBe('');
+  const want = lines(readFileSync(`${dir}${file}.summary.txt`, 'utf8'));
+  expect(lines(r.stdout)).toEqual(want);
+  const protocols = lines(cli(['decode', `${dir}${file}`, '--json']).stdout).map((l) => JSON.parse(l)['frame.protocols'] as string);
+  expect(protocols).toEqual(lines(readFileSync(`${dir}${file}.protocols.txt`, 'utf8')));
+  const tree = (text: string) => lines(text).filter((l) => l.includes('frames:')).map((l) => l.trimEnd().replace(/ +frames/, ' frames'));
+  expect(tree(cli(['stats', `${dir}${file}`]).stdout)).toEqual(tree(readFileSync(`${dir}phs/cli_${file}.phs.txt`, 'utf8')));
+  return want;
 }

@@ -8,26 +8,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, lines, root } from './cli-util.js';
+import { cli, expectAsTshark, lines, root } from './cli-util.js';
 
 const dir = `${root}test/fixtures/cli/`;
 const summary = (file: string) => lines(readFileSync(`${dir}${file}.summary.txt`, 'utf8'));
-
-/**
- * `file`'s summary lines, frame.protocols and protocol hierarchy equal tshark's (its
- * .summary.txt, .protocols.txt and phs/cli_*.phs.txt); the summary lines, for further checks.
- */
-function expectAsTshark(file: string): string[] {
-  const r = cli(['decode', `${dir}${file}`]);
-  expect(r.stderr).toBe('');
-  const want = summary(file);
-  expect(lines(r.stdout)).toEqual(want);
-  const protocols = lines(cli(['decode', `${dir}${file}`, '--json']).stdout).map((l) => JSON.parse(l)['frame.protocols'] as string);
-  expect(protocols).toEqual(lines(readFileSync(`${dir}${file}.protocols.txt`, 'utf8')));
-  const tree = (text: string) => lines(text).filter((l) => l.includes('frames:')).map((l) => l.trimEnd().replace(/ +frames/, ' frames'));
-  expect(tree(cli(['stats', `${dir}${file}`]).stdout)).toEqual(tree(readFileSync(`${dir}phs/cli_${file}.phs.txt`, 'utf8')));
-  return want;
-}
 
 describe('wirekit decode: DNS beyond the common types (make-dns-extra.sh)', () => {
   it('every line as tshark\'s', () => {
