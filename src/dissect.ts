@@ -44,6 +44,8 @@ import { cdp } from './link/cdp.js';
 import { LINKTYPE_IEEE802_5, tokenRing, tokenRingMac } from './link/token-ring.js';
 import { fddi, LINKTYPE_FDDI } from './link/fddi.js';
 import { avs, LINKTYPE_IEEE802_11_AVS, LINKTYPE_IEEE802_11_PRISM, prism } from './link/prism.js';
+import { can, LINKTYPE_CAN_SOCKETCAN } from './link/can.js';
+import { clip, frameRelay, ipfc, ipnet, LINKTYPE_ATM_RFC1483, LINKTYPE_FRELAY, LINKTYPE_IP_OVER_FC, LINKTYPE_IPNET, LINKTYPE_LINUX_ATM_CLIP } from './link/ip-carriers.js';
 import { verifyMaskOf, walkCommon, walked, type WalkTables } from './dissect-walk.js';
 
 const protocols = new Map<string, Protocol>();
@@ -171,7 +173,7 @@ export function protocolNamed(name: string): Protocol | undefined {
 }
 
 const LINK_TYPES: Record<string, number> = {
-  null: 0, ethernet: 1, ieee802_5: 6, ppp: 9, fddi: 10, ppp_hdlc: 50, raw: 101, c_hdlc: 104, ieee802_11: 105, loop: 108, linux_sll: 113, pflog: 117, ieee802_11_prism: 119, ieee802_11_radiotap: 127, ieee802_11_avs: 163, ppi: 192, ipv4: 228, ipv6: 229, nflog: 239, linux_sll2: 276,
+  null: 0, ethernet: 1, ieee802_5: 6, ppp: 9, fddi: 10, ppp_hdlc: 50, raw: 101, c_hdlc: 104, atm_rfc1483: 100, ieee802_11: 105, linux_atm_clip: 106, frelay: 107, loop: 108, linux_sll: 113, pflog: 117, ieee802_11_prism: 119, ip_over_fc: 122, ieee802_11_radiotap: 127, ieee802_11_avs: 163, ppi: 192, ipnet: 226, can_socketcan: 227, ipv4: 228, ipv6: 229, nflog: 239, linux_sll2: 276,
 };
 const RAW_IP = 101;
 /**
@@ -364,7 +366,8 @@ registerProtocol(cdp);
 registerProtocol(ppp, [{ table: 'linktype', value: 9 }, { table: 'linktype', value: 50 }]);
 registerProtocol(chdlc, [{ table: 'linktype', value: 104 }]);
 // LLC follows an 802.3 length field (Ethernet names it as the next protocol) and an 802.11 data header.
-registerProtocol(llc);
+// (LINKTYPE_ATM_RFC1483 frames are LLC from their first byte.)
+registerProtocol(llc, [{ table: 'linktype', value: LINKTYPE_ATM_RFC1483 }]);
 registerProtocol(wlan, [{ table: 'linktype', value: 105 }]);
 registerProtocol(radiotap, [{ table: 'linktype', value: 127 }]);
 registerProtocol(ppi, [{ table: 'linktype', value: LINKTYPE_PPI }]);
@@ -374,6 +377,11 @@ registerProtocol(avs, [{ table: 'linktype', value: LINKTYPE_IEEE802_11_AVS }]);
 registerProtocol(tokenRing, [{ table: 'linktype', value: LINKTYPE_IEEE802_5 }]);
 registerProtocol(tokenRingMac);
 registerProtocol(fddi, [{ table: 'linktype', value: LINKTYPE_FDDI }]);
+registerProtocol(clip, [{ table: 'linktype', value: LINKTYPE_LINUX_ATM_CLIP }]);
+registerProtocol(frameRelay, [{ table: 'linktype', value: LINKTYPE_FRELAY }]);
+registerProtocol(ipfc, [{ table: 'linktype', value: LINKTYPE_IP_OVER_FC }]);
+registerProtocol(ipnet, [{ table: 'linktype', value: LINKTYPE_IPNET }]);
+registerProtocol(can, [{ table: 'linktype', value: LINKTYPE_CAN_SOCKETCAN }]);
 registerProtocol(nflog, [{ table: 'linktype', value: 239 }]);
 registerProtocol(pflog, [{ table: 'linktype', value: 117 }]);
 registerProtocol(vxlan, [{ table: 'udp.port', value: VXLAN_PORT }]);

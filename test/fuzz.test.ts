@@ -19,9 +19,9 @@ import { readPcapFile, type TestRecord } from './util/pcap.js';
 const COUNT = Number(process.env.FUZZ_COUNT ?? 150_000);
 const fixtures = fileURLToPath(new URL('./fixtures/wire/', import.meta.url));
 
-/** Captures of the CLI's fixtures that hold link types the wire fixtures do not (Token Ring, FDDI, Prism, AVS). */
+/** Captures of the CLI's fixtures that hold link types the wire fixtures do not (Token Ring, FDDI, Prism, AVS, ATM, frame relay, IP/FC, ipnet, CAN). */
 const cliFixtures = fileURLToPath(new URL('./fixtures/cli/', import.meta.url));
-const CLI_SEEDS = ['lan-tr.pcap', 'lan-fddi.pcap', 'lan-prism.pcap', 'lan-avs.pcap', 'llc-control.pcap'];
+const CLI_SEEDS = ['lan-tr.pcap', 'lan-fddi.pcap', 'lan-prism.pcap', 'lan-avs.pcap', 'llc-control.pcap', 'atm-rfc1483.pcap', 'clip.pcap', 'frelay.pcap', 'ipfc.pcap', 'ipnet.pcap', 'can.pcap'];
 
 function seeds(): TestRecord[] {
   return [

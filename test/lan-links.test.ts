@@ -9,6 +9,8 @@ import { WireError } from '../src/errors.js';
 import { decodeFddi, emitFddi, fddiFrameName, LINKTYPE_FDDI } from '../src/link/fddi.js';
 import { avsCutInfo, decodeAvs, decodePrism, isAvs, LINKTYPE_IEEE802_11_AVS, LINKTYPE_IEEE802_11_PRISM, prismItemName } from '../src/link/prism.js';
 import { decodeTokenRing, emitTokenRing, LINKTYPE_IEEE802_5, tokenRingFrameName, tokenRingMacInfo } from '../src/link/token-ring.js';
+import { canInfo, decodeCan, LINKTYPE_CAN_SOCKETCAN } from '../src/link/can.js';
+import { frameRelayCutInfo, LINKTYPE_ATM_RFC1483, LINKTYPE_FRELAY, LINKTYPE_IP_OVER_FC, LINKTYPE_IPNET, LINKTYPE_LINUX_ATM_CLIP, type FrameRelayHeader } from '../src/link/ip-carriers.js';
 
 const hex = (s: string) => Uint8Array.from(s.replace(/\s+/g, '').match(/../g)!.map((b) => parseInt(b, 16)));
 const names = (bytes: Uint8Array, linkType: number) => decodePacket(bytes, { linkType }).layers.map((l) => l.name);
@@ -159,5 +161,59 @@ describe('Prism and AVS', () => {
     const long = avs(1, 200);
     expectCut(() => decodeAvs(long.subarray(0, 100)), 'wlancap', 0);
     expect(avsCutInfo(long, 0, 30)).toBe('AVS WLAN Capture v1, Length 200');
+  });
+});
+
+describe('links that carry IP under a small header', () => {
+  const ip6 = hex('60000000 00081140') ;
+  it('each hands on to IP (IPv6 where the header says so) or LLC', () => {
+    const v6 = new Uint8Array([...ip6, ...new Uint8Array(15), 1, ...new Uint8Array(15), 2, ...hex('9c40 0035 0008 0000')]);
+    expect(names(UDP, LINKTYPE_LINUX_ATM_CLIP)).toEqual(['clip', 'ip', 'udp']);
+    expect(names(v6, LINKTYPE_LINUX_ATM_CLIP)).toEqual(['clip', 'ipv6', 'udp']);
+    expect(names(new Uint8Array([...hex('aaaa03 000000 0800'), ...UDP]), LINKTYPE_ATM_RFC1483)).toEqual(['llc', 'ip', 'udp']);
+    const nh = new Uint8Array(16);
+    expect(names(new Uint8Array([...nh, ...hex('aaaa03 000000 0800'), ...UDP]), LINKTYPE_IP_OVER_FC)).toEqual(['ipfc', 'llc', 'ip', 'udp']);
+    const ipnet = (family: number) => new Uint8Array([2, family, ...new Uint8Array(22)]);
+    expect(names(new Uint8Array([...ipnet(2), ...UDP]), LINKTYPE_IPNET)).toEqual(['ipnet', 'ip', 'udp']);
+    expect(names(new Uint8Array([...ipnet(26), ...v6]), LINKTYPE_IPNET)).toEqual(['ipnet', 'ipv6', 'udp']);
+    expect(names(new Uint8Array([...ipnet(7), ...UDP]), LINKTYPE_IPNET)).toEqual(['ipnet']);
+    expectCut(() => decodePacket(nh.subarray(0, 10), { linkType: LINKTYPE_IP_OVER_FC, strict: true }), 'ipfc', 0);
+  });
+
+  it('frame relay: the DLCI and congestion bits, NLPIDs after padding, SNAP, Cisco\'s IPv4, cut headers', () => {
+    const fr = (head: string) => decodePacket(new Uint8Array([...hex(head), ...UDP]), { linkType: LINKTYPE_FRELAY });
+    const a = fr('fc0b 03 00 00 cc');
+    expect(a.layers.map((l) => l.name)).toEqual(['fr', 'ip', 'udp']);
+    const h = a.layers[0]!.header as FrameRelayHeader;
+    expect([h.dlci, h.cr, h.fecn, h.becn, h.de, h.control, h.nlpids]).toEqual([(0x3f << 4) | 0, 0, 1, 0, 1, 3, [0, 0, 0xcc]]);
+    expect(fr('0401 03 80 000000 0800').layers.map((l) => l.name)).toEqual(['fr', 'ip', 'udp']);
+    expect(fr('0401 0800').layers.map((l) => l.name)).toEqual(['fr', 'ip', 'udp']);
+    // A Q.933 or CLNP NLPID, and a control that is not UI, are left as data.
+    expect(fr('0401 03 08').layers.map((l) => l.name)).toEqual(['fr']);
+    expect(fr('0401 0806').layers.map((l) => l.name)).toEqual(['fr']);
+    expect([frameRelayCutInfo(hex('0401'), 0, 2), frameRelayCutInfo(hex('040103'), 0, 3), frameRelayCutInfo(hex('04'), 0, 1)]).toEqual(['DLCI 16', 'DLCI 16, U, func=UI', '']);
+    expectCut(() => decodePacket(hex('040103'), { linkType: LINKTYPE_FRELAY, strict: true }), 'fr', 3);
+  });
+});
+
+describe('CAN (SocketCAN)', () => {
+  const frame = (word: number, data: number[], flags = 0, length = data.length) => Uint8Array.of(word >>> 24, word >>> 16, word >>> 8, word, length, flags, 0, 0, ...data);
+  it('reads the identifier word, the length and the FD flags; the data is the payload', () => {
+    const p = decodePacket(frame(0x80000000 | 0x18daf110, [2, 1, 13]), { linkType: LINKTYPE_CAN_SOCKETCAN });
+    expect(p.errors).toEqual([]);
+    expect([...p.payload]).toEqual([2, 1, 13]);
+    const h = decodeCan(frame(0x80000000 | 0x18daf110, [2, 1, 13]));
+    expect([h.id, h.extended, h.remote, h.error, h.fd, h.length]).toEqual([0x18daf110, true, false, false, false, 3]);
+    expect(canInfo(h)).toBe('Ext. ID: 417001744 (0x18daf110), Length: 3');
+    expect(canInfo(decodeCan(frame(0x40000123, [], 0, 4)))).toBe('ID: 291 (0x123), Length: 4(Remote Transmission Request)');
+    expect(decodeCan(frame(0x123, new Array(12).fill(0), 0x05)).fd).toBe(true);
+  });
+
+  it('error frames: their classes by name, 8 data bytes of their own, fewer malformed', () => {
+    expect(canInfo(decodeCan(frame(0x20000041, new Array(8).fill(0))))).toBe('ERR: Transmit timeout, Bus off');
+    expect(canInfo(decodeCan(frame(0x20000200, new Array(8).fill(0))))).toBe('ERR: Reserved');
+    const short = decodePacket(frame(0x20000001, [0, 0, 0, 0]), { linkType: LINKTYPE_CAN_SOCKETCAN });
+    expect(short.errors.map((e) => [e.layer, e.code])).toEqual([['can', 'bad-length']]);
+    expectCut(() => decodeCan(frame(0x123, []).subarray(0, 5)), 'can', 0);
   });
 });

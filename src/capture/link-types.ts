@@ -9,17 +9,23 @@ export const LINK_TYPE_NAMES: Readonly<Record<number, string>> = Object.freeze({
   9: 'ppp',
   10: 'fddi',
   50: 'ppp_hdlc',
+  100: 'atm_rfc1483',
   101: 'raw',
   104: 'c_hdlc',
   105: 'ieee802_11',
+  106: 'linux_atm_clip',
+  107: 'frelay',
   108: 'loop',
   113: 'linux_sll',
   117: 'pflog',
   119: 'ieee802_11_prism',
+  122: 'ip_over_fc',
   127: 'ieee802_11_radiotap',
   163: 'ieee802_11_avs',
   192: 'ppi',
   197: 'erf',
+  226: 'ipnet',
+  227: 'can_socketcan',
   228: 'ipv4',
   229: 'ipv6',
   239: 'nflog',
@@ -27,7 +33,7 @@ export const LINK_TYPE_NAMES: Readonly<Record<number, string>> = Object.freeze({
 });
 
 /** A link type by name, for options: `'ethernet'`, `'raw'`, ... */
-export type LinkTypeName = 'null' | 'ethernet' | 'ieee802_5' | 'fddi' | 'ieee802_11_prism' | 'ieee802_11_avs' | 'ppp' | 'ppp_hdlc' | 'raw' | 'c_hdlc' | 'ieee802_11' | 'loop' | 'linux_sll' | 'pflog' | 'ieee802_11_radiotap' | 'ppi' | 'erf' | 'ipv4' | 'ipv6' | 'nflog' | 'linux_sll2';
+export type LinkTypeName = 'null' | 'ethernet' | 'ieee802_5' | 'fddi' | 'ieee802_11_prism' | 'ieee802_11_avs' | 'atm_rfc1483' | 'linux_atm_clip' | 'frelay' | 'ip_over_fc' | 'ipnet' | 'can_socketcan' | 'ppp' | 'ppp_hdlc' | 'raw' | 'c_hdlc' | 'ieee802_11' | 'loop' | 'linux_sll' | 'pflog' | 'ieee802_11_radiotap' | 'ppi' | 'erf' | 'ipv4' | 'ipv6' | 'nflog' | 'linux_sll2';
 
 const NUMBERS: Readonly<Record<string, number>> = Object.freeze(
   Object.fromEntries(Object.entries(LINK_TYPE_NAMES).map(([n, name]) => [name, Number(n)])),

@@ -39,7 +39,7 @@ export function leavesData(packet: Packet, linkType: number, analysis: number, a
 const ICMP_ECHO = new Set([0, 8]);
 const ICMPV6_ECHO = new Set([128, 129]);
 /** Protocols whose bytes after the header are their own message (records, options, sections), not payload handed on. */
-const SELF_CONTAINED = new Set(['syslog', 'lcp', 'ipcp', 'ipv6cp', 'ccp', 'pap', 'chap', 'arp', 'esp', 'dns', 'mdns', 'llmnr', 'dhcp', 'dhcpv6', 'ntp', 'lldp', 'cdp', 'stp', 'nflog', 'pflog', 'ppi', 'trmac', 'igmp', 'vrrp', 'echo']);
+const SELF_CONTAINED = new Set(['syslog', 'lcp', 'ipcp', 'ipv6cp', 'ccp', 'pap', 'chap', 'arp', 'esp', 'dns', 'mdns', 'llmnr', 'dhcp', 'dhcpv6', 'ntp', 'lldp', 'cdp', 'stp', 'nflog', 'pflog', 'ppi', 'trmac', 'ipnet', 'igmp', 'vrrp', 'echo']);
 
 /** An IPv6 header whose version is not 6 (a partial layer tshark does not show). */
 export function notIpv6(packet: Packet): boolean {
@@ -104,6 +104,11 @@ export function frameProtocols(packet: Packet, linkType: number, app: AppColumns
         // A Prism header hands its radio information on (an AVS header inside does its own).
         add('prism');
         if ((l.header as { items?: unknown }).items !== undefined) add('wlan_radio');
+        break;
+      case 'clip':
+        // tshark's CLIP calls its IP dissector, which hands IPv6 on.
+        add('clip');
+        if (layers[i + 1]?.name === 'ipv6') add('ip');
         break;
       case 'wlancap':
         add('wlancap');

@@ -1,6 +1,6 @@
 // Protocol hierarchy: packets and bytes per layer path, printed indented like `tshark -z io,phs`.
 import type { Packet } from 'wirekit';
-import { bogusIpHeader, cutInsideHeader } from './summary.js';
+import { bogusIpHeader, clipBogusVersion, cutInsideHeader } from './summary.js';
 import { headerStopped } from './frame-protocols.js';
 
 interface Node {
@@ -14,7 +14,7 @@ interface Node {
  * DNS's id and flags, a tunnel's first word), PPI's whole 8-byte header, nothing of LOOP's, Token
  * Ring's header and the byte after it, a byte of FDDI's or LLC's.
  */
-const PARTIAL_NODE_BYTES: Record<string, number> = { ppi: 8, wlancap: 8, loop: 0, tr: 15, fddi: 1, llc: 1, trmac: 0 };
+const PARTIAL_NODE_BYTES: Record<string, number> = { ppi: 8, wlancap: 8, loop: 0, tr: 15, fddi: 1, llc: 1, trmac: 0, fr: 1, ipnet: 1, can: 8 };
 
 const newNode = (): Node => ({ frames: 0, bytes: 0, children: new Map() });
 
@@ -61,13 +61,15 @@ export class ProtocolHierarchy {
     // but tshark's io,phs does not count it there.
     // (So does SSDP's continuation.)
     if (layers[depth - 1]?.name === 'arp' || layers[depth - 1]?.name === 'slarp' || layers[depth - 1]?.name === 'ssdp') data = false;
+    // Solaris ipnet with a family it does not carry: tshark leaves the bytes inside ipnet.
+    if (layers[depth - 1]?.name === 'ipnet') data = false;
     // An empty syslog message: tshark's dissector fails before it is in the tree.
     if (malformed && layers[depth - 1]?.name === 'syslog' && (layers[depth - 1]!.header as { message: Uint8Array }).message.length === 0) depth--;
     // Headers tshark stops at after noting them: nothing under them is data.
     if (depth > 0 && headerStopped(packet, layers[depth - 1]!)) data = false;
     // An IP header tshark names and stops at (a bogus IPv4 version or header length): an ip node,
     // nothing under it; an IPv6 ethertype whose version is not 6: ipv6, its bytes data.
-    const bogusIp = depth > 0 && depth === layers.length ? bogusIpHeader(packet, layers[depth - 1]!) : undefined;
+    const bogusIp = depth > 0 && depth === layers.length ? (bogusIpHeader(packet, layers[depth - 1]!) ?? (clipBogusVersion(packet) !== undefined ? 'IP' : undefined)) : undefined;
     // ESP's payload is ciphertext tshark leaves inside ESP, with no data dissector under it.
     if (layers[depth - 1]?.name === 'esp') data = false;
     if (bogusIp !== undefined) {
@@ -94,7 +96,9 @@ export class ProtocolHierarchy {
         node = this.#count(node, 'wlan_radio', frameLength);
         continue;
       }
-      node = this.#count(node, i < depth ? layers[i]!.name : last, frameLength);
+      // (tshark's tree names a CAN FD frame's protocol canfd.)
+      const layerName = i < depth ? (layers[i]!.name === 'can' && (layers[i]!.header as { fd: boolean }).fd ? 'canfd' : layers[i]!.name) : last;
+      node = this.#count(node, layerName, frameLength);
       // tshark's radio-information pseudo-protocol, which radiotap hands every frame to, and PPI
       // the 802.11 frames it carries.
       const name = i < depth ? layers[i]!.name : '';
@@ -110,6 +114,8 @@ export class ProtocolHierarchy {
       const partial = packet.partial;
       const least = partial === undefined ? undefined : (PARTIAL_NODE_BYTES[partial.name] ?? 4);
       if (least !== undefined && app === undefined && partial!.captured >= least) node = this.#count(node, partial!.name, frameLength);
+      // A CAN error frame with fewer than 8 data bytes: tshark fails inside a text item of its tree.
+      if (partial === undefined && layers[depth - 1]?.name === 'can' && (layers[depth - 1]!.header as { error: boolean }).error) node = this.#count(node, 'text', frameLength);
       this.#count(node, '_ws.malformed', frameLength);
     }
   }

@@ -61,6 +61,10 @@ import {
   fddiFrameName,
   prismCutInfo,
   avsCutInfo,
+  type FrameRelayHeader,
+  frameRelayCutInfo,
+  type CanHeader,
+  canInfo,
 } from 'wirekit';
 import { EchoTracker, icmpInfo, icmpv6Info } from './summary-icmp.js';
 import { analysisPrefix, TcpAnalysis, tcpFlagNames, TcpTracker, type TcpState } from './summary-tcp.js';
@@ -101,7 +105,7 @@ const PROTOCOL_NAMES: Record<string, string> = {
 };
 
 /** Link types whose frames tshark shows with N/A for addresses, and the protocol it names when nothing decodes. */
-const POINT_TO_POINT: Record<number, string> = { 9: 'PPP', 50: 'PPP', 104: 'CHDLC' };
+const POINT_TO_POINT: Record<number, string> = { 9: 'PPP', 50: 'PPP', 104: 'CHDLC', 106: 'CLIP' };
 
 /** Link types tshark reads with its raw dissector (LINKTYPE_RAW, and DLT_RAW's 12 and 14). */
 const RAW_LINKS = new Set([101, 12, 14]);
@@ -119,7 +123,7 @@ export function rawNotIp(packet: Packet, linkType: number): 'short' | 'data' | u
 }
 
 /** The protocol column of a frame whose link header did not decode (tshark names the protocol it gave up in). */
-const CUT_LINK_NAMES: Record<string, string> = { nflog: 'NFLOG', pflog: 'PFLOG', radiotap: '802.11', wlan: '802.11', ppi: 'PPI', tr: 'TR', fddi: 'FDDI', prism: 'Prism', wlancap: 'WLAN' };
+const CUT_LINK_NAMES: Record<string, string> = { nflog: 'NFLOG', pflog: 'PFLOG', radiotap: '802.11', wlan: '802.11', ppi: 'PPI', tr: 'TR', fddi: 'FDDI', prism: 'Prism', wlancap: 'WLAN', fr: 'FR', ipnet: 'IPNET', ipfc: 'IP/FC', llc: 'LLC' };
 
 /** The 6 bytes at `at` as a MAC address, each byte's bits reversed when `swap` (FDDI's order). */
 function macAt(bytes: Uint8Array, at: number, swap = false, mask = 0xff): string {
@@ -155,6 +159,10 @@ function cutLinkColumns(name: string, bytes: Uint8Array, captured: number): [str
   }
   if (name === 'prism') return ['', '', prismCutInfo(bytes, 0, captured)];
   if (name === 'wlancap') return ['', '', avsCutInfo(bytes, 0, captured)];
+  if (name === 'fr') return ['', '', frameRelayCutInfo(bytes, 0, captured)];
+  if (name === 'ipnet') return ['', '', 'Solaris IPNET'];
+  // LLC from the link's first byte (ATM RFC 1483): a U-format control read shows.
+  if (name === 'llc') return ['', '', captured >= 3 && (bytes[2]! & 3) === 3 ? llcInfo({ dsap: bytes[0]!, ssap: bytes[1]!, control: bytes[2]! }).replace(/; .*/, '') : ''];
   return undefined;
 }
 
@@ -325,7 +333,15 @@ function notedOnly(packet: Packet, e: WireError): boolean {
   return e.offset! >= tcp.offset + 20 || (e.code === 'bad-length' && e.offset === tcp.offset && (tcp.header as TcpHeader).dataOffset < 5);
 }
 
+/** Linux ATM CLIP carrying neither IPv4 nor IPv6: tshark's IP dissector names the version and stops (not malformed). */
+export function clipBogusVersion(packet: Packet): number | undefined {
+  const e = packet.errors[0];
+  const version = packet.bytes.length > 0 ? packet.bytes[0]! >>> 4 : 4;
+  return packet.layers[0]?.name === 'clip' && e?.layer === 'ip' && version !== 4 && version !== 6 ? version : undefined;
+}
+
 function malformed(packet: Packet): boolean {
+  if (clipBogusVersion(packet) !== undefined) return false;
   return (
     udpPayloadMissing(packet) ||
     packet.errors.some(
@@ -660,6 +676,32 @@ export class SummaryFormatter {
           else if (top.name === 'tr') [protocol, info] = ['TR', tokenRingFrameName((top.header as TokenRingHeader).fc)];
           else [protocol, info] = ['FDDI', fddiFrameName((top.header as FddiHeader).fc)];
           break;
+        case 'fr': {
+          const h = top.header as FrameRelayHeader;
+          protocol = 'FR';
+          info = `DLCI ${h.dlci}${h.control === undefined ? '' : ', U, func=UI'}`;
+          break;
+        }
+        case 'ipnet':
+          // An IPv6 header cut short: tshark names IPv6 and shows nothing else.
+          [protocol, info] = packet.partial?.name === 'ipv6' ? ['IPv6', ''] : ['IPNET', 'Solaris IPNET'];
+          break;
+        case 'ipfc':
+          [protocol, info] = packet.partial?.name === 'llc' ? ['LLC', ''] : ['IP/FC', ''];
+          break;
+        case 'can': {
+          const h = top.header as CanHeader;
+          // A standard identifier wider than 11 bits: tshark fails before it writes a column.
+          if (!h.extended && !h.error && h.id > 0x7ff) [protocol, info] = ['', ''];
+          else [protocol, info] = [h.fd ? 'CANFD' : 'CAN', canInfo(h)];
+          break;
+        }
+        case 'clip': {
+          // Neither IPv4 nor IPv6: tshark's IP dissector says so in its own words.
+          const version = clipBogusVersion(packet);
+          [protocol, info] = version !== undefined ? ['IP', `Bogus IP version (${version})`] : ['CLIP', 'Classical IP frame'];
+          break;
+        }
         case 'trmac':
           [protocol, info] = ['TR MAC', tokenRingMacInfo(top.header as TokenRingMacHeader)];
           break;

@@ -1,6 +1,9 @@
 // Token Ring, FDDI and the 802.11 radio headers before radiotap (Prism, AVS), and LLC's control
-// field in every format, each compared with tshark 4.0 (test/fixtures/cli/make-lan-links.sh):
-// every summary line, every frame.protocols value, the io,phs tree, and the link fields of --json.
+// field in every format (test/fixtures/cli/make-lan-links.sh); the links that carry IP or LLC under
+// a small header: ATM RFC 1483, Linux ATM CLIP, frame relay, IP over Fibre Channel, Solaris ipnet
+// (make-ip-carriers.sh); CAN bus frames from SocketCAN (make-can.sh). Each compared with tshark 4.0:
+// every summary line, every frame.protocols value, the io,phs tree, and (Token Ring, FDDI, Prism,
+// AVS, CAN) the link fields of --json.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cli, expectAsTshark, lines, root } from './cli-util.js';
@@ -66,5 +69,41 @@ describe('wirekit decode and stats on LAN links of old (make-lan-links.sh)', () 
         expect(jsonField(file, name), `${file} ${name}`).toEqual(want);
       });
     }
+  });
+});
+
+describe('wirekit decode and stats on links that carry IP under a small header (make-ip-carriers.sh)', () => {
+  it('ATM RFC 1483 (LLC first), Linux ATM CLIP (no header), IP over Fibre Channel', () => {
+    expect(expectAsTshark('atm-rfc1483.pcap').join('\n')).toMatch(/LLC \d+ U, func=UI\[Malformed Packet\]\s*$/m);
+    expect(expectAsTshark('clip.pcap').join('\n')).toContain('N/A → N/A          IP 4 Bogus IP version (10)');
+    expect(expectAsTshark('ipfc.pcap').join('\n')).toMatch(/IP\/FC 10 \[Malformed Packet\]/);
+  });
+
+  it('frame relay: the NLPIDs of IPv4, IPv6 and SNAP, padding, Cisco\'s encapsulation, cut headers', () => {
+    const want = expectAsTshark('frelay.pcap').join('\n');
+    expect(want).toContain('DLCI 16, U, func=UI[Malformed Packet]');
+    expect(want).toMatch(/FR 2 DLCI 16\[Malformed Packet\]/);
+  });
+
+  it('Solaris ipnet: IPv4 and IPv6 by family, another family left in the header', () => {
+    expect(expectAsTshark('ipnet.pcap').join('\n')).toMatch(/IPNET \d+ Solaris IPNET\s*$/m);
+  });
+});
+
+describe('wirekit decode and stats on CAN bus frames (make-can.sh)', () => {
+  it('standard and extended identifiers, remote requests, CAN FD, every error class, cut frames', () => {
+    const want = expectAsTshark('can.pcap').join('\n');
+    for (const text of ['CAN 16 ID: 193 (0xc1), Length: 8', 'Ext. ID: 417001744 (0x18daf110)', '(Remote Transmission Request)', 'CANFD 72 ID: 292 (0x124), Length: 64', 'ERR: Transmit timeout, Bus off', 'ERR: Reserved', 'ERR: Transmit timeout[Malformed Packet]']) {
+      expect(want).toContain(text);
+    }
+  });
+
+  it('--json: the CAN fields equal tshark\'s (byte strings with colons, as -T json writes them)', () => {
+    const names = ['can.id', 'can.flags.xtd', 'can.flags.rtr', 'can.flags.err', 'can.len', 'canfd.flags.brs', 'canfd.flags.esi', 'can.err.tx_timeout', 'can.err.busoff', 'can.reserved'];
+    const table = lines(readFileSync(`${dir}can.pcap.fields.tsv`, 'utf8')).map((l) => l.split('\t'));
+    names.forEach((name, k) => {
+      const ours = jsonField('can.pcap', name).map((v) => (name === 'can.reserved' ? v.replaceAll(':', '') : v));
+      expect(ours, name).toEqual(table.map((row) => row[k] ?? ''));
+    });
   });
 });

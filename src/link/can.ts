@@ -1,0 +1,125 @@
+// CAN bus frames as Linux SocketCAN hands them to libpcap, LINKTYPE_CAN_SOCKETCAN (227): a 32-bit
+// CAN ID word in network byte order (bits 0-28 the identifier, 29 an error frame, 30 a remote
+// transmission request, 31 the extended 29-bit format), the data length, a flags byte (CAN FD:
+// 0x04 marks an FD frame, 0x01 bit rate switch, 0x02 error state indicator), two reserved bytes,
+// then the data (up to 8 bytes, 64 for CAN FD). An error frame's identifier bits say which error
+// classes occurred (Linux's can/error.h) and its 8 data bytes the details.
+//
+// tshark's dissector is `can` (CANFD in the protocol column for FD frames): can.id, can.flags.xtd,
+// .rtr, .err, can.len, can.reserved, canfd.flags.brs and .esi, can.err.* for error frames.
+import { WireError } from '../errors.js';
+import type { FieldSink } from '../packet/fields.js';
+import type { Decoded, DecodeContext, Protocol } from '../packet/protocol.js';
+
+export const LINKTYPE_CAN_SOCKETCAN = 227;
+export const CAN_HEADER_LENGTH = 8;
+
+const EFF = 0x80000000;
+const RTR = 0x40000000;
+const ERR = 0x20000000;
+const FDF = 0x04;
+
+/** Error classes of an error frame's identifier (bit k), by tshark's names. */
+const ERROR_CLASSES = ['Transmit timeout', 'Lost arbitration', 'Controller problems', 'Protocol violation', 'Transceiver status', 'No acknowledgement', 'Bus off', 'Bus error', 'Controller restarted'];
+const ERROR_FIELDS = ['tx_timeout', 'lostarb', 'ctrl', 'prot', 'trx', 'ack', 'busoff', 'buserror', 'restarted'];
+
+export interface CanHeader {
+  /** The identifier (11 or 29 bits; for an error frame, its error class bits). */
+  id: number;
+  extended: boolean;
+  remote: boolean;
+  error: boolean;
+  /** CAN FD (the FDF flag). */
+  fd: boolean;
+  /** Data length as the header says it. */
+  length: number;
+  /** The flags byte (FD: bit rate switch 0x01, error state 0x02). */
+  flags: number;
+  /** The two reserved bytes (the second is Classical CAN's len8_dlc). */
+  reserved: number;
+}
+
+/** The 8-byte header at `offset`. */
+export function decodeCan(bytes: Uint8Array, offset = 0, end = bytes.length): CanHeader {
+  const available = Math.min(end, bytes.length) - offset;
+  if (offset < 0 || available < CAN_HEADER_LENGTH) {
+    throw new WireError('truncated', `header needs ${CAN_HEADER_LENGTH} bytes, ${Math.max(0, available)} captured at offset ${offset}`, { layer: 'can', offset, required: CAN_HEADER_LENGTH, available: Math.max(0, available) });
+  }
+  const word = ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
+  const extended = (word & EFF) !== 0;
+  const error = (word & ERR) !== 0;
+  return {
+    id: word & 0x1fffffff,
+    extended,
+    remote: (word & RTR) !== 0,
+    error,
+    fd: (bytes[offset + 5]! & FDF) !== 0,
+    length: bytes[offset + 4]!,
+    flags: bytes[offset + 5]!,
+    reserved: (bytes[offset + 6]! << 8) | bytes[offset + 7]!,
+  };
+}
+
+/** tshark's info column for a frame. */
+export function canInfo(h: CanHeader): string {
+  if (h.error) {
+    const classes: string[] = [];
+    ERROR_CLASSES.forEach((name, k) => {
+      if (h.id & (1 << k)) classes.push(name);
+    });
+    if (h.id >>> ERROR_CLASSES.length) classes.push('Reserved');
+    return classes.length === 0 ? 'ERR' : `ERR: ${classes.join(', ')}`;
+  }
+  return `${h.extended ? 'Ext. ID' : 'ID'}: ${h.id} (0x${h.id.toString(16)}), Length: ${h.length}${h.remote ? '(Remote Transmission Request)' : ''}`;
+}
+
+/** `can`, for LINKTYPE_CAN_SOCKETCAN. The data bytes are the frame's payload (tshark's data). */
+export const can: Protocol<CanHeader> = {
+  name: 'can',
+  decode(ctx: DecodeContext): Decoded<CanHeader> {
+    const header = decodeCan(ctx.bytes, ctx.offset, ctx.end);
+    const available = Math.min(ctx.end, ctx.bytes.length) - ctx.offset - CAN_HEADER_LENGTH;
+    const decoded: Decoded<CanHeader> = { header, headerLength: CAN_HEADER_LENGTH };
+    if (header.error) {
+      // Its details are its own 8 data bytes, no payload; fewer (a length below 8) is malformed.
+      decoded.payloadEnd = ctx.offset + CAN_HEADER_LENGTH;
+      if (header.length < 8 || available < 8) {
+        decoded.error = new WireError('bad-length', `error frame at offset ${ctx.offset} has ${Math.min(header.length, available)} data bytes, not 8`, { layer: 'can', offset: ctx.offset + CAN_HEADER_LENGTH, required: 8, available: Math.min(header.length, available) });
+      }
+    } else if (!header.extended && header.id > 0x7ff) {
+      decoded.error = new WireError('bad-value', `standard identifier 0x${header.id.toString(16)} at offset ${ctx.offset} is wider than 11 bits`, { layer: 'can', offset: ctx.offset });
+    } else if (header.remote) {
+      // A remote request carries no data, whatever its length says.
+      decoded.payloadEnd = ctx.offset + CAN_HEADER_LENGTH;
+    } else {
+      decoded.payloadEnd = ctx.offset + CAN_HEADER_LENGTH + header.length;
+    }
+    return decoded;
+  },
+  partialFields(): void {},
+  fields(h: CanHeader, out: FieldSink): void {
+    // The bytes after the length tshark shows as reserved: the flags byte too, except in CAN FD.
+    const reserved = (n: 2 | 3) => (n === 3 ? [h.flags, h.reserved >>> 8, h.reserved & 0xff] : [h.reserved >>> 8, h.reserved & 0xff]).map((x) => x.toString(16).padStart(2, '0')).join(':');
+    if (h.error) {
+      out.add('can.flags.err', 1);
+      ERROR_FIELDS.forEach((name, k) => out.add(`can.err.${name}`, (h.id >>> k) & 1));
+      out.add('can.err.reserved', h.id & ~0x1ff & 0x1fffffff);
+      out.add('can.len', h.length);
+      out.add('can.reserved', reserved(3));
+      return;
+    }
+    out.add('can.id', h.id);
+    out.add('can.flags.xtd', h.extended ? 1 : 0);
+    if (h.fd) {
+      out.add('can.len', h.length);
+      out.add('canfd.flags.brs', h.flags & 1);
+      out.add('canfd.flags.esi', (h.flags >>> 1) & 1);
+      out.add('can.reserved', reserved(2));
+      return;
+    }
+    out.add('can.flags.rtr', h.remote ? 1 : 0);
+    out.add('can.flags.err', 0);
+    out.add('can.len', h.length);
+    out.add('can.reserved', reserved(3));
+  },
+};
