@@ -10,6 +10,7 @@
 import { WireError } from '../errors.js';
 import type { FieldSink } from '../packet/fields.js';
 import type { Decoded, DecodeContext, Protocol } from '../packet/protocol.js';
+import { cutShort } from '../packet/partial.js';
 
 export const LINKTYPE_CAN_SOCKETCAN = 227;
 export const CAN_HEADER_LENGTH = 8;
@@ -43,7 +44,7 @@ export interface CanHeader {
 export function decodeCan(bytes: Uint8Array, offset = 0, end = bytes.length): CanHeader {
   const available = Math.min(end, bytes.length) - offset;
   if (offset < 0 || available < CAN_HEADER_LENGTH) {
-    throw new WireError('truncated', `header needs ${CAN_HEADER_LENGTH} bytes, ${Math.max(0, available)} captured at offset ${offset}`, { layer: 'can', offset, required: CAN_HEADER_LENGTH, available: Math.max(0, available) });
+    throw cutShort('can', offset, CAN_HEADER_LENGTH, available);
   }
   const word = ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
   const extended = (word & EFF) !== 0;

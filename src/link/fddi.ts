@@ -11,6 +11,7 @@ import { WireError } from '../errors.js';
 import type { FieldSink } from '../packet/fields.js';
 import type { Decoded, DecodeContext, EncodeContext, Encoder, Next, Protocol } from '../packet/protocol.js';
 import { rangeChecker } from '../packet/range.js';
+import { cutShort } from '../packet/partial.js';
 import { formatMac, parseMac } from './mac.js';
 
 export const LINKTYPE_FDDI = 10;
@@ -90,12 +91,7 @@ export function fddiFrameName(fc: number): string {
 export function decodeFddi(bytes: Uint8Array, offset = 0, end = bytes.length): FddiHeader {
   const available = Math.min(end, bytes.length) - offset;
   if (offset < 0 || available < FDDI_HEADER_LENGTH) {
-    throw new WireError('truncated', `header needs ${FDDI_HEADER_LENGTH} bytes, ${Math.max(0, available)} captured at offset ${offset}`, {
-      layer: 'fddi',
-      offset,
-      required: FDDI_HEADER_LENGTH,
-      available: Math.max(0, available),
-    });
+    throw cutShort('fddi', offset, FDDI_HEADER_LENGTH, available);
   }
   return { fc: bytes[offset]!, dst: swappedMac(bytes, offset + 1), src: swappedMac(bytes, offset + 7) };
 }

@@ -15,6 +15,8 @@
 import { WireError } from '../errors.js';
 import type { FieldSink } from '../packet/fields.js';
 import type { Decoded, DecodeContext, Next, Protocol } from '../packet/protocol.js';
+import { cutShort } from '../packet/partial.js';
+import { le32, u32 as be32 } from '../packet/bytes.js';
 
 export const LINKTYPE_ATM_RFC1483 = 100;
 export const LINKTYPE_LINUX_ATM_CLIP = 106;
@@ -23,15 +25,6 @@ export const LINKTYPE_IP_OVER_FC = 122;
 export const LINKTYPE_IPNET = 226;
 export const IPNET_HEADER_LENGTH = 24;
 export const IPFC_HEADER_LENGTH = 16;
-
-function cut(layer: string, offset: number, required: number, available: number, what: string): WireError {
-  return new WireError('truncated', `${what} needs ${required} bytes, ${Math.max(0, available)} captured at offset ${offset}`, {
-    layer,
-    offset,
-    required,
-    available: Math.max(0, available),
-  });
-}
 
 const have = (ctx: DecodeContext) => Math.min(ctx.end, ctx.bytes.length) - ctx.offset;
 const IP: Next = { protocol: 'ip' };
@@ -63,13 +56,12 @@ export interface IpnetHeader {
   zdst: number;
 }
 
-const be32 = (b: Uint8Array, at: number) => ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 
 /** `ipnet`: Solaris' 24-byte header; IPv4 or IPv6 by its family. */
 export const ipnet: Protocol<IpnetHeader> = {
   name: 'ipnet',
   decode(ctx: DecodeContext): Decoded<IpnetHeader> {
-    if (have(ctx) < IPNET_HEADER_LENGTH) throw cut('ipnet', ctx.offset, IPNET_HEADER_LENGTH, have(ctx), 'header');
+    if (have(ctx) < IPNET_HEADER_LENGTH) throw cutShort('ipnet', ctx.offset, IPNET_HEADER_LENGTH, have(ctx), 'header');
     const b = ctx.bytes;
     const o = ctx.offset;
     const header: IpnetHeader = {
@@ -103,7 +95,7 @@ const wwn = (b: Uint8Array, at: number) => Array.from(b.subarray(at, at + 8), (x
 export const ipfc: Protocol<IpfcHeader> = {
   name: 'ipfc',
   decode(ctx: DecodeContext): Decoded<IpfcHeader> {
-    if (have(ctx) < IPFC_HEADER_LENGTH) throw cut('ipfc', ctx.offset, IPFC_HEADER_LENGTH, have(ctx), 'network header');
+    if (have(ctx) < IPFC_HEADER_LENGTH) throw cutShort('ipfc', ctx.offset, IPFC_HEADER_LENGTH, have(ctx), 'network header');
     return { header: { da: wwn(ctx.bytes, ctx.offset), sa: wwn(ctx.bytes, ctx.offset + 8) }, headerLength: IPFC_HEADER_LENGTH, next: LLC };
   },
   partialFields(): void {},
@@ -166,11 +158,11 @@ export const frameRelay: Protocol<FrameRelayHeader> = {
     const n = have(ctx);
     const b = ctx.bytes;
     const o = ctx.offset;
-    if (n < 2) throw cut('fr', o, 2, n, 'address');
+    if (n < 2) throw cutShort('fr', o, 2, n, 'address');
     const h = frAddress(b, o, n);
-    if (h.addressLength === 0) throw cut('fr', o, n + 1, n, 'address (no byte ends it)');
+    if (h.addressLength === 0) throw cutShort('fr', o, n + 1, n, 'address (no byte ends it)');
     let at = h.addressLength;
-    if (n <= at) throw cut('fr', o + at, 1, 0, 'control or ethertype');
+    if (n <= at) throw cutShort('fr', o + at, 1, 0, 'control or ethertype');
     if (b[o + at] !== 0x03) {
       // Cisco's encapsulation: an ethertype right after the address. tshark takes IPv4 and IPv6
       // this way; other values it reads as a Q.922 control field, left here as data.
@@ -184,7 +176,7 @@ export const frameRelay: Protocol<FrameRelayHeader> = {
     at++;
     // Padding (0x00) before the NLPID, as RFC 2427 allows.
     for (;;) {
-      if (n <= at) throw cut('fr', o + at, 1, 0, 'NLPID');
+      if (n <= at) throw cutShort('fr', o + at, 1, 0, 'NLPID');
       const nlpid = b[o + at]!;
       h.nlpids.push(nlpid);
       at++;
@@ -194,7 +186,7 @@ export const frameRelay: Protocol<FrameRelayHeader> = {
     if (nlpid === 0xcc) return { header: h, headerLength: at, next: IP };
     if (nlpid === 0x8e) return { header: h, headerLength: at, next: IPV6 };
     if (nlpid === 0x80) {
-      if (n < at + 5) throw cut('fr', o + at, 5, n - at, 'SNAP header');
+      if (n < at + 5) throw cutShort('fr', o + at, 5, n - at, 'SNAP header');
       h.snapOui = (b[o + at]! << 16) | (b[o + at + 1]! << 8) | b[o + at + 2]!;
       h.type = (b[o + at + 3]! << 8) | b[o + at + 4]!;
       return h.snapOui === 0 ? { header: h, headerLength: at + 5, next: { table: 'ethertype', value: h.type } } : { header: h, headerLength: at + 5 };

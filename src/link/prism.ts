@@ -15,6 +15,8 @@
 import { WireError } from '../errors.js';
 import type { FieldSink } from '../packet/fields.js';
 import type { Decoded, DecodeContext, Next, Protocol } from '../packet/protocol.js';
+import { cutShort } from '../packet/partial.js';
+import { le32, u32 as be32 } from '../packet/bytes.js';
 
 export const LINKTYPE_IEEE802_11_PRISM = 119;
 export const LINKTYPE_IEEE802_11_AVS = 163;
@@ -78,17 +80,6 @@ export interface AvsHeader {
 const WLAN: Next = { protocol: 'wlan' };
 const AVS: Next = { protocol: 'wlancap' };
 
-function cut(layer: string, offset: number, required: number, available: number, what: string): WireError {
-  return new WireError('truncated', `${what} needs ${required} bytes, ${Math.max(0, available)} captured at offset ${offset}`, {
-    layer,
-    offset,
-    required,
-    available: Math.max(0, available),
-  });
-}
-
-const be32 = (b: Uint8Array, at: number) => ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
-const le32 = (b: Uint8Array, at: number) => (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 
 /** Whether the bytes at `offset` start an AVS header (its magic, any version). */
 export function isAvs(bytes: Uint8Array, offset: number, end: number): boolean {
@@ -108,7 +99,7 @@ function devname(bytes: Uint8Array, at: number): string {
 /** The Prism header at `offset` (or, for an AVS header, its first fields only). */
 export function decodePrism(bytes: Uint8Array, offset = 0, end = bytes.length): PrismHeader {
   const available = Math.min(end, bytes.length) - offset;
-  if (offset < 0 || available < PRISM_HEADER_LENGTH) throw cut('prism', offset, PRISM_HEADER_LENGTH, available, 'header');
+  if (offset < 0 || available < PRISM_HEADER_LENGTH) throw cutShort('prism', offset, PRISM_HEADER_LENGTH, available, 'header');
   const first = le32(bytes, offset);
   // Written in the capturing host's order: a code with bits in its upper half was big-endian.
   const bigEndian = (first & 0xffff0000) !== 0;
@@ -144,10 +135,10 @@ export function prismCutInfo(bytes: Uint8Array, offset: number, captured: number
 /** The AVS header at `offset`: its fixed fields; the 802.11 frame starts at its length. */
 export function decodeAvs(bytes: Uint8Array, offset = 0, end = bytes.length): AvsHeader {
   const available = Math.min(end, bytes.length) - offset;
-  if (offset < 0 || available < AVS_HEADER_LENGTH) throw cut('wlancap', offset, AVS_HEADER_LENGTH, available, 'header');
+  if (offset < 0 || available < AVS_HEADER_LENGTH) throw cutShort('wlancap', offset, AVS_HEADER_LENGTH, available, 'header');
   const word = be32(bytes, offset);
   const length = be32(bytes, offset + 4);
-  if (length > available) throw cut('wlancap', offset, length, available, 'header of its length');
+  if (length > available) throw cutShort('wlancap', offset, length, available, 'header of its length');
   const u64 = (at: number) => (BigInt(be32(bytes, at)) << 32n) | BigInt(be32(bytes, at + 4));
   return {
     magic: word >>> 4,

@@ -16,6 +16,7 @@ import { WireError } from '../errors.js';
 import type { FieldSink } from '../packet/fields.js';
 import type { Decoded, DecodeContext, EncodeContext, Encoder, Next, Protocol } from '../packet/protocol.js';
 import { rangeChecker } from '../packet/range.js';
+import { cutShort } from '../packet/partial.js';
 import { formatMac, writeMac } from './mac.js';
 
 export const LINKTYPE_IEEE802_5 = 6;
@@ -64,14 +65,7 @@ export interface TokenRingInput {
 
 const check = rangeChecker('tr');
 
-function truncated(offset: number, required: number, available: number, what: string): WireError {
-  return new WireError('truncated', `${what} needs ${required} bytes, ${Math.max(0, available)} captured at offset ${offset}`, {
-    layer: 'tr',
-    offset,
-    required,
-    available: Math.max(0, available),
-  });
-}
+const truncated = (offset: number, required: number, available: number, what: string) => cutShort('tr', offset, required, available, what);
 
 /**
  * Decodes the header (routing field included) at `offset`. Throws `truncated` when fewer than 15

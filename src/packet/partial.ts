@@ -3,8 +3,15 @@
 // byte it lacks, so a cut header shows the fields that lie within the captured bytes. Protocols
 // whose fields follow their bytes in order decode a copy of the header padded with zeros and keep,
 // through `capturedFields`, the fields whose bytes were all captured.
+import { WireError } from '../errors.js';
 import type { DecodeContext } from './protocol.js';
 import type { FieldSink, FieldValue } from './fields.js';
+
+/** The `truncated` error of a header (or part of one, `what`) that needs `required` bytes at `offset` and has `available`. */
+export function cutShort(layer: string, offset: number, required: number, available: number, what = 'header'): WireError {
+  const have = Math.max(0, available);
+  return new WireError('truncated', `${what} needs ${required} bytes, ${have} captured at offset ${offset}`, { layer, offset, required, available: have });
+}
 
 /** Bytes of the header at `ctx.offset` that were captured (0 when none). */
 export function capturedLength(ctx: Pick<DecodeContext, 'bytes' | 'offset' | 'end'>): number {
