@@ -44,8 +44,8 @@ import { cdp } from './link/cdp.js';
 import { LINKTYPE_IEEE802_5, tokenRing, tokenRingMac } from './link/token-ring.js';
 import { fddi, LINKTYPE_FDDI } from './link/fddi.js';
 import { avs, LINKTYPE_IEEE802_11_AVS, LINKTYPE_IEEE802_11_PRISM, prism } from './link/prism.js';
-import { can, LINKTYPE_CAN_SOCKETCAN } from './link/can.js';
-import { clip, frameRelay, ipfc, ipnet, LINKTYPE_ATM_RFC1483, LINKTYPE_FRELAY, LINKTYPE_IP_OVER_FC, LINKTYPE_IPNET, LINKTYPE_LINUX_ATM_CLIP } from './link/ip-carriers.js';
+import { can, canfdLinux, canLinux, LINKTYPE_CAN_SOCKETCAN } from './link/can.js';
+import { ap1394, clip, frameRelay, ipfc, ipnet, LINKTYPE_APPLE_IP_OVER_IEEE1394, LINKTYPE_PPP_ETHER, LINKTYPE_ATM_RFC1483, LINKTYPE_FRELAY, LINKTYPE_IP_OVER_FC, LINKTYPE_IPNET, LINKTYPE_LINUX_ATM_CLIP } from './link/ip-carriers.js';
 import { verifyMaskOf, walkCommon, walked, type WalkTables } from './dissect-walk.js';
 
 const protocols = new Map<string, Protocol>();
@@ -173,7 +173,7 @@ export function protocolNamed(name: string): Protocol | undefined {
 }
 
 const LINK_TYPES: Record<string, number> = {
-  null: 0, ethernet: 1, ieee802_5: 6, ppp: 9, fddi: 10, ppp_hdlc: 50, raw: 101, c_hdlc: 104, atm_rfc1483: 100, ieee802_11: 105, linux_atm_clip: 106, frelay: 107, loop: 108, linux_sll: 113, pflog: 117, ieee802_11_prism: 119, ip_over_fc: 122, ieee802_11_radiotap: 127, ieee802_11_avs: 163, ppi: 192, ipnet: 226, can_socketcan: 227, ipv4: 228, ipv6: 229, nflog: 239, linux_sll2: 276,
+  null: 0, ethernet: 1, ieee802_5: 6, ppp: 9, fddi: 10, ppp_hdlc: 50, ppp_ether: 51, raw: 101, c_hdlc: 104, atm_rfc1483: 100, ieee802_11: 105, linux_atm_clip: 106, frelay: 107, loop: 108, linux_sll: 113, pflog: 117, ieee802_11_prism: 119, ip_over_fc: 122, apple_ip_over_ieee1394: 138, ieee802_11_radiotap: 127, ieee802_11_avs: 163, ppi: 192, ipnet: 226, can_socketcan: 227, ipv4: 228, ipv6: 229, nflog: 239, linux_sll2: 276,
 };
 const RAW_IP = 101;
 /**
@@ -357,7 +357,7 @@ registerProtocol(igmp, [{ table: 'ip.proto', value: IP_PROTO_IGMP }]);
 registerProtocol(esp, [{ table: 'ip.proto', value: IP_PROTO_ESP }]);
 registerProtocol(ah, [{ table: 'ip.proto', value: IP_PROTO_AH }]);
 registerProtocol(pppoed, [{ table: 'ethertype', value: 0x8863 }]);
-registerProtocol(pppoes, [{ table: 'ethertype', value: 0x8864 }]);
+registerProtocol(pppoes, [{ table: 'ethertype', value: 0x8864 }, { table: 'linktype', value: LINKTYPE_PPP_ETHER }]);
 // Link-layer control: spanning tree (LLC SAP 0x42) and CDP (SNAP 00-00-0c/0x2000) are named by LLC itself.
 registerProtocol(stp);
 registerProtocol(lldp, [{ table: 'ethertype', value: ETHERTYPE_LLDP }]);
@@ -381,7 +381,10 @@ registerProtocol(clip, [{ table: 'linktype', value: LINKTYPE_LINUX_ATM_CLIP }]);
 registerProtocol(frameRelay, [{ table: 'linktype', value: LINKTYPE_FRELAY }]);
 registerProtocol(ipfc, [{ table: 'linktype', value: LINKTYPE_IP_OVER_FC }]);
 registerProtocol(ipnet, [{ table: 'linktype', value: LINKTYPE_IPNET }]);
+registerProtocol(ap1394, [{ table: 'linktype', value: LINKTYPE_APPLE_IP_OVER_IEEE1394 }]);
 registerProtocol(can, [{ table: 'linktype', value: LINKTYPE_CAN_SOCKETCAN }]);
+registerProtocol(canLinux);
+registerProtocol(canfdLinux);
 registerProtocol(nflog, [{ table: 'linktype', value: 239 }]);
 registerProtocol(pflog, [{ table: 'linktype', value: 117 }]);
 registerProtocol(vxlan, [{ table: 'udp.port', value: VXLAN_PORT }]);

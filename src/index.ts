@@ -86,9 +86,9 @@ export { decodeFddi, emitFddi, fddi, fddiEncoder, fddiFrameName, fddiCarriesLlc,
 export type { FddiHeader, FddiInput } from './link/fddi.js';
 export { avs, avsCutInfo, decodeAvs, decodePrism, isAvs, prism, prismCutInfo, prismItemName, LINKTYPE_IEEE802_11_AVS, LINKTYPE_IEEE802_11_PRISM, AVS_HEADER_LENGTH, PRISM_HEADER_LENGTH } from './link/prism.js';
 export type { AvsHeader, PrismHeader, PrismItem } from './link/prism.js';
-export { clip, frameRelay, frameRelayCutInfo, ipfc, ipnet, LINKTYPE_ATM_RFC1483, LINKTYPE_FRELAY, LINKTYPE_IP_OVER_FC, LINKTYPE_IPNET, LINKTYPE_LINUX_ATM_CLIP, IPNET_HEADER_LENGTH, IPFC_HEADER_LENGTH } from './link/ip-carriers.js';
-export type { FrameRelayHeader, IpfcHeader, IpnetHeader } from './link/ip-carriers.js';
-export { can, canInfo, decodeCan, LINKTYPE_CAN_SOCKETCAN, CAN_HEADER_LENGTH } from './link/can.js';
+export { ap1394, AP1394_HEADER_LENGTH, LINKTYPE_APPLE_IP_OVER_IEEE1394, LINKTYPE_PPP_ETHER, clip, frameRelay, frameRelayCutInfo, ipfc, ipnet, LINKTYPE_ATM_RFC1483, LINKTYPE_FRELAY, LINKTYPE_IP_OVER_FC, LINKTYPE_IPNET, LINKTYPE_LINUX_ATM_CLIP, IPNET_HEADER_LENGTH, IPFC_HEADER_LENGTH } from './link/ip-carriers.js';
+export type { Ap1394Header, FrameRelayHeader, IpfcHeader, IpnetHeader } from './link/ip-carriers.js';
+export { can, canCutInfo, canfdLinux, canInfo, canLinux, decodeCan, LINKTYPE_CAN_SOCKETCAN, CAN_HEADER_LENGTH } from './link/can.js';
 export type { CanHeader } from './link/can.js';
 export { syslog, ssdp, syslogInfo, ssdpInfo, displayText, SYSLOG_PORT, SSDP_PORT } from './application/syslog.js';
 export type { SyslogHeader, SsdpHeader } from './application/syslog.js';

@@ -21,7 +21,7 @@ const fixtures = fileURLToPath(new URL('./fixtures/wire/', import.meta.url));
 
 /** Captures of the CLI's fixtures that hold link types the wire fixtures do not (Token Ring, FDDI, Prism, AVS, ATM, frame relay, IP/FC, ipnet, CAN). */
 const cliFixtures = fileURLToPath(new URL('./fixtures/cli/', import.meta.url));
-const CLI_SEEDS = ['lan-tr.pcap', 'lan-fddi.pcap', 'lan-prism.pcap', 'lan-avs.pcap', 'llc-control.pcap', 'atm-rfc1483.pcap', 'clip.pcap', 'frelay.pcap', 'ipfc.pcap', 'ipnet.pcap', 'can.pcap'];
+const CLI_SEEDS = ['lan-tr.pcap', 'lan-fddi.pcap', 'lan-prism.pcap', 'lan-avs.pcap', 'llc-control.pcap', 'atm-rfc1483.pcap', 'clip.pcap', 'frelay.pcap', 'ipfc.pcap', 'ipnet.pcap', 'can.pcap', 'can-sll2.pcap', 'ppp-ether.pcap', 'ip1394.pcap'];
 
 function seeds(): TestRecord[] {
   return [

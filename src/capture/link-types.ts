@@ -9,6 +9,7 @@ export const LINK_TYPE_NAMES: Readonly<Record<number, string>> = Object.freeze({
   9: 'ppp',
   10: 'fddi',
   50: 'ppp_hdlc',
+  51: 'ppp_ether',
   100: 'atm_rfc1483',
   101: 'raw',
   104: 'c_hdlc',
@@ -20,6 +21,7 @@ export const LINK_TYPE_NAMES: Readonly<Record<number, string>> = Object.freeze({
   117: 'pflog',
   119: 'ieee802_11_prism',
   122: 'ip_over_fc',
+  138: 'apple_ip_over_ieee1394',
   127: 'ieee802_11_radiotap',
   163: 'ieee802_11_avs',
   192: 'ppi',
@@ -33,7 +35,7 @@ export const LINK_TYPE_NAMES: Readonly<Record<number, string>> = Object.freeze({
 });
 
 /** A link type by name, for options: `'ethernet'`, `'raw'`, ... */
-export type LinkTypeName = 'null' | 'ethernet' | 'ieee802_5' | 'fddi' | 'ieee802_11_prism' | 'ieee802_11_avs' | 'atm_rfc1483' | 'linux_atm_clip' | 'frelay' | 'ip_over_fc' | 'ipnet' | 'can_socketcan' | 'ppp' | 'ppp_hdlc' | 'raw' | 'c_hdlc' | 'ieee802_11' | 'loop' | 'linux_sll' | 'pflog' | 'ieee802_11_radiotap' | 'ppi' | 'erf' | 'ipv4' | 'ipv6' | 'nflog' | 'linux_sll2';
+export type LinkTypeName = 'null' | 'ethernet' | 'ieee802_5' | 'fddi' | 'ieee802_11_prism' | 'ieee802_11_avs' | 'atm_rfc1483' | 'linux_atm_clip' | 'frelay' | 'ip_over_fc' | 'ipnet' | 'can_socketcan' | 'ppp_ether' | 'apple_ip_over_ieee1394' | 'ppp' | 'ppp_hdlc' | 'raw' | 'c_hdlc' | 'ieee802_11' | 'loop' | 'linux_sll' | 'pflog' | 'ieee802_11_radiotap' | 'ppi' | 'erf' | 'ipv4' | 'ipv6' | 'nflog' | 'linux_sll2';
 
 const NUMBERS: Readonly<Record<string, number>> = Object.freeze(
   Object.fromEntries(Object.entries(LINK_TYPE_NAMES).map(([n, name]) => [name, Number(n)])),

@@ -65,6 +65,9 @@ export function hasMptcpOption(h: TcpHeader): boolean {
   return h.options.some((o) => o.kind === 30);
 }
 
+/** Protocols registered under another name than tshark's (the SLL-carried CAN variants). */
+const TSHARK_NAMES: Record<string, string> = { 'can-linux': 'can', 'canfd-linux': 'canfd' };
+
 /** The frame.protocols value tshark 4.0 gives the packet (`data`: leavesData's answer). */
 export function frameProtocols(packet: Packet, linkType: number, app: AppColumns | undefined, data: boolean): string {
   const layers = packet.layers;
@@ -105,6 +108,10 @@ export function frameProtocols(packet: Packet, linkType: number, app: AppColumns
         add('prism');
         if ((l.header as { items?: unknown }).items !== undefined) add('wlan_radio');
         break;
+      case 'can-linux':
+      case 'canfd-linux':
+        add(TSHARK_NAMES[l.name]!);
+        break;
       case 'clip':
         // tshark's CLIP calls its IP dissector, which hands IPv6 on.
         add('clip');
@@ -135,7 +142,7 @@ export function frameProtocols(packet: Packet, linkType: number, app: AppColumns
         add(l.name);
     }
   }
-  if (packet.partial !== undefined && !notIpv6(packet)) add(packet.partial.name);
+  if (packet.partial !== undefined && !notIpv6(packet)) add(TSHARK_NAMES[packet.partial.name] ?? packet.partial.name);
   if (app !== undefined) for (const name of app.protocols) add(name);
   if (data) add('data');
   return text;

@@ -1,5 +1,5 @@
 // Protocol hierarchy: packets and bytes per layer path, printed indented like `tshark -z io,phs`.
-import type { Packet } from 'wirekit';
+import type { Layer, Packet } from 'wirekit';
 import { bogusIpHeader, clipBogusVersion, cutInsideHeader } from './summary.js';
 import { headerStopped } from './frame-protocols.js';
 
@@ -14,9 +14,19 @@ interface Node {
  * DNS's id and flags, a tunnel's first word), PPI's whole 8-byte header, nothing of LOOP's, Token
  * Ring's header and the byte after it, a byte of FDDI's or LLC's.
  */
-const PARTIAL_NODE_BYTES: Record<string, number> = { ppi: 8, wlancap: 8, loop: 0, tr: 15, fddi: 1, llc: 1, trmac: 0, fr: 1, ipnet: 1, can: 8 };
+const PARTIAL_NODE_BYTES: Record<string, number> = { ppi: 8, wlancap: 8, loop: 0, tr: 15, fddi: 1, llc: 1, trmac: 0, fr: 1, ipnet: 1, can: 8, pppoes: Infinity, ap1394: Infinity };
 
 const newNode = (): Node => ({ frames: 0, bytes: 0, children: new Map() });
+
+/** A layer's node name in tshark's tree: canfd for a CAN FD frame, the SLL-carried CAN variants and SLL version 2 as tshark names them. */
+function treeName(layer: Layer): string {
+  if (layer.name === 'can') return (layer.header as { fd: boolean }).fd ? 'canfd' : 'can';
+  if (layer.name === 'can-linux') return 'can';
+  if (layer.name === 'canfd-linux') return 'canfd';
+  // tshark's SLL dissector reads both versions under one name.
+  if (layer.name === 'sll2') return 'sll';
+  return layer.name;
+}
 
 /** What the application layer made of a TCP packet's payload (`AppColumns`, after the TCP analysis). */
 export interface AboveTcp {
@@ -97,7 +107,7 @@ export class ProtocolHierarchy {
         continue;
       }
       // (tshark's tree names a CAN FD frame's protocol canfd.)
-      const layerName = i < depth ? (layers[i]!.name === 'can' && (layers[i]!.header as { fd: boolean }).fd ? 'canfd' : layers[i]!.name) : last;
+      const layerName = i < depth ? treeName(layers[i]!) : last;
       node = this.#count(node, layerName, frameLength);
       // tshark's radio-information pseudo-protocol, which radiotap hands every frame to, and PPI
       // the 802.11 frames it carries.
@@ -112,10 +122,11 @@ export class ProtocolHierarchy {
       // A message tshark read the first fields of before it failed is a node of its own (cut
       // before them, the malformed mark stays under the layer below, whatever the protocol column says).
       const partial = packet.partial;
-      const least = partial === undefined ? undefined : (PARTIAL_NODE_BYTES[partial.name] ?? 4);
-      if (least !== undefined && app === undefined && partial!.captured >= least) node = this.#count(node, partial!.name, frameLength);
+      // (A CAN frame after SLL: tshark has read its identifier and length, 5 bytes, before it fails.)
+      const least = partial === undefined ? undefined : partial.name.endsWith('-linux') ? 5 : (PARTIAL_NODE_BYTES[partial.name] ?? 4);
+      if (least !== undefined && app === undefined && partial!.captured >= least) node = this.#count(node, partial!.name.replace(/-linux$/, ''), frameLength);
       // A CAN error frame with fewer than 8 data bytes: tshark fails inside a text item of its tree.
-      if (partial === undefined && layers[depth - 1]?.name === 'can' && (layers[depth - 1]!.header as { error: boolean }).error) node = this.#count(node, 'text', frameLength);
+      if (partial === undefined && layers[depth - 1]?.name.startsWith('can') && (layers[depth - 1]!.header as { error: boolean }).error) node = this.#count(node, 'text', frameLength);
       this.#count(node, '_ws.malformed', frameLength);
     }
   }

@@ -65,6 +65,8 @@ import {
   frameRelayCutInfo,
   type CanHeader,
   canInfo,
+  canCutInfo,
+  type Ap1394Header,
 } from 'wirekit';
 import { EchoTracker, icmpInfo, icmpv6Info } from './summary-icmp.js';
 import { analysisPrefix, TcpAnalysis, tcpFlagNames, TcpTracker, type TcpState } from './summary-tcp.js';
@@ -123,7 +125,7 @@ export function rawNotIp(packet: Packet, linkType: number): 'short' | 'data' | u
 }
 
 /** The protocol column of a frame whose link header did not decode (tshark names the protocol it gave up in). */
-const CUT_LINK_NAMES: Record<string, string> = { nflog: 'NFLOG', pflog: 'PFLOG', radiotap: '802.11', wlan: '802.11', ppi: 'PPI', tr: 'TR', fddi: 'FDDI', prism: 'Prism', wlancap: 'WLAN', fr: 'FR', ipnet: 'IPNET', ipfc: 'IP/FC', llc: 'LLC' };
+const CUT_LINK_NAMES: Record<string, string> = { nflog: 'NFLOG', pflog: 'PFLOG', radiotap: '802.11', wlan: '802.11', ppi: 'PPI', tr: 'TR', fddi: 'FDDI', prism: 'Prism', wlancap: 'WLAN', fr: 'FR', ipnet: 'IPNET', ipfc: 'IP/FC', llc: 'LLC', ap1394: 'IP/IEEE1394', pppoes: 'PPPoES' };
 
 /** The 6 bytes at `at` as a MAC address, each byte's bits reversed when `swap` (FDDI's order). */
 function macAt(bytes: Uint8Array, at: number, swap = false, mask = 0xff): string {
@@ -161,6 +163,7 @@ function cutLinkColumns(name: string, bytes: Uint8Array, captured: number): [str
   if (name === 'wlancap') return ['', '', avsCutInfo(bytes, 0, captured)];
   if (name === 'fr') return ['', '', frameRelayCutInfo(bytes, 0, captured)];
   if (name === 'ipnet') return ['', '', 'Solaris IPNET'];
+  if (name === 'pppoes') return ['', '', captured >= 2 ? 'Session Data' : ''];
   // LLC from the link's first byte (ATM RFC 1483): a U-format control read shows.
   if (name === 'llc') return ['', '', captured >= 3 && (bytes[2]! & 3) === 3 ? llcInfo({ dsap: bytes[0]!, ssap: bytes[1]!, control: bytes[2]! }).replace(/; .*/, '') : ''];
   return undefined;
@@ -511,6 +514,7 @@ export class SummaryFormatter {
         dst = macColumn(h.dst);
       }
       if (layer.name === 'wlan' && network === undefined) [src, dst] = wlanAddresses(layer.header as WlanHeader);
+      if (layer.name === 'ap1394' && network === undefined) [src, dst] = [(layer.header as Ap1394Header).src, (layer.header as Ap1394Header).dst];
       if ((layer.name === 'tr' || layer.name === 'fddi') && network === undefined) {
         const h = layer.header as TokenRingHeader | FddiHeader;
         src = macColumn(h.src);
@@ -686,10 +690,22 @@ export class SummaryFormatter {
           // An IPv6 header cut short: tshark names IPv6 and shows nothing else.
           [protocol, info] = packet.partial?.name === 'ipv6' ? ['IPv6', ''] : ['IPNET', 'Solaris IPNET'];
           break;
+        case 'ap1394':
+          [protocol, info] = [packet.partial?.name === 'arp' ? 'ARP' : 'IP/IEEE1394', ''];
+          break;
         case 'ipfc':
           [protocol, info] = packet.partial?.name === 'llc' ? ['LLC', ''] : ['IP/FC', ''];
           break;
-        case 'can': {
+        case 'sll':
+        case 'sll2':
+          // A CAN frame cut short after SLL: tshark has read its identifier and length.
+          if (packet.partial?.name === 'can-linux' || packet.partial?.name === 'canfd-linux') {
+            [protocol, info] = [packet.partial.name === 'can-linux' ? 'CAN' : 'CANFD', canCutInfo(packet.bytes, packet.partial.offset, packet.partial.captured)];
+          }
+          break;
+        case 'can':
+        case 'can-linux':
+        case 'canfd-linux': {
           const h = top.header as CanHeader;
           // A standard identifier wider than 11 bits: tshark fails before it writes a column.
           if (!h.extended && !h.error && h.id > 0x7ff) [protocol, info] = ['', ''];
@@ -775,8 +791,10 @@ export class SummaryFormatter {
           }
           const bogus = bogusIpHeader(packet, top);
           if (bogus !== undefined) [protocol, info] = bogus === 'IPv6' ? [protocol, bogus] : ['IPv4', bogus];
-          // A LOOP header cut short: tshark names the protocol and shows nothing of it.
+          // A LOOP header cut short: tshark names the protocol and shows nothing of it; a PPPoE
+          // session header its code from 2 bytes.
           if (packet.partial?.name === 'loop') [protocol, info] = ['LOOP', ''];
+          if (packet.partial?.name === 'pppoes') [protocol, info] = ['PPPoES', packet.partial.captured >= 2 ? 'Session Data' : ''];
           break;
         }
       }

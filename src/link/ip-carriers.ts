@@ -11,7 +11,10 @@
 //   congestion bits, extension bits), then the RFC 2427 encapsulation, control 0x03 (UI), optional
 //   0x00 padding and an NLPID (0xcc IPv4, 0x8e IPv6, 0x80 SNAP), or Cisco's, an ethertype right
 //   after the address.
-// LINKTYPE_ATM_RFC1483 (100) is LLC with nothing before it: the `llc` protocol is bound to it.
+// - `ap1394` (LINKTYPE_APPLE_IP_OVER_IEEE1394, 138): RFC 2734's link header as Apple's stack
+//   captures it, the 8-byte destination and source EUI-64s and an ethertype.
+// LINKTYPE_ATM_RFC1483 (100) is LLC with nothing before it: the `llc` protocol is bound to it, as
+// PPPoE's session protocol is to LINKTYPE_PPP_ETHER (51, PPPoE without its Ethernet header).
 import { WireError } from '../errors.js';
 import type { FieldSink } from '../packet/fields.js';
 import type { Decoded, DecodeContext, Next, Protocol } from '../packet/protocol.js';
@@ -23,6 +26,9 @@ export const LINKTYPE_LINUX_ATM_CLIP = 106;
 export const LINKTYPE_FRELAY = 107;
 export const LINKTYPE_IP_OVER_FC = 122;
 export const LINKTYPE_IPNET = 226;
+export const LINKTYPE_APPLE_IP_OVER_IEEE1394 = 138;
+export const LINKTYPE_PPP_ETHER = 51;
+export const AP1394_HEADER_LENGTH = 18;
 export const IPNET_HEADER_LENGTH = 24;
 export const IPFC_HEADER_LENGTH = 16;
 
@@ -217,3 +223,26 @@ function frAddressFields(h: FrameRelayHeader, out: FieldSink): void {
   out.add('fr.de', h.de);
   out.add('fr.dlci', h.dlci);
 }
+
+export interface Ap1394Header {
+  /** Destination and source EUI-64s (colon-separated hex). */
+  dst: string;
+  src: string;
+  type: number;
+}
+
+/** `ap1394`: IP over IEEE 1394 as Apple captures it; the ethertype names what follows. */
+export const ap1394: Protocol<Ap1394Header> = {
+  name: 'ap1394',
+  decode(ctx: DecodeContext): Decoded<Ap1394Header> {
+    if (have(ctx) < AP1394_HEADER_LENGTH) throw cutShort('ap1394', ctx.offset, AP1394_HEADER_LENGTH, have(ctx));
+    const type = (ctx.bytes[ctx.offset + 16]! << 8) | ctx.bytes[ctx.offset + 17]!;
+    return { header: { dst: wwn(ctx.bytes, ctx.offset), src: wwn(ctx.bytes, ctx.offset + 8), type }, headerLength: AP1394_HEADER_LENGTH, next: { table: 'ethertype', value: type } };
+  },
+  partialFields(): void {},
+  fields(h: Ap1394Header, out: FieldSink): void {
+    out.add('ap1394.dst', h.dst);
+    out.add('ap1394.src', h.src);
+    out.add('ap1394.type', h.type);
+  },
+};

@@ -348,6 +348,8 @@ export const pppoes: Protocol<PppoeHeader> = {
     decoded.header = readHeader(ctx.bytes, ctx.offset);
     return decoded;
   },
+  // Cut short: tshark names the protocol (and its code from 2 bytes) and shows no field.
+  partialFields(): void {},
   fields: headerFields,
 };
 

@@ -310,7 +310,10 @@ function nextOf(hatype: number, protocol: number): Next | undefined {
   // GRE's Transparent Ethernet Bridging carries whole Ethernet frames (RFC 1701 protocol types).
   if (hatype === ARPHRD_IPGRE && protocol === GRE_TRANSPARENT_ETHERNET) return { protocol: 'eth' };
   if (protocol > MAX_LINUX_PROTOCOL) return { table: 'ethertype', value: protocol };
-  // Raw 802.3 (IPX), PPP, CAN and the rest are not decoded here: the payload stays opaque.
+  // CAN frames (their identifier in the host's byte order); raw 802.3 (IPX), PPP and the rest are
+  // not decoded here: the payload stays opaque.
+  if (protocol === SllProtocol.P_CAN) return { protocol: 'can-linux' };
+  if (protocol === SllProtocol.P_CANFD) return { protocol: 'canfd-linux' };
   return protocol === SllProtocol.P_ETHERNET ? { protocol: 'eth' } : protocol === SllProtocol.P_802_2 ? { protocol: 'llc' } : undefined;
 }
 

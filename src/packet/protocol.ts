@@ -112,7 +112,7 @@ export interface Protocol<H extends object = object> {
 /** Options every decoder sees. */
 export interface DecodeOptions {
   /** Link type of the bytes: a pcap LINKTYPE number, `ethernet` (1, default) or `raw` (raw IP, 101). */
-  linkType?: number | 'ethernet' | 'raw' | 'ipv4' | 'ipv6' | 'null' | 'loop' | 'linux_sll' | 'linux_sll2' | 'ppp' | 'ppp_hdlc' | 'c_hdlc' | 'ieee802_11' | 'ieee802_11_radiotap' | 'ppi' | 'nflog' | 'pflog' | 'ieee802_5' | 'fddi' | 'ieee802_11_prism' | 'ieee802_11_avs' | 'atm_rfc1483' | 'linux_atm_clip' | 'frelay' | 'ip_over_fc' | 'ipnet' | 'can_socketcan';
+  linkType?: number | 'ethernet' | 'raw' | 'ipv4' | 'ipv6' | 'null' | 'loop' | 'linux_sll' | 'linux_sll2' | 'ppp' | 'ppp_hdlc' | 'c_hdlc' | 'ieee802_11' | 'ieee802_11_radiotap' | 'ppi' | 'nflog' | 'pflog' | 'ieee802_5' | 'fddi' | 'ieee802_11_prism' | 'ieee802_11_avs' | 'atm_rfc1483' | 'linux_atm_clip' | 'frelay' | 'ip_over_fc' | 'ipnet' | 'can_socketcan' | 'ppp_ether' | 'apple_ip_over_ieee1394';
   /** Which checksums to verify (default: all). */
   checksums?: ChecksumPolicy;
   /** Throw the first WireError instead of recording it in `packet.errors`. */

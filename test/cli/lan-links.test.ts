@@ -88,6 +88,12 @@ describe('wirekit decode and stats on links that carry IP under a small header (
   it('Solaris ipnet: IPv4 and IPv6 by family, another family left in the header', () => {
     expect(expectAsTshark('ipnet.pcap').join('\n')).toMatch(/IPNET \d+ Solaris IPNET\s*$/m);
   });
+
+  it('PPPoE sessions without Ethernet, IP over IEEE 1394, PPPoE session headers cut short on Ethernet', () => {
+    expect(expectAsTshark('ppp-ether.pcap').join('\n')).toContain('PPPoES 2 Session Data[Malformed Packet]');
+    expect(expectAsTshark('ip1394.pcap').join('\n')).toContain('88:99:aa:bb:cc:dd:ee:ff → 00:11:22:33:44:55:66:77 IP/IEEE1394');
+    expect(expectAsTshark('pppoes-cut.pcap').join('\n')).toMatch(/PPPoES 15 \[Malformed Packet\]/);
+  });
 });
 
 describe('wirekit decode and stats on CAN bus frames (make-can.sh)', () => {
@@ -96,6 +102,15 @@ describe('wirekit decode and stats on CAN bus frames (make-can.sh)', () => {
     for (const text of ['CAN 16 ID: 193 (0xc1), Length: 8', 'Ext. ID: 417001744 (0x18daf110)', '(Remote Transmission Request)', 'CANFD 72 ID: 292 (0x124), Length: 64', 'ERR: Transmit timeout, Bus off', 'ERR: Reserved', 'ERR: Transmit timeout[Malformed Packet]']) {
       expect(want).toContain(text);
     }
+  });
+
+  it('the same frames through tcpdump -i any: Linux cooked headers v1 and v2, CAN and CAN FD protocols, host byte order', () => {
+    for (const file of ['can-sll.pcap', 'can-sll2.pcap']) {
+      const want = expectAsTshark(file).join('\n');
+      expect(want).toContain('ID: 193 (0xc1), Length: 8');
+      expect(want).toContain('CANFD');
+    }
+    expect(lines(readFileSync(`${dir}can-sll.pcap.protocols.txt`, 'utf8'))).toContain('sll:canfd:data');
   });
 
   it('--json: the CAN fields equal tshark\'s (byte strings with colons, as -T json writes them)', () => {

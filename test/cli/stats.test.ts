@@ -13,11 +13,10 @@ function hierarchy(text: string): [number, string, number, number][] {
 
 /**
  * tshark's tree in wirekit's names: it shows raw IP under a `raw` pseudo-protocol (dropped here,
- * with everything under it moved up a level) and names Linux cooked capture v2 `sll`.
+ * with everything under it moved up a level).
  */
 function inWirekitNames(capture: string, tree: [number, string, number, number][]): [number, string, number, number][] {
   if (capture === 'raw.pcap') return tree.slice(1).map(([d, n, f, b]) => [d - 1, n, f, b]);
-  if (capture === 'sll2.pcap') return tree.map(([d, n, f, b]) => [d, n === 'sll' ? 'sll2' : n, f, b]);
   return tree;
 }
 
