@@ -59,6 +59,8 @@ import {
   tokenRingMacInfo,
   type FddiHeader,
   fddiFrameName,
+  fddiAddress,
+  tokenRingFixedHeader,
   prismCutInfo,
   avsCutInfo,
   type FrameRelayHeader,
@@ -127,22 +129,6 @@ export function rawNotIp(packet: Packet, linkType: number): 'short' | 'data' | u
 /** The protocol column of a frame whose link header did not decode (tshark names the protocol it gave up in). */
 const CUT_LINK_NAMES: Record<string, string> = { nflog: 'NFLOG', pflog: 'PFLOG', radiotap: '802.11', wlan: '802.11', ppi: 'PPI', tr: 'TR', fddi: 'FDDI', prism: 'Prism', wlancap: 'WLAN', fr: 'FR', ipnet: 'IPNET', ipfc: 'IP/FC', llc: 'LLC', ap1394: 'IP/IEEE1394', pppoes: 'PPPoES' };
 
-/** The 6 bytes at `at` as a MAC address, each byte's bits reversed when `swap` (FDDI's order). */
-function macAt(bytes: Uint8Array, at: number, swap = false, mask = 0xff): string {
-  let text = '';
-  for (let k = 0; k < 6; k++) {
-    let b = bytes[at + k]!;
-    if (k === 0) b &= mask;
-    if (swap) {
-      let r = 0;
-      for (let j = 0; j < 8; j++) if (b & (1 << j)) r |= 0x80 >>> j;
-      b = r;
-    }
-    text += (k === 0 ? '' : ':') + b.toString(16).padStart(2, '0');
-  }
-  return text;
-}
-
 /**
  * The columns tshark shows for a Token Ring or FDDI header it could not finish (source,
  * destination, info): Token Ring shows the frame type from 14 bytes and the addresses from 15 (it
@@ -153,11 +139,13 @@ function cutLinkColumns(name: string, bytes: Uint8Array, captured: number): [str
   if (name === 'tr') {
     if (captured < 14) return ['', '', ''];
     const info = tokenRingFrameName(bytes[1]!);
-    return captured < 15 ? ['', '', info] : [macColumn(macAt(bytes, 8, false, 0x7f)), macColumn(macAt(bytes, 2)), info];
+    if (captured < 15) return ['', '', info];
+    const h = tokenRingFixedHeader(bytes, 0);
+    return [macColumn(h.src), macColumn(h.dst), info];
   }
   if (name === 'fddi') {
     if (captured < 1) return ['', '', ''];
-    return [captured >= 13 ? macColumn(macAt(bytes, 7, true)) : '', captured >= 7 ? macColumn(macAt(bytes, 1, true)) : '', fddiFrameName(bytes[0]!)];
+    return [captured >= 13 ? macColumn(fddiAddress(bytes, 7)) : '', captured >= 7 ? macColumn(fddiAddress(bytes, 1)) : '', fddiFrameName(bytes[0]!)];
   }
   if (name === 'prism') return ['', '', prismCutInfo(bytes, 0, captured)];
   if (name === 'wlancap') return ['', '', avsCutInfo(bytes, 0, captured)];

@@ -39,8 +39,8 @@ const REVERSED = Uint8Array.from({ length: 256 }, (_, b) => {
   return r;
 });
 
-/** The 6 bytes at `offset` as an address in canonical order. */
-function swappedMac(bytes: Uint8Array, offset: number): string {
+/** The 6 bytes at `offset` as an address in canonical order (each byte's bits reversed). */
+export function fddiAddress(bytes: Uint8Array, offset: number): string {
   const m = new Uint8Array(6);
   for (let k = 0; k < 6; k++) m[k] = REVERSED[bytes[offset + k]!]!;
   return formatMac(m);
@@ -93,7 +93,7 @@ export function decodeFddi(bytes: Uint8Array, offset = 0, end = bytes.length): F
   if (offset < 0 || available < FDDI_HEADER_LENGTH) {
     throw cutShort('fddi', offset, FDDI_HEADER_LENGTH, available);
   }
-  return { fc: bytes[offset]!, dst: swappedMac(bytes, offset + 1), src: swappedMac(bytes, offset + 7) };
+  return { fc: bytes[offset]!, dst: fddiAddress(bytes, offset + 1), src: fddiAddress(bytes, offset + 7) };
 }
 
 const LLC: Next = { protocol: 'llc' };
@@ -116,7 +116,7 @@ export const fddi: Protocol<FddiHeader> = {
     const have = Math.min(ctx.end, ctx.bytes.length) - ctx.offset;
     if (have >= 1) controlFields(ctx.bytes[ctx.offset]!, out);
     if (have >= 7) {
-      const dst = swappedMac(ctx.bytes, ctx.offset + 1);
+      const dst = fddiAddress(ctx.bytes, ctx.offset + 1);
       for (let k = 0; k < 2; k++) {
         out.add('fddi.dst', dst);
         out.add('fddi.addr', dst);

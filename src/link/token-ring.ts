@@ -74,7 +74,7 @@ const truncated = (offset: number, required: number, available: number, what: st
 export function decodeTokenRing(bytes: Uint8Array, offset = 0, end = bytes.length): TokenRingHeader {
   const available = Math.min(end, bytes.length) - offset;
   if (offset < 0 || available < TOKEN_RING_HEADER_LENGTH + 1) throw truncated(offset, TOKEN_RING_HEADER_LENGTH + 1, available, 'header and the byte after it');
-  const header = fixedHeader(bytes, offset);
+  const header = tokenRingFixedHeader(bytes, offset);
   if (bytes[offset + 8]! & 0x80) {
     const at = offset + TOKEN_RING_HEADER_LENGTH;
     const b0 = bytes[at]!;
@@ -93,8 +93,8 @@ export function decodeTokenRing(bytes: Uint8Array, offset = 0, end = bytes.lengt
   return header;
 }
 
-/** The 14 bytes before the routing field (the caller has checked they are there). */
-function fixedHeader(bytes: Uint8Array, offset: number): TokenRingHeader {
+/** The 14 bytes before the routing field (the caller has checked they are there): a header without its routing field. */
+export function tokenRingFixedHeader(bytes: Uint8Array, offset: number): TokenRingHeader {
   const s0 = bytes[offset + 8]!;
   const srcRaw = formatMac(bytes, offset + 8);
   return {
@@ -168,7 +168,7 @@ export const tokenRing: Protocol<TokenRingHeader> = {
     if (have < TOKEN_RING_HEADER_LENGTH + 1) return;
     const b = ctx.bytes;
     const o = ctx.offset + TOKEN_RING_HEADER_LENGTH;
-    fields(fixedHeader(b, ctx.offset), out);
+    fields(tokenRingFixedHeader(b, ctx.offset), out);
     out.add('tr.rif_bytes', b[o]! & 0x1f);
     out.add('tr.broadcast', b[o]! & 0xe0);
     if (have >= TOKEN_RING_HEADER_LENGTH + 2) {
