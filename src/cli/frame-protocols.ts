@@ -68,6 +68,11 @@ export function hasMptcpOption(h: TcpHeader): boolean {
 /** Protocols registered under another name than tshark's (the SLL-carried CAN variants). */
 const TSHARK_NAMES: Record<string, string> = { 'can-linux': 'can', 'canfd-linux': 'canfd' };
 
+/** A protocol's name as tshark gives it in frame.protocols and its tree. */
+export function tsharkName(name: string): string {
+  return TSHARK_NAMES[name] ?? name;
+}
+
 /** The frame.protocols value tshark 4.0 gives the packet (`data`: leavesData's answer). */
 export function frameProtocols(packet: Packet, linkType: number, app: AppColumns | undefined, data: boolean): string {
   const layers = packet.layers;
@@ -110,7 +115,7 @@ export function frameProtocols(packet: Packet, linkType: number, app: AppColumns
         break;
       case 'can-linux':
       case 'canfd-linux':
-        add(TSHARK_NAMES[l.name]!);
+        add(tsharkName(l.name));
         break;
       case 'clip':
         // tshark's CLIP calls its IP dissector, which hands IPv6 on.
@@ -142,7 +147,7 @@ export function frameProtocols(packet: Packet, linkType: number, app: AppColumns
         add(l.name);
     }
   }
-  if (packet.partial !== undefined && !notIpv6(packet)) add(TSHARK_NAMES[packet.partial.name] ?? packet.partial.name);
+  if (packet.partial !== undefined && !notIpv6(packet)) add(tsharkName(packet.partial.name));
   if (app !== undefined) for (const name of app.protocols) add(name);
   if (data) add('data');
   return text;

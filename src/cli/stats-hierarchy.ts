@@ -1,7 +1,7 @@
 // Protocol hierarchy: packets and bytes per layer path, printed indented like `tshark -z io,phs`.
 import type { Layer, Packet } from 'wirekit';
 import { bogusIpHeader, clipBogusVersion, cutInsideHeader } from './summary.js';
-import { headerStopped } from './frame-protocols.js';
+import { headerStopped, tsharkName } from './frame-protocols.js';
 
 interface Node {
   frames: number;
@@ -21,11 +21,9 @@ const newNode = (): Node => ({ frames: 0, bytes: 0, children: new Map() });
 /** A layer's node name in tshark's tree: canfd for a CAN FD frame, the SLL-carried CAN variants and SLL version 2 as tshark names them. */
 function treeName(layer: Layer): string {
   if (layer.name === 'can') return (layer.header as { fd: boolean }).fd ? 'canfd' : 'can';
-  if (layer.name === 'can-linux') return 'can';
-  if (layer.name === 'canfd-linux') return 'canfd';
   // tshark's SLL dissector reads both versions under one name.
   if (layer.name === 'sll2') return 'sll';
-  return layer.name;
+  return tsharkName(layer.name);
 }
 
 /** What the application layer made of a TCP packet's payload (`AppColumns`, after the TCP analysis). */
@@ -123,8 +121,8 @@ export class ProtocolHierarchy {
       // before them, the malformed mark stays under the layer below, whatever the protocol column says).
       const partial = packet.partial;
       // (A CAN frame after SLL: tshark has read its identifier and length, 5 bytes, before it fails.)
-      const least = partial === undefined ? undefined : partial.name.endsWith('-linux') ? 5 : (PARTIAL_NODE_BYTES[partial.name] ?? 4);
-      if (least !== undefined && app === undefined && partial!.captured >= least) node = this.#count(node, partial!.name.replace(/-linux$/, ''), frameLength);
+      const least = partial === undefined ? undefined : tsharkName(partial.name) !== partial.name ? 5 : (PARTIAL_NODE_BYTES[partial.name] ?? 4);
+      if (least !== undefined && app === undefined && partial!.captured >= least) node = this.#count(node, tsharkName(partial!.name), frameLength);
       // A CAN error frame with fewer than 8 data bytes: tshark fails inside a text item of its tree.
       if (partial === undefined && layers[depth - 1]?.name.startsWith('can') && (layers[depth - 1]!.header as { error: boolean }).error) node = this.#count(node, 'text', frameLength);
       this.#count(node, '_ws.malformed', frameLength);
