@@ -363,4 +363,29 @@ describe('raw DEFLATE decoding', () => {
       { numRuns: 1000 },
     );
   });
+
+  it('inflateSome keeps what was decoded before a stream breaks off, and the error', () => {
+    const data = text('the quick brown fox jumps over the lazy dog; '.repeat(40));
+    const packed = deflateRawSync(data);
+    // A prefix of the output for every cut; the whole and no error for the whole stream.
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: packed.length - 1 }), (cut) => {
+        const { data: got, error } = new Inflater().inflateSome(packed.subarray(0, cut));
+        expect(error?.code).toBe('truncated');
+        expect(got).toEqual(data.subarray(0, got.length));
+      }),
+      { numRuns: 200 },
+    );
+    const whole = new Inflater();
+    expect(whole.inflateSome(packed)).toEqual({ data });
+    expect(whole.finished).toBe(true);
+    // Bad codes after good ones: the good ones' bytes, and the damage named.
+    const bad = new Inflater().inflateSome(Buffer.concat([deflateRawSync(text('Hello'), { finishFlush: zc.Z_SYNC_FLUSH }), hex('07')]));
+    expect(new TextDecoder().decode(bad.data)).toBe('Hello');
+    expect(bad.error?.message).toMatch(/block type 3/);
+    // The cap: output up to it.
+    const capped = new Inflater({ maxOutput: 1000 }).inflateSome(deflateRawSync(new Uint8Array(5000)));
+    expect(capped.error?.code).toBe('limit-exceeded');
+    expect(capped.data.length).toBeLessThanOrEqual(1000);
+  });
 });

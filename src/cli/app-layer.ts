@@ -43,6 +43,7 @@ import {
 } from 'wirekit';
 import { Http2Session } from './app-http2.js';
 import { isJsonMedia, mediaNode } from './media-types.js';
+import { decodeContentCoding, isEncoded } from './content-coding.js';
 import { HttpExchanges, httpMessageFields, type HttpMessageLinks } from './http-fields.js';
 
 /** tcp.port entries of tshark 4.0's http and tls dissectors (`tshark -G decodes`). */
@@ -84,6 +85,23 @@ function mediaSuffix(type: string): { protocol?: string; text: string } {
   }
   if (mediaNode(type) === 'xml') return { protocol: 'HTTP/XML', text: '' };
   return { text: ` (${type})` };
+}
+
+/**
+ * What a message's body is to tshark's HTTP dissector: `none` (no bytes, or a coding that decoded
+ * to none), `data` (a Content-Encoding that did not decode), or `media` for its media type's
+ * dissector. Takes the direction's kept encoded bytes.
+ */
+function bodyOutcome(dir: Direction, m: HttpMessage): 'none' | 'data' | 'media' {
+  const coded = dir.coded;
+  dir.coded = [];
+  dir.codedBytes = 0;
+  if (m.bodyLength === 0) return 'none';
+  const coding = httpHeader(m.headers, 'content-encoding');
+  if (!isEncoded(coding)) return 'media';
+  const bytes = coded.length === 1 ? coded[0]! : Buffer.concat(coded);
+  const decoded = decodeContentCoding(coding, bytes);
+  return decoded === undefined ? 'data' : decoded.length === 0 ? 'none' : 'media';
 }
 
 /** One packet's application columns, and the PDUs it completed (for --json and stats). */
@@ -182,6 +200,9 @@ interface Direction {
   wsPushed: number;
   /** Stream offset after the bytes handed on so far (-1 before any): a later chunk past it follows a hole. */
   next: number;
+  /** HTTP: the body so far of a message sent with a Content-Encoding (its first MAX_CODED_BODY bytes), to decode as tshark does. */
+  coded: Uint8Array[];
+  codedBytes: number;
 }
 
 type Kind = 'unknown' | 'http' | 'tls' | 'websocket' | 'http2' | 'dns';
@@ -243,7 +264,10 @@ interface Connection {
   dns: [DnsFraming, DnsFraming] | undefined;
 }
 
-const newDirection = (): Direction => ({ exact: false, hsType: -1, hsRemaining: 0, hsHeader: [], recordEnd: 0, wsOpcode: 0, wsPushed: 0, next: -1 });
+const newDirection = (): Direction => ({ exact: false, hsType: -1, hsRemaining: 0, hsHeader: [], recordEnd: 0, wsOpcode: 0, wsPushed: 0, next: -1, coded: [], codedBytes: 0 });
+
+/** Bytes of an encoded HTTP body kept for decoding: a prefix decides the outcome as well as the whole (content-coding.ts). */
+const MAX_CODED_BODY = 4 * 1024 * 1024;
 
 const endpoint = (address: string, port: number) => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
 
@@ -697,7 +721,13 @@ export class AppLayer {
     if (kind === 'http') {
       conn.http = new Http1Conversation(
         {
-          onBody: () => undefined,
+          onBody: (d, m, data) => {
+            const dir = conn.dirs[d];
+            if (dir.codedBytes >= MAX_CODED_BODY || !isEncoded(httpHeader(m.headers, 'content-encoding'))) return;
+            const part = data.subarray(0, MAX_CODED_BODY - dir.codedBytes);
+            dir.coded.push(part);
+            dir.codedBytes += part.length;
+          },
           onMessage: (d, m) => this.#httpMessage(conn, d, m),
           onSkip: () => {
             conn.skipped = true;
@@ -730,7 +760,9 @@ export class AppLayer {
     let text = `${m.startLine} `;
     let protocol = 'HTTP';
     const type = httpHeader(m.headers, 'content-type');
-    if (type !== undefined && m.bodyLength > 0) {
+    // The body the media dissector sees: decoded when sent with a Content-Encoding (none when that fails).
+    const body = bodyOutcome(conn.dirs[d], m);
+    if (type !== undefined && body === 'media') {
       const media = mediaSuffix(type.split(';')[0]!.trim().toLowerCase());
       text += media.text;
       if (media.protocol !== undefined) protocol = media.protocol;
@@ -749,10 +781,10 @@ export class AppLayer {
     if (joined && this.#fin) this.#joined();
     this.#nodes.push('http');
     this.#protocols.push('http');
-    // A body without a media type is data inside HTTP's own tree (not a node of its own).
-    const media = m.bodyLength === 0 ? undefined : type === undefined ? 'data' : mediaNode(type.split(';')[0]!.trim().toLowerCase());
+    // A body without a media type, or one that did not decode, is data inside HTTP's own tree (not a node of its own).
+    const media = body === 'none' ? undefined : type === undefined || body === 'data' ? 'data' : mediaNode(type.split(';')[0]!.trim().toLowerCase());
     if (media !== undefined) {
-      if (type !== undefined) this.#nodes.push(media);
+      if (type !== undefined && body === 'media') this.#nodes.push(media);
       this.#protocols.push(media);
     }
     if (joined) this.#joined();

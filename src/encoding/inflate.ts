@@ -162,6 +162,17 @@ export class Inflater {
    * message does) or with the final block. Returns the bytes they produce.
    */
   inflate(input: Uint8Array, maxOutput = this.maxOutput): Uint8Array {
+    const { data, error } = this.inflateSome(input, maxOutput);
+    if (error !== undefined) throw error;
+    return data;
+  }
+
+  /**
+   * As `inflate`, but damage (bad codes, input that ends inside a block, the output cap) stops the
+   * decoding instead of throwing: `data` is what was decoded before it, `error` says why it stopped.
+   * What zlib's inflate gives a reader that keeps the output of a stream that fails.
+   */
+  inflateSome(input: Uint8Array, maxOutput = this.maxOutput): { data: Uint8Array; error?: WireError } {
     const hist = this.#history;
     const base = hist.length;
     let out = new Uint8Array(base + Math.min(Math.max(input.length * 4, 1024), maxOutput));
@@ -176,50 +187,58 @@ export class Inflater {
       out = next;
     };
     const bits = new Bits(input);
-    while (!this.finished && bits.bytesLeft > 0) {
-      const last = bits.need(1);
-      const type = bits.need(2);
-      if (type === 0) {
-        bits.align();
-        const len = bits.need(16);
-        const nlen = bits.need(16);
-        if ((len ^ 0xffff) !== nlen) throw new WireError('bad-value', `stored block length ${len} does not match its complement ${nlen}`, { layer: 'deflate', offset: bits.offset - 4 });
-        if (bits.pos + len > input.length) throw new WireError('truncated', `stored block of ${len} bytes runs past the data`, { layer: 'deflate', offset: bits.pos, required: len, available: input.length - bits.pos });
-        room(len);
-        out.set(input.subarray(bits.pos, bits.pos + len), at);
-        at += len;
-        bits.pos += len;
-      } else if (type === 1 || type === 2) {
-        const [lit, dist] = type === 1 ? fixedCodes() : this.#dynamicCodes(bits);
-        for (;;) {
-          const sym = bits.decode(lit, 'literal/length');
-          if (sym < 256) {
-            room(1);
-            out[at++] = sym;
-            continue;
+    let error: WireError | undefined;
+    try {
+      while (!this.finished && bits.bytesLeft > 0) {
+        const last = bits.need(1);
+        const type = bits.need(2);
+        if (type === 0) {
+          bits.align();
+          const len = bits.need(16);
+          const nlen = bits.need(16);
+          if ((len ^ 0xffff) !== nlen) throw new WireError('bad-value', `stored block length ${len} does not match its complement ${nlen}`, { layer: 'deflate', offset: bits.offset - 4 });
+          if (bits.pos + len > input.length) throw new WireError('truncated', `stored block of ${len} bytes runs past the data`, { layer: 'deflate', offset: bits.pos, required: len, available: input.length - bits.pos });
+          room(len);
+          out.set(input.subarray(bits.pos, bits.pos + len), at);
+          at += len;
+          bits.pos += len;
+        } else if (type === 1 || type === 2) {
+          const [lit, dist] = type === 1 ? fixedCodes() : this.#dynamicCodes(bits);
+          for (;;) {
+            const sym = bits.decode(lit, 'literal/length');
+            if (sym < 256) {
+              room(1);
+              out[at++] = sym;
+              continue;
+            }
+            if (sym === 256) break;
+            const li = sym - 257;
+            if (li >= 29) throw new WireError('bad-value', `length code ${sym} is not defined`, { layer: 'deflate', offset: bits.offset });
+            const length = LENGTH_BASE[li]! + bits.need(LENGTH_EXTRA[li]!);
+            const di = bits.decode(dist, 'distance');
+            if (di >= 30) throw new WireError('bad-value', `distance code ${di} is not defined`, { layer: 'deflate', offset: bits.offset });
+            const distance = DIST_BASE[di]! + bits.need(DIST_EXTRA[di]!);
+            if (distance > at || distance > this.window) {
+              throw new WireError('bad-value', `distance ${distance} reaches before the start of the data (${at} bytes, window ${this.window})`, { layer: 'deflate', offset: bits.offset });
+            }
+            room(length);
+            // Byte by byte: a copy may overlap what it writes (distance < length repeats).
+            for (let k = 0; k < length; k++, at++) out[at] = out[at - distance]!;
           }
-          if (sym === 256) break;
-          const li = sym - 257;
-          if (li >= 29) throw new WireError('bad-value', `length code ${sym} is not defined`, { layer: 'deflate', offset: bits.offset });
-          const length = LENGTH_BASE[li]! + bits.need(LENGTH_EXTRA[li]!);
-          const di = bits.decode(dist, 'distance');
-          if (di >= 30) throw new WireError('bad-value', `distance code ${di} is not defined`, { layer: 'deflate', offset: bits.offset });
-          const distance = DIST_BASE[di]! + bits.need(DIST_EXTRA[di]!);
-          if (distance > at || distance > this.window) {
-            throw new WireError('bad-value', `distance ${distance} reaches before the start of the data (${at} bytes, window ${this.window})`, { layer: 'deflate', offset: bits.offset });
-          }
-          room(length);
-          // Byte by byte: a copy may overlap what it writes (distance < length repeats).
-          for (let k = 0; k < length; k++, at++) out[at] = out[at - distance]!;
+        } else {
+          throw new WireError('bad-value', 'block type 3 is reserved', { layer: 'deflate', offset: bits.offset });
         }
-      } else {
-        throw new WireError('bad-value', 'block type 3 is reserved', { layer: 'deflate', offset: bits.offset });
+        if (last) this.finished = true;
       }
-      if (last) this.finished = true;
+    } catch (e) {
+      if (!(e instanceof WireError)) throw e;
+      error = e;
     }
+    if (error !== undefined) return { data: out.slice(base, at), error };
+    // The history moves on only with a stream that is still whole.
     const keep = Math.min(this.window, at);
     this.#history = out.slice(at - keep, at);
-    return out.slice(base, at);
+    return { data: out.slice(base, at) };
   }
 
   /** Section 3.2.7: a dynamic block's two codes, sent as code lengths coded with a third code. */

@@ -3,8 +3,11 @@
 // the pairing of responses with requests in a connection (http.request_number, http.request_in,
 // http.time, http.response_for.uri, http.prev_request_in), frame by frame.
 import { readFileSync } from 'node:fs';
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cli, lines, root } from './cli-util.js';
+import { decodeContentCoding, isEncoded } from '../../src/cli/content-coding.js';
+import { cli, expectAsTshark, lines, root } from './cli-util.js';
 
 const dir = `${root}test/fixtures/cli/`;
 const capture = `${dir}http-fields.pcap`;
@@ -52,6 +55,45 @@ describe('wirekit decode: HTTP after bytes where no message starts (test/fixture
     expect(got).toEqual(want);
     expect(want.filter((l) => / HTTP \d+ Continuation$/.test(l))).toHaveLength(2);
     expect(want.some((l) => l.includes('GET /b HTTP/1.1'))).toBe(true);
+  });
+});
+
+describe('wirekit decode: HTTP bodies with a Content-Encoding (test/fixtures/cli/make-http-codings.sh)', () => {
+  it('decoded, failed and unknown codings shown as tshark shows them: summary, frame.protocols, io,phs', () => {
+    const want = expectAsTshark('http-codings.pcap');
+    const responses = want.filter((l) => /HTTP(\/\w+)? \d+ HTTP\/1.1 200 OK/.test(l));
+    expect(responses).toHaveLength(24);
+    // What the fixture holds: bodies that decode go to their media type; those that do not are data.
+    expect(responses.filter((l) => l.endsWith('(text/html)'))).toHaveLength(16);
+    // Five that do not decode, the stream of no bytes, and XML (which adds nothing to the line).
+    expect(responses.filter((l) => /200 OK\s*$/.test(l))).toHaveLength(7);
+    const protocols = lines(readFileSync(`${dir}http-codings.pcap.protocols.txt`, 'utf8'));
+    expect(protocols.filter((p) => p.endsWith(':http:data'))).toHaveLength(5);
+    // The gzip stream of no bytes: no body node at all.
+    expect(protocols.filter((p) => p.endsWith(':tcp:http'))).toHaveLength(24 + 1);
+  });
+});
+
+describe('HTTP content codings (src/cli/content-coding.ts)', () => {
+  it('round trips zlib\'s gzip, deflate and Brotli; random and cut bodies give bytes or undefined, never a throw', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 3000 }), fc.nat(), (data, cut) => {
+        expect(decodeContentCoding('gzip', gzipSync(data))).toEqual(data);
+        expect(decodeContentCoding('X-Deflate', deflateSync(data))).toEqual(data);
+        expect(decodeContentCoding('deflate', deflateRawSync(data))).toEqual(data);
+        expect(new Uint8Array(decodeContentCoding('br', brotliCompressSync(data))!)).toEqual(data);
+        for (const coding of ['gzip', 'deflate', 'br', 'zstd']) {
+          for (const body of [data, gzipSync(data).subarray(0, cut % 40)]) {
+            const got = decodeContentCoding(coding, body);
+            expect(got === undefined || got instanceof Uint8Array).toBe(true);
+          }
+        }
+      }),
+      { numRuns: 150 },
+    );
+    expect(isEncoded(' Identity ')).toBe(false);
+    expect(isEncoded('gzip, identity')).toBe(true);
+    expect(decodeContentCoding('gzip, identity', gzipSync(new Uint8Array(3)))).toBeUndefined();
   });
 });
 
