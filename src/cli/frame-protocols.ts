@@ -24,6 +24,10 @@ export function leavesData(packet: Packet, linkType: number, analysis: number, a
   const top = packet.layers[packet.layers.length - 1];
   // Headers tshark stops at after noting them: a UDP length below 8, a TCP data offset out of range.
   if (top !== undefined && headerStopped(packet, top)) return false;
+  // A header the capture cut inside its options (IPv4, TCP): its dissector stops there.
+  if (top !== undefined && optionsCut(packet, top)) return false;
+  // An Ethernet header cut short: tshark's Ethernet dissector stops in it.
+  if (top === undefined && packet.errors[0]?.layer === 'eth') return false;
   // A raw-IP link whose bytes are no IP header: tshark's raw dissector hands them to data once it
   // has read its 8 bytes (fewer: it fails first).
   if (top === undefined) return !RAW_LINK_TYPES.has(linkType) || packet.bytes.length >= 8;
@@ -40,6 +44,14 @@ const ICMP_ECHO = new Set([0, 8]);
 const ICMPV6_ECHO = new Set([128, 129]);
 /** Protocols whose bytes after the header are their own message (records, options, sections), not payload handed on. */
 const SELF_CONTAINED = new Set(['syslog', 'lcp', 'ipcp', 'ipv6cp', 'ccp', 'pap', 'chap', 'arp', 'esp', 'dns', 'mdns', 'llmnr', 'dhcp', 'dhcpv6', 'ntp', 'lldp', 'cdp', 'stp', 'nflog', 'pflog', 'ppi', 'trmac', 'ipnet', 'igmp', 'vrrp', 'echo']);
+
+/** Whether the capture ends inside `top`'s header: an IPv4 header's or a TCP header's options. */
+function optionsCut(packet: Packet, top: Packet['layers'][number]): boolean {
+  const captured = packet.bytes.length - top.offset;
+  if (top.name === 'ip') return captured < (top.header as { headerLength: number }).headerLength;
+  if (top.name === 'tcp') return captured < (top.header as TcpHeader).dataOffset * 4;
+  return false;
+}
 
 /** An IPv6 header whose version is not 6 (a partial layer tshark does not show). */
 export function notIpv6(packet: Packet): boolean {
@@ -65,8 +77,8 @@ export function hasMptcpOption(h: TcpHeader): boolean {
   return h.options.some((o) => o.kind === 30);
 }
 
-/** Protocols registered under another name than tshark's (the SLL-carried CAN variants). */
-const TSHARK_NAMES: Record<string, string> = { 'can-linux': 'can', 'canfd-linux': 'canfd' };
+/** Protocols registered under another name than tshark's (the SLL-carried CAN variants; SLL version 2, which tshark's SLL dissector reads). */
+const TSHARK_NAMES: Record<string, string> = { 'can-linux': 'can', 'canfd-linux': 'canfd', sll2: 'sll' };
 
 /** A protocol's name as tshark gives it in frame.protocols and its tree. */
 export function tsharkName(name: string): string {
@@ -84,6 +96,7 @@ export function frameProtocols(packet: Packet, linkType: number, app: AppColumns
   if (RAW_LINK_TYPES.has(linkType) && (first === undefined || first === 'ip' || first === 'ipv6')) add('raw');
   // Fewer than 8 bytes: tshark's raw dissector fails before it hands them on.
   if (RAW_LINK_TYPES.has(linkType) && packet.bytes.length < 8) return 'raw';
+  if (layers.length === 0 && packet.errors[0]?.layer === 'eth') return 'eth';
   for (let i = 0; i < layers.length; i++) {
     const l = layers[i]!;
     switch (l.name) {

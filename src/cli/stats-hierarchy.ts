@@ -16,13 +16,14 @@ interface Node {
  */
 const PARTIAL_NODE_BYTES: Record<string, number> = { ppi: 8, wlancap: 8, loop: 0, tr: 15, fddi: 1, llc: 1, trmac: 0, fr: 1, ipnet: 1, can: 8, pppoes: Infinity, ap1394: Infinity };
 
+/** The same for a header the snaplen cut (tshark's tree then ends in `_ws.short`): IP's version byte. */
+const SHORT_NODE_BYTES: Record<string, number> = { ip: 1, ipv6: 0 };
+
 const newNode = (): Node => ({ frames: 0, bytes: 0, children: new Map() });
 
-/** A layer's node name in tshark's tree: canfd for a CAN FD frame, the SLL-carried CAN variants and SLL version 2 as tshark names them. */
+/** A layer's node name in tshark's tree: canfd for a CAN FD frame, the others by tsharkName. */
 function treeName(layer: Layer): string {
   if (layer.name === 'can') return (layer.header as { fd: boolean }).fd ? 'canfd' : 'can';
-  // tshark's SLL dissector reads both versions under one name.
-  if (layer.name === 'sll2') return 'sll';
   return tsharkName(layer.name);
 }
 
@@ -96,7 +97,11 @@ export class ProtocolHierarchy {
     const app = top?.name === 'tcp' && above !== undefined && !short ? above : undefined;
     if (app !== undefined && (app.nodes.length > 0 || !app.data)) data = false;
     if (malformed) data = false;
+    // The header the snaplen cut is a node of its own once tshark has read its first field.
+    const cut = short && depth === layers.length ? packet.partial : undefined;
+    const cutNode = cut !== undefined && cut.captured >= (SHORT_NODE_BYTES[cut.name] ?? PARTIAL_NODE_BYTES[cut.name] ?? 4) ? tsharkName(cut.name) : undefined;
     for (let i = 0; i < depth + (data || short ? 1 : 0); i++) {
+      if (i === depth && cutNode !== undefined) node = this.#count(node, cutNode, frameLength);
       // A Prism link whose frame is an AVS header: tshark's prism dissector hands it on before it adds its own node.
       if (i < depth && layers[i]!.name === 'prism' && (layers[i]!.header as { items?: unknown }).items === undefined) continue;
       // An AVS header of a version tshark does not know: it reads on without a node of its own.
@@ -121,7 +126,7 @@ export class ProtocolHierarchy {
       // before them, the malformed mark stays under the layer below, whatever the protocol column says).
       const partial = packet.partial;
       // (A CAN frame after SLL: tshark has read its identifier and length, 5 bytes, before it fails.)
-      const least = partial === undefined ? undefined : tsharkName(partial.name) !== partial.name ? 5 : (PARTIAL_NODE_BYTES[partial.name] ?? 4);
+      const least = partial === undefined ? undefined : partial.name === 'can-linux' || partial.name === 'canfd-linux' ? 5 : (PARTIAL_NODE_BYTES[partial.name] ?? 4);
       if (least !== undefined && app === undefined && partial!.captured >= least) node = this.#count(node, tsharkName(partial!.name), frameLength);
       // A CAN error frame with fewer than 8 data bytes: tshark fails inside a text item of its tree.
       if (partial === undefined && layers[depth - 1]?.name.startsWith('can') && (layers[depth - 1]!.header as { error: boolean }).error) node = this.#count(node, 'text', frameLength);

@@ -198,10 +198,16 @@ function linkAddressOption(h: Icmpv6Header, type: 1 | 2): string | undefined {
 }
 
 /** tshark's ICMPv6 info: `Neighbor Solicitation for fe80::2 from 02:00:00:00:00:01`. */
+/** An ICMPv6 type's name, and its code's when `code` is given (tshark's type and code text). */
+export function icmpv6TypeText(type: number, code: number | undefined): string {
+  let info = ICMPV6_TYPES[type] ?? `Unknown (${type})`;
+  const codes = ICMPV6_CODES[type];
+  if (code !== undefined && codes !== undefined && codes[code] !== undefined) info += ` (${codes[code]})`;
+  return info;
+}
+
 export function icmpv6Info(h: Icmpv6Header, hopLimit: number | undefined, src: string, dst: string, frame: number, echoes: EchoTracker): string {
-  let info = ICMPV6_TYPES[h.type] ?? `Unknown (${h.type})`;
-  const codes = ICMPV6_CODES[h.type];
-  if (codes !== undefined && codes[h.code] !== undefined) info += ` (${codes[h.code]})`;
+  let info = icmpv6TypeText(h.type, h.code);
   switch (h.type) {
     case 128:
     case 129:

@@ -3,6 +3,10 @@
 // column widths and its arrow between source and destination.
 import {
   classifyArp,
+  decodeArp,
+  formatIpv4,
+  formatIpv6,
+  formatMac,
   type ArpHeader,
   type CaptureRecord,
   type EthernetHeader,
@@ -70,7 +74,7 @@ import {
   canCutInfo,
   type Ap1394Header,
 } from 'wirekit';
-import { EchoTracker, icmpInfo, icmpv6Info } from './summary-icmp.js';
+import { EchoTracker, icmpInfo, icmpv6Info, icmpv6TypeText } from './summary-icmp.js';
 import { analysisPrefix, TcpAnalysis, tcpFlagNames, TcpTracker, type TcpState } from './summary-tcp.js';
 import { macColumn } from './summary-mac.js';
 import { llcInfo, wlanAddresses, wlanColumns } from './summary-wlan.js';
@@ -127,7 +131,7 @@ export function rawNotIp(packet: Packet, linkType: number): 'short' | 'data' | u
 }
 
 /** The protocol column of a frame whose link header did not decode (tshark names the protocol it gave up in). */
-const CUT_LINK_NAMES: Record<string, string> = { nflog: 'NFLOG', pflog: 'PFLOG', radiotap: '802.11', wlan: '802.11', ppi: 'PPI', tr: 'TR', fddi: 'FDDI', prism: 'Prism', wlancap: 'WLAN', fr: 'FR', ipnet: 'IPNET', ipfc: 'IP/FC', llc: 'LLC', ap1394: 'IP/IEEE1394', pppoes: 'PPPoES' };
+const CUT_LINK_NAMES: Record<string, string> = { eth: 'Ethernet', nflog: 'NFLOG', pflog: 'PFLOG', radiotap: '802.11', wlan: '802.11', ppi: 'PPI', tr: 'TR', fddi: 'FDDI', prism: 'Prism', wlancap: 'WLAN', fr: 'FR', ipnet: 'IPNET', ipfc: 'IP/FC', llc: 'LLC', ap1394: 'IP/IEEE1394', pppoes: 'PPPoES' };
 
 /**
  * The columns tshark shows for a Token Ring or FDDI header it could not finish (source,
@@ -247,6 +251,52 @@ function arpColumns(h: ArpHeader): [string, string] {
   }
 }
 
+/** Linux cooked capture's packet types as tshark names them (packet-sll.c). */
+const SLL_PACKET_TYPES = ['Unicast to us', 'Broadcast', 'Multicast', 'Unicast to another host', 'Sent by us'];
+
+/**
+ * [source, protocol, info] of a Linux cooked header the capture cut: tshark reads the packet type
+ * as 16 bits (in version 2 that takes the address length byte along, so it reads "Unknown (6)"
+ * for a 6-byte address) and the sender's address once it is there.
+ */
+function cutSllColumns(b: Uint8Array, v2: boolean): [string, string, string] {
+  const typeAt = v2 ? 10 : 0;
+  const addrAt = v2 ? 12 : 6;
+  const halen = v2 ? b[11] : (b[4]! << 8) | b[5]!;
+  if (b.length < typeAt + 2 + (v2 ? 0 : 2)) return ['', '', ''];
+  const type = (b[typeAt]! << 8) | b[typeAt + 1]!;
+  const src = halen === 6 && b.length >= addrAt + 6 ? macColumn(formatMac(b, addrAt)) : '';
+  return [src, 'SLL', SLL_PACKET_TYPES[type] ?? `Unknown (${type})`];
+}
+
+/**
+ * The columns of an ARP message the capture cut, as tshark 4.0 writes them when it builds no tree:
+ * the protocol by opcode once the 8 fixed bytes are there, and the info text once the addresses
+ * it names are (every one, for an Ethernet/IPv4 request or reply, which it reads all of first).
+ */
+function cutArpColumns(b: Uint8Array, at: number, captured: number): [string, string] {
+  if (captured < 8) return ['ARP', ''];
+  const hwType = (b[at]! << 8) | b[at + 1]!;
+  const protoType = (b[at + 2]! << 8) | b[at + 3]!;
+  const hln = b[at + 4]!;
+  const pln = b[at + 5]!;
+  const opcode = (b[at + 6]! << 8) | b[at + 7]!;
+  const protocol = ARP_PROTOCOLS[opcode] ?? 'ARP';
+  // Where each address ends; an empty one ("<No address>") is never read.
+  const end = { sha: 8 + hln, spa: 8 + hln + pln, tha: 8 + 2 * hln + pln, tpa: 8 + 2 * hln + 2 * pln };
+  const size = { sha: hln, spa: pln, tha: hln, tpa: pln };
+  const named: Record<number, (keyof typeof end)[]> = { 1: ['spa', 'tpa'], 2: ['sha', 'spa'], 3: ['sha', 'tha'], 4: ['tha', 'tpa'], 5: ['sha', 'tha'], 6: ['tha', 'tpa'], 8: ['sha', 'tha'], 9: ['sha', 'spa'] };
+  const etherIpv4 = hwType === 1 && hln === 6 && protoType === 0x0800 && pln === 4;
+  const need = etherIpv4 && (opcode === 1 || opcode === 2) ? end.tpa : Math.max(8, ...(named[opcode] ?? []).filter((f) => size[f] > 0).map((f) => end[f]));
+  if (captured < need) return [protocol, ''];
+  // What the info text names is there; the rest, never read for it, as 0xff (tshark's checks for
+  // an all-zero address find no match in bytes that are not there).
+  const whole = new Uint8Array(end.tpa).fill(0xff);
+  whole.set(b.subarray(at, at + Math.min(captured, end.tpa)));
+  const h = decodeArp(whole, 0);
+  return arpColumns(h);
+}
+
 function ipv4FragmentInfo(h: Ipv4Header): string {
   const name = IP_PROTOCOL_NAMES[h.protocol];
   const proto = name === undefined ? `${h.protocol}` : `${name} ${h.protocol}`;
@@ -272,9 +322,23 @@ export function cutInsideHeader(packet: Packet): boolean {
   return packet.errors.some((e) => !ipPayloadShort(packet, e));
 }
 
+/**
+ * Whether the capture cut an Ethernet frame inside what follows its payload (the padding of a
+ * short frame, a trailer): tshark's trailer code reads those bytes and runs out. Cut exactly at
+ * the payload's end, there is nothing to read.
+ */
+function cutEthernetTrailer(packet: Packet): boolean {
+  const first = packet.layers[0];
+  return first !== undefined && (first.name === 'eth' || first.name === 'vlan') && packet.errors.length === 0 && packet.trailer.length > 0;
+}
+
 /** Whether `e` says only that an IP layer's payload is shorter than its length field claims (its header is whole). */
 function ipPayloadShort(packet: Packet, e: WireError): boolean {
-  return e.code === 'truncated' && (e.layer === 'ip' || e.layer === 'ipv6') && packet.layers.some((l) => l.name === e.layer && l.offset === e.offset && l.length < (e.required ?? 0));
+  return (
+    e.code === 'truncated' &&
+    (e.layer === 'ip' || e.layer === 'ipv6') &&
+    packet.layers.some((l) => l.name === e.layer && l.offset === e.offset && l.length < (e.required ?? 0) && !(l.name === 'ip' && packet.bytes.length - l.offset < (l.header as Ipv4Header).headerLength))
+  );
 }
 
 /**
@@ -397,6 +461,8 @@ export class SummaryFormatter {
   #snap = false;
   /** Its length on the wire. */
   #wire = 0;
+  /** The header cut short in the packet was shown whole, before anything tshark reads past the capture. */
+  #cutUnread = false;
 
   /**
    * The line for packet `number` (1-based). Call for every packet read, shown or not, so the
@@ -410,13 +476,14 @@ export class SummaryFormatter {
     this.#time = record.timestamp;
     this.#snap = record.capturedLength < record.originalLength;
     this.#wire = record.originalLength;
+    this.#cutUnread = false;
     const [source, destination, protocol, columnInfo] = this.#columns(number, packet, record.linkType);
     let info = columnInfo;
     // pf's log header: tshark's pflog dissector puts the action, interface and rule in front.
     const first = packet.layers[0];
     if (first?.name === 'pflog') info = pflogInfo(first.header as PflogHeader) + info;
     if (this.#snap) {
-      if (cutInsideHeader(packet) || udpPayloadMissing(packet) || app?.cut === true) info += '[Packet size limited during capture]';
+      if ((cutInsideHeader(packet) && !this.#cutUnread) || udpPayloadMissing(packet) || app?.cut === true || cutEthernetTrailer(packet)) info += '[Packet size limited during capture]';
     } else if (rawNotIp(packet, record.linkType) === 'short') {
       info += '[Malformed Packet]';
     } else if (malformed(packet)) {
@@ -494,6 +561,8 @@ export class SummaryFormatter {
     let dst = src;
     let network: Layer | undefined;
     let top: Layer | undefined;
+    /** The destination the link layer gave, before IP's. */
+    let linkDst = dst;
     for (const layer of layers) {
       top = layer;
       if (layer.name === 'eth' && network === undefined) {
@@ -512,6 +581,7 @@ export class SummaryFormatter {
       if ((layer.name === 'sll' || layer.name === 'sll2') && network === undefined && (layer.header as SllCommon).halen === 6) {
         src = macColumn((layer.header as SllCommon).src);
       }
+      if ((layer.name === 'ip' || layer.name === 'ipv6') && network === undefined) linkDst = dst;
       if (layer.name === 'ip' || layer.name === 'ipv6') {
         // Each IP header overwrites the columns, so a tunnel shows its inner addresses, and a
         // source route its final destination, as in tshark.
@@ -548,6 +618,13 @@ export class SummaryFormatter {
     if (top === undefined && cut !== undefined && cut.offset === 0) {
       const columns = cutLinkColumns(cut.name, packet.bytes, cut.captured);
       if (columns !== undefined) [src, dst, info] = columns;
+    }
+    if (top === undefined && (packet.errors[0]?.layer === 'sll' || packet.errors[0]?.layer === 'sll2')) [src, protocol, info] = cutSllColumns(packet.bytes, packet.errors[0].layer === 'sll2');
+    if (top === undefined && packet.errors[0]?.layer === 'eth') {
+      // An Ethernet header cut short: each address shows once its 6 bytes are captured.
+      const b = packet.bytes;
+      if (b.length >= 6) dst = macColumn(formatMac(b, 0));
+      if (b.length >= 12) src = macColumn(formatMac(b, 6));
     }
     if (top !== undefined) {
       switch (top.name) {
@@ -600,7 +677,9 @@ export class SummaryFormatter {
             const ip = network?.header as Ipv4Header | undefined;
             // tshark adds the TTL only when IP hands ICMP its header directly (not through AH).
             const ttl = layers[layers.indexOf(top) - 1]?.name === 'ip' ? ip?.ttl : undefined;
-            info = icmpInfo(top.header as IcmpHeader, ttl, src, dst, number, this.#echoes);
+            // tshark reads byte 5 (the quoted datagram's length) before it writes the column: a
+            // message cut before it shows nothing.
+            info = packet.bytes.length - top.offset < 6 ? '' : icmpInfo(top.header as IcmpHeader, ttl, src, dst, number, this.#echoes);
           }
           break;
         case 'icmpv6':
@@ -625,6 +704,16 @@ export class SummaryFormatter {
           break;
         case 'ip':
         case 'ipv6': {
+          const cutIcmp = packet.partial;
+          if ((cutIcmp?.name === 'icmp' || cutIcmp?.name === 'icmpv6') && cutIcmp.offset === top.payloadOffset) {
+            // An ICMP header of under 4 bytes: ICMPv6 names the type from its first byte and the
+            // code from its second; ICMP shows nothing before byte 5.
+            const b = packet.bytes;
+            const at = cutIcmp.offset;
+            protocol = cutIcmp.name === 'icmp' ? 'ICMP' : 'ICMPv6';
+            info = cutIcmp.name === 'icmpv6' && cutIcmp.captured >= 1 ? icmpv6TypeText(b[at]!, cutIcmp.captured >= 2 ? b[at + 1] : undefined) : '';
+            break;
+          }
           const cutTransport = packet.errors.find((e) => e.code === 'truncated' && (e.layer === 'tcp' || e.layer === 'udp'));
           if (cutTransport !== undefined && cutTransport.offset === top.payloadOffset) {
             // A UDP header of 4 to 7 bytes shows its ports (and length); fewer bytes of a TCP or
@@ -779,6 +868,20 @@ export class SummaryFormatter {
           }
           const bogus = bogusIpHeader(packet, top);
           if (bogus !== undefined) [protocol, info] = bogus === 'IPv6' ? [protocol, bogus] : ['IPv4', bogus];
+          const tag = packet.partial;
+          if ((tag?.name === 'vlan' || tag?.name === 'ieee8021ad') && tag.offset === top.payloadOffset) {
+            // A VLAN tag cut short: named, and its TCI shown from 2 bytes.
+            const b = packet.bytes;
+            const tci = tag.captured >= 2 ? (b[tag.offset]! << 8) | b[tag.offset + 1]! : -1;
+            protocol = tag.name === 'vlan' ? 'VLAN' : '802.1ad';
+            info = tci < 0 ? '' : `PRI: ${tci >>> 13}  ${tag.name === 'vlan' ? `DEI: ${(tci >>> 12) & 1}  ` : `DROP: ${(tci >>> 12) & 1} `}ID: ${tci & 0xfff}`;
+          }
+          if (packet.partial?.name === 'arp' && packet.partial.offset === top.payloadOffset) {
+            const cutArp = cutArpColumns(packet.bytes, packet.partial.offset, packet.partial.captured);
+            [protocol, info] = cutArp;
+            // Columns written whole: tshark (building no tree for the line) reads nothing more.
+            if (cutArp[1] !== '') this.#cutUnread = true;
+          }
           // A LOOP header cut short: tshark names the protocol and shows nothing of it; a PPPoE
           // session header its code from 2 bytes.
           if (packet.partial?.name === 'loop') [protocol, info] = ['LOOP', ''];
@@ -787,6 +890,66 @@ export class SummaryFormatter {
         }
       }
     }
+    // An IP header cut short (a snaplen inside it): tshark's IP dissector has named its version and
+    // set the source once those bytes were captured, then stopped before the destination (which it
+    // sets only after reading the options): the link's destination stays.
+    const ipCut = cutIpHeader(packet, top);
+    if (ipCut !== undefined) {
+      const [version, at, captured] = ipCut;
+      const b = packet.bytes;
+      protocol = version === 4 ? 'IPv4' : 'IPv6';
+      info = '';
+      if (version === 4 && captured >= 16) src = formatIpv4(b, at + 12);
+      if (version === 6 && captured >= 24) src = formatIpv6(b, at + 8);
+      if (top?.name === 'ip' || top?.name === 'ipv6') dst = linkDst;
+      if (version === 4 && captured >= 20) dst = cutIpv4Destination(b, at, captured) ?? dst;
+    }
     return [src, dst, protocol, info];
   }
+}
+
+/**
+ * The destination tshark 4.0 shows for an IPv4 header whose options the capture cut: it looks
+ * through the options for a source route (whose last address is the final destination) before it
+ * sets the destination, reading each option's type and length only, and stops at the end of the
+ * option list; a read past the capture stops the dissector with the link's destination in place
+ * (undefined).
+ */
+function cutIpv4Destination(b: Uint8Array, at: number, captured: number): string | undefined {
+  const end = at + ((b[at]! & 15) << 2);
+  const have = at + captured;
+  let k = at + 20;
+  while (k < end) {
+    if (k >= have) return undefined;
+    const type = b[k]!;
+    if (type === 0) break;
+    if (type === 1) {
+      k++;
+      continue;
+    }
+    if (k + 1 >= have) return undefined;
+    const len = b[k + 1]!;
+    if (len < 2) break;
+    if (type === 0x83 || type === 0x89) return len >= 7 && k + len <= have ? formatIpv4(b, k + len - 4) : undefined;
+    k += len;
+  }
+  return formatIpv4(b, at + 16);
+}
+
+/**
+ * [version, offset, captured bytes] of an IP header the capture cut inside (its fixed part, or an
+ * IPv4 header's options), when that is the packet's last layer and not one an ICMP error quotes.
+ */
+function cutIpHeader(packet: Packet, top: Layer | undefined): [4 | 6, number, number] | undefined {
+  const cut = packet.partial;
+  const truncated = (layer: string, at: number) => packet.errors.some((e) => e.layer === layer && e.offset === at && e.code === 'truncated');
+  // (Linux ATM CLIP words a short or bogus header its own way: clipBogusVersion.)
+  if ((cut?.name === 'ip' || cut?.name === 'ipv6') && top !== undefined && !['icmp', 'icmpv6', 'clip'].includes(top.name) && truncated(cut.name, cut.offset)) {
+    return [cut.name === 'ip' ? 4 : 6, cut.offset, cut.captured];
+  }
+  if (top?.name === 'ip' && cut === undefined) {
+    const captured = packet.bytes.length - top.offset;
+    if ((top.header as Ipv4Header).headerLength > captured) return [4, top.offset, captured];
+  }
+  return undefined;
 }
