@@ -13,7 +13,7 @@
 // finished " [HTTP2 segment of a reassembled PDU]". When the first frame of a packet began in an
 // earlier one, TCP dissects it on its own first and then fences the info column and freezes the
 // protocol column for the rest of the segment (packet-tcp.c desegment_tcp).
-import { isJsonMedia, mediaNode } from './media-types.js';
+import { isJsonMedia, mediaNode, TEXT_LINE_TYPES } from './media-types.js';
 import { Http2Connection, grpcMessageFields, http2FrameFields, type FieldSink, type GrpcMessage, type Http2Frame } from 'wirekit';
 import { HTTP_STATUS_DESCRIPTIONS } from './http-fields.js';
 
@@ -32,13 +32,7 @@ const FRAME_NAMES: Record<number, string> = {
  * (packet-text-media.c) and url-encoded forms. Bodies of other types are handed to dissectors
  * whose texts are not reproduced here, or to none (HTTP/2 has no default media dissector).
  */
-const TEXT_MEDIA = new Set([
-  'text/plain', 'text/richtext', 'text/enriched', 'text/parameters', 'text/html', 'text/xml-external-parsed-entity', 'text/css',
-  'application/xml-external-parsed-entity', 'text/javascript', 'application/x-javascript', 'application/x-tia-p25-issi',
-  'application/x-tia-p25-sndcp', 'application/x-ns-proxy-autoconfig', 'text/vnd.sun.j2me.app-descriptor',
-  'application/vnd.poc.refer-to', 'application/vnd.drm.message', 'application/x-wms-logplaystats',
-  'application/x-rtsp-udp-packetpair', 'application/x-www-form-urlencoded',
-]);
+const TEXT_MEDIA = new Set([...TEXT_LINE_TYPES, 'application/x-www-form-urlencoded']);
 
 /** media_type entries of the JSON dissector: it appends "/JSON" to the protocol column and its name to the info column. */
 /** streaming_content_type entries of packet-grpc.c: their DATA goes to gRPC frame by frame. */

@@ -42,7 +42,7 @@ import {
   type WebSocketFrame,
 } from 'wirekit';
 import { Http2Session } from './app-http2.js';
-import { isJsonMedia, mediaNode } from './media-types.js';
+import { IMAGE_HEAD, imageText, isJsonMedia, mediaNode, type BodyStart } from './media-types.js';
 import { decodeContentCoding, isEncoded } from './content-coding.js';
 import { HttpExchanges, httpMessageFields, type HttpMessageLinks } from './http-fields.js';
 
@@ -78,13 +78,15 @@ const ALERT_DESCRIPTIONS: Record<number, string> = {
 const WS_OPCODES: Record<number, string> = { 0: 'Continuation', 1: 'Text', 2: 'Binary', 8: 'Connection Close', 9: 'Ping', 10: 'Pong' };
 
 /** What tshark appends to an HTTP message's line for a body of this media type (measured on 4.0). */
-function mediaSuffix(type: string): { protocol?: string; text: string } {
+function mediaSuffix(type: string, body: BodyStart): { protocol?: string; text: string } {
   if (type === 'application/octet-stream' || type.startsWith('multipart/') || type === 'application/grpc') return { text: '' };
   if (isJsonMedia(type)) {
     return { protocol: 'HTTP/JSON', text: `, JavaScript Object Notation (${type})` };
   }
-  if (mediaNode(type) === 'xml') return { protocol: 'HTTP/XML', text: '' };
-  return { text: ` (${type})` };
+  const node = mediaNode(type, body);
+  if (node === 'xml') return { protocol: 'HTTP/XML', text: '' };
+  // An image its dissector takes names its format instead ("PNG", "GIF89a", "JPEG JFIF image").
+  return { text: ` (${imageText(node, body) ?? type})` };
 }
 
 /**
@@ -92,16 +94,19 @@ function mediaSuffix(type: string): { protocol?: string; text: string } {
  * to none), `data` (a Content-Encoding that did not decode), or `media` for its media type's
  * dissector. Takes the direction's kept encoded bytes.
  */
-function bodyOutcome(dir: Direction, m: HttpMessage): 'none' | 'data' | 'media' {
+function bodyOutcome(dir: Direction, m: HttpMessage): { kind: 'none' | 'data' | 'media'; start: BodyStart } {
   const coded = dir.coded;
+  const start = { head: dir.head, length: m.bodyLength };
   dir.coded = [];
   dir.codedBytes = 0;
-  if (m.bodyLength === 0) return 'none';
+  dir.head = EMPTY_HEAD;
+  if (m.bodyLength === 0) return { kind: 'none', start };
   const coding = httpHeader(m.headers, 'content-encoding');
-  if (!isEncoded(coding)) return 'media';
+  if (!isEncoded(coding)) return { kind: 'media', start };
   const bytes = coded.length === 1 ? coded[0]! : Buffer.concat(coded);
   const decoded = decodeContentCoding(coding, bytes);
-  return decoded === undefined ? 'data' : decoded.length === 0 ? 'none' : 'media';
+  if (decoded === undefined) return { kind: 'data', start };
+  return { kind: decoded.length === 0 ? 'none' : 'media', start: { head: decoded.subarray(0, IMAGE_HEAD), length: decoded.length } };
 }
 
 /** One packet's application columns, and the PDUs it completed (for --json and stats). */
@@ -203,6 +208,8 @@ interface Direction {
   /** HTTP: the body so far of a message sent with a Content-Encoding (its first MAX_CODED_BODY bytes), to decode as tshark does. */
   coded: Uint8Array[];
   codedBytes: number;
+  /** HTTP: the first IMAGE_HEAD bytes of the body in progress (what the image dissectors check). */
+  head: Uint8Array;
 }
 
 type Kind = 'unknown' | 'http' | 'tls' | 'websocket' | 'http2' | 'dns';
@@ -264,7 +271,9 @@ interface Connection {
   dns: [DnsFraming, DnsFraming] | undefined;
 }
 
-const newDirection = (): Direction => ({ exact: false, hsType: -1, hsRemaining: 0, hsHeader: [], recordEnd: 0, wsOpcode: 0, wsPushed: 0, next: -1, coded: [], codedBytes: 0 });
+const newDirection = (): Direction => ({ exact: false, hsType: -1, hsRemaining: 0, hsHeader: [], recordEnd: 0, wsOpcode: 0, wsPushed: 0, next: -1, coded: [], codedBytes: 0, head: EMPTY_HEAD });
+
+const EMPTY_HEAD = new Uint8Array(0);
 
 /** Bytes of an encoded HTTP body kept for decoding: a prefix decides the outcome as well as the whole (content-coding.ts). */
 const MAX_CODED_BODY = 4 * 1024 * 1024;
@@ -723,6 +732,7 @@ export class AppLayer {
         {
           onBody: (d, m, data) => {
             const dir = conn.dirs[d];
+            if (dir.head.length < IMAGE_HEAD) dir.head = Buffer.concat([dir.head, data.subarray(0, IMAGE_HEAD - dir.head.length)]);
             if (dir.codedBytes >= MAX_CODED_BODY || !isEncoded(httpHeader(m.headers, 'content-encoding'))) return;
             const part = data.subarray(0, MAX_CODED_BODY - dir.codedBytes);
             dir.coded.push(part);
@@ -762,8 +772,8 @@ export class AppLayer {
     const type = httpHeader(m.headers, 'content-type');
     // The body the media dissector sees: decoded when sent with a Content-Encoding (none when that fails).
     const body = bodyOutcome(conn.dirs[d], m);
-    if (type !== undefined && body === 'media') {
-      const media = mediaSuffix(type.split(';')[0]!.trim().toLowerCase());
+    if (type !== undefined && body.kind === 'media') {
+      const media = mediaSuffix(type.split(';')[0]!.trim().toLowerCase(), body.start);
       text += media.text;
       if (media.protocol !== undefined) protocol = media.protocol;
     }
@@ -782,9 +792,9 @@ export class AppLayer {
     this.#nodes.push('http');
     this.#protocols.push('http');
     // A body without a media type, or one that did not decode, is data inside HTTP's own tree (not a node of its own).
-    const media = body === 'none' ? undefined : type === undefined || body === 'data' ? 'data' : mediaNode(type.split(';')[0]!.trim().toLowerCase());
+    const media = body.kind === 'none' ? undefined : type === undefined || body.kind === 'data' ? 'data' : mediaNode(type.split(';')[0]!.trim().toLowerCase(), body.start);
     if (media !== undefined) {
-      if (type !== undefined && body === 'media') this.#nodes.push(media);
+      if (type !== undefined && body.kind === 'media') this.#nodes.push(media);
       this.#protocols.push(media);
     }
     if (joined) this.#joined();

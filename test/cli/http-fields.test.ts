@@ -74,6 +74,17 @@ describe('wirekit decode: HTTP bodies with a Content-Encoding (test/fixtures/cli
   });
 });
 
+describe('wirekit decode: HTTP bodies by media type (test/fixtures/cli/make-http-media.sh)', () => {
+  it('images their dissectors take or decline, media and line-based text types, as tshark: summary, frame.protocols, io,phs', () => {
+    const want = expectAsTshark('http-media.pcap').join('\n');
+    // What the fixture holds: each image dissector taking a body and declining one.
+    for (const text of ['(PNG)', '(GIF89a)', '(GIF87a)', '(JPEG JFIF image)', '(image/png)', '(image/gif)', '(image/jpeg)', '(text/csv)']) expect(want).toContain(text);
+    const protocols = lines(readFileSync(`${dir}http-media.pcap.protocols.txt`, 'utf8'));
+    expect(protocols.filter((p) => p.endsWith(':http:png'))).toHaveLength(4);
+    expect(protocols.filter((p) => p.endsWith(':http:data-text-lines'))).toHaveLength(8);
+  });
+});
+
 describe('HTTP content codings (src/cli/content-coding.ts)', () => {
   it('round trips zlib\'s gzip, deflate and Brotli; random and cut bodies give bytes or undefined, never a throw', () => {
     fc.assert(
