@@ -189,22 +189,45 @@ const OWNER_NAME_TYPES = new Set([
 /** What the summary shows of the record being read, should its data prove damaged (readMessage's). */
 let cutInfo = '';
 
+/**
+ * Decoded questions whose name's length in the message (tshark's dns.qry.name.len) is not its
+ * text's: escapes and characters of more than one byte. Kept aside, the question stays plain data.
+ */
+const questionNameBytes = new WeakMap<DnsQuestion, number>();
+
 /** A name as it stands in the message: where it ends in place, and its text. */
 interface NameRead {
   text: string;
   next: number;
+  /** Bytes of its labels and the dots between them (tshark's name length). */
+  bytes: number;
 }
 
 function fail(code: 'truncated' | 'bad-value', message: string, offset: number, required?: number, available?: number): never {
   throw new WireError(code, message, { layer: 'dns', offset, required, available });
 }
 
-/** A label's bytes as tshark prints them: printable ASCII as is, the rest escaped. */
+/**
+ * A label's bytes as tshark 4.0 prints them: printable ASCII as is, other ASCII bytes escaped
+ * (`\000`), bytes above 0x7f read as UTF-8 (`café`, `中`) the way its decoder reads them: a lead
+ * byte and the continuation bytes that follow it (overlong forms accepted), one U+FFFD for a
+ * sequence cut short or naming a surrogate, and for a byte that starts none.
+ */
 function labelText(b: Uint8Array, from: number, to: number): string {
   let s = '';
-  for (let i = from; i < to; i++) {
+  for (let i = from; i < to; ) {
     const c = b[i]!;
-    s += c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : `\\${c.toString(8).padStart(3, '0')}`;
+    if (c < 0x80) {
+      s += c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : `\\${c.toString(8).padStart(3, '0')}`;
+      i++;
+      continue;
+    }
+    const n = c >= 0xc0 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf7 ? 4 : 1;
+    let cp = c & (0xff >> (n + 1));
+    let k = 1;
+    while (k < n && i + k < to && (b[i + k]! & 0xc0) === 0x80) cp = (cp << 6) | (b[i + k++]! & 0x3f);
+    s += n === 1 || k < n || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff ? '\ufffd' : String.fromCodePoint(cp);
+    i += k;
   }
   return s;
 }
@@ -220,6 +243,7 @@ function readName(b: Uint8Array, base: number, end: number, at: number): NameRea
   let next = -1;
   let seen = 0;
   let hops = 0;
+  let bytes = 0;
   for (;;) {
     if (pos >= end) fail('truncated', `name at offset ${at} runs past the message's end at ${end}`, pos, 1, 0);
     const len = b[pos]!;
@@ -230,8 +254,12 @@ function readName(b: Uint8Array, base: number, end: number, at: number): NameRea
     const kind = len & 0xc0;
     if (kind === 0) {
       if (end - pos - 1 < len) fail('truncated', `label of ${len} bytes at offset ${pos} runs past the message's end at ${end}`, pos, len + 1, end - pos);
-      if (text !== '') text += '.';
+      if (text !== '') {
+        text += '.';
+        bytes++;
+      }
       text += labelText(b, pos + 1, pos + 1 + len);
+      bytes += len;
       seen += len + 1;
       pos += len + 1;
     } else if (kind === 0xc0) {
@@ -242,14 +270,14 @@ function readName(b: Uint8Array, base: number, end: number, at: number): NameRea
       // tshark's test (as many name bytes read as the message holds), and a cap on pointers: a
       // chain of thousands of pointers is no name (at most 127 labels fit 255 bytes), and with
       // thousands of questions each walking it, the work would grow with the square of the size.
-      if (seen >= size || ++hops > MAX_POINTERS) return { text: DNS_LOOP_NAME, next };
+      if (seen >= size || ++hops > MAX_POINTERS) return { text: DNS_LOOP_NAME, next, bytes: DNS_LOOP_NAME.length };
       if (target >= size) fail('bad-value', `name pointer at offset ${pos} points to ${target}, past the ${size}-byte message`, pos);
       pos = base + target;
     } else {
       fail('bad-value', `label type 0x${kind.toString(16)} at offset ${pos} is reserved (RFC 6891 section 5)`, pos);
     }
   }
-  return { text: text === '' ? DNS_ROOT_NAME : text, next: next < 0 ? pos : next };
+  return text === '' ? { text: DNS_ROOT_NAME, next: next < 0 ? pos : next, bytes: DNS_ROOT_NAME.length } : { text, next: next < 0 ? pos : next, bytes };
 }
 
 /** The names in a record's data resolve against the whole message, and must end inside the data. */
@@ -559,6 +587,7 @@ function readMessage(b: Uint8Array, base: number, end: number, mdns: boolean, le
       if (end - n.next < 4) fail('truncated', `question at offset ${at} is cut by the message's end at ${end}`, n.next, 4, end - n.next);
       const klass = u16(b, n.next + 2);
       const q: DnsQuestion = { name: n.text, type: u16(b, n.next), class: mdns ? klass & 0x7fff : klass };
+      if (n.bytes !== n.text.length) questionNameBytes.set(q, n.bytes);
       if (mdns) q.unicastResponse = (klass & 0x8000) !== 0;
       header.questions.push(q);
       at = n.next + 4;
@@ -668,10 +697,10 @@ export function decodeDns(bytes: Uint8Array, offset = 0, end = bytes.length, opt
 
 // -- fields -------------------------------------------------------------------------------------
 
-function nameFields(prefix: 'dns.qry' | 'dns.resp', name: string, out: FieldSink, withLength: boolean): void {
+function nameFields(prefix: 'dns.qry' | 'dns.resp', name: string, out: FieldSink, length?: number): void {
   out.add(`${prefix}.name`, name);
-  if (!withLength) return;
-  out.add('dns.qry.name.len', name.length);
+  if (length === undefined) return;
+  out.add('dns.qry.name.len', length);
   let labels = 0;
   if (name.length > 1) {
     labels = 1;
@@ -867,7 +896,7 @@ function svcbFields(v: { priority: number; target: string; params: { key: number
 }
 
 function recordFields(r: DnsRecord, out: FieldSink): void {
-  nameFields('dns.resp', r.name, out, false);
+  nameFields('dns.resp', r.name, out);
   out.add('dns.resp.type', r.type);
   if (r.type === DnsType.OPT) {
     const o = r.data as DnsOpt;
@@ -931,7 +960,7 @@ function messageFields(h: DnsHeader, out: FieldSink): void {
   out.add('dns.count.auth_rr', h.counts.authorities);
   out.add('dns.count.add_rr', h.counts.additionals);
   for (const q of h.questions) {
-    nameFields('dns.qry', q.name, out, true);
+    nameFields('dns.qry', q.name, out, questionNameBytes.get(q) ?? q.name.length);
     out.add('dns.qry.type', q.type);
     out.add('dns.qry.class', q.class);
     if (q.unicastResponse !== undefined) out.add('dns.qry.qu', q.unicastResponse ? 1 : 0);

@@ -31,6 +31,21 @@ describe('wirekit decode: DNS beyond the common types (make-dns-extra.sh)', () =
   });
 });
 
+describe('wirekit decode: DNS names with bytes outside printable ASCII (make-dns-names.sh)', () => {
+  it('every line, and the name fields, as tshark\'s: UTF-8 read leniently, U+FFFD, escapes, lengths in bytes', () => {
+    const r = cli(['decode', `${dir}dns-names.pcap`]);
+    expect(r.stderr).toBe('');
+    expect(lines(r.stdout)).toEqual(summary('dns-names.pcap'));
+    const names = ['dns.qry.name', 'dns.qry.name.len', 'dns.count.labels', 'dns.resp.name', 'dns.cname'];
+    const want = lines(readFileSync(`${dir}dns-names.pcap.fields.tsv`, 'utf8')).map((l) => l.split('\t'));
+    const got = lines(cli(['decode', `${dir}dns-names.pcap`, '--json']).stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(got).toHaveLength(want.length);
+    got.forEach((p, i) => names.forEach((n, k) => expect(Array.isArray(p[n]) ? (p[n] as unknown[]).join(',') : String(p[n] ?? ''), `frame ${i + 1} ${n}`).toBe(want[i]![k] ?? '')));
+    const text = summary('dns-names.pcap').join('\n');
+    for (const name of ['café.example', '\ufffd\ufffd.com', '中.cn', '😀.example', '\\000x.com', 'A\\177.com', '/.com']) expect(text).toContain(name);
+  });
+});
+
 describe('wirekit decode and stats: damage tshark only notes, TCP options it sums up (make-noted.sh)', () => {
   it('every line as tshark\'s', () => {
     const r = cli(['decode', `${dir}noted.pcap`]);
