@@ -45,6 +45,7 @@ import { LINKTYPE_IEEE802_5, tokenRing, tokenRingMac } from './link/token-ring.j
 import { fddi, LINKTYPE_FDDI } from './link/fddi.js';
 import { avs, LINKTYPE_IEEE802_11_AVS, LINKTYPE_IEEE802_11_PRISM, prism } from './link/prism.js';
 import { can, canfdLinux, canLinux, LINKTYPE_CAN_SOCKETCAN } from './link/can.js';
+import { erfRecord, LINKTYPE_ERF_RECORD } from './link/erf-record.js';
 import { ap1394, clip, frameRelay, ipfc, ipnet, LINKTYPE_APPLE_IP_OVER_IEEE1394, LINKTYPE_PPP_ETHER, LINKTYPE_ATM_RFC1483, LINKTYPE_FRELAY, LINKTYPE_IP_OVER_FC, LINKTYPE_IPNET, LINKTYPE_LINUX_ATM_CLIP } from './link/ip-carriers.js';
 import { verifyMaskOf, walkCommon, walked, type WalkTables } from './dissect-walk.js';
 
@@ -381,6 +382,7 @@ registerProtocol(clip, [{ table: 'linktype', value: LINKTYPE_LINUX_ATM_CLIP }]);
 registerProtocol(frameRelay, [{ table: 'linktype', value: LINKTYPE_FRELAY }]);
 registerProtocol(ipfc, [{ table: 'linktype', value: LINKTYPE_IP_OVER_FC }]);
 registerProtocol(ipnet, [{ table: 'linktype', value: LINKTYPE_IPNET }]);
+registerProtocol(erfRecord, [{ table: 'linktype', value: LINKTYPE_ERF_RECORD }]);
 registerProtocol(ap1394, [{ table: 'linktype', value: LINKTYPE_APPLE_IP_OVER_IEEE1394 }]);
 registerProtocol(can, [{ table: 'linktype', value: LINKTYPE_CAN_SOCKETCAN }]);
 registerProtocol(canLinux);

@@ -11,6 +11,7 @@ import { avsCutInfo, decodeAvs, decodePrism, isAvs, LINKTYPE_IEEE802_11_AVS, LIN
 import { decodeTokenRing, emitTokenRing, LINKTYPE_IEEE802_5, tokenRingFrameName, tokenRingMacInfo } from '../src/link/token-ring.js';
 import { canInfo, decodeCan, LINKTYPE_CAN_SOCKETCAN } from '../src/link/can.js';
 import { frameRelayCutInfo, LINKTYPE_ATM_RFC1483, LINKTYPE_FRELAY, LINKTYPE_IP_OVER_FC, LINKTYPE_IPNET, LINKTYPE_LINUX_ATM_CLIP, type FrameRelayHeader } from '../src/link/ip-carriers.js';
+import { erfPayloadIsData, erfTypeText, ERF_META, LINKTYPE_ERF_RECORD } from '../src/link/erf-record.js';
 
 const hex = (s: string) => Uint8Array.from(s.replace(/\s+/g, '').match(/../g)!.map((b) => parseInt(b, 16)));
 const names = (bytes: Uint8Array, linkType: number) => decodePacket(bytes, { linkType }).layers.map((l) => l.name);
@@ -215,5 +216,37 @@ describe('CAN (SocketCAN)', () => {
     const short = decodePacket(frame(0x20000001, [0, 0, 0, 0]), { linkType: LINKTYPE_CAN_SOCKETCAN });
     expect(short.errors.map((e) => [e.layer, e.code])).toEqual([['can', 'bad-length']]);
     expectCut(() => decodeCan(frame(0x123, []).subarray(0, 5)), 'can', 0);
+  });
+});
+
+describe('whole ERF records (LINKTYPE_ERF)', () => {
+  const record = (type: number, payload: number[], extension?: number) => {
+    const header = [0, 0, 0, 0, 0, 0, 0, 0, type | (extension === undefined ? 0 : 0x80), 0x04, 0, 0, 0, 0, 0, payload.length];
+    const ext = extension === undefined ? [] : [extension, 0, 0, 0, 0, 0, 0, 0];
+    const bytes = Uint8Array.from([...header, ...ext, ...payload]);
+    bytes[11] = bytes.length;
+    return bytes;
+  };
+
+  it('reads the header, the extension headers and the fields tshark gives', () => {
+    const p = decodePacket(record(27, [1, 2, 3, 4], 17), { linkType: LINKTYPE_ERF_RECORD });
+    expect(p.layers[0]!.header).toEqual({ type: 27, extension: true, flags: 4, rlen: 28, lctr: 0, wlen: 4, extensions: [17] });
+    expect(p.payload).toEqual(Uint8Array.from([1, 2, 3, 4]));
+    expect(p.fields()).toMatchObject({ 'erf.types.type': 27, 'erf.flags.vlen': 1, 'erf.rlen': 28, 'erf.wlen': 4, 'erf.ehdr.types': 17 });
+    expect([erfTypeText(ERF_META), erfTypeText(14), erfTypeText(40), erfTypeText(2)]).toEqual(['Provenance Metadata Record', 'TCP_FLOW_COUNTER', 'Unknown type 40', '']);
+    expect([ERF_META, 13, 14, 40].map(erfPayloadIsData)).toEqual([false, false, false, true]);
+  });
+
+  it('cut headers are typed errors; any bytes decode or fail only so', () => {
+    const cut = decodePacket(record(14, [0, 0], 17).subarray(0, 20), { linkType: LINKTYPE_ERF_RECORD });
+    expect(cut.errors[0]).toMatchObject({ code: 'truncated', layer: 'erf' });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+        const p = decodePacket(bytes, { linkType: LINKTYPE_ERF_RECORD });
+        for (const e of p.errors) expect(e).toBeInstanceOf(WireError);
+        p.fields();
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,5 +1,5 @@
 // `wirekit decode`: every packet of a capture, as tshark-style summary lines or as NDJSON.
-import { decodePacket, type CaptureRecord } from 'wirekit';
+import { decodePacket, LINKTYPE_ERF_RECORD, type CaptureRecord } from 'wirekit';
 import { parseArgs, UsageError } from './args.js';
 import { CliError, isWireError } from './errors.js';
 import { isSync, openCapture, TimePrecision } from './capture-input.js';
@@ -11,7 +11,7 @@ import { writeFastJson, type FastJsonContext } from './fast-json.js';
 import { BufferedOutput, OutputClosed } from './output.js';
 import { PacketView } from './packet-view.js';
 import { Progress } from './progress.js';
-import { SummaryFormatter } from './summary.js';
+import { shownLength, SummaryFormatter } from './summary.js';
 import { analysisFields } from './summary-tcp.js';
 import { DefragView } from './defrag-view.js';
 import { UdpStreams } from './udp-streams.js';
@@ -81,7 +81,11 @@ class DecodeRun {
   readonly #addField = (name: string, value: number | string) => this.#fields.add(name, value);
   readonly #fast: FastJsonContext = { times: true, delta: 0n, relative: 0n, tcp: undefined, udp: this.#udp };
 
-  constructor(out: BufferedOutput, json: boolean, filter: Filter | undefined, precision: TimePrecision, progress: Progress, decodeAs?: ReadonlyMap<number, DecodeAsProtocol>) {
+  /** The file's reader: an ERF file's frames are under tshark's erf pseudo-protocol. */
+  readonly #reader: { readonly format: string | undefined };
+
+  constructor(out: BufferedOutput, json: boolean, filter: Filter | undefined, precision: TimePrecision, progress: Progress, reader: { readonly format: string | undefined }, decodeAs?: ReadonlyMap<number, DecodeAsProtocol>) {
+    this.#reader = reader;
     this.#app = new AppLayer(decodeAs);
     this.#view = new PacketView(this.#fields);
     this.#out = out;
@@ -106,7 +110,9 @@ class DecodeRun {
     const app = this.#app;
     // HTTP, TLS and WebSocket: only packets that may carry TCP reach the reassembler.
     const decoded = app.pushRecord(record, { linkType: record.linkType });
-    if (json !== undefined && this.#filter === undefined && app.columns.kind === 'none' && !record.untimed) {
+    // An ERF file's record: tshark's frame.protocols starts with erf (a whole record, LINKTYPE_ERF, names itself).
+    const erf = this.#reader.format === 'erf' && record.linkType !== LINKTYPE_ERF_RECORD;
+    if (json !== undefined && this.#filter === undefined && app.columns.kind === 'none' && !record.untimed && !erf) {
       const fast = this.#fast;
       fast.delta = delta;
       fast.relative = relative;
@@ -136,7 +142,7 @@ class DecodeRun {
     const udp = this.#udp.packet(packet);
     if (fields && udp !== undefined) this.#fields.add('udp.stream', udp);
     if (fields && app.columns.kind === 'pdu') app.columns.fields(this.#fields);
-    const protocols = fields ? frameProtocols(packet, record.linkType, app.columns, leavesData(packet, record.linkType, tcp?.analysis ?? 0, app.columns)) : '';
+    const protocols = fields ? (erf ? 'erf:' : '') + frameProtocols(packet, record.linkType, app.columns, leavesData(packet, record.linkType, tcp?.analysis ?? 0, app.columns)) : '';
     if (this.#filter !== undefined) {
       this.#view.set(number, record, packet, protocols);
       if (!this.#filter(this.#view)) return undefined;
@@ -146,7 +152,7 @@ class DecodeRun {
     frame.number = number;
     // No time fields at all for a record without a time, as tshark.
     frame.epoch = record.untimed ? '' : epochText(record.timestamp);
-    frame.length = record.originalLength;
+    frame.length = shownLength(record);
     frame.capturedLength = record.capturedLength;
     frame.interfaceId = record.interfaceId;
     frame.protocols = protocols;
@@ -208,7 +214,7 @@ export async function decodeCommand(argv: readonly string[]): Promise<number> {
   const input = openCapture(typeof file === 'string' ? file : positionals[0]);
   const out = new BufferedOutput();
   const progress = new Progress(input.size);
-  const run = new DecodeRun(out, options.has('json'), filter, new TimePrecision(input.reader), progress, decodeAs);
+  const run = new DecodeRun(out, options.has('json'), filter, new TimePrecision(input.reader), progress, input.reader, decodeAs);
   try {
     const records = input.records;
     if (isSync(records)) {

@@ -2,7 +2,7 @@
 // order, with tshark's pseudo-protocols (`ethertype` after a header that names an EtherType, `raw`
 // for a raw-IP link type, `wlan_radio` under radiotap, one entry per IPv6 extension header) and
 // what it hands undecoded payload to (`data`). The library's Packet.protocols lists layers only.
-import type { EthernetHeader, Ipv6Header, Packet, SllCommon, TcpHeader } from 'wirekit';
+import { erfPayloadIsData, type EthernetHeader, type Ipv6Header, type Packet, type SllCommon, type TcpHeader } from 'wirekit';
 import type { AppColumns } from './app-layer.js';
 import { TcpAnalysis } from './summary-tcp.js';
 
@@ -32,6 +32,7 @@ export function leavesData(packet: Packet, linkType: number, analysis: number, a
   // has read its 8 bytes (fewer: it fails first).
   if (top === undefined) return !RAW_LINK_TYPES.has(linkType) || packet.bytes.length >= 8;
   if (top.name === 'tcp') return tcpPayloadIsData(analysis, app);
+  if (top.name === 'erf') return erfPayloadIsData((top.header as { type: number }).type);
   // ICMP hands on an echo's data (a quoted datagram is decoded as layers of its own).
   if (top.name === 'icmp') return ICMP_ECHO.has((top.header as { type: number }).type);
   if (top.name === 'icmpv6') return ICMPV6_ECHO.has((top.header as { type: number }).type);

@@ -1,5 +1,5 @@
 // Protocol hierarchy: packets and bytes per layer path, printed indented like `tshark -z io,phs`.
-import type { Layer, Packet } from 'wirekit';
+import { erfPayloadIsData, type Layer, type Packet } from 'wirekit';
 import { bogusIpHeader, clipBogusVersion, cutInsideHeader } from './summary.js';
 import { headerStopped, tsharkName } from './frame-protocols.js';
 
@@ -47,11 +47,14 @@ export class ProtocolHierarchy {
    * echo's data is part of ICMP itself); `_ws.short` instead where the snaplen cut a header.
    * Bytes are frame lengths, as in tshark. A frame with a comment (pcapng) is counted under
    * `pkt_comment` first: tshark's tree shows the comment as a protocol ahead of the link layer.
-   * `malformed`: the summary line ends in `[Malformed Packet]`.
+   * `malformed`: the summary line ends in `[Malformed Packet]`. `carrier`: a node above the link
+   * layer's (erf for an ERF file's records).
    */
-  add(packet: Packet, frameLength: number, commented = false, above?: AboveTcp, malformed = false): void {
+  add(packet: Packet, frameLength: number, commented = false, above?: AboveTcp, malformed = false, carrier?: string): void {
     let node = this.#root;
     if (commented) node = this.#count(node, 'pkt_comment', frameLength);
+    // A pseudo-protocol the file format puts above the link layer (erf for an ERF file's records).
+    if (carrier !== undefined) node = this.#count(node, carrier, frameLength);
     const layers = packet.layers;
     let depth = layers.length;
     let data = packet.payload.length > 0;
@@ -72,6 +75,8 @@ export class ProtocolHierarchy {
     if (layers[depth - 1]?.name === 'arp' || layers[depth - 1]?.name === 'slarp' || layers[depth - 1]?.name === 'ssdp') data = false;
     // Solaris ipnet with a family it does not carry: tshark leaves the bytes inside ipnet.
     if (layers[depth - 1]?.name === 'ipnet') data = false;
+    // (A whole ERF record's payload: the counters and META records are read whole.)
+    if (layers[depth - 1]?.name === 'erf') data &&= erfPayloadIsData((layers[depth - 1]!.header as { type: number }).type);
     // An empty syslog message: tshark's dissector fails before it is in the tree.
     if (malformed && layers[depth - 1]?.name === 'syslog' && (layers[depth - 1]!.header as { message: Uint8Array }).message.length === 0) depth--;
     // Headers tshark stops at after noting them: nothing under them is data.

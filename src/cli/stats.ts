@@ -1,5 +1,5 @@
 // `wirekit stats`: what a capture holds, in two views: the protocol hierarchy and the conversations.
-import { decodePacket, type CaptureRecord } from 'wirekit';
+import { decodePacket, LINKTYPE_ERF_RECORD, type CaptureRecord } from 'wirekit';
 import { AppLayer } from './app-layer.js';
 import { parseArgs, UsageError } from './args.js';
 import { isSync, openCapture } from './capture-input.js';
@@ -9,7 +9,7 @@ import { BufferedOutput, OutputClosed } from './output.js';
 import { Progress } from './progress.js';
 import { Conversations } from './stats-conversations.js';
 import { ProtocolHierarchy } from './stats-hierarchy.js';
-import { formatRelative, SummaryFormatter } from './summary.js';
+import { formatRelative, shownLength, SummaryFormatter } from './summary.js';
 import { tcpPayloadIsData } from './frame-protocols.js';
 
 export const STATS_HELP = `Usage: wirekit stats [-c N] [FILE|-]
@@ -39,13 +39,18 @@ class StatsRun {
   first: bigint | undefined;
   last = 0n;
 
-  constructor(progress: Progress) {
+  /** The file's reader: an ERF file's frames are under tshark's erf pseudo-protocol in the tree. */
+  readonly #reader: { readonly format: string | undefined };
+
+  constructor(progress: Progress, reader: { readonly format: string | undefined }) {
     this.#progress = progress;
+    this.#reader = reader;
   }
 
   add(record: CaptureRecord): void {
     this.packets++;
-    this.bytes += record.originalLength;
+    const length = shownLength(record);
+    this.bytes += length;
     this.#progress.tick(this.packets, this.bytes);
     this.first ??= record.timestamp;
     const time = record.timestamp - this.first;
@@ -61,12 +66,13 @@ class StatsRun {
     const analysis = this.#summary.lastTcp?.analysis ?? 0;
     this.hierarchy.add(
       packet,
-      record.originalLength,
+      length,
       record.comment !== undefined,
       { nodes: app.columns.nodes, data: tcpPayloadIsData(analysis, app.columns) },
       line.endsWith('[Malformed Packet]'),
+      this.#reader.format === 'erf' && record.linkType !== LINKTYPE_ERF_RECORD ? 'erf' : undefined,
     );
-    this.conversations.add(packet, record.originalLength, time);
+    this.conversations.add(packet, length, time);
   }
 }
 
@@ -85,7 +91,7 @@ export async function statsCommand(argv: readonly string[]): Promise<number> {
   if (positionals.length > 1) throw new UsageError('stats takes at most one FILE');
   const input = openCapture(positionals[0]);
   const progress = new Progress(input.size);
-  const run = new StatsRun(progress);
+  const run = new StatsRun(progress, input.reader);
   try {
     if (isSync(input.records)) {
       for (const record of input.records) {

@@ -4,6 +4,9 @@
 import {
   classifyArp,
   decodeArp,
+  erfTypeText,
+  LINKTYPE_ERF_RECORD,
+  type ErfRecordHeader,
   formatIpv4,
   formatIpv6,
   formatMac,
@@ -251,6 +254,16 @@ function arpColumns(h: ArpHeader): [string, string] {
   }
 }
 
+/**
+ * A record's frame length as tshark shows it (frame.len): its length on the wire, but for a whole
+ * ERF record (LINKTYPE_ERF, what the ERF reader hands on for records no other link type stands
+ * for), whose wlen tshark shows, not counting the record's headers.
+ */
+export function shownLength(record: CaptureRecord): number {
+  if (record.linkType !== LINKTYPE_ERF_RECORD || record.data.length < 16) return record.originalLength;
+  return (record.data[14]! << 8) | record.data[15]!;
+}
+
 /** Linux cooked capture's packet types as tshark names them (packet-sll.c). */
 const SLL_PACKET_TYPES = ['Unicast to us', 'Broadcast', 'Multicast', 'Unicast to another host', 'Sent by us'];
 
@@ -475,7 +488,7 @@ export class SummaryFormatter {
     this.#app = app;
     this.#time = record.timestamp;
     this.#snap = record.capturedLength < record.originalLength;
-    this.#wire = record.originalLength;
+    this.#wire = shownLength(record);
     this.#cutUnread = false;
     const [source, destination, protocol, columnInfo] = this.#columns(number, packet, record.linkType);
     let info = columnInfo;
@@ -498,7 +511,7 @@ export class SummaryFormatter {
     line += source.padStart(12);
     line += ' \u2192 ';
     line += destination.padEnd(12);
-    return `${line} ${protocol} ${record.originalLength} ${info}`;
+    return `${line} ${protocol} ${shownLength(record)} ${info}`;
   }
 
   #quoted(layers: readonly Layer[], i: number): void {
@@ -763,6 +776,10 @@ export class SummaryFormatter {
           info = `DLCI ${h.dlci}${h.control === undefined ? '' : ', U, func=UI'}`;
           break;
         }
+        case 'erf':
+          // A whole ERF record (LINKTYPE_ERF): tshark names the provenance record, and leaves others' payload unread here.
+          [protocol, info] = ['ERF', erfTypeText((top.header as ErfRecordHeader).type)];
+          break;
         case 'ipnet':
           // An IPv6 header cut short: tshark names IPv6 and shows nothing else.
           [protocol, info] = packet.partial?.name === 'ipv6' ? ['IPv6', ''] : ['IPNET', 'Solaris IPNET'];

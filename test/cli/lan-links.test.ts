@@ -122,3 +122,13 @@ describe('wirekit decode and stats on CAN bus frames (make-can.sh)', () => {
     });
   });
 });
+
+describe('wirekit decode and stats on ERF records no link type stands for (make-erf-records.sh)', () => {
+  it('the provenance record editcap writes, the flow counters, unknown types: summary, frame.protocols, io,phs as tshark', () => {
+    const want = expectAsTshark('erf-types.erf').join('\n');
+    // Each record's length is its wlen, as tshark shows it (not counting the ERF headers).
+    expect(want).toMatch(/ERF 104 Provenance Metadata Record$/m);
+    expect(want).toMatch(/ERF 12 TCP_FLOW_COUNTER$/m);
+    expect(want).toMatch(/ERF 8 Unknown type 40$/m);
+  });
+});
