@@ -169,6 +169,13 @@ export function dissectorFor(table: DissectorTable, value: number): string | und
   return tables[table].get(value);
 }
 
+/**
+ * The registered protocol that names its layers `name` (`ip`, `tcp`, `ipnet`, ...), if any: how
+ * to rebuild a packet from layers of another one.
+ *
+ * @example
+ * protocolNamed('tcp')?.fields(layer.header, sink, layer);
+ */
 export function protocolNamed(name: string): Protocol | undefined {
   return protocols.get(name);
 }

@@ -9,7 +9,7 @@ export { pseudoHeaderSum, checksumUpdate } from './checksum/incremental.js';
 export type { PseudoHeaderAddress } from './checksum/incremental.js';
 
 // Decoding and encoding whole packets
-export { decodePacket, registerProtocol, tableValueOf, dissectorFor } from './dissect.js';
+export { decodePacket, registerProtocol, tableValueOf, dissectorFor, protocolNamed } from './dissect.js';
 export type { TableBinding } from './dissect.js';
 export { encodeFrame, emitFrame, registerEncoder } from './encode.js';
 export type { FrameLayer, EncodeOptions } from './encode.js';

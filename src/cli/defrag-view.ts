@@ -6,24 +6,10 @@
 // frame that will complete them (tshark's ip.reassembled_in needs its two-pass mode, -2), so a
 // streaming decoder does not print it either.
 import {
-  arp,
-  chdlc,
   decodePacket,
-  ethernet,
-  icmp,
-  icmpv6,
-  ieee8021ad,
   IpDefragmenter,
-  ipv4,
-  ipv6,
-  nullLink,
   Packet,
-  ppp,
-  sll,
-  sll2,
-  tcp,
-  udp,
-  vlan,
+  protocolNamed,
   type CaptureRecord,
   type DefragComplete,
   type FieldSink,
@@ -33,10 +19,6 @@ import {
 } from 'wirekit';
 import type { FieldRecorder } from './field-recorder.js';
 
-/** The protocols the CLI decodes with, by layer name: a rebuilt packet names each layer's protocol. */
-const PROTOCOLS: ReadonlyMap<string, Protocol> = new Map(
-  ([nullLink, sll, sll2, chdlc, ppp, ethernet, vlan, ieee8021ad, arp, ipv4, ipv6, icmp, icmpv6, tcp, udp] as unknown as Protocol[]).map((p) => [p.name, p]),
-);
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
@@ -96,7 +78,7 @@ export class DefragView {
     if (result.status !== 'complete') return lower;
     const inner = decodePacket(result.packet, { linkType: 'raw' });
     const upper = inner.layers.slice(1);
-    const upperProtocols = upper.map((l) => PROTOCOLS.get(l.name));
+    const upperProtocols = upper.map((l) => protocolNamed(l.name));
     const errors: WireError[] = [...lower.errors, ...inner.errors.filter((e) => e.layer !== 'ip' && e.layer !== 'ipv6')];
     // The bytes stay the frame's (link-layer trailer fields come from them); the payload range is
     // the fragment's data in it (the reassembled data is in the upper layers' own bytes), or empty
@@ -124,7 +106,7 @@ export class DefragView {
 }
 
 function protocolsOf(layers: readonly Layer[], at: number): (Protocol | undefined)[] {
-  return layers.slice(0, at + 1).map((l) => PROTOCOLS.get(l.name));
+  return layers.slice(0, at + 1).map((l) => protocolNamed(l.name));
 }
 
 /** `packet` cut after its IP layer (index `at`): how a fragment's frame shows. */

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cli, expectAsTshark, lines, root } from './cli-util.js';
+import { encodeFrame, fragmentIpv4, writePcap } from '../../src/index.js';
 
 const dir = `${root}test/fixtures/cli/`;
 
@@ -130,5 +131,27 @@ describe('wirekit decode and stats on ERF records no link type stands for (make-
     expect(want).toMatch(/ERF 104 Provenance Metadata Record$/m);
     expect(want).toMatch(/ERF 12 TCP_FLOW_COUNTER$/m);
     expect(want).toMatch(/ERF 8 Unknown type 40$/m);
+  });
+});
+
+describe('wirekit decode --json on IP fragments under any link (a fragment set rebuilt over the link layer)', () => {
+  it('reassembles a datagram carried by Solaris ipnet, Linux ATM CLIP and Apple IP over IEEE 1394 and gives its fields', () => {
+    // A UDP datagram of 100 payload bytes in two IPv4 fragments.
+    const udp = encodeFrame([{ ip: { src: '10.0.0.1', dst: '10.0.0.2', id: 7 } }, { udp: { srcport: 1000, dstport: 2000 } }], new Uint8Array(100));
+    const fragments = fragmentIpv4(udp, 68);
+    expect(fragments.length).toBeGreaterThan(1);
+    const links: [number, (ip: Uint8Array) => Uint8Array][] = [
+      [226, (ip) => Uint8Array.from([1, 2, 0, 0, 0, 0, 0, ip.length, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ...ip])],
+      [106, (ip) => ip],
+      [138, (ip) => Uint8Array.from([...new Array(16).fill(2), 0x08, 0x00, ...ip])],
+    ];
+    for (const [linkType, wrap] of links) {
+      const file = writePcap(fragments.map((f, i) => { const data = wrap(f); return { data, timestamp: BigInt(i) * 1000n, linkType, capturedLength: data.length, originalLength: data.length, interfaceId: 0 }; }));
+      const r = cli(['decode', '--json', '-'], file);
+      expect(r.stderr, `link type ${linkType}`).toBe('');
+      const last = JSON.parse(lines(r.stdout).at(-1)!) as Record<string, unknown>;
+      expect(last['udp.dstport'], `link type ${linkType}`).toBe(2000);
+      expect(last['ip.fragment.count']).toBe(fragments.length);
+    }
   });
 });
