@@ -95,8 +95,11 @@ function mediaSuffix(type: string, body: BodyStart): { protocol?: string; text: 
  * dissector. Takes the direction's kept encoded bytes.
  */
 function bodyOutcome(dir: Direction, m: HttpMessage): { kind: 'none' | 'data' | 'media'; start: BodyStart } {
-  const coded = dir.coded;
-  const start = { head: dir.head, length: m.bodyLength };
+  // (Bytes kept for another message, one that ended in an error, are not this one's.)
+  const mine = dir.bodyOf === m;
+  const coded = mine ? dir.coded : [];
+  const start = { head: mine ? dir.head : EMPTY_HEAD, length: m.bodyLength };
+  dir.bodyOf = undefined;
   dir.coded = [];
   dir.codedBytes = 0;
   dir.head = EMPTY_HEAD;
@@ -210,6 +213,9 @@ interface Direction {
   codedBytes: number;
   /** HTTP: the first IMAGE_HEAD bytes of the body in progress (what the image dissectors check). */
   head: Uint8Array;
+  /** HTTP: the message whose body `head` and `coded` hold, and whether it has a Content-Encoding to decode. */
+  bodyOf: HttpMessage | undefined;
+  bodyCoded: boolean;
 }
 
 type Kind = 'unknown' | 'http' | 'tls' | 'websocket' | 'http2' | 'dns';
@@ -271,7 +277,7 @@ interface Connection {
   dns: [DnsFraming, DnsFraming] | undefined;
 }
 
-const newDirection = (): Direction => ({ exact: false, hsType: -1, hsRemaining: 0, hsHeader: [], recordEnd: 0, wsOpcode: 0, wsPushed: 0, next: -1, coded: [], codedBytes: 0, head: EMPTY_HEAD });
+const newDirection = (): Direction => ({ exact: false, hsType: -1, hsRemaining: 0, hsHeader: [], recordEnd: 0, wsOpcode: 0, wsPushed: 0, next: -1, coded: [], codedBytes: 0, head: EMPTY_HEAD, bodyOf: undefined, bodyCoded: false });
 
 const EMPTY_HEAD = new Uint8Array(0);
 
@@ -732,8 +738,16 @@ export class AppLayer {
         {
           onBody: (d, m, data) => {
             const dir = conn.dirs[d];
+            if (dir.bodyOf !== m) {
+              // A new message's body (one that ended in an error left its bytes behind).
+              dir.bodyOf = m;
+              dir.bodyCoded = isEncoded(httpHeader(m.headers, 'content-encoding'));
+              dir.head = EMPTY_HEAD;
+              dir.coded = [];
+              dir.codedBytes = 0;
+            }
             if (dir.head.length < IMAGE_HEAD) dir.head = Buffer.concat([dir.head, data.subarray(0, IMAGE_HEAD - dir.head.length)]);
-            if (dir.codedBytes >= MAX_CODED_BODY || !isEncoded(httpHeader(m.headers, 'content-encoding'))) return;
+            if (!dir.bodyCoded || dir.codedBytes >= MAX_CODED_BODY) return;
             const part = data.subarray(0, MAX_CODED_BODY - dir.codedBytes);
             dir.coded.push(part);
             dir.codedBytes += part.length;
