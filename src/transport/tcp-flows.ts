@@ -27,6 +27,7 @@ const FIN = 0x01;
 const SYN = 0x02;
 const RST = 0x04;
 const ACK = 0x10;
+const PSH = 0x08;
 
 /**
  * A connection's state as seen from the wire (RFC 9293 3.3.2, observed passively):
@@ -466,6 +467,8 @@ export class TcpReassembler implements DirectionHost {
       const end = lengths === undefined ? at + table.payloadOffset[i]! + table.payloadLength[i]! : at + lengths[i]!;
       this.push(decodePacket(data.subarray(at, end), { linkType: table.linkType[i]!, checksums: false }), timestamps[i]!, originals === undefined ? end - at : originals[i]!);
     };
+    // The columns read per row, taken once (calls in the loop keep the engine from doing it).
+    const { payloadOffset, payloadLength, l3Offset, l4Offset, tcpHeaderLength, ipLength, tcpSeq, tcpAck, tcpFlags, tcpWindow, ipSrc, ipDst, srcPort, dstPort } = table;
     for (let i = from; i < to; i++) {
       if (layers[i]! & BatchLayer.FRAGMENT && this.#defragment) {
         // Rare: the record goes through decodePacket, and push sends it to the defragmenter.
@@ -477,26 +480,56 @@ export class TcpReassembler implements DirectionHost {
         // read (MPLS, PPPoE sessions), where a TCP segment may still be: those go through
         // decodePacket and push, which walk on.
         if (stopsShort(table, i)) slow(i);
+        else this.#last = undefined;
         continue;
       }
-      const start = Math.min(offsets[i]! + table.payloadOffset[i]!, size);
-      const captured = Math.min(table.payloadLength[i]!, size - start);
-      const hdr = table.l4Offset[i]! - table.l3Offset[i]! + table.tcpHeaderLength[i]!;
+      const start = Math.min(offsets[i]! + payloadOffset[i]!, size);
+      const captured = Math.min(payloadLength[i]!, size - start);
+      const hdr = l4Offset[i]! - l3Offset[i]! + tcpHeaderLength[i]!;
       const v4 = ipVersion[i] === 4;
-      const ipLen = table.ipLength[i]!;
+      const ipLen = ipLength[i]!;
       const wire = v4 ? ipLen - hdr : ipLen + 40 - hdr;
-      seg.seq = table.tcpSeq[i]!;
-      seg.ack = table.tcpAck[i]!;
-      seg.flags = table.tcpFlags[i]!;
-      seg.window = table.tcpWindow[i]!;
-      seg.payload = captured === 0 ? EMPTY : new Uint8Array(buffer, base + start, captured);
-      seg.length = wire > captured ? wire : captured;
+      const flags = tcpFlags[i]!;
+      const payload = captured === 0 ? EMPTY : new Uint8Array(buffer, base + start, captured);
       const frameLength = originals === undefined ? 0 : originals[i]!;
+      const sp = srcPort[i]!;
+      const dp = dstPort[i]!;
       if (v4) {
-        this.#v4(table.ipSrc[i]!, table.ipDst[i]!, table.srcPort[i]!, table.dstPort[i]!, seg, timestamps[i]!, frameLength);
+        const src = ipSrc[i]!;
+        const dst = ipDst[i]!;
+        const conn = this.#lastConn;
+        if (conn !== undefined && (flags | PSH) === (ACK | PSH) && captured >= 2 && wire <= captured && src === this.#lastSrc && dst === this.#lastDst && sp * 65536 + dp === this.#lastPorts && this.#plain(conn, this.#lastDir)) {
+          // A data segment in the plain course of the previous packet's flow and direction: of
+          // #packet, only what such a segment does.
+          const ts = timestamps[i]!;
+          const dir = this.#lastDir;
+          this.#packets++;
+          this.#now = ts;
+          this.#last = conn;
+          conn.frames[dir]++;
+          conn.frameBytes[dir] += frameLength;
+          if (ts > conn.lastTimestamp) conn.lastTimestamp = ts;
+          const fwd = conn.directions[dir];
+          fwd.stats.segments++;
+          fwd.window = tcpWindow[i]!;
+          fwd.whole(tcpSeq[i]! | 0, payload, ts);
+          continue;
+        }
+      }
+      seg.seq = tcpSeq[i]!;
+      seg.ack = tcpAck[i]!;
+      seg.flags = flags;
+      seg.window = tcpWindow[i]!;
+      seg.payload = payload;
+      seg.length = wire > captured ? wire : captured;
+      // As push: no connection is the packet's until its segment reaches one (an eviction's
+      // callback on the way sees none).
+      this.#last = undefined;
+      if (v4) {
+        this.#v4(ipSrc[i]!, ipDst[i]!, sp, dp, seg, timestamps[i]!, frameLength);
       } else {
         const k = table.ipv6Index[i]!;
-        if (k >= 0) this.#v6(table.ipv6Addresses, k * 32, k * 32 + 16, table.srcPort[i]!, table.dstPort[i]!, seg, timestamps[i]!, frameLength);
+        if (k >= 0) this.#v6(table.ipv6Addresses, k * 32, k * 32 + 16, sp, dp, seg, timestamps[i]!, frameLength);
       }
     }
   }
@@ -631,6 +664,26 @@ export class TcpReassembler implements DirectionHost {
     const a = old.addresses;
     const p = old.ports;
     return dir === 0 ? this.#open(key, e0, old.ipVersion, [a[0], a[1]], [p[0], p[1]], ts) : this.#open(key, e1, old.ipVersion, [a[1], a[0]], [p[1], p[0]], ts);
+  }
+
+  /**
+   * Whether a data segment (ACK, maybe PSH, 2 bytes or more, all captured) of direction `dir` of
+   * `conn`, the connection of the previous packet, does in #packet only what the fast path of
+   * pushTable does: the connection open and established, the newest in the LRU list, no idle
+   * eviction to run, both directions' numbering bases set and this one started, and the other
+   * direction holding nothing an ACK could release.
+   */
+  #plain(conn: TcpConnection, dir: 0 | 1): boolean {
+    return (
+      conn.closeReason === undefined &&
+      conn.state === 'established' &&
+      this.#idle === undefined &&
+      this.#newest === conn &&
+      conn.bases[0] !== undefined &&
+      conn.bases[1] !== undefined &&
+      conn.directions[dir].started &&
+      conn.directions[1 - dir]!.blocks === 0
+    );
   }
 
   #packet(conn: TcpConnection, dir: 0 | 1, seg: Segment, ts: bigint, frameLength: number): void {

@@ -117,6 +117,8 @@ class HeldViews {
   first = 0;
   count = 0;
   order = new Int32Array(64);
+  /** ends[order[k]] for each k of the list: the insert compares against these with no indirection. */
+  orderEnds = new Float64Array(64);
   starts = new Float64Array(16);
   ends = new Float64Array(16);
   readonly views: (Uint8Array | undefined)[] = [];
@@ -174,31 +176,38 @@ class HeldViews {
     // An id first: making one may grow the arrays (and move the list to the front of `order`).
     const id = this.#top > 0 ? this.#free[--this.#top]! : this.#newId();
     const order = this.order;
+    const orderEnds = this.orderEnds;
     let first = this.first;
     if (first + count === order.length) {
       // The list has walked to the end of `order` (4 times as long as the ids made): moved back to its front.
-      for (let k = 0; k < count; k++) order[k] = order[first + k]!;
+      for (let k = 0; k < count; k++) {
+        order[k] = order[first + k]!;
+        orderEnds[k] = orderEnds[first + k]!;
+      }
       this.first = first = 0;
     }
-    const starts = this.starts;
-    const ends = this.ends;
     const last = first + count;
     // From the back (segments mostly arrive in ascending order), moving each later id up one.
     let i = last;
-    while (i > first && ends[order[i - 1]!]! > start) {
+    while (i > first && orderEnds[i - 1]! > start) {
       order[i] = order[i - 1]!;
+      orderEnds[i] = orderEnds[i - 1]!;
       i--;
     }
-    if (i < last && starts[order[i + 1]!]! < end) {
+    if (i < last && this.starts[order[i + 1]!]! < end) {
       // It overlaps the range after it: put the moved ones back.
-      for (let k = i; k < last; k++) order[k] = order[k + 1]!;
+      for (let k = i; k < last; k++) {
+        order[k] = order[k + 1]!;
+        orderEnds[k] = orderEnds[k + 1]!;
+      }
       this.#free[this.#top++] = id;
       return false;
     }
-    starts[id] = start;
-    ends[id] = end;
+    this.starts[id] = start;
+    this.ends[id] = end;
     this.views[id] = view;
     order[i] = id;
+    orderEnds[i] = end;
     this.count = count + 1;
     return true;
   }
@@ -218,6 +227,9 @@ class HeldViews {
       const order = new Int32Array(8 * n);
       order.set(this.order.subarray(this.first, this.first + this.count));
       this.order = order;
+      const orderEnds = new Float64Array(8 * n);
+      orderEnds.set(this.orderEnds.subarray(this.first, this.first + this.count));
+      this.orderEnds = orderEnds;
       this.first = 0;
     }
     return this.#made++;
@@ -297,6 +309,47 @@ export class TcpDirection {
   constructor(index: 0 | 1, host: DirectionHost) {
     this.index = index;
     this.#host = host;
+  }
+
+  /**
+   * A segment wholly captured (`payload` all of it, not empty): segment(), with the commonest case
+   * of zeroCopy reordering -- a segment that waits ahead of the stream, clear of every range held,
+   * within the per-flow cap, while views are held -- placed here in one step.
+   */
+  whole(seq: number, payload: Uint8Array, timestamp: bigint): void {
+    const d = (seq - this.next) | 0;
+    const h = this.#held;
+    if (d > 0 && this.#zc && h !== undefined) {
+      const len = payload.length;
+      const rel = h.head - h.origin + d;
+      const end = rel + len;
+      const other = this.connection?.directions[1 - this.index];
+      const limit = Math.min(this.#host.window - (other === undefined ? 0 : other.blocks * REASM_BLOCK), REASM_MAX_WINDOW - REASM_BLOCK);
+      if (end <= limit) {
+        // Counted first, as segment() does: taking a block may reclaim others' buffers, and their
+        // callbacks see this count. Any trouble (no block, a change made by those callbacks) is
+        // left to segment(), uncounted again; it finds the blocks taken here in place.
+        this.stats.outOfOrder++;
+        let ok = true;
+        for (let b = rel >>> REASM_BLOCK_SHIFT, last = (end - 1) >>> REASM_BLOCK_SHIFT; b <= last; b++) {
+          if (b < h.used && h.ring[(h.base + b) & h.mask] !== 0) continue;
+          const block = this.#host.allocBlock(this);
+          if (block === 0 || !this.#zc || this.#held !== h) {
+            if (block !== 0) this.#host.freeBlock(block);
+            ok = false;
+            break;
+          }
+          h.setSlot(b, block);
+          this.blocks++;
+        }
+        if (ok && h.place(h.origin + rel, h.origin + end, payload)) {
+          this.buffered += len;
+          return;
+        }
+        this.stats.outOfOrder--;
+      }
+    }
+    this.segment(seq, payload, payload.length, timestamp);
   }
 
   /**

@@ -1,0 +1,123 @@
+// pushTable takes a data segment that continues the previous packet's flow and direction (the
+// common case of a capture) by a shorter path than packet by packet, and places a segment that
+// waits ahead of the stream while views are held in one step. Neither may change anything a caller
+// can see: the same chunks, gaps and closes, and at every callback the same counters, connection
+// fields and buffer accounting as when each record goes through pushRecord (decodePacket, push),
+// on random traffic over several connections, under every overlap policy and tight caps.
+import { afterEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { writePcap } from '../src/capture/writer.js';
+import { indexCapture } from '../src/capture/index-capture.js';
+import { decodeBatch } from '../src/batch.js';
+import { setBackend } from '../src/wasm/backend.js';
+import { TcpReassembler, type TcpConnection, type TcpReassemblyOptions } from '../src/transport/tcp-flows.js';
+import { reassembleTcp } from '../src/transport/tcp-follow.js';
+import { ACK, PSH, frame, lcg, traffic } from './util/tcp-traffic.js';
+
+afterEach(() => setBackend('auto'));
+
+/** What a callback sees of a connection, and of the reassembler when it is known. */
+function seen(r: TcpReassembler | undefined, c: TcpConnection): unknown {
+  return [
+    r?.stats(),
+    r?.lastConnection?.stream,
+    c.state,
+    [...c.frames],
+    [...c.frameBytes],
+    c.lastTimestamp,
+    c.directions.map((d) => [d.next, d.started, d.window, d.buffered, d.blocks, { ...d.stats }]),
+  ];
+}
+
+type Handlers = NonNullable<Parameters<typeof reassembleTcp>[1]>;
+
+/**
+ * Every event, with what the callback saw, then the final counters. `feed` makes the reassembler
+ * and pushes the capture; it calls `bind` with the reassembler as soon as it has one (reassembleTcp
+ * makes its own: its callbacks see the connection only).
+ */
+function events(feed: (handlers: Handlers, options: TcpReassemblyOptions, bind: (r: TcpReassembler) => void) => TcpReassembler, options: TcpReassemblyOptions): unknown[] {
+  const out: unknown[] = [];
+  let r: TcpReassembler | undefined;
+  const bind = (x: TcpReassembler) => (r = x);
+  const done = feed(
+    {
+      onData: (c, dir, data, info) => out.push(['data', c.stream, dir, Array.from(data), info.offset, info.timestamp, info.filler ?? false, seen(r, c)]),
+      onGap: (c, dir, size, reason, info) => out.push(['gap', c.stream, dir, size, reason, info.offset, info.timestamp, seen(r, c)]),
+      onClose: (c, reason) => out.push(['close', c.stream, reason, seen(r, c)]),
+    },
+    options,
+    bind,
+  );
+  out.push(['end', done.stats()]);
+  return out;
+}
+
+
+describe.each(['wasm', 'js'] as const)('pushTable against pushRecord (%s)', (backend) => {
+  it('sees and hands on the same on random traffic, at every callback', () => {
+    let continuing = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 12000 }), fc.integer({ min: 0, max: 3000 })), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.tuple(fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0xffffe000, max: 0xffffffff })), fc.integer({ min: 0, max: 0xffffffff })), { minLength: 3, maxLength: 3 }),
+        fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
+        fc.integer(),
+        fc.integer({ min: 1, max: 40 }),
+        fc.record({
+          zeroCopy: fc.boolean(),
+          overlap: fc.constantFrom<'first' | 'last' | 'tshark'>('first', 'last', 'tshark'),
+          maxBufferedPerFlow: fc.option(fc.integer({ min: 0, max: 40000 }), { nil: undefined }),
+          maxBufferedTotal: fc.option(fc.integer({ min: 0, max: 12 }).map((n) => n * 4096), { nil: undefined }),
+          fillGaps: fc.boolean(),
+          maxFlows: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+          idleTimeout: fc.option(fc.constantFrom(0.000001, 0.00002), { nil: undefined }),
+        }),
+        (pairs, isns, handshake, seed, window, options) => {
+          setBackend(backend);
+          const fill = lcg(seed ^ 0x2545f491);
+          const stream = (n: number) => new Uint8Array(n).map(() => Math.floor(fill() * 256));
+          const segs = traffic(pairs.map(([a, b]) => [stream(a), stream(b)]), isns, seed, handshake, window);
+          segs.forEach((s, i) => {
+            const p = segs[i - 1];
+            if (p !== undefined && p.conn === s.conn && p.from === s.from && s.flags === (ACK | PSH) && s.data.length >= 2 && s.cut === undefined) continuing++;
+          });
+          const frames = segs.map(frame);
+          const file = writePcap(frames.map((data, i) => ({ data, timestamp: BigInt(i) * 1000n, linkType: 1, capturedLength: data.length, originalLength: data.length, interfaceId: 0 })));
+          const index = indexCapture(file);
+          const byRecord = events((handlers, o, bind) => {
+            const r = new TcpReassembler(handlers, o);
+            bind(r);
+            for (let i = 0; i < index.count; i++) {
+              const at = index.offsets[i]!;
+              r.pushRecord({ data: file.subarray(at, at + index.lengths[i]!), linkType: 1, timestamp: index.timestamps[i]!, capturedLength: index.lengths[i]!, originalLength: index.originalLengths[i]!, interfaceId: 0 });
+            }
+            r.end();
+            return r;
+          }, options);
+          const byTable = events((handlers, o, bind) => {
+            const r = new TcpReassembler(handlers, o);
+            bind(r);
+            r.pushTable(decodeBatch(index), index);
+            r.end();
+            return r;
+          }, options);
+          expect(byTable).toEqual(byRecord);
+          const records = events((handlers, o) => {
+            const r = new TcpReassembler(handlers, o);
+            for (let i = 0; i < index.count; i++) {
+              const at = index.offsets[i]!;
+              r.pushRecord({ data: file.subarray(at, at + index.lengths[i]!), linkType: 1, timestamp: index.timestamps[i]!, capturedLength: index.lengths[i]!, originalLength: index.originalLengths[i]!, interfaceId: 0 });
+            }
+            r.end();
+            return r;
+          }, options);
+          expect(events((handlers, o) => reassembleTcp(file, handlers, o), options)).toEqual(records);
+        },
+      ),
+      { numRuns: 150 },
+    );
+    // The traffic exercised the shorter path, not only the general one.
+    expect(continuing).toBeGreaterThan(1000);
+  });
+});
