@@ -75,6 +75,8 @@ export class ProtocolHierarchy {
     if (layers[depth - 1]?.name === 'arp' || layers[depth - 1]?.name === 'slarp' || layers[depth - 1]?.name === 'ssdp') data = false;
     // Solaris ipnet with a family it does not carry: tshark leaves the bytes inside ipnet.
     if (layers[depth - 1]?.name === 'ipnet') data = false;
+    // usbmon: a URB's bytes stay in the usb tree.
+    if (layers[depth - 1]?.name === 'usb' || layers[depth - 1]?.name === 'usb-mmapped') data = false;
     // (A whole ERF record's payload: the counters and META records are read whole.)
     if (layers[depth - 1]?.name === 'erf') data &&= erfPayloadIsData((layers[depth - 1]!.header as { type: number }).type);
     // An empty syslog message: tshark's dissector fails before it is in the tree.

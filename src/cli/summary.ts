@@ -5,6 +5,11 @@ import {
   classifyArp,
   decodeArp,
   erfTypeText,
+  usbAddresses,
+  usbDescriptorName,
+  usbRequestName,
+  USB_TRANSFER_NAMES,
+  type UsbHeader,
   LINKTYPE_ERF_RECORD,
   type ErfRecordHeader,
   formatIpv4,
@@ -264,6 +269,9 @@ export function shownLength(record: CaptureRecord): number {
   return (record.data[14]! << 8) | record.data[15]!;
 }
 
+/** Control requests waiting for their completion that a capture's summary keeps at most. */
+const MAX_USB_REQUESTS = 4096;
+
 /** Linux cooked capture's packet types as tshark names them (packet-sll.c). */
 const SLL_PACKET_TYPES = ['Unicast to us', 'Broadcast', 'Multicast', 'Unicast to another host', 'Sent by us'];
 
@@ -463,6 +471,8 @@ export class SummaryFormatter {
   /** TCP conversation state, shared with `decode --json`'s fast path (the same state advances). */
   readonly tcp = new TcpTracker();
   readonly #echoes = new EchoTracker();
+  /** Standard control requests submitted on USB, by bus, device and URB id, until they complete. */
+  readonly #usbRequests = new Map<string, { name: string; descriptor: string }>();
   #first: bigint | undefined;
   /** The conversation fields of the last line's TCP segment, if it had one. */
   lastTcp: TcpState | undefined;
@@ -512,6 +522,35 @@ export class SummaryFormatter {
     line += ' \u2192 ';
     line += destination.padEnd(12);
     return `${line} ${protocol} ${shownLength(record)} ${info}`;
+  }
+
+  /**
+   * A usbmon event's info as tshark's: a standard control request by name ("GET DESCRIPTOR Request
+   * DEVICE"), and its completion by the request's name ("... Response", with the descriptor type
+   * when data came back), matched by URB id on its bus and device; any other event by transfer type
+   * and the endpoint's direction ("URB_BULK in").
+   */
+  #usbInfo(h: UsbHeader): string {
+    const plain = `${USB_TRANSFER_NAMES[h.transferType] ?? `Unknown type ${h.transferType}`} ${h.endpoint & 0x80 ? 'in' : 'out'}`;
+    if (h.transferType !== 2) return plain;
+    const key = `${h.bus}.${h.device}.${h.urbId}`;
+    if (h.urbType === 0x53) {
+      const s = h.setup;
+      const name = s === undefined ? undefined : usbRequestName(s);
+      if (name === undefined) {
+        this.#usbRequests.delete(key);
+        return plain;
+      }
+      const descriptor = s!.bRequest === 6 ? ` ${usbDescriptorName(s!.wValue >> 8)}` : '';
+      this.#usbRequests.set(key, { name, descriptor });
+      // A capture may hold submissions whose completions never come: the oldest are let go.
+      if (this.#usbRequests.size > MAX_USB_REQUESTS) this.#usbRequests.delete(this.#usbRequests.keys().next().value!);
+      return `${name} Request${descriptor}`;
+    }
+    const request = this.#usbRequests.get(key);
+    if (request === undefined) return plain;
+    this.#usbRequests.delete(key);
+    return `${request.name} Response${h.dataLength > 0 ? request.descriptor : ''}`;
   }
 
   #quoted(layers: readonly Layer[], i: number): void {
@@ -780,6 +819,14 @@ export class SummaryFormatter {
           // A whole ERF record (LINKTYPE_ERF): tshark names the provenance record, and leaves others' payload unread here.
           [protocol, info] = ['ERF', erfTypeText((top.header as ErfRecordHeader).type)];
           break;
+        case 'usb':
+        case 'usb-mmapped': {
+          const h = top.header as UsbHeader;
+          protocol = 'USB';
+          [src, dst] = usbAddresses(h);
+          info = this.#usbInfo(h);
+          break;
+        }
         case 'ipnet':
           // An IPv6 header cut short: tshark names IPv6 and shows nothing else.
           [protocol, info] = packet.partial?.name === 'ipv6' ? ['IPv6', ''] : ['IPNET', 'Solaris IPNET'];

@@ -1,0 +1,85 @@
+// Linux usbmon captures (LINKTYPE_USB_LINUX 189, LINKTYPE_USB_LINUX_MMAPPED 220): the header of
+// each URB event decoded by the library, and `wirekit decode` as tshark 4.0 shows them (summary
+// lines and frame.protocols of test/fixtures/usb/, made by make-usb.sh). tshark's io,phs tree of a
+// USB capture holds nodes of its descriptor trees (text, usb.capdata, ...), which stats does not
+// reproduce: only its root is checked.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { decodePacket } from '../src/dissect.js';
+import { readCaptureSync } from '../src/capture/index.js';
+import { usbRequestName, type UsbHeader } from '../src/link/usb.js';
+import { cli, lines, root } from './cli/cli-util.js';
+
+const dir = `${root}test/fixtures/usb/`;
+const records = (name: string) => [...readCaptureSync(new Uint8Array(readFileSync(`${dir}${name}`)))];
+
+describe('usbmon headers (library)', () => {
+  it('decodes both layouts alike: a control submission with its setup packet, a completion with its data', () => {
+    for (const [name, size] of [['usb-mmapped.pcap', 64], ['usb-linux.pcap', 48]] as const) {
+      const [submit, complete] = records(name);
+      const s = decodePacket(submit!.data, { linkType: submit!.linkType });
+      expect(s.errors).toEqual([]);
+      const h = s.layers[0]!.header as UsbHeader;
+      expect(s.layers[0]!.length).toBe(size);
+      expect(String.fromCharCode(h.urbType)).toBe('S');
+      expect([h.transferType, h.endpoint, h.device, h.bus, h.status, h.urbLength, h.dataLength]).toEqual([2, 0x80, 5, 1, -115, 18, 0]);
+      expect(h.setup).toEqual({ bmRequestType: 0x80, bRequest: 6, wValue: 0x0100, wIndex: 0, wLength: 18 });
+      expect(h.urbId).toBe(0xffff8800aa000100n);
+      const c = decodePacket(complete!.data, { linkType: complete!.linkType });
+      const ch = c.layers[0]!.header as UsbHeader;
+      expect(String.fromCharCode(ch.urbType)).toBe('C');
+      expect(ch.urbId).toBe(h.urbId);
+      expect(ch.setup).toBeUndefined();
+      // The device descriptor's 18 bytes follow the header (bytes 0..17 in the fixture).
+      expect(c.layers[0]!.payloadLength).toBe(18);
+      expect([...c.bytes.subarray(c.layers[0]!.payloadOffset, c.layers[0]!.payloadOffset + 3)]).toEqual([0, 1, 2]);
+    }
+  });
+
+  it('puts an isochronous URB\'s descriptors in the memory-mapped header, before its data', () => {
+    const iso = records('usb-mmapped.pcap').at(-1)!;
+    const p = decodePacket(iso.data, { linkType: iso.linkType });
+    const h = p.layers[0]!.header as UsbHeader;
+    expect([h.transferType, h.isoDescriptors]).toEqual([0, 1]);
+    expect(p.layers[0]!.length).toBe(64 + 16);
+    expect([...p.bytes.subarray(p.layers[0]!.payloadOffset)]).toEqual([0x10, 0x20, 0x30, 0x40]);
+  });
+
+  it('names standard requests only: GET DESCRIPTOR to the device alone, class and vendor requests not at all', () => {
+    const setup = (bmRequestType: number, bRequest: number) => ({ bmRequestType, bRequest, wValue: 0, wIndex: 0, wLength: 0 });
+    expect(usbRequestName(setup(0x80, 6))).toBe('GET DESCRIPTOR');
+    expect(usbRequestName(setup(0x81, 6))).toBeUndefined();
+    expect(usbRequestName(setup(0x82, 0))).toBe('GET STATUS');
+    expect(usbRequestName(setup(0x00, 0x20))).toBe('Unknown type 20');
+    expect(usbRequestName(setup(0x21, 0x0a))).toBeUndefined();
+    expect(usbRequestName(setup(0xc0, 0x33))).toBeUndefined();
+  });
+
+  it('reports a header cut short as truncated, at any length, never reading past the bytes', () => {
+    const whole = records('usb-mmapped.pcap')[1]!.data;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 63 }), fc.constantFrom(189, 220), (n, linkType) => {
+        const p = decodePacket(whole.slice(0, n), { linkType });
+        if (n < (linkType === 220 ? 64 : 48)) {
+          expect(p.layers).toEqual([]);
+          expect(p.errors[0]).toMatchObject({ code: 'truncated', layer: 'usb' });
+        }
+      }),
+    );
+  });
+});
+
+describe('wirekit decode on usbmon captures (make-usb.sh)', () => {
+  for (const name of ['usb-mmapped.pcap', 'usb-linux.pcap']) {
+    it(`${name}: every summary line and frame.protocols as tshark`, () => {
+      const r = cli(['decode', `${dir}${name}`]);
+      expect(r.stderr).toBe('');
+      expect(lines(r.stdout)).toEqual(lines(readFileSync(`${dir}${name}.summary.txt`, 'utf8')));
+      const protocols = lines(cli(['decode', `${dir}${name}`, '--json']).stdout).map((l) => JSON.parse(l)['frame.protocols'] as string);
+      expect(protocols).toEqual(lines(readFileSync(`${dir}${name}.protocols.txt`, 'utf8')));
+      const stats = cli(['stats', `${dir}${name}`]).stdout;
+      expect(stats).toMatch(new RegExp(`^usb +frames:${protocols.length} `, 'm'));
+    });
+  }
+});
