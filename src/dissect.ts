@@ -46,7 +46,7 @@ import { fddi, LINKTYPE_FDDI } from './link/fddi.js';
 import { avs, LINKTYPE_IEEE802_11_AVS, LINKTYPE_IEEE802_11_PRISM, prism } from './link/prism.js';
 import { can, canfdLinux, canLinux, LINKTYPE_CAN_SOCKETCAN } from './link/can.js';
 import { erfRecord, LINKTYPE_ERF_RECORD } from './link/erf-record.js';
-import { LINKTYPE_USB_LINUX, LINKTYPE_USB_LINUX_MMAPPED, usbLinux, usbLinuxMmapped } from './link/usb.js';
+import { LINKTYPE_USB_LINUX, LINKTYPE_USB_LINUX_MMAPPED, LINKTYPE_USBPCAP, usbLinux, usbLinuxMmapped, usbpcap } from './link/usb.js';
 import { ap1394, clip, frameRelay, ipfc, ipnet, LINKTYPE_APPLE_IP_OVER_IEEE1394, LINKTYPE_PPP_ETHER, LINKTYPE_ATM_RFC1483, LINKTYPE_FRELAY, LINKTYPE_IP_OVER_FC, LINKTYPE_IPNET, LINKTYPE_LINUX_ATM_CLIP } from './link/ip-carriers.js';
 import { verifyMaskOf, walkCommon, walked, type WalkTables } from './dissect-walk.js';
 
@@ -393,6 +393,7 @@ registerProtocol(ipnet, [{ table: 'linktype', value: LINKTYPE_IPNET }]);
 registerProtocol(erfRecord, [{ table: 'linktype', value: LINKTYPE_ERF_RECORD }]);
 registerProtocol(usbLinux, [{ table: 'linktype', value: LINKTYPE_USB_LINUX }]);
 registerProtocol(usbLinuxMmapped, [{ table: 'linktype', value: LINKTYPE_USB_LINUX_MMAPPED }]);
+registerProtocol(usbpcap, [{ table: 'linktype', value: LINKTYPE_USBPCAP }]);
 registerProtocol(ap1394, [{ table: 'linktype', value: LINKTYPE_APPLE_IP_OVER_IEEE1394 }]);
 registerProtocol(can, [{ table: 'linktype', value: LINKTYPE_CAN_SOCKETCAN }]);
 registerProtocol(canLinux);

@@ -88,8 +88,8 @@ export { avs, avsCutInfo, decodeAvs, decodePrism, isAvs, prism, prismCutInfo, pr
 export type { AvsHeader, PrismHeader, PrismItem } from './link/prism.js';
 export { erfRecord, erfPayloadIsData, erfTypeText, ERF_META, LINKTYPE_ERF_RECORD } from './link/erf-record.js';
 export type { ErfRecordHeader } from './link/erf-record.js';
-export { usbLinux, usbLinuxMmapped, usbAddresses, usbRequestName, usbDescriptorName, USB_TRANSFER_NAMES, LINKTYPE_USB_LINUX, LINKTYPE_USB_LINUX_MMAPPED } from './link/usb.js';
-export type { UsbHeader, UsbSetup } from './link/usb.js';
+export { usbLinux, usbLinuxMmapped, usbpcap, LINKTYPE_USBPCAP, usbAddresses, usbRequestName, usbDescriptorName, USB_TRANSFER_NAMES, LINKTYPE_USB_LINUX, LINKTYPE_USB_LINUX_MMAPPED } from './link/usb.js';
+export type { UsbHeader, UsbSetup, UsbpcapFields } from './link/usb.js';
 export { ap1394, AP1394_HEADER_LENGTH, LINKTYPE_APPLE_IP_OVER_IEEE1394, LINKTYPE_PPP_ETHER, clip, frameRelay, frameRelayCutInfo, ipfc, ipnet, LINKTYPE_ATM_RFC1483, LINKTYPE_FRELAY, LINKTYPE_IP_OVER_FC, LINKTYPE_IPNET, LINKTYPE_LINUX_ATM_CLIP, IPNET_HEADER_LENGTH, IPFC_HEADER_LENGTH } from './link/ip-carriers.js';
 export type { Ap1394Header, FrameRelayHeader, IpfcHeader, IpnetHeader } from './link/ip-carriers.js';
 export { can, canCutInfo, canfdLinux, canInfo, canLinux, decodeCan, LINKTYPE_CAN_SOCKETCAN, CAN_HEADER_LENGTH } from './link/can.js';

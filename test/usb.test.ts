@@ -1,5 +1,5 @@
-// Linux usbmon captures (LINKTYPE_USB_LINUX 189, LINKTYPE_USB_LINUX_MMAPPED 220): the header of
-// each URB event decoded by the library, and `wirekit decode` as tshark 4.0 shows them (summary
+// Linux usbmon captures (LINKTYPE_USB_LINUX 189, LINKTYPE_USB_LINUX_MMAPPED 220) and Windows'
+// USBPcap (249): the header of each URB event decoded by the library, and `wirekit decode` as tshark 4.0 shows them (summary
 // lines and frame.protocols of test/fixtures/usb/, made by make-usb.sh). tshark's io,phs tree of a
 // USB capture holds nodes of its descriptor trees (text, usb.capdata, ...), which stats does not
 // reproduce: only its root is checked.
@@ -46,6 +46,27 @@ describe('usbmon headers (library)', () => {
     expect([...p.bytes.subarray(p.layers[0]!.payloadOffset)]).toEqual([0x10, 0x20, 0x30, 0x40]);
   });
 
+  it('reads USBPcap\'s header: the IRP on its way down or back, a control stage, the setup packet of a setup stage', () => {
+    const [down, data, status] = records('usbpcap.pcap');
+    const d = decodePacket(down!.data, { linkType: down!.linkType });
+    const h = d.layers[0]!.header as UsbHeader;
+    expect(d.layers[0]!.name).toBe('usbpcap');
+    expect(d.layers[0]!.length).toBe(28 + 8);
+    expect([String.fromCharCode(h.urbType), h.transferType, h.endpoint, h.device, h.bus]).toEqual(['S', 2, 0x80, 3, 1]);
+    expect(h.usbpcap).toEqual({ headerLength: 28, urbFunction: 0x000b, info: 0, stage: 0 });
+    expect(h.setup).toEqual({ bmRequestType: 0x80, bRequest: 6, wValue: 0x0100, wIndex: 0, wLength: 18 });
+    const back = decodePacket(data!.data, { linkType: data!.linkType });
+    const bh = back.layers[0]!.header as UsbHeader;
+    expect([String.fromCharCode(bh.urbType), bh.usbpcap!.stage, bh.dataLength, bh.urbId]).toEqual(['C', 1, 18, h.urbId]);
+    expect(back.layers[0]!.payloadLength).toBe(18);
+    const st = decodePacket(status!.data, { linkType: status!.linkType });
+    expect((st.layers[0]!.header as UsbHeader).usbpcap!.stage).toBe(3);
+    // A header length below its own fields is an error at the header, not a read past it.
+    const bad = down!.data.slice();
+    bad[0] = 20;
+    expect(decodePacket(bad, { linkType: 249 }).errors[0]).toMatchObject({ code: 'bad-length', layer: 'usbpcap' });
+  });
+
   it('names standard requests only: GET DESCRIPTOR to the device alone, class and vendor requests not at all', () => {
     const setup = (bmRequestType: number, bRequest: number) => ({ bmRequestType, bRequest, wValue: 0, wIndex: 0, wLength: 0 });
     expect(usbRequestName(setup(0x80, 6))).toBe('GET DESCRIPTOR');
@@ -59,11 +80,11 @@ describe('usbmon headers (library)', () => {
   it('reports a header cut short as truncated, at any length, never reading past the bytes', () => {
     const whole = records('usb-mmapped.pcap')[1]!.data;
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 63 }), fc.constantFrom(189, 220), (n, linkType) => {
+      fc.property(fc.integer({ min: 0, max: 63 }), fc.constantFrom(189, 220, 249), (n, linkType) => {
         const p = decodePacket(whole.slice(0, n), { linkType });
-        if (n < (linkType === 220 ? 64 : 48)) {
+        if (n < (linkType === 220 ? 64 : linkType === 189 ? 48 : 27)) {
           expect(p.layers).toEqual([]);
-          expect(p.errors[0]).toMatchObject({ code: 'truncated', layer: 'usb' });
+          expect(p.errors[0]).toMatchObject({ code: 'truncated', layer: linkType === 249 ? 'usbpcap' : 'usb' });
         }
       }),
     );
@@ -71,7 +92,7 @@ describe('usbmon headers (library)', () => {
 });
 
 describe('wirekit decode on usbmon captures (make-usb.sh)', () => {
-  for (const name of ['usb-mmapped.pcap', 'usb-linux.pcap']) {
+  for (const name of ['usb-mmapped.pcap', 'usb-linux.pcap', 'usbpcap.pcap']) {
     it(`${name}: every summary line and frame.protocols as tshark`, () => {
       const r = cli(['decode', `${dir}${name}`]);
       expect(r.stderr).toBe('');

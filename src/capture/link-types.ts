@@ -28,6 +28,7 @@ export const LINK_TYPE_NAMES: Readonly<Record<number, string>> = Object.freeze({
   192: 'ppi',
   197: 'erf',
   220: 'usb_linux_mmapped',
+  249: 'usbpcap',
   226: 'ipnet',
   227: 'can_socketcan',
   228: 'ipv4',
@@ -37,7 +38,7 @@ export const LINK_TYPE_NAMES: Readonly<Record<number, string>> = Object.freeze({
 });
 
 /** A link type by name, for options: `'ethernet'`, `'raw'`, ... */
-export type LinkTypeName = 'null' | 'ethernet' | 'ieee802_5' | 'fddi' | 'ieee802_11_prism' | 'ieee802_11_avs' | 'atm_rfc1483' | 'linux_atm_clip' | 'frelay' | 'ip_over_fc' | 'ipnet' | 'can_socketcan' | 'ppp_ether' | 'apple_ip_over_ieee1394' | 'ppp' | 'ppp_hdlc' | 'raw' | 'c_hdlc' | 'ieee802_11' | 'loop' | 'linux_sll' | 'pflog' | 'ieee802_11_radiotap' | 'ppi' | 'usb_linux' | 'erf' | 'usb_linux_mmapped' | 'ipv4' | 'ipv6' | 'nflog' | 'linux_sll2';
+export type LinkTypeName = 'null' | 'ethernet' | 'ieee802_5' | 'fddi' | 'ieee802_11_prism' | 'ieee802_11_avs' | 'atm_rfc1483' | 'linux_atm_clip' | 'frelay' | 'ip_over_fc' | 'ipnet' | 'can_socketcan' | 'ppp_ether' | 'apple_ip_over_ieee1394' | 'ppp' | 'ppp_hdlc' | 'raw' | 'c_hdlc' | 'ieee802_11' | 'loop' | 'linux_sll' | 'pflog' | 'ieee802_11_radiotap' | 'ppi' | 'usb_linux' | 'erf' | 'usb_linux_mmapped' | 'usbpcap' | 'ipv4' | 'ipv6' | 'nflog' | 'linux_sll2';
 
 const NUMBERS: Readonly<Record<string, number>> = Object.freeze(
   Object.fromEntries(Object.entries(LINK_TYPE_NAMES).map(([n, name]) => [name, Number(n)])),

@@ -34,7 +34,7 @@ export function leavesData(packet: Packet, linkType: number, analysis: number, a
   if (top.name === 'tcp') return tcpPayloadIsData(analysis, app);
   if (top.name === 'erf') return erfPayloadIsData((top.header as { type: number }).type);
   // usbmon: tshark keeps a URB's bytes in the usb tree (usb.capdata), with no data dissector.
-  if (top.name === 'usb' || top.name === 'usb-mmapped') return false;
+  if (top.name === 'usb' || top.name === 'usb-mmapped' || top.name === 'usbpcap') return false;
   // ICMP hands on an echo's data (a quoted datagram is decoded as layers of its own).
   if (top.name === 'icmp') return ICMP_ECHO.has((top.header as { type: number }).type);
   if (top.name === 'icmpv6') return ICMPV6_ECHO.has((top.header as { type: number }).type);
@@ -81,7 +81,7 @@ export function hasMptcpOption(h: TcpHeader): boolean {
 }
 
 /** Protocols registered under another name than tshark's (the SLL-carried CAN variants; SLL version 2, which tshark's SLL dissector reads). */
-const TSHARK_NAMES: Record<string, string> = { 'can-linux': 'can', 'canfd-linux': 'canfd', sll2: 'sll', 'usb-mmapped': 'usb' };
+const TSHARK_NAMES: Record<string, string> = { 'can-linux': 'can', 'canfd-linux': 'canfd', sll2: 'sll', 'usb-mmapped': 'usb', usbpcap: 'usb' };
 
 /** A protocol's name as tshark gives it in frame.protocols and its tree. */
 export function tsharkName(name: string): string {
@@ -160,6 +160,7 @@ export function frameProtocols(packet: Packet, linkType: number, app: AppColumns
         if (hasMptcpOption(l.header as TcpHeader)) add('mptcp');
         break;
       case 'usb-mmapped':
+      case 'usbpcap':
         add('usb');
         break;
       default:

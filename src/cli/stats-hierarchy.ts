@@ -76,7 +76,7 @@ export class ProtocolHierarchy {
     // Solaris ipnet with a family it does not carry: tshark leaves the bytes inside ipnet.
     if (layers[depth - 1]?.name === 'ipnet') data = false;
     // usbmon: a URB's bytes stay in the usb tree.
-    if (layers[depth - 1]?.name === 'usb' || layers[depth - 1]?.name === 'usb-mmapped') data = false;
+    if (layers[depth - 1]?.name === 'usb' || layers[depth - 1]?.name === 'usb-mmapped' || layers[depth - 1]?.name === 'usbpcap') data = false;
     // (A whole ERF record's payload: the counters and META records are read whole.)
     if (layers[depth - 1]?.name === 'erf') data &&= erfPayloadIsData((layers[depth - 1]!.header as { type: number }).type);
     // An empty syslog message: tshark's dissector fails before it is in the tree.

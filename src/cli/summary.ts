@@ -549,7 +549,8 @@ export class SummaryFormatter {
     }
     const request = this.#usbRequests.get(key);
     if (request === undefined) return plain;
-    this.#usbRequests.delete(key);
+    // usbmon completes a URB once; USBPcap's data and status stages both come back as completions.
+    if (h.usbpcap === undefined) this.#usbRequests.delete(key);
     return `${request.name} Response${h.dataLength > 0 ? request.descriptor : ''}`;
   }
 
@@ -820,7 +821,8 @@ export class SummaryFormatter {
           [protocol, info] = ['ERF', erfTypeText((top.header as ErfRecordHeader).type)];
           break;
         case 'usb':
-        case 'usb-mmapped': {
+        case 'usb-mmapped':
+        case 'usbpcap': {
           const h = top.header as UsbHeader;
           protocol = 'USB';
           [src, dst] = usbAddresses(h);

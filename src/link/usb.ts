@@ -3,16 +3,20 @@
 // more: interval, start frame, the URB's transfer flags, the number of isochronous descriptors,
 // which follow it, 16 bytes each). Layout from the kernel's Documentation/usb/usbmon.rst
 // (struct usbmon_packet) and libpcap's pcap/usb.h. The header is in the capturing host's byte order,
-// read here as little-endian (x86, ARM: the captures there are).
+// read here as little-endian (x86, ARM: the captures there are). USBPcap (249), Windows' driver,
+// says the same things in a header of its own, one record per IRP on its way down or back.
 // Each record is one URB event: its submission (`S`), completion (`C`) or error (`E`), on a
 // transfer type (isochronous, interrupt, control, bulk) at bus.device.endpoint. A control
 // submission carries the 8-byte setup packet (USB 2.0 section 9.3) when its setup flag is 0.
 import type { FieldSink } from '../packet/fields.js';
 import type { Decoded, DecodeContext, Protocol } from '../packet/protocol.js';
 import { cutShort } from '../packet/partial.js';
+import { WireError } from '../errors.js';
 
 export const LINKTYPE_USB_LINUX = 189;
 export const LINKTYPE_USB_LINUX_MMAPPED = 220;
+/** USBPcap, Windows' USB capture driver (Wireshark on Windows). */
+export const LINKTYPE_USBPCAP = 249;
 
 /** The transfer types usbmon numbers (usbmon.rst). */
 export const USB_TRANSFER_NAMES = ['URB_ISOCHRONOUS', 'URB_INTERRUPT', 'URB_CONTROL', 'URB_BULK'];
@@ -43,9 +47,9 @@ export interface UsbHeader {
   dataFlag: number;
   seconds: bigint;
   microseconds: number;
-  /** 0, or a negative errno (-115 EINPROGRESS on a submission). */
+  /** usbmon: 0, or a negative errno (-115 EINPROGRESS on a submission); USBPcap: the USBD_STATUS. */
   status: number;
-  /** The URB's transfer length, and the bytes of it captured here. */
+  /** The URB's transfer length, and the bytes of it captured here (USBPcap: its data length, and that without a setup packet). */
   urbLength: number;
   dataLength: number;
   setup: UsbSetup | undefined;
@@ -54,6 +58,20 @@ export interface UsbHeader {
   startFrame?: number;
   transferFlags?: number;
   isoDescriptors?: number;
+  /** USBPcap's own fields (link type 249), else undefined. */
+  usbpcap?: UsbpcapFields;
+}
+
+/** What a USBPcap header says beyond what usbmon's does. */
+export interface UsbpcapFields {
+  /** The header's length, its own first field (27; 28 with a control transfer's stage). */
+  headerLength: number;
+  /** The URB function (URB_FUNCTION_*). */
+  urbFunction: number;
+  /** Bit 0: the IRP is on its way back from the device (a completion). */
+  info: number;
+  /** A control transfer's stage: 0 setup, 1 data, 2 status, 3 complete. */
+  stage: number | undefined;
 }
 
 const BASE = 48;
@@ -136,19 +154,95 @@ function usbProtocol(mmapped: boolean): Protocol<UsbHeader> {
         out.add('usb.copy_of_transfer_flags', h.transferFlags!);
         out.add('usb.iso.numdesc', h.isoDescriptors!);
       }
-      const s = h.setup;
-      if (s !== undefined) {
-        out.add('usb.bmRequestType', s.bmRequestType);
-        out.add('usb.bmRequestType.direction', s.bmRequestType >> 7);
-        out.add('usb.bmRequestType.type', (s.bmRequestType >> 5) & 3);
-        out.add('usb.bmRequestType.recipient', s.bmRequestType & 0x1f);
-        out.add('usb.setup.bRequest', s.bRequest);
-        out.add('usb.setup.wValue', s.wValue);
-        out.add('usb.setup.wIndex', s.wIndex);
-        out.add('usb.setup.wLength', s.wLength);
-      }
+      setupFields(h.setup, out);
     },
   };
+}
+
+/**
+ * USBPcap's packet header (USBPcap's documentation, USBPCAP_BUFFER_PACKET_HEADER; little-endian,
+ * packed): its length, the IRP id, the USBD status, the URB function, the IRP info (bit 0: from the
+ * device), bus, device, endpoint, transfer type, data length; a control transfer adds its stage, and
+ * its setup stage's data is the 8-byte setup packet, read here as part of the header. The fields of
+ * an isochronous header (packets and their descriptors) are stepped over by the header's length.
+ */
+export const usbpcap: Protocol<UsbHeader> = {
+  name: 'usbpcap',
+  decode(ctx: DecodeContext): Decoded<UsbHeader> {
+    const b = ctx.bytes;
+    const o = ctx.offset;
+    const avail = have(ctx);
+    if (avail < 27) throw cutShort('usbpcap', o, 27, avail, 'USBPcap header');
+    const v = new DataView(b.buffer, b.byteOffset + o, 27);
+    const headerLength = v.getUint16(0, true);
+    const transferType = b[o + 22]!;
+    const control = transferType === 2;
+    if (headerLength < (control ? 28 : 27)) throw new WireError('bad-length', `USBPcap header length ${headerLength} at offset ${o} is below the ${control ? 28 : 27} bytes of its fields`, { layer: 'usbpcap', offset: o });
+    if (avail < headerLength) throw cutShort('usbpcap', o, headerLength, avail, 'USBPcap header');
+    const info = b[o + 16]!;
+    const dataLength = v.getUint32(23, true);
+    const stage = control ? b[o + 27]! : undefined;
+    let length = headerLength;
+    let setup: UsbSetup | undefined;
+    if (control && stage === 0 && (info & 1) === 0 && dataLength >= 8 && avail >= headerLength + 8) {
+      const w = new DataView(b.buffer, b.byteOffset + o + headerLength, 8);
+      setup = { bmRequestType: b[o + headerLength]!, bRequest: b[o + headerLength + 1]!, wValue: w.getUint16(2, true), wIndex: w.getUint16(4, true), wLength: w.getUint16(6, true) };
+      length += 8;
+    }
+    const header: UsbHeader = {
+      urbId: v.getBigUint64(2, true),
+      urbType: info & 1 ? 0x43 : 0x53,
+      transferType,
+      endpoint: b[o + 21]!,
+      device: v.getUint16(19, true),
+      bus: v.getUint16(17, true),
+      setupFlag: setup === undefined ? 0x2d : 0,
+      dataFlag: 0,
+      seconds: 0n,
+      microseconds: 0,
+      status: v.getUint32(10, true),
+      urbLength: dataLength,
+      dataLength: Math.max(0, dataLength - (setup === undefined ? 0 : 8)),
+      setup,
+      usbpcap: { headerLength, urbFunction: v.getUint16(14, true), info, stage },
+    };
+    return { header, headerLength: length };
+  },
+  partialFields(): void {},
+  fields(h: UsbHeader, out: FieldSink): void {
+    const u = h.usbpcap!;
+    const [src, dst] = usbAddresses(h);
+    out.add('usb.src', src);
+    out.add('usb.addr', src === 'host' ? dst : src);
+    out.add('usb.dst', dst);
+    out.add('usb.usbpcap_header_len', u.headerLength);
+    out.add('usb.irp_id', `0x${h.urbId.toString(16).padStart(16, '0')}`);
+    out.add('usb.usbd_status', h.status);
+    out.add('usb.function', u.urbFunction);
+    out.add('usb.irp_info', u.info);
+    out.add('usb.irp_info.direction', u.info & 1);
+    out.add('usb.bus_id', h.bus);
+    out.add('usb.device_address', h.device);
+    out.add('usb.endpoint_address', h.endpoint);
+    out.add('usb.endpoint_address.direction', h.endpoint >> 7);
+    out.add('usb.endpoint_address.number', h.endpoint & 0x7f);
+    out.add('usb.transfer_type', h.transferType);
+    out.add('usb.data_len', h.urbLength);
+    if (u.stage !== undefined) out.add('usb.control_stage', u.stage);
+    setupFields(h.setup, out);
+  },
+};
+
+function setupFields(s: UsbSetup | undefined, out: FieldSink): void {
+  if (s === undefined) return;
+  out.add('usb.bmRequestType', s.bmRequestType);
+  out.add('usb.bmRequestType.direction', s.bmRequestType >> 7);
+  out.add('usb.bmRequestType.type', (s.bmRequestType >> 5) & 3);
+  out.add('usb.bmRequestType.recipient', s.bmRequestType & 0x1f);
+  out.add('usb.setup.bRequest', s.bRequest);
+  out.add('usb.setup.wValue', s.wValue);
+  out.add('usb.setup.wIndex', s.wIndex);
+  out.add('usb.setup.wLength', s.wLength);
 }
 
 export const usbLinux = usbProtocol(false);
