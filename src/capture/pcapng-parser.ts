@@ -129,10 +129,31 @@ export class PcapngParser implements UnitParser {
         this.state.onDecryptionSecrets?.(secrets);
         break;
       }
-      // Custom blocks (CB, DCB), the experimental and local-use types: skipped by their length.
+      case BLOCK.CB:
+      case BLOCK.DCB:
+        if (this.state.customBlocks === true) record = this.customBlock(block, type === BLOCK.CB);
+        break;
+      // Custom blocks (unless asked for), the experimental and local-use types: skipped by their length.
     }
     this.state.onBlock?.({ type, name: block.name, offset: fileOffset, length, section: this.section });
     return record;
+  }
+
+  /** A Custom Block (4.6) as a record: the PEN, then everything up to the trailing length. */
+  private customBlock(block: BlockView, copy: boolean): CaptureRecord {
+    const { bytes, view, at, length, little } = block;
+    const data = bytes.subarray(at + 12, at + length - 4);
+    return {
+      timestamp: 0n,
+      untimed: true,
+      capturedLength: data.length,
+      originalLength: data.length,
+      linkType: -1,
+      interfaceId: 0,
+      data,
+      section: this.section,
+      custom: { pen: view.getUint32(at + 8, little), copy },
+    };
   }
 
   /** Trailing length equal to the leading one, and room for the type's fixed fields. */

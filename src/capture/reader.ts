@@ -40,6 +40,13 @@ export interface ReadOptions {
    * do by default (Wireshark's heuristic: see README, capture formats).
    */
   pcapVariant?: PcapVariant;
+  /**
+   * Yield pcapng Custom Blocks (types 0x00000BAD and 0x40000BAD) as records too, as tshark lists
+   * them among the frames: `custom` says which Private Enterprise Number and whether the block may
+   * be copied; `data` is what follows the PEN (custom data and options, padding included);
+   * `linkType` is -1 and `untimed` is set. Default false: they are skipped by their length.
+   */
+  customBlocks?: boolean;
 }
 
 /**
@@ -74,6 +81,7 @@ export class CaptureReader implements CaptureState {
   readonly maxRecordLength: number;
   readonly onBlock: ((block: BlockInfo) => void) | undefined;
   readonly onDecryptionSecrets: ((secrets: DecryptionSecrets) => void) | undefined;
+  readonly customBlocks: boolean;
   private readonly pcapVariant: PcapVariant | undefined;
 
   constructor(options: ReadOptions = {}) {
@@ -82,6 +90,7 @@ export class CaptureReader implements CaptureState {
     this.maxRecordLength = max;
     this.onBlock = options.onBlock;
     this.onDecryptionSecrets = options.onDecryptionSecrets;
+    this.customBlocks = options.customBlocks === true;
     if (options.pcapVariant !== undefined && !isPcapVariant(options.pcapVariant)) throw new RangeError(`pcapVariant must be pcap, rh6_1pcap, nokiapcap, modpcap or suse6_3pcap, got ${String(options.pcapVariant)}`);
     this.pcapVariant = options.pcapVariant;
   }

@@ -25,6 +25,12 @@ export interface CaptureRecord {
   section?: number;
   /** Set when the record has no capture time (a pcapng simple packet block): `timestamp` is then 0n. */
   untimed?: true;
+  /**
+   * Set on a pcapng Custom Block read as a record (ReadOptions.customBlocks): its Private
+   * Enterprise Number, and whether tools may copy it into another file (type 0x00000BAD) or not
+   * (0x40000BAD). Such a record holds no packet: its `linkType` is -1.
+   */
+  custom?: { pen: number; copy: boolean };
 }
 
 /** What `readCapture` accepts: bytes, a Node readable stream, a web ReadableStream, or (async) chunks. */

@@ -98,6 +98,8 @@ export interface CaptureState {
   readonly maxRecordLength: number;
   readonly onBlock: ((block: BlockInfo) => void) | undefined;
   readonly onDecryptionSecrets: ((secrets: DecryptionSecrets) => void) | undefined;
+  /** Whether pcapng Custom Blocks become records (ReadOptions.customBlocks). */
+  readonly customBlocks?: boolean;
 }
 
 /** First four bytes of each format we read (pcap in both byte orders, micro- and nanosecond). */

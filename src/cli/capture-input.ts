@@ -24,9 +24,12 @@ export interface OpenedCapture {
   size: number | undefined;
 }
 
-/** Opens FILE, `-` for standard input, or the embedded sample when `path` is undefined. */
-export function openCapture(path: string | undefined): OpenedCapture {
-  const reader = new CaptureReader();
+/**
+ * Opens FILE, `-` for standard input, or the embedded sample when `path` is undefined.
+ * `customBlocks`: pcapng Custom Blocks come as records too (decode and stats list them, as tshark).
+ */
+export function openCapture(path: string | undefined, options: { customBlocks?: boolean } = {}): OpenedCapture {
+  const reader = new CaptureReader({ customBlocks: options.customBlocks === true });
   if (path === undefined) {
     const bytes = sampleCaptureBytes();
     return { name: SAMPLE_CAPTURE_NAME, reader, records: reader.readSync(bytes), size: bytes.length };

@@ -11,7 +11,7 @@ import { writeFastJson, type FastJsonContext } from './fast-json.js';
 import { BufferedOutput, OutputClosed } from './output.js';
 import { PacketView } from './packet-view.js';
 import { Progress } from './progress.js';
-import { shownLength, SummaryFormatter } from './summary.js';
+import { customBlockLine, shownLength, SummaryFormatter } from './summary.js';
 import { analysisFields } from './summary-tcp.js';
 import { DefragView } from './defrag-view.js';
 import { UdpStreams } from './udp-streams.js';
@@ -101,6 +101,7 @@ class DecodeRun {
     this.#bytes += record.capturedLength + 16;
     this.#progress.tick(number, this.#bytes);
     const json = this.#json;
+    if (record.custom !== undefined) return this.#customBlock(number, record);
     // A record without a time (a pcapng simple packet block) starts no relative time; as in
     // tshark, the next one's delta counts from its 0.
     if (this.#first === undefined && !record.untimed) this.#first = this.#previous = record.timestamp;
@@ -161,6 +162,31 @@ class DecodeRun {
     return json.endLine();
   }
 
+  /**
+   * A pcapng Custom Block, listed as tshark lists it: a frame of data with no time, which nothing
+   * else (times, TCP state, reassembly) counts.
+   */
+  #customBlock(number: number, record: CaptureRecord): Promise<void> | undefined {
+    if (this.#filter !== undefined) {
+      this.#view.set(number, record, decodePacket(record.data, { linkType: record.linkType }), record.data.length > 0 ? 'data' : '');
+      if (!this.#filter(this.#view)) return undefined;
+    }
+    const json = this.#json;
+    if (json === undefined) return this.#out.write(`${customBlockLine(number, record)}\n`);
+    this.#fields.clear();
+    const frame = this.#frame;
+    frame.number = number;
+    frame.epoch = '';
+    frame.length = record.originalLength;
+    frame.capturedLength = record.capturedLength;
+    frame.interfaceId = record.interfaceId;
+    // tshark hands the bytes to its data dissector; with none, the frame has no protocol at all.
+    frame.protocols = record.data.length > 0 ? 'data' : '';
+    frame.times = '';
+    writePacketJson(json, frame, this.#fields, []);
+    return json.endLine();
+  }
+
   /** Sends whatever output is still buffered. */
   async finish(): Promise<void> {
     await this.#json?.flush();
@@ -211,7 +237,7 @@ export async function decodeCommand(argv: readonly string[]): Promise<number> {
   }
   const file = options.get('r');
   if (positionals.length + (file === undefined ? 0 : 1) > 1) throw new UsageError('decode takes at most one FILE');
-  const input = openCapture(typeof file === 'string' ? file : positionals[0]);
+  const input = openCapture(typeof file === 'string' ? file : positionals[0], { customBlocks: true });
   const out = new BufferedOutput();
   const progress = new Progress(input.size);
   const run = new DecodeRun(out, options.has('json'), filter, new TimePrecision(input.reader), progress, input.reader, decodeAs);

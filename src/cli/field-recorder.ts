@@ -62,6 +62,12 @@ export class FieldRecorder extends FieldSink {
    * FCS) and no cut header (`packet.partial`) are recorded directly; others go through `fields()`
    * so nothing is missed.
    */
+  /** No fields for the next packet (a record that holds none, such as a pcapng Custom Block). */
+  clear(): void {
+    this.length = 0;
+    this.stamp++;
+  }
+
   record(packet: Packet): void {
     this.length = 0;
     this.stamp++;

@@ -50,6 +50,11 @@ export class ProtocolHierarchy {
    * `malformed`: the summary line ends in `[Malformed Packet]`. `carrier`: a node above the link
    * layer's (erf for an ERF file's records).
    */
+  /** A record tshark hands to its data dissector whole (a pcapng Custom Block): data at the root. */
+  addData(frameLength: number): void {
+    this.#count(this.#root, 'data', frameLength);
+  }
+
   add(packet: Packet, frameLength: number, commented = false, above?: AboveTcp, malformed = false, carrier?: string): void {
     let node = this.#root;
     if (commented) node = this.#count(node, 'pkt_comment', frameLength);

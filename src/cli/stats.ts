@@ -52,6 +52,12 @@ class StatsRun {
     const length = shownLength(record);
     this.bytes += length;
     this.#progress.tick(this.packets, this.bytes);
+    // A pcapng Custom Block: a frame of data to tshark, with no time and nothing above it.
+    if (record.custom !== undefined) {
+      // (One with no bytes after its PEN is no frame of data to tshark: in no node of its tree.)
+      if (length > 0) this.hierarchy.addData(length);
+      return;
+    }
     this.first ??= record.timestamp;
     const time = record.timestamp - this.first;
     if (time > this.last) this.last = time;
@@ -89,7 +95,7 @@ export async function statsCommand(argv: readonly string[]): Promise<number> {
   }
   const count = countText === undefined ? Infinity : Number(countText);
   if (positionals.length > 1) throw new UsageError('stats takes at most one FILE');
-  const input = openCapture(positionals[0]);
+  const input = openCapture(positionals[0], { customBlocks: true });
   const progress = new Progress(input.size);
   const run = new StatsRun(progress, input.reader);
   try {

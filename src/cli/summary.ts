@@ -269,6 +269,30 @@ export function shownLength(record: CaptureRecord): number {
   return (record.data[14]! << 8) | record.data[15]!;
 }
 
+/**
+ * Private Enterprise Numbers (IANA's registry) tshark names in a Custom Block's line: the ones seen
+ * in captures here; others are "Unknown".
+ */
+const ENTERPRISES: Record<number, string> = {
+  0: 'Reserved',
+  2: 'IBM',
+  9: 'ciscoSystems',
+  11: 'Hewlett-Packard',
+  311: 'Microsoft',
+  2636: 'Juniper Networks, Inc.',
+  32473: 'Example Enterprise Number for Documentation Use',
+};
+
+/**
+ * A pcapng Custom Block's line as tshark 4.0 writes it: no time, no addresses, PCAPNG, the length
+ * of what follows the PEN, and the PEN (the number printed as a signed 32-bit one).
+ */
+export function customBlockLine(number: number, record: CaptureRecord): string {
+  const { pen, copy } = record.custom!;
+  const info = `Custom Block: PEN = ${ENTERPRISES[pen] ?? 'Unknown'} (${pen | 0}), will ${copy ? '' : 'not '}be copied`;
+  return `${String(number).padStart(5)} ${''.padStart(10)} ${''.padStart(12)} \u2192 ${''.padEnd(12)} PCAPNG ${record.originalLength} ${info}`;
+}
+
 /** Control requests waiting for their completion that a capture's summary keeps at most. */
 const MAX_USB_REQUESTS = 4096;
 
