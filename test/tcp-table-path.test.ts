@@ -85,16 +85,18 @@ describe.each(['wasm', 'js'] as const)('pushTable against pushRecord (%s)', (bac
           const frames = segs.map(frame);
           const file = writePcap(frames.map((data, i) => ({ data, timestamp: BigInt(i) * 1000n, linkType: 1, capturedLength: data.length, originalLength: data.length, interfaceId: 0 })));
           const index = indexCapture(file);
-          const byRecord = events((handlers, o, bind) => {
+          // Each record through pushRecord; `bind` (when given) sees the reassembler first.
+          const viaRecords = (handlers: Handlers, o: TcpReassemblyOptions, bind?: (r: TcpReassembler) => void) => {
             const r = new TcpReassembler(handlers, o);
-            bind(r);
+            bind?.(r);
             for (let i = 0; i < index.count; i++) {
               const at = index.offsets[i]!;
               r.pushRecord({ data: file.subarray(at, at + index.lengths[i]!), linkType: 1, timestamp: index.timestamps[i]!, capturedLength: index.lengths[i]!, originalLength: index.originalLengths[i]!, interfaceId: 0 });
             }
             r.end();
             return r;
-          }, options);
+          };
+          const byRecord = events(viaRecords, options);
           const byTable = events((handlers, o, bind) => {
             const r = new TcpReassembler(handlers, o);
             bind(r);
@@ -103,15 +105,8 @@ describe.each(['wasm', 'js'] as const)('pushTable against pushRecord (%s)', (bac
             return r;
           }, options);
           expect(byTable).toEqual(byRecord);
-          const records = events((handlers, o) => {
-            const r = new TcpReassembler(handlers, o);
-            for (let i = 0; i < index.count; i++) {
-              const at = index.offsets[i]!;
-              r.pushRecord({ data: file.subarray(at, at + index.lengths[i]!), linkType: 1, timestamp: index.timestamps[i]!, capturedLength: index.lengths[i]!, originalLength: index.originalLengths[i]!, interfaceId: 0 });
-            }
-            r.end();
-            return r;
-          }, options);
+          // reassembleTcp makes its own reassembler: compared with callbacks that see the connection only.
+          const records = events((handlers, o) => viaRecords(handlers, o), options);
           expect(events((handlers, o) => reassembleTcp(file, handlers, o), options)).toEqual(records);
         },
       ),

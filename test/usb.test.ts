@@ -26,6 +26,8 @@ describe('usbmon headers (library)', () => {
       expect([h.transferType, h.endpoint, h.device, h.bus, h.status, h.urbLength, h.dataLength]).toEqual([2, 0x80, 5, 1, -115, 18, 0]);
       expect(h.setup).toEqual({ bmRequestType: 0x80, bRequest: 6, wValue: 0x0100, wIndex: 0, wLength: 18 });
       expect(h.urbId).toBe(0xffff8800aa000100n);
+      // usb.addr twice, source then destination, as tshark lists it.
+      expect(s.fields()['usb.addr']).toEqual(['host', '1.5.0']);
       const c = decodePacket(complete!.data, { linkType: complete!.linkType });
       const ch = c.layers[0]!.header as UsbHeader;
       expect(String.fromCharCode(ch.urbType)).toBe('C');

@@ -129,16 +129,11 @@ function usbProtocol(mmapped: boolean): Protocol<UsbHeader> {
     },
     partialFields(): void {},
     fields(h: UsbHeader, out: FieldSink): void {
-      const [src, dst] = usbAddresses(h);
-      out.add('usb.src', src);
-      out.add('usb.addr', src === 'host' ? dst : src);
-      out.add('usb.dst', dst);
-      out.add('usb.urb_id', `0x${h.urbId.toString(16).padStart(16, '0')}`);
+      addressFields(h, out);
+      out.add('usb.urb_id', idText(h.urbId));
       out.add('usb.urb_type', String.fromCharCode(h.urbType));
       out.add('usb.transfer_type', h.transferType);
-      out.add('usb.endpoint_address', h.endpoint);
-      out.add('usb.endpoint_address.direction', h.endpoint >> 7);
-      out.add('usb.endpoint_address.number', h.endpoint & 0x7f);
+      endpointFields(h, out);
       out.add('usb.device_address', h.device);
       out.add('usb.bus_id', h.bus);
       out.add('usb.setup_flag', h.setupFlag);
@@ -211,27 +206,40 @@ export const usbpcap: Protocol<UsbHeader> = {
   partialFields(): void {},
   fields(h: UsbHeader, out: FieldSink): void {
     const u = h.usbpcap!;
-    const [src, dst] = usbAddresses(h);
-    out.add('usb.src', src);
-    out.add('usb.addr', src === 'host' ? dst : src);
-    out.add('usb.dst', dst);
+    addressFields(h, out);
     out.add('usb.usbpcap_header_len', u.headerLength);
-    out.add('usb.irp_id', `0x${h.urbId.toString(16).padStart(16, '0')}`);
+    out.add('usb.irp_id', idText(h.urbId));
     out.add('usb.usbd_status', h.status);
     out.add('usb.function', u.urbFunction);
     out.add('usb.irp_info', u.info);
     out.add('usb.irp_info.direction', u.info & 1);
     out.add('usb.bus_id', h.bus);
     out.add('usb.device_address', h.device);
-    out.add('usb.endpoint_address', h.endpoint);
-    out.add('usb.endpoint_address.direction', h.endpoint >> 7);
-    out.add('usb.endpoint_address.number', h.endpoint & 0x7f);
+    endpointFields(h, out);
     out.add('usb.transfer_type', h.transferType);
     out.add('usb.data_len', h.urbLength);
     if (u.stage !== undefined) out.add('usb.control_stage', u.stage);
     setupFields(h.setup, out);
   },
 };
+
+/** usb.src and usb.dst as usbAddresses gives them, each followed by usb.addr (tshark's order). */
+function addressFields(h: UsbHeader, out: FieldSink): void {
+  const [src, dst] = usbAddresses(h);
+  out.add('usb.src', src);
+  out.add('usb.addr', src);
+  out.add('usb.dst', dst);
+  out.add('usb.addr', dst);
+}
+
+function endpointFields(h: UsbHeader, out: FieldSink): void {
+  out.add('usb.endpoint_address', h.endpoint);
+  out.add('usb.endpoint_address.direction', h.endpoint >> 7);
+  out.add('usb.endpoint_address.number', h.endpoint & 0x7f);
+}
+
+/** A URB or IRP id as tshark shows it: 16 hex digits. */
+const idText = (id: bigint) => `0x${id.toString(16).padStart(16, '0')}`;
 
 function setupFields(s: UsbSetup | undefined, out: FieldSink): void {
   if (s === undefined) return;
