@@ -101,6 +101,12 @@ describe('wirekit decode on usbmon captures (make-usb.sh)', () => {
       expect(lines(r.stdout)).toEqual(lines(readFileSync(`${dir}${name}.summary.txt`, 'utf8')));
       const protocols = lines(cli(['decode', `${dir}${name}`, '--json']).stdout).map((l) => JSON.parse(l)['frame.protocols'] as string);
       expect(protocols).toEqual(lines(readFileSync(`${dir}${name}.protocols.txt`, 'utf8')));
+      if (name !== 'usbpcap.pcap') {
+        // The HID keyboard: class requests named once its configuration said interface 0 is HID.
+        expect(r.stdout).toMatch(/USBHID \d+ SET_IDLE Request$/m);
+        expect(r.stdout).toMatch(/USBHID \d+ GET DESCRIPTOR Response HID Report$/m);
+        expect(protocols.filter((p) => p === 'usb:usbhid').length).toBeGreaterThan(4);
+      }
       const stats = cli(['stats', `${dir}${name}`]).stdout;
       expect(stats).toMatch(new RegExp(`^usb +frames:${protocols.length} `, 'm'));
     });

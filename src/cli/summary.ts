@@ -6,9 +6,6 @@ import {
   decodeArp,
   erfTypeText,
   usbAddresses,
-  usbDescriptorName,
-  usbRequestName,
-  USB_TRANSFER_NAMES,
   type UsbHeader,
   LINKTYPE_ERF_RECORD,
   type ErfRecordHeader,
@@ -86,6 +83,7 @@ import { EchoTracker, icmpInfo, icmpv6Info, icmpv6TypeText } from './summary-icm
 import { analysisPrefix, TcpAnalysis, tcpFlagNames, TcpTracker, type TcpState } from './summary-tcp.js';
 import { macColumn } from './summary-mac.js';
 import { llcInfo, wlanAddresses, wlanColumns } from './summary-wlan.js';
+import { UsbSummary } from './summary-usb.js';
 import { REASSEMBLED_SEGMENT, type AppColumns } from './app-layer.js';
 import { hasMptcpOption } from './frame-protocols.js';
 
@@ -293,8 +291,6 @@ export function customBlockLine(number: number, record: CaptureRecord): string {
   return `${String(number).padStart(5)} ${''.padStart(10)} ${''.padStart(12)} \u2192 ${''.padEnd(12)} PCAPNG ${record.originalLength} ${info}`;
 }
 
-/** Control requests waiting for their completion that a capture's summary keeps at most. */
-const MAX_USB_REQUESTS = 4096;
 
 /** Linux cooked capture's packet types as tshark names them (packet-sll.c). */
 const SLL_PACKET_TYPES = ['Unicast to us', 'Broadcast', 'Multicast', 'Unicast to another host', 'Sent by us'];
@@ -495,8 +491,10 @@ export class SummaryFormatter {
   /** TCP conversation state, shared with `decode --json`'s fast path (the same state advances). */
   readonly tcp = new TcpTracker();
   readonly #echoes = new EchoTracker();
-  /** Standard control requests submitted on USB, by bus, device and URB id, until they complete. */
-  readonly #usbRequests = new Map<string, { name: string; descriptor: string }>();
+  /** USB requests awaiting completion and devices' interface classes. */
+  readonly #usb = new UsbSummary();
+  /** Whether the last line's USB event went to tshark's HID dissector (frame.protocols `usb:usbhid`). */
+  usbHid = false;
   #first: bigint | undefined;
   /** The conversation fields of the last line's TCP segment, if it had one. */
   lastTcp: TcpState | undefined;
@@ -524,6 +522,7 @@ export class SummaryFormatter {
     this.#snap = record.capturedLength < record.originalLength;
     this.#wire = shownLength(record);
     this.#cutUnread = false;
+    this.usbHid = false;
     const [source, destination, protocol, columnInfo] = this.#columns(number, packet, record.linkType);
     let info = columnInfo;
     // pf's log header: tshark's pflog dissector puts the action, interface and rule in front.
@@ -546,36 +545,6 @@ export class SummaryFormatter {
     line += ' \u2192 ';
     line += destination.padEnd(12);
     return `${line} ${protocol} ${shownLength(record)} ${info}`;
-  }
-
-  /**
-   * A usbmon event's info as tshark's: a standard control request by name ("GET DESCRIPTOR Request
-   * DEVICE"), and its completion by the request's name ("... Response", with the descriptor type
-   * when data came back), matched by URB id on its bus and device; any other event by transfer type
-   * and the endpoint's direction ("URB_BULK in").
-   */
-  #usbInfo(h: UsbHeader): string {
-    const plain = `${USB_TRANSFER_NAMES[h.transferType] ?? `Unknown type ${h.transferType}`} ${h.endpoint & 0x80 ? 'in' : 'out'}`;
-    if (h.transferType !== 2) return plain;
-    const key = `${h.bus}.${h.device}.${h.urbId}`;
-    if (h.urbType === 0x53) {
-      const s = h.setup;
-      const name = s === undefined ? undefined : usbRequestName(s);
-      if (name === undefined) {
-        this.#usbRequests.delete(key);
-        return plain;
-      }
-      const descriptor = s!.bRequest === 6 ? ` ${usbDescriptorName(s!.wValue >> 8)}` : '';
-      this.#usbRequests.set(key, { name, descriptor });
-      // A capture may hold submissions whose completions never come: the oldest are let go.
-      if (this.#usbRequests.size > MAX_USB_REQUESTS) this.#usbRequests.delete(this.#usbRequests.keys().next().value!);
-      return `${name} Request${descriptor}`;
-    }
-    const request = this.#usbRequests.get(key);
-    if (request === undefined) return plain;
-    // usbmon completes a URB once; USBPcap's data and status stages both come back as completions.
-    if (h.usbpcap === undefined) this.#usbRequests.delete(key);
-    return `${request.name} Response${h.dataLength > 0 ? request.descriptor : ''}`;
   }
 
   #quoted(layers: readonly Layer[], i: number): void {
@@ -848,9 +817,10 @@ export class SummaryFormatter {
         case 'usb-mmapped':
         case 'usbpcap': {
           const h = top.header as UsbHeader;
-          protocol = 'USB';
           [src, dst] = usbAddresses(h);
-          info = this.#usbInfo(h);
+          const usb = this.#usb.columns(h, packet.bytes.subarray(top.payloadOffset, top.payloadOffset + top.payloadLength));
+          [protocol, info] = [usb.protocol, usb.info];
+          this.usbHid = usb.hid;
           break;
         }
         case 'ipnet':
