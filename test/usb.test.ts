@@ -106,6 +106,10 @@ describe('wirekit decode on usbmon captures (make-usb.sh)', () => {
         expect(r.stdout).toMatch(/USBHID \d+ SET_IDLE Request$/m);
         expect(r.stdout).toMatch(/USBHID \d+ GET DESCRIPTOR Response HID Report$/m);
         expect(protocols.filter((p) => p === 'usb:usbhid').length).toBeGreaterThan(4);
+        // The USB stick: SCSI commands in the command block wrappers tshark's heuristics find.
+        expect(r.stdout).toMatch(/USBMS \d+ SCSI: Read\(10\) LUN: 0x00 \(LBA: 0x00001000, Len: 8\)$/m);
+        expect(r.stdout).toMatch(/USBMS \d+ SCSI: Read\(16\) LUN: 0x00 \(LBA: 4294967296, Len: 8\)$/m);
+        expect(protocols.filter((p) => p === 'usb:usbms:data')).toHaveLength(2);
       }
       const stats = cli(['stats', `${dir}${name}`]).stdout;
       expect(stats).toMatch(new RegExp(`^usb +frames:${protocols.length} `, 'm'));

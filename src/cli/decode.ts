@@ -143,7 +143,7 @@ class DecodeRun {
     const udp = this.#udp.packet(packet);
     if (fields && udp !== undefined) this.#fields.add('udp.stream', udp);
     if (fields && app.columns.kind === 'pdu') app.columns.fields(this.#fields);
-    const protocols = fields ? (erf ? 'erf:' : '') + frameProtocols(packet, record.linkType, app.columns, leavesData(packet, record.linkType, tcp?.analysis ?? 0, app.columns)) + (this.#summary.usbHid ? ':usbhid' : '') : '';
+    const protocols = fields ? (erf ? 'erf:' : '') + frameProtocols(packet, record.linkType, app.columns, leavesData(packet, record.linkType, tcp?.analysis ?? 0, app.columns)) + (this.#summary.usbHid ? ':usbhid' : this.#summary.usbMs !== undefined ? `:${this.#summary.usbMs}` : '') : '';
     if (this.#filter !== undefined) {
       this.#view.set(number, record, packet, protocols);
       if (!this.#filter(this.#view)) return undefined;

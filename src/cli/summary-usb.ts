@@ -6,6 +6,7 @@
 // report descriptor's), a configuration descriptor that holds a HID descriptor, data on a HID
 // interface's endpoint.
 import { USB_TRANSFER_NAMES, usbDescriptorName, usbRequestName, type UsbHeader } from 'wirekit';
+import { scsiCommand } from './summary-scsi.js';
 
 /** HID class requests (USB HID 1.11 section 7.2) as tshark names them. */
 const HID_REQUESTS: Record<number, string> = { 1: 'GET_REPORT', 2: 'GET_IDLE', 3: 'GET_PROTOCOL', 9: 'SET_REPORT', 10: 'SET_IDLE', 11: 'SET_PROTOCOL' };
@@ -40,6 +41,8 @@ export interface UsbColumns {
   info: string;
   /** Whether tshark's HID dissector takes part (frame.protocols `usb:usbhid`). */
   hid: boolean;
+  /** What its mass-storage dissector adds to frame.protocols (`usbms`, `usbms:data`), if it takes part. */
+  usbms?: string;
 }
 
 export class UsbSummary {
@@ -52,6 +55,14 @@ export class UsbSummary {
     const direction = h.endpoint & 0x80 ? 'in' : 'out';
     const plain = { protocol: 'USB', info: `${USB_TRANSFER_NAMES[h.transferType] ?? `Unknown type ${h.transferType}`} ${direction}`, hid: false };
     if (h.transferType !== 2) {
+      // tshark's mass-storage heuristics: a command block wrapper, a command status wrapper.
+      if (h.transferType === 3 && data.length >= 13 && data[0] === 0x55 && data[1] === 0x53 && data[2] === 0x42) {
+        if (data[3] === 0x43 && data.length === 31) {
+          const command = scsiCommand(data);
+          return { protocol: 'USBMS', info: command.info, hid: false, usbms: command.data ? 'usbms:data' : 'usbms' };
+        }
+        if (data[3] === 0x53) return { protocol: 'USBMS', info: '', hid: false, usbms: 'usbms' };
+      }
       // Data on a HID interface's endpoint goes to the HID dissector.
       plain.hid = data.length > 0 && device?.endpoints.get(h.endpoint) === HID_CLASS;
       return plain;

@@ -495,6 +495,8 @@ export class SummaryFormatter {
   readonly #usb = new UsbSummary();
   /** Whether the last line's USB event went to tshark's HID dissector (frame.protocols `usb:usbhid`). */
   usbHid = false;
+  /** What tshark's mass-storage dissector added to frame.protocols for it, if it took part. */
+  usbMs: string | undefined;
   #first: bigint | undefined;
   /** The conversation fields of the last line's TCP segment, if it had one. */
   lastTcp: TcpState | undefined;
@@ -523,6 +525,7 @@ export class SummaryFormatter {
     this.#wire = shownLength(record);
     this.#cutUnread = false;
     this.usbHid = false;
+    this.usbMs = undefined;
     const [source, destination, protocol, columnInfo] = this.#columns(number, packet, record.linkType);
     let info = columnInfo;
     // pf's log header: tshark's pflog dissector puts the action, interface and rule in front.
@@ -821,6 +824,7 @@ export class SummaryFormatter {
           const usb = this.#usb.columns(h, packet.bytes.subarray(top.payloadOffset, top.payloadOffset + top.payloadLength));
           [protocol, info] = [usb.protocol, usb.info];
           this.usbHid = usb.hid;
+          this.usbMs = usb.usbms;
           break;
         }
         case 'ipnet':
