@@ -12,7 +12,7 @@ import { decodeBatch } from '../src/batch.js';
 import { setBackend } from '../src/wasm/backend.js';
 import { TcpReassembler, type TcpConnection, type TcpReassemblyOptions } from '../src/transport/tcp-flows.js';
 import { reassembleTcp } from '../src/transport/tcp-follow.js';
-import { ACK, PSH, frame, lcg, traffic } from './util/tcp-traffic.js';
+import { ACK, PSH, frame, randomTraffic, trafficDraws } from './util/tcp-traffic.js';
 
 afterEach(() => setBackend('auto'));
 
@@ -59,9 +59,7 @@ describe.each(['wasm', 'js'] as const)('pushTable against pushRecord (%s)', (bac
     let continuing = 0;
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 12000 }), fc.integer({ min: 0, max: 3000 })), { minLength: 1, maxLength: 3 }),
-        fc.array(fc.tuple(fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0xffffe000, max: 0xffffffff })), fc.integer({ min: 0, max: 0xffffffff })), { minLength: 3, maxLength: 3 }),
-        fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
+        ...trafficDraws(12000),
         fc.integer(),
         fc.integer({ min: 1, max: 40 }),
         fc.record({
@@ -75,9 +73,7 @@ describe.each(['wasm', 'js'] as const)('pushTable against pushRecord (%s)', (bac
         }),
         (pairs, isns, handshake, seed, window, options) => {
           setBackend(backend);
-          const fill = lcg(seed ^ 0x2545f491);
-          const stream = (n: number) => new Uint8Array(n).map(() => Math.floor(fill() * 256));
-          const segs = traffic(pairs.map(([a, b]) => [stream(a), stream(b)]), isns, seed, handshake, window);
+          const segs = randomTraffic(pairs, isns, handshake, seed, window, 0x2545f491);
           segs.forEach((s, i) => {
             const p = segs[i - 1];
             if (p !== undefined && p.conn === s.conn && p.from === s.from && s.flags === (ACK | PSH) && s.data.length >= 2 && s.cut === undefined) continuing++;

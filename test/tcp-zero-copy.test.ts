@@ -14,7 +14,7 @@ import { WireError } from '../src/errors.js';
 import { TcpReassembler, type TcpReassemblyOptions } from '../src/transport/tcp-flows.js';
 import { reassembleTcp } from '../src/transport/tcp-follow.js';
 import { asTable, tcpColumns } from './util/tcp-table.js';
-import { ACK, FIN, PSH, SYN, frame, lcg, traffic, type Seg } from './util/tcp-traffic.js';
+import { ACK, FIN, PSH, SYN, frame, randomTraffic, trafficDraws, type Seg } from './util/tcp-traffic.js';
 
 /** Every event and the counters after every packet, as plain data (chunk bytes copied on the spot). */
 function log(frames: Uint8Array[], options: TcpReassemblyOptions): unknown[][] {
@@ -44,9 +44,7 @@ describe.each(BACKENDS)('zeroCopy (%s)', (backend) => {
     let materialized = 0;
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 14000 }), fc.integer({ min: 0, max: 3000 })), { minLength: 1, maxLength: 3 }),
-        fc.array(fc.tuple(fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0xffffe000, max: 0xffffffff })), fc.integer({ min: 0, max: 0xffffffff })), { minLength: 3, maxLength: 3 }),
-        fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
+        ...trafficDraws(14000),
         fc.integer(),
         fc.integer({ min: 1, max: 48 }),
         fc.constantFrom<'first' | 'last' | 'tshark'>('first', 'last', 'tshark'),
@@ -56,9 +54,7 @@ describe.each(BACKENDS)('zeroCopy (%s)', (backend) => {
         (pairs, isns, handshake, seed, window, overlap, perFlow, totalBlocks, fillGaps) => {
           setBackend(backend);
           // Stream lengths drawn as numbers (fast-check's byte arrays stay short by default), bytes from the seed.
-          const fill = lcg(seed ^ 0x5bd1e995);
-          const stream = (n: number) => new Uint8Array(n).map(() => Math.floor(fill() * 256));
-          const segs = traffic(pairs.map(([a, b]) => [stream(a), stream(b)]), isns, seed, handshake, window);
+          const segs = randomTraffic(pairs, isns, handshake, seed, window, 0x5bd1e995);
           const frames = segs.map(frame);
           const options: TcpReassemblyOptions = { overlap, fillGaps, maxBufferedPerFlow: perFlow, maxBufferedTotal: totalBlocks === undefined ? undefined : totalBlocks * 4096 };
           const copied = log(frames, { ...options, zeroCopy: false });

@@ -1,6 +1,7 @@
 // Random TCP traffic for the reassembler's tests: connections with and without a handshake,
 // segments of random sizes (now and then jumbo), retransmissions whose bytes may differ, ACKs past
 // holes, segments the capture missed or cut, FINs; shuffled within a window. Ethernet frames.
+import fc from 'fast-check';
 import { encodeFrame } from '../../src/encode.js';
 
 export const FIN = 1, SYN = 2, PSH = 8, ACK = 16;
@@ -78,4 +79,24 @@ export function traffic(streams: Uint8Array[][], isns: number[][], seed: number,
     [body[i], body[j]] = [body[j]!, body[i]!];
   }
   return [...out, ...body];
+}
+
+/**
+ * What random traffic is drawn from: up to three connections' stream lengths (client bytes up to
+ * `maxClientBytes`, server bytes up to 3,000), three ISN pairs (some a few KB short of 2^32, so
+ * streams wrap), whether each connection's handshake is captured.
+ */
+export function trafficDraws(maxClientBytes: number) {
+  return [
+    fc.array(fc.tuple(fc.integer({ min: 0, max: maxClientBytes }), fc.integer({ min: 0, max: 3000 })), { minLength: 1, maxLength: 3 }),
+    fc.array(fc.tuple(fc.oneof(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0xffffe000, max: 0xffffffff })), fc.integer({ min: 0, max: 0xffffffff })), { minLength: 3, maxLength: 3 }),
+    fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
+  ] as const;
+}
+
+/** The traffic of those draws: stream bytes from `seed` (mixed with `salt`), segments by traffic(). */
+export function randomTraffic(pairs: [number, number][], isns: [number, number][], handshake: boolean[], seed: number, window: number, salt: number): Seg[] {
+  const fill = lcg(seed ^ salt);
+  const stream = (n: number) => new Uint8Array(n).map(() => Math.floor(fill() * 256));
+  return traffic(pairs.map(([a, b]) => [stream(a), stream(b)]), isns, seed, handshake, window);
 }
