@@ -27,6 +27,9 @@ const be = (b: Uint8Array, at: number, n: number) => {
   return v;
 };
 
+/** A 16-byte CDB's 64-bit LBA (bytes 2-9), past 2^53 exactly. */
+const lba64 = (cdb: Uint8Array) => BigInt(be(cdb, 2, 4)) * 2n ** 32n + BigInt(be(cdb, 6, 4));
+
 /**
  * The info of a 31-byte command block wrapper (`USBC`...), '' when it carries no command; and
  * whether tshark hands the command's bytes to its data dissector (an opcode it cannot read).
@@ -47,8 +50,8 @@ function commandText(name: string, op: number, lun: number, cdb: Uint8Array): st
   if (RW6.has(op)) text = `${text}(LBA: 0x${hex(be(cdb, 1, 3) & 0x1fffff, 6)}, Len: ${be(cdb, 4, 1)})`;
   else if (RW10.has(op)) text = `${text}(LBA: 0x${hex(be(cdb, 2, 4), 8)}, Len: ${be(cdb, 7, 2)})`;
   else if (RW12.has(op)) text = `${text}(LBA: 0x${hex(be(cdb, 2, 4), 8)}, Len: ${be(cdb, 6, 4)})`;
-  else if (RW16.has(op)) text = `${text}(LBA: ${BigInt(be(cdb, 2, 4)) * 2n ** 32n + BigInt(be(cdb, 6, 4))}, Len: ${be(cdb, 10, 4)})`;
-  else if (op === 0x9c) text = `${text}(LBA: ${BigInt(be(cdb, 2, 4)) * 2n ** 32n + BigInt(be(cdb, 6, 4))}, Len: ${be(cdb, 12, 2)})`;
+  else if (RW16.has(op)) text = `${text}(LBA: ${lba64(cdb)}, Len: ${be(cdb, 10, 4)})`;
+  else if (op === 0x9c) text = `${text}(LBA: ${lba64(cdb)}, Len: ${be(cdb, 12, 2)})`;
   else if (op === 0x1e) text = `${text} ${(cdb[4] ?? 0) & 1 ? 'PREVENT' : 'ALLOW'}`;
   else if (op === 0x9e || op === 0x9f) text = `${text} ${SERVICE_ACTIONS[op]![(cdb[1] ?? 0) & 0x1f] ?? 'RESERVED'}`;
   else if (op === 0xa3) text = `${text.slice(0, -1)} ${SERVICE_ACTIONS[op]![(cdb[1] ?? 0) & 0x1f] ?? 'Unknown'}`;

@@ -268,12 +268,13 @@ export function shownLength(record: CaptureRecord): number {
 }
 
 /**
- * Private Enterprise Numbers (IANA's registry) tshark names in a Custom Block's line: the ones seen
- * in captures here; others are "Unknown".
+ * Private Enterprise Numbers (IANA's registry) as tshark 4.0 names them in a Custom Block's line,
+ * for a few vendors (each probed with tshark; make-custom-blocks.sh writes them all); others are
+ * "Unknown".
  */
 const ENTERPRISES: Record<number, string> = {
   0: 'Reserved',
-  2: 'IBM',
+  2: 'IBM (https://w3.ibm.com/standards )',
   9: 'ciscoSystems',
   11: 'Hewlett-Packard',
   311: 'Microsoft',
