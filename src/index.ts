@@ -124,7 +124,7 @@ export type { GeneveHeader, GeneveInput, GeneveOption } from './network/geneve.j
 export { decodePpi, emitPpi, ppi, ppiEncoder, PpiCommonFlag, PPI_80211_COMMON, LINKTYPE_PPI } from './link/ppi.js';
 export type { PpiHeader, PpiInput, PpiCommon, PpiField } from './link/ppi.js';
 export { decodeDns, encodeDns, dns, looksLikeDns, mdns, llmnr, LLMNR_PORT, dnsEncoder, dnsInfo, dnsInfoHead, dnsTypeName, DnsType, DNS_PORT, MDNS_PORT, DNS_LOOP_NAME, DNS_ROOT_NAME } from './application/dns.js';
-export type { DnsHeader, DnsInput, DnsQuestion, DnsRecord, DnsRecordData, DnsRecordInput, DnsOpt } from './application/dns.js';
+export type { DnsHeader, DnsInput, DnsQuestion, DnsRecord, DnsRecordData, DnsRecordInput, DnsOpt, DnsCutRecord } from './application/dns.js';
 export { HTTP_PORT, TSHARK_HTTP_METHODS, Http1Parser, Http1Conversation, encodeHttp1, parseHttp1, httpHeader, httpHeaderValues } from './application/http1.js';
 export type {
   HttpField,

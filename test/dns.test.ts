@@ -108,7 +108,7 @@ describe('encodeDns', () => {
     fc.record({ name, type: fc.constant(DnsType.A), ttl: fc.nat(), data: fc.ipV4().map((address) => ({ address })) }),
     fc.record({ name, type: fc.constant(DnsType.AAAA), ttl: fc.nat(), data: fc.constantFrom('2001:db8::1', '::', 'fe80::1:2') .map((address) => ({ address })) }),
     fc.record({ name, type: fc.constantFrom(DnsType.NS, DnsType.CNAME, DnsType.PTR), ttl: fc.nat(), data: name.map((n) => ({ name: n })) }),
-    fc.record({ name, type: fc.constant(DnsType.MX), ttl: fc.nat(), data: fc.record({ preference: fc.nat(0xffff), exchange: name }) }),
+    fc.record({ name, type: fc.constantFrom(DnsType.MX, 36), ttl: fc.nat(), data: fc.record({ preference: fc.nat(0xffff), exchange: name }) }),
     fc.record({ name, type: fc.constant(DnsType.TXT), ttl: fc.nat(), data: fc.array(fc.stringMatching(/^[ -~]{0,30}$/), { maxLength: 3 }).map((strings) => ({ strings })) }),
     fc.record({ name, type: fc.constant(DnsType.SRV), ttl: fc.nat(), data: fc.record({ priority: fc.nat(0xffff), weight: fc.nat(0xffff), port: fc.nat(0xffff), target: name }) }),
     fc.record({

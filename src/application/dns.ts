@@ -82,7 +82,7 @@ export interface DnsOpt {
 export type DnsRecordData =
   | { address: string } // A, AAAA
   | { name: string } // NS, CNAME, PTR
-  | { preference: number; exchange: string } // MX
+  | { preference: number; exchange: string } // MX, KX
   | { strings: string[] } // TXT
   | { mname: string; rname: string; serial: number; refresh: number; retry: number; expire: number; minimum: number } // SOA
   | { priority: number; weight: number; port: number; target: string } // SRV
@@ -140,6 +140,18 @@ export interface DnsHeader {
   cutRecordType?: number;
   /** What tshark's summary shows of that record's data before the damage (with its leading space). */
   cutRecordInfo?: string;
+  /** The record whose data the damage was met in, as far as its data length (its fields are shown). */
+  cutRecord?: DnsCutRecord;
+}
+
+/** A record's fields before its data: name, type, class (mDNS: without the cache-flush bit), TTL, data length. */
+export interface DnsCutRecord {
+  name: string;
+  type: number;
+  class: number;
+  ttl: number;
+  length: number;
+  cacheFlush?: boolean;
 }
 
 // Record types decodeDns checks without keeping their data, or keeps only for the summary.
@@ -232,59 +244,108 @@ function labelText(b: Uint8Array, from: number, to: number): string {
   return s;
 }
 
+/** What tshark shows for a name with an extended label type it does not know (RFC 6891 5). */
+const UNKNOWN_EXTENDED = '<Unknown extended label>';
+/** What tshark shows for a name longer than MAX_NAME_TEXT bytes of text. */
+const NAME_TOO_LONG = '<Name too long>';
+/** tshark's room for a name's text (MAX_DNAME_LEN), the first label's byte reserved for the end. */
+const MAX_NAME_TEXT = 255;
+/** The name's text as tshark writes it before formatting: labels, dots, bitstring labels. */
+const nameText = new Uint8Array(MAX_NAME_TEXT);
+
 /**
- * The name at `at` of the message [base, end): labels and at most one pointer chain. Throws where
- * a label or pointer runs past the message, points past it, or uses a reserved label type.
+ * The name at `at` of the message [base, end), read as tshark 4.0 reads one: labels joined by
+ * dots, at most one pointer chain, bitstring labels (RFC 2673) written as `\[x<hex>/<bits>]`.
+ * tshark counts only labels and dots in the name's length and shows that many bytes of its text,
+ * so a bitstring label shows cut or not at all; the text stops growing at 255 bytes and the name
+ * is then `<Name too long>`. An extended label of another type ends the name as
+ * `<Unknown extended label>`; a pointer to the bytes just past itself, or a chain of more than
+ * 255 pointers, makes it `<Name contains a pointer that loops>`. Throws where a label or pointer
+ * runs past the message, for a reserved label type, and where tshark's length checks fail (a
+ * name of one byte that is not the root, or bitstrings alone).
  */
-function readName(b: Uint8Array, base: number, end: number, at: number): NameRead {
-  const size = end - base;
-  let text = '';
+function readName(b: Uint8Array, base: number, end: number, at: number, bitstrings = false): NameRead {
+  // Names without bitstring labels (all but a few) are read as strings label by label; one with
+  // them is read again byte by byte into `nameText`, where tshark's cut of its text can be made.
+  const text = nameText;
+  let shown = '';
+  let first = -1;
   let pos = at;
-  let next = -1;
-  let seen = 0;
-  let hops = 0;
-  let bytes = 0;
+  let used = -1;
+  let pointers = 0;
+  let room = MAX_NAME_TEXT;
+  // Bytes written to the text, and those of them tshark counts (labels and dots).
+  let n = 0;
+  let counted = 0;
   for (;;) {
     if (pos >= end) fail('truncated', `name at offset ${at} runs past the message's end at ${end}`, pos, 1, 0);
-    const len = b[pos]!;
-    if (len === 0) {
-      pos++;
-      break;
-    }
+    const len = b[pos++]!;
+    if (len === 0) break;
     const kind = len & 0xc0;
     if (kind === 0) {
-      if (end - pos - 1 < len) fail('truncated', `label of ${len} bytes at offset ${pos} runs past the message's end at ${end}`, pos, len + 1, end - pos);
-      if (text !== '') {
-        text += '.';
-        bytes++;
+      if (end - pos < len) fail('truncated', `label of ${len} bytes at offset ${pos - 1} runs past the message's end at ${end}`, pos - 1, len + 1, end - pos + 1);
+      if (n === 0) {
+        room--;
+        first = b[pos]!;
+      } else if (room > 0) {
+        if (bitstrings) text[n] = 46;
+        else shown += '.';
+        n++;
+        counted++;
+        room--;
       }
-      text += labelText(b, pos + 1, pos + 1 + len);
-      bytes += len;
-      seen += len + 1;
-      pos += len + 1;
+      const take = Math.min(len, Math.max(room, 0));
+      if (bitstrings) text.set(b.subarray(pos, pos + take), n);
+      else shown += labelText(b, pos, pos + take);
+      n += take;
+      counted += take;
+      room -= take;
+      pos += len;
+    } else if (kind === 0x40) {
+      if ((len & 0x3f) !== 1) {
+        // The name ends here; the bytes it used count from its start even past a pointer.
+        const consumed = pos - at;
+        if (consumed < 2) fail('bad-value', `name at offset ${at} is one extended label of unknown type 0x${len.toString(16)}`, at);
+        return { text: UNKNOWN_EXTENDED, next: at + consumed, bytes: UNKNOWN_EXTENDED.length };
+      }
+      if (!bitstrings) return readName(b, base, end, at, true);
+      if (pos >= end) fail('truncated', `bitstring label at offset ${pos - 1} is cut by the message's end at ${end}`, pos - 1, 2, 1);
+      const bits = b[pos++]!;
+      const bytes = Math.trunc((bits - 1) / 8) + 1;
+      if (end - pos < bytes) fail('truncated', `bitstring label of ${bits} bits at offset ${pos - 2} runs past the message's end at ${end}`, pos - 2, bytes + 2, end - pos + 2);
+      // Each piece printed whole or not at all (no room stops the rest), none of it counted.
+      const pieces = ['\\[x'];
+      for (let k = 0; k < bytes; k++) pieces.push(b[pos + k]!.toString(16).padStart(2, '0'));
+      pieces.push(`/${bits}]`);
+      for (const piece of pieces) {
+        if (room <= 0) break;
+        if (piece.length > room) {
+          room = 0;
+          break;
+        }
+        for (let i = 0; i < piece.length; i++) text[n++] = piece.charCodeAt(i);
+        room -= piece.length;
+      }
+      pos += bytes;
     } else if (kind === 0xc0) {
-      if (end - pos < 2) fail('truncated', `name pointer at offset ${pos} is cut by the message's end`, pos, 2, end - pos);
-      const target = ((len & 0x3f) << 8) | b[pos + 1]!;
-      if (next < 0) next = pos + 2;
-      seen += 2;
-      // tshark's test (as many name bytes read as the message holds), and a cap on pointers: a
-      // chain of thousands of pointers is no name (at most 127 labels fit 255 bytes), and with
-      // thousands of questions each walking it, the work would grow with the square of the size.
-      if (seen >= size || ++hops > MAX_POINTERS) return { text: DNS_LOOP_NAME, next, bytes: DNS_LOOP_NAME.length };
-      if (target >= size) fail('bad-value', `name pointer at offset ${pos} points to ${target}, past the ${size}-byte message`, pos);
+      if (pos >= end) fail('truncated', `name pointer at offset ${pos - 1} is cut by the message's end`, pos - 1, 2, 1);
+      const target = ((len & 0x3f) << 8) | b[pos++]!;
+      pointers++;
+      if (used < 0) used = pos - at;
+      // tshark's two loop tests: a pointer to the bytes just after the two it is followed by, and
+      // a chain of more pointers than a name has bytes (so a long chain is bounded work).
+      if (base + target === pos + 2 || pointers > MAX_POINTERS) return { text: DNS_LOOP_NAME, next: at + used, bytes: DNS_LOOP_NAME.length };
+      if (target >= end - base) fail('bad-value', `name pointer at offset ${pos - 2} points to ${target}, past the ${end - base}-byte message`, pos - 2);
       pos = base + target;
     } else {
-      fail('bad-value', `label type 0x${kind.toString(16)} at offset ${pos} is reserved (RFC 6891 section 5)`, pos);
+      fail('bad-value', `label type 0x${kind.toString(16)} at offset ${pos - 1} is reserved (RFC 6891 section 5)`, pos - 1);
     }
   }
-  return text === '' ? { text: DNS_ROOT_NAME, next: next < 0 ? pos : next, bytes: DNS_ROOT_NAME.length } : { text, next: next < 0 ? pos : next, bytes };
-}
-
-/** The names in a record's data resolve against the whole message, and must end inside the data. */
-function nameIn(b: Uint8Array, base: number, end: number, at: number, dataEnd: number): NameRead {
-  const n = readName(b, base, end, at);
-  if (n.next > dataEnd) fail('bad-value', `name at offset ${at} runs past its record's data (ends at ${dataEnd})`, at);
-  return n;
+  if (used < 0) used = pos - at;
+  if (room <= 0) return { text: NAME_TOO_LONG, next: at + used, bytes: NAME_TOO_LONG.length };
+  if ((n === 0 || first === 0) && used <= 2) return { text: DNS_ROOT_NAME, next: at + used, bytes: DNS_ROOT_NAME.length };
+  if (used < 2 || (used > 2 && counted === 0)) fail('bad-value', `name at offset ${at} holds no label tshark can show (bitstring labels only)`, at);
+  return { text: bitstrings ? labelText(text, 0, counted) : shown, next: at + used, bytes: counted };
 }
 
 function recordData(b: Uint8Array, base: number, end: number, type: number, at: number, len: number, klass: number, ttl: number): DnsRecordData | undefined {
@@ -303,10 +364,10 @@ function recordData(b: Uint8Array, base: number, end: number, type: number, at: 
     case DnsType.CNAME:
     case DnsType.PTR:
     case T_DNAME:
-      return { name: nameIn(b, base, end, at, to).text };
+      return { name: readName(b, base, end, at).text };
     case T_NXT: {
       // The next name, then a type bitmap tshark does not check.
-      const next = nameIn(b, base, end, at, to);
+      const next = readName(b, base, end, at);
       return { name: next.text };
     }
     case T_WKS:
@@ -315,19 +376,22 @@ function recordData(b: Uint8Array, base: number, end: number, type: number, at: 
     case T_MINFO:
     case T_RP:
       // Two names (RFC 1035 3.3.7, RFC 1183 2.2): checked, not kept.
-      nameIn(b, base, end, nameIn(b, base, end, at, to).next, to);
+      readName(b, base, end, readName(b, base, end, at).next);
       return undefined;
+    case T_KX:
+      // A preference and a key exchanger (RFC 2230 3), shown as MX's are.
+      need(3);
+      return { preference: u16(b, at), exchange: readName(b, base, end, at + 2).text };
     case T_AFSDB:
     case T_RT:
-    case T_KX:
     case T_LP:
-      // A 16-bit number and a name (RFC 1183, RFC 2230, RFC 6742).
+      // A 16-bit number and a name (RFC 1183, RFC 6742).
       need(3);
-      nameIn(b, base, end, at + 2, to);
+      readName(b, base, end, at + 2);
       return undefined;
     case T_PX:
       need(3);
-      nameIn(b, base, end, nameIn(b, base, end, at + 2, to).next, to);
+      readName(b, base, end, readName(b, base, end, at + 2).next);
       return undefined;
     case T_ISDN: {
       // An address, then optionally a subaddress (RFC 1183 3.2).
@@ -343,7 +407,7 @@ function recordData(b: Uint8Array, base: number, end: number, type: number, at: 
       return undefined;
     case T_SIG:
       need(19);
-      nameIn(b, base, end, at + 18, to);
+      readName(b, base, end, at + 18);
       return undefined;
     case DnsType.SPF:
       characterStrings(b, at, to, 'SPF');
@@ -375,12 +439,12 @@ function recordData(b: Uint8Array, base: number, end: number, type: number, at: 
       need(4);
       let p = at + 4 + b[at]! + u16(b, at + 2);
       if (p > to) fail('bad-value', `HIP HIT and key at offset ${at} run past its record's data`, at);
-      while (p < to) p = nameIn(b, base, end, p, to).next;
+      while (p < to) p = readName(b, base, end, p).next;
       return undefined;
     }
     case T_TKEY: {
       // Algorithm name, inception, expiration, mode, error, key, other data (RFC 2930 2).
-      let p = nameIn(b, base, end, at, to).next + 12;
+      let p = readName(b, base, end, at).next + 12;
       for (let k = 0; k < 2; k++) {
         if (p + 2 > to) fail('bad-value', `TKEY data at offset ${p} runs past its record's data`, p);
         p += 2 + u16(b, p);
@@ -390,7 +454,7 @@ function recordData(b: Uint8Array, base: number, end: number, type: number, at: 
     }
     case T_TSIG: {
       // Algorithm name, time signed (48 bits), fudge, MAC, original id, error, other data (RFC 8945 4.2).
-      let p = nameIn(b, base, end, at, to).next + 8;
+      let p = readName(b, base, end, at).next + 8;
       if (p + 2 > to) fail('bad-value', `TSIG MAC size at offset ${p} runs past its record's data`, p);
       p += 2 + u16(b, p) + 4;
       if (p + 2 > to) fail('bad-value', `TSIG other length at offset ${p} runs past its record's data`, p);
@@ -400,21 +464,21 @@ function recordData(b: Uint8Array, base: number, end: number, type: number, at: 
     }
     case DnsType.MX:
       need(3);
-      return { preference: u16(b, at), exchange: nameIn(b, base, end, at + 2, to).text };
+      return { preference: u16(b, at), exchange: readName(b, base, end, at + 2).text };
     case DnsType.TXT:
       return { strings: characterStrings(b, at, to, 'TXT') };
     case DnsType.SOA: {
-      const m = nameIn(b, base, end, at, to);
+      const m = readName(b, base, end, at);
       // tshark shows the primary server before it reads on.
       cutInfo = ` ${m.text}`;
-      const r = nameIn(b, base, end, m.next, to);
-      if (to - r.next < 20) fail('bad-value', `SOA data at offset ${at} is cut before its five numbers`, r.next);
+      const r = readName(b, base, end, m.next);
+      if (end - r.next < 20) fail('truncated', `SOA numbers at offset ${r.next} run past the message's end at ${end}`, r.next, 20, end - r.next);
       const p = r.next;
       return { mname: m.text, rname: r.text, serial: u32(b, p), refresh: u32(b, p + 4), retry: u32(b, p + 8), expire: u32(b, p + 12), minimum: u32(b, p + 16) };
     }
     case DnsType.SRV:
       need(7);
-      return { priority: u16(b, at), weight: u16(b, at + 2), port: u16(b, at + 4), target: nameIn(b, base, end, at + 6, to).text };
+      return { priority: u16(b, at), weight: u16(b, at + 2), port: u16(b, at + 4), target: readName(b, base, end, at + 6).text };
     case DnsType.OPT: {
       const options: { code: number; data: Uint8Array }[] = [];
       for (let p = at; p < to; ) {
@@ -436,11 +500,11 @@ function recordData(b: Uint8Array, base: number, end: number, type: number, at: 
       const flags = characterString(b, at + 4, to, 'NAPTR flags');
       const service = characterString(b, flags.next, to, 'NAPTR service');
       const regexp = characterString(b, service.next, to, 'NAPTR regexp');
-      const replacement = nameIn(b, base, end, regexp.next, to);
+      const replacement = readName(b, base, end, regexp.next);
       return { order: u16(b, at), preference: u16(b, at + 2), flags: flags.text, service: service.text, regexp: regexp.text, replacement: replacement.text };
     }
     case DnsType.NSEC: {
-      const next = nameIn(b, base, end, at, to);
+      const next = readName(b, base, end, at);
       cutInfo = ` ${next.text}`;
       return { next: next.text, types: typeBitmap(b, next.next, to) };
     }
@@ -452,7 +516,7 @@ function recordData(b: Uint8Array, base: number, end: number, type: number, at: 
       return { flags: u16(b, at), protocol: b[at + 2]!, algorithm: b[at + 3]!, publicKey: b.slice(at + 4, to), keyTag: keyTag(b, at, to) };
     case DnsType.RRSIG: {
       need(19);
-      const signer = nameIn(b, base, end, at + 18, to);
+      const signer = readName(b, base, end, at + 18);
       return {
         typeCovered: u16(b, at), algorithm: b[at + 2]!, labels: b[at + 3]!, originalTtl: u32(b, at + 4), expiration: u32(b, at + 8),
         inception: u32(b, at + 12), keyTag: u16(b, at + 16), signer: signer.text, signature: b.slice(signer.next, to),
@@ -467,7 +531,7 @@ function recordData(b: Uint8Array, base: number, end: number, type: number, at: 
     case DnsType.SVCB:
     case DnsType.HTTPS: {
       need(3);
-      const target = nameIn(b, base, end, at + 2, to);
+      const target = readName(b, base, end, at + 2);
       const params: { key: number; value: Uint8Array }[] = [];
       for (let p = target.next; p < to; ) {
         if (to - p < 4) fail('bad-value', `SvcParam at offset ${p} is cut (${to - p} of 4 header bytes)`, p);
@@ -487,13 +551,11 @@ function recordData(b: Uint8Array, base: number, end: number, type: number, at: 
  * An empty record's data: what an empty one decodes to (no TXT strings, no EDNS options), or none.
  * tshark reads nothing of empty data and calls it no error, so neither is it damage here.
  */
-function emptyRecordData(b: Uint8Array, base: number, end: number, type: number, at: number, klass: number, ttl: number): DnsRecordData | undefined {
-  try {
-    return recordData(b, base, end, type, at, 0, klass, ttl);
-  } catch (e) {
-    if (e instanceof WireError) return undefined;
-    throw e;
-  }
+function emptyRecordData(type: number, klass: number, ttl: number): DnsRecordData | undefined {
+  // Nothing is read from the message (names included: the bytes after an empty record are the next one's).
+  if (type === DnsType.OPT) return { udpPayloadSize: klass, extendedRcode: ttl >>> 24, version: (ttl >>> 16) & 0xff, flags: ttl & 0xffff, options: [] };
+  if (type === DnsType.TXT) return { strings: [] };
+  return undefined;
 }
 
 /** <character-string>s filling [at, to) (TXT, SPF). */
@@ -581,6 +643,9 @@ function readMessage(b: Uint8Array, base: number, end: number, mdns: boolean, le
   };
   if (length !== undefined) header.length = length;
   let at = base + HEADER;
+  // The record being read, for the summary (its type) and the fields (once its data is in the message).
+  let cutType: number | undefined;
+  let cut: DnsRecord | undefined;
   try {
     for (let i = 0; i < header.counts.questions; i++) {
       const n = readName(b, base, end, at);
@@ -601,7 +666,7 @@ function readMessage(b: Uint8Array, base: number, end: number, mdns: boolean, le
       for (let i = 0; i < count; i++) {
         const n = readName(b, base, end, at);
         const p = n.next;
-        if (end - p >= 4) header.cutRecordType = u16(b, p);
+        cutType = end - p >= 4 ? u16(b, p) : undefined;
         if (end - p < 10) fail('truncated', `record at offset ${at} is cut by the message's end at ${end}`, p, 10, end - p);
         const type = u16(b, p);
         const klass = u16(b, p + 2);
@@ -611,18 +676,28 @@ function readMessage(b: Uint8Array, base: number, end: number, mdns: boolean, le
         const flush = mdns && type !== DnsType.OPT;
         const r: DnsRecord = { name: n.text, type, class: flush ? klass & 0x7fff : klass, ttl, rdata: b.slice(p + 10, p + 10 + len) };
         if (flush) r.cacheFlush = (klass & 0x8000) !== 0;
+        // tshark lists the record (name to data length) only when its data lies within the message.
+        cut = r;
         cutInfo = len > 0 && OWNER_NAME_TYPES.has(type) ? ` ${n.text}` : '';
-        const data = len > 0 ? recordData(b, base, end, type, p + 10, len, klass, ttl) : emptyRecordData(b, base, end, type, p + 10, klass, ttl);
+        const data = len > 0 ? recordData(b, base, end, type, p + 10, len, klass, ttl) : emptyRecordData(type, klass, ttl);
         if (data !== undefined) r.data = data;
         list.push(r);
-        delete header.cutRecordType;
+        cutType = undefined;
+        cut = undefined;
         cutInfo = '';
         at = p + 10 + len;
       }
     }
   } catch (e) {
     if (!(e instanceof WireError)) throw e;
-    if (cutInfo !== '' && header.cutRecordType !== undefined) header.cutRecordInfo = cutInfo;
+    if (cutType !== undefined) {
+      header.cutRecordType = cutType;
+      if (cutInfo !== '') header.cutRecordInfo = cutInfo;
+    }
+    if (cut !== undefined) {
+      header.cutRecord = { name: cut.name, type: cut.type, class: cut.class, ttl: cut.ttl, length: cut.rdata.length };
+      if (cut.cacheFlush !== undefined) header.cutRecord.cacheFlush = cut.cacheFlush;
+    }
     cutInfo = '';
     return { header, error: e };
   }
@@ -700,9 +775,10 @@ export function decodeDns(bytes: Uint8Array, offset = 0, end = bytes.length, opt
 function nameFields(prefix: 'dns.qry' | 'dns.resp', name: string, out: FieldSink, length?: number): void {
   out.add(`${prefix}.name`, name);
   if (length === undefined) return;
-  out.add('dns.qry.name.len', length);
+  // tshark's length and label count: 0 for a name of one byte or none.
+  out.add('dns.qry.name.len', length > 1 ? length : 0);
   let labels = 0;
-  if (name.length > 1) {
+  if (length > 1) {
     labels = 1;
     for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) === 46) labels++;
   }
@@ -738,6 +814,12 @@ function dataFields(r: DnsRecord, out: FieldSink): void {
       out.add('dns.mx.mail_exchange', m.exchange);
       return;
     }
+    case T_KX: {
+      const m = d as { preference: number; exchange: string };
+      out.add('dns.kx.preference', m.preference);
+      out.add('dns.kx.key_exchange', m.exchange);
+      return;
+    }
     case DnsType.TXT: {
       // Each string after its length byte (the lengths read again from the data as sent).
       const strings = (d as { strings: string[] }).strings;
@@ -761,14 +843,6 @@ function dataFields(r: DnsRecord, out: FieldSink): void {
     }
     case DnsType.SRV: {
       const s = d as { priority: number; weight: number; port: number; target: string };
-      // tshark splits the owner name as _service._proto.name.
-      const first = r.name.indexOf('.');
-      const second = first < 0 ? -1 : r.name.indexOf('.', first + 1);
-      if (second > 0) {
-        out.add('dns.srv.service', r.name.slice(0, first));
-        out.add('dns.srv.proto', r.name.slice(first + 1, second));
-        out.add('dns.srv.name', r.name.slice(second + 1));
-      }
       out.add('dns.srv.priority', s.priority);
       out.add('dns.srv.weight', s.weight);
       out.add('dns.srv.port', s.port);
@@ -895,30 +969,48 @@ function svcbFields(v: { priority: number; target: string; params: { key: number
   }
 }
 
-function recordFields(r: DnsRecord, out: FieldSink): void {
-  nameFields('dns.resp', r.name, out);
+/** A record's name, type, class, TTL and data length: what tshark lists before it reads the data. */
+function recordHeadFields(r: DnsCutRecord, out: FieldSink): void {
+  if (r.type === DnsType.SRV) {
+    // tshark 4.0 shows an SRV record's owner name cut at its first two dots, as
+    // _service._proto.name (what parts there are), and not as dns.resp.name.
+    const first = r.name.indexOf('.');
+    const second = first < 0 ? -1 : r.name.indexOf('.', first + 1);
+    out.add('dns.srv.service', r.name.slice(0, first < 0 ? undefined : first));
+    if (first >= 0) out.add('dns.srv.proto', r.name.slice(first + 1, second < 0 ? undefined : second));
+    if (second >= 0) out.add('dns.srv.name', r.name.slice(second + 1));
+  } else {
+    nameFields('dns.resp', r.name, out);
+  }
   out.add('dns.resp.type', r.type);
   if (r.type === DnsType.OPT) {
-    const o = r.data as DnsOpt;
-    out.add('dns.rr.udp_payload_size', o.udpPayloadSize);
-    out.add('dns.resp.ext_rcode', o.extendedRcode);
-    out.add('dns.resp.edns0_version', o.version);
-    out.add('dns.resp.z', o.flags);
-    out.add('dns.resp.z.do', o.flags >>> 15);
-    out.add('dns.resp.z.reserved', o.flags & 0x7fff);
-    out.add('dns.resp.len', r.rdata.length);
-    for (const opt of o.options) {
-      out.add('dns.opt.code', opt.code);
-      out.add('dns.opt.len', opt.data.length);
-      if (opt.data.length > 0) out.add('dns.opt.data', bytesField(opt.data));
-    }
+    // EDNS (RFC 6891 6.1.2): the class is the UDP payload size, the TTL the extended RCODE, version and flags.
+    out.add('dns.rr.udp_payload_size', r.class);
+    out.add('dns.resp.ext_rcode', r.ttl >>> 24);
+    out.add('dns.resp.edns0_version', (r.ttl >>> 16) & 0xff);
+    out.add('dns.resp.z', r.ttl & 0xffff);
+    out.add('dns.resp.z.do', (r.ttl >>> 15) & 1);
+    out.add('dns.resp.z.reserved', r.ttl & 0x7fff);
+    out.add('dns.resp.len', r.length);
     return;
   }
   out.add('dns.resp.class', r.class);
   if (r.cacheFlush !== undefined) out.add('dns.resp.cache_flush', r.cacheFlush ? 1 : 0);
   out.add('dns.resp.ttl', r.ttl);
-  out.add('dns.resp.len', r.rdata.length);
-  dataFields(r, out);
+  out.add('dns.resp.len', r.length);
+}
+
+function recordFields(r: DnsRecord, out: FieldSink): void {
+  recordHeadFields({ name: r.name, type: r.type, class: r.class, ttl: r.ttl, length: r.rdata.length, cacheFlush: r.cacheFlush }, out);
+  if (r.type !== DnsType.OPT) {
+    dataFields(r, out);
+    return;
+  }
+  for (const opt of (r.data as DnsOpt).options) {
+    out.add('dns.opt.code', opt.code);
+    out.add('dns.opt.len', opt.data.length);
+    if (opt.data.length > 0) out.add('dns.opt.data', bytesField(opt.data));
+  }
 }
 
 /**
@@ -966,6 +1058,7 @@ function messageFields(h: DnsHeader, out: FieldSink): void {
     if (q.unicastResponse !== undefined) out.add('dns.qry.qu', q.unicastResponse ? 1 : 0);
   }
   for (const list of [h.answers, h.authorities, h.additionals]) for (const r of list) recordFields(r, out);
+  if (h.cutRecord !== undefined) recordHeadFields(h.cutRecord, out);
 }
 
 /** The fields of a message cut inside its header: those whose bytes were captured. */
@@ -1031,7 +1124,8 @@ function dataInfo(r: DnsRecord): string {
     case DnsType.CNAME:
     case DnsType.PTR:
       return ` ${(d as { name: string }).name}`;
-    case DnsType.MX: {
+    case DnsType.MX:
+    case T_KX: {
       const m = d as { preference: number; exchange: string };
       return ` ${m.preference} ${m.exchange}`;
     }
@@ -1203,6 +1297,7 @@ function writeDecoded(w: MessageWriter, type: number, d: DnsRecordData): void {
       w.name(x.name as string);
       return;
     case DnsType.MX:
+    case T_KX:
       w.u16(check('preference', x.preference as number, 0xffff));
       w.name(x.exchange as string);
       return;

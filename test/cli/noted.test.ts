@@ -2,7 +2,8 @@
 // DNS records it stands for by their owner's name, empty or damaged record data, DNS on a port of
 // its own found by tshark's heuristic (test/fixtures/cli/make-dns-extra.sh); damage tshark only notes
 // (bogus IP versions and header lengths, UDP lengths, TCP options and data offsets) and the TCP
-// options it sums up with a number, Multipath TCP included (test/fixtures/cli/make-noted.sh).
+// options it sums up with a number, Multipath TCP included (test/fixtures/cli/make-noted.sh); DNS
+// extended labels, long names and record data read past its length (make-dns-labels.sh).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,6 +44,28 @@ describe('wirekit decode: DNS names with bytes outside printable ASCII (make-dns
     got.forEach((p, i) => names.forEach((n, k) => expect(Array.isArray(p[n]) ? (p[n] as unknown[]).join(',') : String(p[n] ?? ''), `frame ${i + 1} ${n}`).toBe(want[i]![k] ?? '')));
     const text = summary('dns-names.pcap').join('\n');
     for (const name of ['café.example', '\ufffd\ufffd.com', '中.cn', '😀.example', '\\000x.com', 'A\\177.com', '/.com']) expect(text).toContain(name);
+  });
+});
+
+describe('wirekit decode: DNS extended labels, long names, data read past its length (make-dns-labels.sh)', () => {
+  const fields = ['dns.qry.name', 'dns.qry.name.len', 'dns.count.labels', 'dns.resp.name', 'dns.resp.type', 'dns.resp.len', 'dns.cname', 'dns.ns',
+    'dns.mx.mail_exchange', 'dns.kx.preference', 'dns.kx.key_exchange', 'dns.soa.mname', 'dns.soa.rname', 'dns.soa.serial_number',
+    'dns.soa.minimum_ttl', 'dns.srv.service', 'dns.srv.proto', 'dns.srv.name', 'dns.srv.target'];
+
+  it('every line, frame.protocols and the name and data fields as tshark\'s', () => {
+    const r = cli(['decode', `${dir}dns-labels.pcap`]);
+    expect(r.stderr).toBe('');
+    expect(lines(r.stdout)).toEqual(summary('dns-labels.pcap'));
+    const want = lines(readFileSync(`${dir}dns-labels.pcap.fields.tsv`, 'utf8')).map((l) => l.split('\t'));
+    const got = lines(cli(['decode', `${dir}dns-labels.pcap`, '--json']).stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(got).toHaveLength(want.length);
+    got.forEach((p, i) => fields.forEach((n, k) => expect(Array.isArray(p[n]) ? (p[n] as unknown[]).join(',') : String(p[n] ?? ''), `frame ${i + 1} ${n}`).toBe(want[i]![k] ?? '')));
+  });
+
+  it('the cases are there: cut bitstrings, unknown labels, names too long, the pointer tshark calls a loop, KX', () => {
+    const text = summary('dns-labels.pcap').join('\n');
+    for (const s of ['A a\\[xa\n', 'CNAME \\[xab/8].exa', '<Unknown extended label>', 'A <Name too long>', 'CNAME <Name contains a pointer that loops>',
+      'KX 7 kx.example.org', 'SOA <Root> Unused[Malformed Packet]', 'MX 10 www.example.org[Malformed Packet]']) expect(text).toContain(s);
   });
 });
 
