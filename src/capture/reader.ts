@@ -10,6 +10,7 @@ import { VisualParser } from './visual-parser.js';
 import { ObserverParser } from './observer-parser.js';
 import { FiveViewsParser } from './fiveviews-parser.js';
 import { K12TextParser } from './k12text-parser.js';
+import { CommviewParser, commviewVariant } from './commview-parser.js';
 import { ChunkQueue } from './chunk-queue.js';
 import { truncatedAt } from './errors.js';
 import type { BlockInfo, DecryptionSecrets, InterfaceInfo, InterfaceStatistics, NameResolutionEntry, SectionInfo } from './metadata.js';
@@ -50,7 +51,7 @@ export interface ReadOptions {
 }
 
 /**
- * Reads a pcap, pcapng, snoop, NetMon, ERF, Sniffer (DOS), NetXRay/Windows Sniffer, LANalyzer, Visual Networks, Observer, 5View or K12 text capture and keeps its metadata: sections, interfaces, name resolution,
+ * Reads a pcap, pcapng, snoop, NetMon, ERF, Sniffer (DOS), NetXRay/Windows Sniffer, LANalyzer, Visual Networks, Observer, 5View, CommView or K12 text capture and keeps its metadata: sections, interfaces, name resolution,
  * interface statistics, decryption secrets. Metadata fills in as reading goes (pcapng may describe
  * an interface after the first packets). One reader reads one capture; `read` again starts over.
  *
@@ -105,7 +106,7 @@ export class CaptureReader implements CaptureState {
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     const end = data.length;
     if (end < 4) throw truncatedAt('capture', 'file magic', 0, 4, end);
-    const parser = this.parserFor(detectFormat(view, 0));
+    const parser = this.parserFor(detectFormat(view, 0), view, 0);
     let at = 0;
     while (at < end) {
       // The lookahead a parser may want (UnitParser.lookahead): in memory, all of the rest is there.
@@ -149,7 +150,7 @@ export class CaptureReader implements CaptureState {
         }
         magic = queue.contiguous(Math.min(queue.available, ERF_PROBE_LENGTH));
       }
-      const parser = this.parserFor(detectFormat(magic.view, magic.at));
+      const parser = this.parserFor(detectFormat(magic.view, magic.at), magic.view, magic.at);
       while (queue.available > 0 || (await queue.fill(1))) {
         // The lookahead a parser may want (UnitParser.lookahead), buffered up to the end of the input.
         for (let want = parser.lookahead?.() ?? 0; want > 0; ) {
@@ -180,7 +181,8 @@ export class CaptureReader implements CaptureState {
     }
   }
 
-  private parserFor(format: CaptureFormat): UnitParser {
+  /** The parser for `format`, detected on the file's first bytes at `view[at]` (CommView's variant is read there too). */
+  private parserFor(format: CaptureFormat, view: DataView, at: number): UnitParser {
     switch (format) {
       case 'pcap':
         return new PcapParser(this, this.pcapVariant);
@@ -206,6 +208,8 @@ export class CaptureReader implements CaptureState {
         return new FiveViewsParser(this);
       case 'k12text':
         return new K12TextParser(this);
+      case 'commview':
+        return new CommviewParser(this, commviewVariant(view, at)!);
     }
   }
 

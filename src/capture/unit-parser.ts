@@ -11,9 +11,10 @@ import { isVisual } from './visual-parser.js';
 import { isObserver } from './observer-parser.js';
 import { isFiveViews } from './fiveviews-parser.js';
 import { isK12Text } from './k12text-parser.js';
+import { commviewVariant } from './commview-parser.js';
 
 /** The capture file formats wirekit reads. */
-export type CaptureFormat = 'pcap' | 'pcapng' | 'snoop' | 'netmon' | 'erf' | 'sniffer' | 'netxray' | 'lanalyzer' | 'visual' | 'observer' | 'fiveviews' | 'k12text';
+export type CaptureFormat = 'pcap' | 'pcapng' | 'snoop' | 'netmon' | 'erf' | 'sniffer' | 'netxray' | 'lanalyzer' | 'visual' | 'observer' | 'fiveviews' | 'k12text' | 'commview';
 
 export interface UnitParser {
   readonly format: CaptureFormat;
@@ -150,13 +151,15 @@ export function detectFormat(view: DataView, at: number): CaptureFormat {
   if (isK12Text(view, at)) return 'k12text';
   // ERF has no magic: tried last, on the records the view holds (see looksLikeErf).
   if (looksLikeErf(view, at)) return 'erf';
+  // Nor has CommView: its first records' times and media (commview-parser.ts), after ERF.
+  if (commviewVariant(view, at) !== undefined) return 'commview';
   // LANalyzer has no magic either: a trace header record (type 0x1001 or 0x1007, little-endian)
   // with room for its version bytes, as Wireshark tells it, tried after ERF.
   const first = view.getUint16(at, true);
   if ((first === 0x1001 || first === 0x1007) && view.getUint16(at + 2, true) >= 2) return 'lanalyzer';
   const hex = big.toString(16).padStart(8, '0');
   const gzip = big >>> 16 === 0x1f8b ? 'a gzip-compressed file: readCapture (async) decompresses it as it reads, the synchronous readers need it decompressed first' : undefined;
-  const what = gzip ?? 'not a pcap (a1b2c3d4, a1b23c4d, a1b2cd34 in either byte order), pcapng (0a0d0d0a), snoop, NetMon, Sniffer (DOS), NetXRay/Windows Sniffer, Visual Networks, Observer, 5View or K12 text file, nor records of an ERF file or a LANalyzer trace';
+  const what = gzip ?? 'not a pcap (a1b2c3d4, a1b23c4d, a1b2cd34 in either byte order), pcapng (0a0d0d0a), snoop, NetMon, Sniffer (DOS), NetXRay/Windows Sniffer, Visual Networks, Observer, 5View or K12 text file, nor records of an ERF file, a LANalyzer trace or a CommView NCF/NCFX file';
   return unknownMagic(hex, what);
 }
 

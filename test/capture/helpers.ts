@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import { indexCapture } from '../../src/capture/index-capture.js';
 import { CaptureReader, readCaptureSync } from '../../src/capture/reader.js';
-import { formatEpoch, type CaptureRecord } from '../../src/capture/types.js';
+import { type CaptureRecord } from '../../src/capture/types.js';
 import { WireError } from '../../src/errors.js';
 
 export const PEER = fileURLToPath(new URL('../../../shared/peer-vectors/pcapng-test-generator/', import.meta.url));
@@ -116,8 +116,20 @@ export async function expectMutationsRead(files: Uint8Array[], numRuns = 300): P
   );
 }
 
-/** wiretap's encapsulation numbers tshark prints as frame.encap_type, to LINKTYPE numbers. */
-export const WTAP_ENCAP_TO_LINKTYPE: Readonly<Record<string, number>> = { '1': 1, '2': 6, '7': 101 };
+/** wiretap's encapsulation numbers tshark prints as frame.encap_type, to LINKTYPE numbers (22, 802.11 with radio information: wirekit hands on the 802.11 frame). */
+export const WTAP_ENCAP_TO_LINKTYPE: Readonly<Record<string, number>> = { '1': 1, '2': 6, '7': 101, '20': 105, '22': 105 };
+
+/**
+ * A frame.time_epoch as tshark prints it, in nanoseconds: seconds, a dot, then the nanoseconds as
+ * a number (tshark prints them unnormalised, "5.1099999000", where a format stores a microsecond
+ * count of a second or more; readers carry it into the seconds).
+ */
+export function epochNs(text: string): bigint {
+  const negative = text.startsWith('-');
+  const [seconds, fraction = '0'] = (negative ? text.slice(1) : text).split('.');
+  const ns = BigInt(seconds!) * 1_000_000_000n + BigInt(fraction);
+  return negative ? -ns : ns;
+}
 
 /**
  * Reads capture `file` (in FIXTURES) with every reader and checks it against what tshark read of
@@ -134,7 +146,7 @@ export async function expectReadAsTshark(file: string): Promise<{ records: Captu
   records.forEach((r, i) => {
     const [number, time, len, capLen, encap] = frames[i]!;
     expect(Number(number)).toBe(i + 1);
-    expect(formatEpoch(r.timestamp)).toBe(time);
+    expect(r.timestamp, `frame ${i + 1} time ${time}`).toBe(epochNs(time!));
     expect(r.originalLength).toBe(Number(len));
     expect(r.capturedLength).toBe(Number(capLen));
     expect(r.data.length).toBe(r.capturedLength);
