@@ -2,7 +2,7 @@
 // is, so a person can open the file in a hex editor (or `tshark -r`) and look.
 import { WireError, type WireErrorCode } from '../errors.js';
 
-export type CaptureLayer = 'pcap' | 'pcapng' | 'snoop' | 'netmon' | 'erf' | 'sniffer' | 'netxray' | 'lanalyzer' | 'visual' | 'observer' | 'fiveviews' | 'k12text' | 'commview' | 'capture';
+export type CaptureLayer = 'pcap' | 'pcapng' | 'snoop' | 'netmon' | 'erf' | 'sniffer' | 'netxray' | 'lanalyzer' | 'visual' | 'observer' | 'fiveviews' | 'k12text' | 'commview' | 'nettl' | 'capture';
 
 /** A WireError at a file offset. */
 export function fileError(

@@ -11,6 +11,7 @@ import { ObserverParser } from './observer-parser.js';
 import { FiveViewsParser } from './fiveviews-parser.js';
 import { K12TextParser } from './k12text-parser.js';
 import { CommviewParser, commviewVariant } from './commview-parser.js';
+import { NettlParser } from './nettl-parser.js';
 import { ChunkQueue } from './chunk-queue.js';
 import { truncatedAt } from './errors.js';
 import type { BlockInfo, DecryptionSecrets, InterfaceInfo, InterfaceStatistics, NameResolutionEntry, SectionInfo } from './metadata.js';
@@ -51,7 +52,7 @@ export interface ReadOptions {
 }
 
 /**
- * Reads a pcap, pcapng, snoop, NetMon, ERF, Sniffer (DOS), NetXRay/Windows Sniffer, LANalyzer, Visual Networks, Observer, 5View, CommView or K12 text capture and keeps its metadata: sections, interfaces, name resolution,
+ * Reads a pcap, pcapng, snoop, NetMon, ERF, Sniffer (DOS), NetXRay/Windows Sniffer, LANalyzer, Visual Networks, Observer, 5View, CommView, HP-UX nettl or K12 text capture and keeps its metadata: sections, interfaces, name resolution,
  * interface statistics, decryption secrets. Metadata fills in as reading goes (pcapng may describe
  * an interface after the first packets). One reader reads one capture; `read` again starts over.
  *
@@ -210,6 +211,8 @@ export class CaptureReader implements CaptureState {
         return new K12TextParser(this);
       case 'commview':
         return new CommviewParser(this, commviewVariant(view, at)!);
+      case 'nettl':
+        return new NettlParser(this);
     }
   }
 

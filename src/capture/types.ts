@@ -31,6 +31,8 @@ export interface CaptureRecord {
    * (0x40000BAD). Such a record holds no packet: its `linkType` is -1.
    */
   custom?: { pen: number; copy: boolean };
+  /** An HP-UX nettl record's own header fields (tshark's nettl.subsys, .devid, .kind, .pid, .uid). */
+  nettl?: { subsystem: number; deviceId: number; kind: number; pid: number; uid: number };
 }
 
 /** What `readCapture` accepts: bytes, a Node readable stream, a web ReadableStream, or (async) chunks. */

@@ -12,9 +12,10 @@ import { isObserver } from './observer-parser.js';
 import { isFiveViews } from './fiveviews-parser.js';
 import { isK12Text } from './k12text-parser.js';
 import { commviewVariant } from './commview-parser.js';
+import { isNettl } from './nettl-parser.js';
 
 /** The capture file formats wirekit reads. */
-export type CaptureFormat = 'pcap' | 'pcapng' | 'snoop' | 'netmon' | 'erf' | 'sniffer' | 'netxray' | 'lanalyzer' | 'visual' | 'observer' | 'fiveviews' | 'k12text' | 'commview';
+export type CaptureFormat = 'pcap' | 'pcapng' | 'snoop' | 'netmon' | 'erf' | 'sniffer' | 'netxray' | 'lanalyzer' | 'visual' | 'observer' | 'fiveviews' | 'k12text' | 'commview' | 'nettl';
 
 export interface UnitParser {
   readonly format: CaptureFormat;
@@ -149,6 +150,7 @@ export function detectFormat(view: DataView, at: number): CaptureFormat {
   if (isObserver(view, at)) return 'observer';
   if (isFiveViews(view, at)) return 'fiveviews';
   if (isK12Text(view, at)) return 'k12text';
+  if (isNettl(view, at)) return 'nettl';
   // ERF has no magic: tried last, on the records the view holds (see looksLikeErf).
   if (looksLikeErf(view, at)) return 'erf';
   // Nor has CommView: its first records' times and media (commview-parser.ts), after ERF.
@@ -159,7 +161,7 @@ export function detectFormat(view: DataView, at: number): CaptureFormat {
   if ((first === 0x1001 || first === 0x1007) && view.getUint16(at + 2, true) >= 2) return 'lanalyzer';
   const hex = big.toString(16).padStart(8, '0');
   const gzip = big >>> 16 === 0x1f8b ? 'a gzip-compressed file: readCapture (async) decompresses it as it reads, the synchronous readers need it decompressed first' : undefined;
-  const what = gzip ?? 'not a pcap (a1b2c3d4, a1b23c4d, a1b2cd34 in either byte order), pcapng (0a0d0d0a), snoop, NetMon, Sniffer (DOS), NetXRay/Windows Sniffer, Visual Networks, Observer, 5View or K12 text file, nor records of an ERF file, a LANalyzer trace or a CommView NCF/NCFX file';
+  const what = gzip ?? 'not a pcap (a1b2c3d4, a1b23c4d, a1b2cd34 in either byte order), pcapng (0a0d0d0a), snoop, NetMon, Sniffer (DOS), NetXRay/Windows Sniffer, Visual Networks, Observer, 5View, K12 text or HP-UX nettl file, nor records of an ERF file, a LANalyzer trace or a CommView NCF/NCFX file';
   return unknownMagic(hex, what);
 }
 
@@ -169,7 +171,7 @@ export function detectFormat(view: DataView, at: number): CaptureFormat {
  */
 export function hasMagic(view: DataView, at: number): boolean {
   const big = view.getUint32(at, false);
-  if (isVisual(view, at) || isObserver(view, at) || isFiveViews(view, at) || isK12Text(view, at)) return true;
+  if (isVisual(view, at) || isObserver(view, at) || isFiveViews(view, at) || isK12Text(view, at) || isNettl(view, at)) return true;
   return big === PCAPNG_MAGIC || isPcapMagic(big) || isPcapMagic(view.getUint32(at, true)) || big === SNOOP_MAGIC || big === NETMON1_MAGIC || big === NETMON2_MAGIC || big === SNIFFER_MAGIC || big === NETXRAY_MAGIC || big === NETXRAY_OLD_MAGIC;
 }
 

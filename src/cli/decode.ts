@@ -113,7 +113,9 @@ class DecodeRun {
     const decoded = app.pushRecord(record, { linkType: record.linkType });
     // An ERF file's record: tshark's frame.protocols starts with erf (a whole record, LINKTYPE_ERF, names itself).
     const erf = this.#reader.format === 'erf' && record.linkType !== LINKTYPE_ERF_RECORD;
-    if (json !== undefined && this.#filter === undefined && app.columns.kind === 'none' && !record.untimed && !erf) {
+    // An HP-UX nettl record: tshark's nettl pseudo-protocol is above the frame, with the record's header fields.
+    const nettl = record.nettl;
+    if (json !== undefined && this.#filter === undefined && app.columns.kind === 'none' && !record.untimed && !erf && nettl === undefined) {
       const fast = this.#fast;
       fast.delta = delta;
       fast.relative = relative;
@@ -125,7 +127,17 @@ class DecodeRun {
     // DNS over TCP put together across segments replaces what decodePacket read of this segment alone.
     if (app.columns.dnsOverTcp) packet = packet.upTo('tcp');
     const fields = json !== undefined || this.#filter !== undefined;
-    if (fields) this.#defrag.record(this.#fields, packet);
+    if (fields) {
+      this.#defrag.record(this.#fields, packet);
+      if (nettl !== undefined) {
+        const f = this.#fields;
+        f.add('nettl.subsys', nettl.subsystem);
+        f.add('nettl.devid', nettl.deviceId);
+        f.add('nettl.kind', nettl.kind);
+        f.add('nettl.pid', nettl.pid);
+        f.add('nettl.uid', nettl.uid);
+      }
+    }
     // Summary state (relative time, TCP bases and streams, echo requests) advances on every packet,
     // shown or not, as in tshark's single pass; JSON lines and filters read its TCP fields.
     const line = this.#summary.line(number, record, packet, this.#precision.digits(record), app.columns);
@@ -143,7 +155,7 @@ class DecodeRun {
     const udp = this.#udp.packet(packet);
     if (fields && udp !== undefined) this.#fields.add('udp.stream', udp);
     if (fields && app.columns.kind === 'pdu') app.columns.fields(this.#fields);
-    const protocols = fields ? (erf ? 'erf:' : '') + frameProtocols(packet, record.linkType, app.columns, leavesData(packet, record.linkType, tcp?.analysis ?? 0, app.columns)) + (this.#summary.usbHid ? ':usbhid' : this.#summary.usbMs !== undefined ? `:${this.#summary.usbMs}` : '') : '';
+    const protocols = fields ? (erf ? 'erf:' : nettl !== undefined ? 'nettl:' : '') + frameProtocols(packet, record.linkType, app.columns, leavesData(packet, record.linkType, tcp?.analysis ?? 0, app.columns)) + (this.#summary.usbHid ? ':usbhid' : this.#summary.usbMs !== undefined ? `:${this.#summary.usbMs}` : '') : '';
     if (this.#filter !== undefined) {
       this.#view.set(number, record, packet, protocols);
       if (!this.#filter(this.#view)) return undefined;

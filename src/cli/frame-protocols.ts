@@ -89,14 +89,19 @@ export function tsharkName(name: string): string {
 }
 
 /** The frame.protocols value tshark 4.0 gives the packet (`data`: leavesData's answer). */
+/** tshark's raw pseudo-protocol, above an IP packet (or nothing) of a raw-IP link type (101, 12, 14); else undefined. */
+export function rawCarrier(packet: Packet, linkType: number): 'raw' | undefined {
+  const first = packet.layers[0]?.name;
+  return RAW_LINK_TYPES.has(linkType) && (first === undefined || first === 'ip' || first === 'ipv6') ? 'raw' : undefined;
+}
+
 export function frameProtocols(packet: Packet, linkType: number, app: AppColumns | undefined, data: boolean): string {
   const layers = packet.layers;
   let text = '';
   const add = (name: string) => {
     text = text === '' ? name : `${text}:${name}`;
   };
-  const first = layers[0]?.name;
-  if (RAW_LINK_TYPES.has(linkType) && (first === undefined || first === 'ip' || first === 'ipv6')) add('raw');
+  if (rawCarrier(packet, linkType) !== undefined) add('raw');
   // Fewer than 8 bytes: tshark's raw dissector fails before it hands them on.
   if (RAW_LINK_TYPES.has(linkType) && packet.bytes.length < 8) return 'raw';
   if (layers.length === 0 && packet.errors[0]?.layer === 'eth') return 'eth';

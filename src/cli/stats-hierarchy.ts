@@ -48,18 +48,24 @@ export class ProtocolHierarchy {
    * Bytes are frame lengths, as in tshark. A frame with a comment (pcapng) is counted under
    * `pkt_comment` first: tshark's tree shows the comment as a protocol ahead of the link layer.
    * `malformed`: the summary line ends in `[Malformed Packet]`. `carrier`: a node above the link
-   * layer's (erf for an ERF file's records).
+   * layer's (erf for an ERF file's records, nettl for an HP-UX nettl file's, then raw above the IP
+   * packets of a raw-IP link type), outermost first.
    */
   /** A record tshark hands to its data dissector whole (a pcapng Custom Block): data at the root. */
   addData(frameLength: number): void {
     this.#count(this.#root, 'data', frameLength);
   }
 
-  add(packet: Packet, frameLength: number, commented = false, above?: AboveTcp, malformed = false, carrier?: string): void {
+  add(packet: Packet, frameLength: number, commented = false, above?: AboveTcp, malformed = false, carriers: readonly string[] = []): void {
     let node = this.#root;
     if (commented) node = this.#count(node, 'pkt_comment', frameLength);
     // A pseudo-protocol the file format puts above the link layer (erf for an ERF file's records).
-    if (carrier !== undefined) node = this.#count(node, carrier, frameLength);
+    for (const carrier of carriers) node = this.#count(node, carrier, frameLength);
+    // Fewer than 8 bytes of raw IP: tshark's raw dissector fails before it hands them on.
+    if (carriers[carriers.length - 1] === 'raw' && packet.bytes.length < 8) {
+      if (malformed) this.#count(node, '_ws.malformed', frameLength);
+      return;
+    }
     const layers = packet.layers;
     let depth = layers.length;
     let data = packet.payload.length > 0;

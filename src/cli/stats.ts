@@ -1,5 +1,5 @@
 // `wirekit stats`: what a capture holds, in two views: the protocol hierarchy and the conversations.
-import { decodePacket, LINKTYPE_ERF_RECORD, type CaptureRecord } from 'wirekit';
+import { decodePacket, LINKTYPE_ERF_RECORD, type CaptureRecord, type Packet } from 'wirekit';
 import { AppLayer } from './app-layer.js';
 import { parseArgs, UsageError } from './args.js';
 import { isSync, openCapture } from './capture-input.js';
@@ -10,7 +10,7 @@ import { Progress } from './progress.js';
 import { Conversations } from './stats-conversations.js';
 import { ProtocolHierarchy } from './stats-hierarchy.js';
 import { formatRelative, shownLength, SummaryFormatter } from './summary.js';
-import { tcpPayloadIsData } from './frame-protocols.js';
+import { rawCarrier, tcpPayloadIsData } from './frame-protocols.js';
 
 export const STATS_HELP = `Usage: wirekit stats [-c N] [FILE|-]
 
@@ -76,9 +76,19 @@ class StatsRun {
       record.comment !== undefined,
       { nodes: app.columns.nodes, data: tcpPayloadIsData(analysis, app.columns) },
       line.endsWith('[Malformed Packet]'),
-      this.#reader.format === 'erf' && record.linkType !== LINKTYPE_ERF_RECORD ? 'erf' : undefined,
+      this.#carriers(record, packet),
     );
     this.conversations.add(packet, length, time);
+  }
+
+  /** The pseudo-protocols above the link layer in tshark's tree: erf or nettl for their files' records, raw for raw IP. */
+  #carriers(record: CaptureRecord, packet: Packet): string[] {
+    const out: string[] = [];
+    if (this.#reader.format === 'erf' && record.linkType !== LINKTYPE_ERF_RECORD) out.push('erf');
+    else if (record.nettl !== undefined) out.push('nettl');
+    const raw = rawCarrier(packet, record.linkType);
+    if (raw !== undefined) out.push(raw);
+    return out;
   }
 }
 

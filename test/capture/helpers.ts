@@ -116,8 +116,8 @@ export async function expectMutationsRead(files: Uint8Array[], numRuns = 300): P
   );
 }
 
-/** wiretap's encapsulation numbers tshark prints as frame.encap_type, to LINKTYPE numbers (22, 802.11 with radio information: wirekit hands on the 802.11 frame). */
-export const WTAP_ENCAP_TO_LINKTYPE: Readonly<Record<string, number>> = { '1': 1, '2': 6, '7': 101, '20': 105, '22': 105 };
+/** wiretap's encapsulation numbers tshark prints as frame.encap_type, to LINKTYPE numbers (22, 802.11 with radio information: wirekit hands on the 802.11 frame; 70-72, nettl's raw IP, Ethernet and token ring). */
+export const WTAP_ENCAP_TO_LINKTYPE: Readonly<Record<string, number>> = { '1': 1, '2': 6, '7': 101, '20': 105, '22': 105, '70': 101, '71': 1, '72': 6 };
 
 /**
  * A frame.time_epoch as tshark prints it, in nanoseconds: seconds, a dot, then the nanoseconds as
