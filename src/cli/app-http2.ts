@@ -93,6 +93,20 @@ export class Http2Session {
   readonly dissectors: string[] = [];
   /** tshark's tree nodes for `-z io,phs`: an http2 per frame (and the preface), each followed by its dissectors, tcp.segments after a frame from earlier segments. */
   readonly nodes: string[] = [];
+  /**
+   * The dissectors as the tree nests them: as `dissectors`, but grpc again before each further
+   * message of a DATA frame (frame.protocols names grpc once: `grpc:protobuf:protobuf`; the tree
+   * nests grpc, protobuf, grpc, protobuf).
+   */
+  readonly #tree: string[] = [];
+  /**
+   * Where `dissectors` passes from the frames TCP put together from earlier segments (one call of
+   * tshark's dissector) to those that begin in this packet (a second call, which frame.protocols
+   * lists again): undefined when the packet's frames are all of one kind.
+   */
+  joinedDissectors: number | undefined;
+  #joinedSeen = false;
+  #freshSeen = false;
   magic = false;
   readonly #events: FrameEvent[] = [];
   /** What the frame being read appends to the protocol column (a body's media dissector). */
@@ -122,6 +136,10 @@ export class Http2Session {
     this.frames.length = 0;
     this.messages.length = 0;
     this.dissectors.length = 0;
+    this.#tree.length = 0;
+    this.joinedDissectors = undefined;
+    this.#joinedSeen = false;
+    this.#freshSeen = false;
     this.nodes.length = 0;
     this.magic = false;
     this.#events.length = 0;
@@ -178,7 +196,8 @@ export class Http2Session {
 
   #frame(d: 0 | 1, f: Http2Frame): void {
     this.frames.push(f);
-    const before = this.dissectors.length;
+    const before = this.#tree.length;
+    const dissectorsBefore = this.dissectors.length;
     const end = f.offset + FRAME_HEADER + f.length;
     if (end > this.frameEnd[d]) this.frameEnd[d] = end;
     let text = `${FRAME_NAMES[f.type] ?? `Unknown type (${f.type})`}[${f.streamId}]`;
@@ -219,7 +238,16 @@ export class Http2Session {
       }
     }
     this.#events.push({ start: f.offset, end, text, grpcRuns, protocolSuffix: this.#protocolSuffix });
-    this.nodes.push('http2', ...this.dissectors.slice(before));
+    this.nodes.push('http2', ...this.#tree.slice(before));
+    // (A frame wholly in earlier segments, held back for its header block's CONTINUATION, is neither.)
+    if (f.offset < this.#packetStart && end > this.#packetStart) {
+      this.#joinedSeen = true;
+      this.joinedDissectors = undefined;
+    } else if (f.offset >= this.#packetStart && this.#joinedSeen && !this.#freshSeen) {
+      // The first frame that begins here, after one that began earlier: its dissectors start the second call.
+      this.#freshSeen = true;
+      this.joinedDissectors = dissectorsBefore;
+    }
     if (f.offset < this.#packetStart && !this.nodes.includes('tcp.segments')) this.nodes.push('tcp.segments');
   }
 
@@ -230,6 +258,7 @@ export class Http2Session {
     if (type === undefined) return '';
     const node = mediaNode(type);
     this.dissectors.push(node);
+    this.#tree.push(node);
     if (TEXT_MEDIA.has(type)) return ` (${type})`;
     if (isJsonMedia(type)) {
       this.#protocolSuffix = '/JSON';
@@ -296,7 +325,12 @@ export class Http2Session {
           const length = this.#message(d, r.head);
           text += ` (GRPC)${known && length > 0 ? ' (PROTOBUF)' : ''}`;
           this.dissectors.push('grpc');
-          if (known && length > 0) this.dissectors.push('protobuf');
+          // tshark put the message together from the DATA frames' bodies: a node in its tree.
+          this.#tree.push('http2.body.fragments', 'grpc');
+          if (known && length > 0) {
+            this.dissectors.push('protobuf');
+            this.#tree.push('protobuf');
+          }
           runs++;
           r.head = [];
         }
@@ -321,7 +355,11 @@ export class Http2Session {
       }
       this.#message(d, Array.from(data.subarray(i, i + 5)));
       whole++;
-      if (known && length > 0) protobufs++;
+      this.#tree.push('grpc');
+      if (known && length > 0) {
+        protobufs++;
+        this.#tree.push('protobuf');
+      }
       i += 5 + length;
     }
     if (whole > 0) {

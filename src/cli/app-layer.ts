@@ -1048,8 +1048,17 @@ export class AppLayer {
         if (h2.messages.length > 0) c.layers.push('grpc');
         this.#nodes.push(...h2.nodes);
         // Found through HTTP (its port and the preface, or an upgrade), HTTP/2 follows http in frame.protocols.
-        if ((conn.kind === 'http' || conn.h2ViaHttp) && this.#protocols[this.#protocols.length - 1] !== 'http') this.#protocols.push('http');
-        this.#protocols.push('http2', ...h2.dissectors);
+        const viaHttp = conn.kind === 'http' || conn.h2ViaHttp;
+        if (viaHttp && this.#protocols[this.#protocols.length - 1] !== 'http') this.#protocols.push('http');
+        const split = h2.joinedDissectors;
+        if (split === undefined) {
+          this.#protocols.push('http2', ...h2.dissectors);
+        } else {
+          // The frames TCP put together, then (a second call) those that begin in this packet.
+          this.#protocols.push('http2', ...h2.dissectors.slice(0, split));
+          if (viaHttp) this.#protocols.push('http');
+          this.#protocols.push('http2', ...h2.dissectors.slice(split));
+        }
         return;
       }
     } else if (conn.kind === 'http') {

@@ -19,6 +19,9 @@ const PARTIAL_NODE_BYTES: Record<string, number> = { ppi: 8, wlancap: 8, loop: 0
 /** The same for a header the snaplen cut (tshark's tree then ends in `_ws.short`): IP's version byte. */
 const SHORT_NODE_BYTES: Record<string, number> = { ip: 1, ipv6: 0 };
 
+/** Layers of a quoted datagram that carry it rather than end it (IP, its extension headers, transports). */
+const QUOTED_CARRIERS = new Set(['ip', 'ipv6', 'udp', 'udplite', 'tcp', 'sctp', 'dccp', 'gre', 'ah', 'esp', 'icmp', 'icmpv6']);
+
 const newNode = (): Node => ({ frames: 0, bytes: 0, children: new Map() });
 
 /** A layer's node name in tshark's tree: canfd for a CAN FD frame, the others by tsharkName. */
@@ -69,13 +72,21 @@ export class ProtocolHierarchy {
     const layers = packet.layers;
     let depth = layers.length;
     let data = packet.payload.length > 0;
+    // Under ICMP, tshark's tree counts none of the quoted datagram's own headers, only what the
+    // quoted transport carries: an application protocol it reads there (DNS), or data.
+    let quotedLeaf: Layer | undefined;
     for (let i = 0; i < layers.length; i++) {
       const name = layers[i]!.name;
       if (name === 'icmp' || name === 'icmpv6') {
         // A quoted datagram tshark cannot go into (an unknown protocol, a later fragment) leaves
         // its bytes inside the quoted IP: no data.
-        const innermost = layers[layers.length - 1]!.name;
-        data &&= i + 1 < layers.length && innermost !== 'ip' && innermost !== 'ipv6';
+        const innermost = layers[layers.length - 1]!;
+        // Nor does a quoted ICMP message's data count (as an echo's own does not).
+        data &&= i + 1 < layers.length && innermost.name !== 'ip' && innermost.name !== 'ipv6' && innermost.name !== 'icmp' && innermost.name !== 'icmpv6';
+        if (i + 1 < layers.length && !QUOTED_CARRIERS.has(innermost.name) && !innermost.name.startsWith('ipv6.')) {
+          quotedLeaf = innermost;
+          data = true;
+        }
         depth = i + 1;
         break;
       }
@@ -109,7 +120,7 @@ export class ProtocolHierarchy {
     const short = packet.bytes.length < frameLength && cutInsideHeader(packet);
     const top = layers[depth - 1];
     // What follows an 802.11 management header is its body (fixed fields, elements): tshark's wlan.mgt.
-    const last = short ? '_ws.short' : top?.name === 'wlan' && (top.header as { type: number }).type === 0 ? 'wlan.mgt' : 'data';
+    const last = short ? '_ws.short' : quotedLeaf !== undefined ? treeName(quotedLeaf) : top?.name === 'wlan' && (top.header as { type: number }).type === 0 ? 'wlan.mgt' : 'data';
     // Over TCP, what the application layer read: its tree nodes, and data only for a payload no
     // decoder took.
     const app = top?.name === 'tcp' && above !== undefined && !short ? above : undefined;

@@ -193,7 +193,8 @@ const ICMPV6_CODES: Record<number, Record<number, string>> = {
 };
 
 function linkAddressOption(h: Icmpv6Header, type: 1 | 2): string | undefined {
-  for (const o of h.options ?? []) if (o.type === type && 'linkAddress' in o) return o.linkAddress;
+  // A 2-unit option (16 bytes) holds an EUI-64 and padding, as tshark reads it (RFC 4944 section 8).
+  for (const o of h.options ?? []) if (o.type === type && 'linkAddress' in o) return o.linkAddress.split(':').length === 14 ? o.linkAddress.split(':').slice(0, 8).join(':') : o.linkAddress;
   return undefined;
 }
 

@@ -421,9 +421,12 @@ function tcpHeaderPastSegment(packet: Packet, h: TcpHeader, layer: Layer): boole
 
 /**
  * Problems tshark only notes: a TCP option whose length is too short or runs past the header (it
- * stops reading options), a data offset below the fixed header (it stops after the header).
+ * stops reading options), a data offset below the fixed header (it stops after the header), a
+ * Neighbor Discovery option of length 0 (it stops reading options).
  */
 function notedOnly(packet: Packet, e: WireError): boolean {
+  // A Neighbor Discovery option of length 0: tshark notes it and stops reading options.
+  if (e.layer === 'icmpv6' && e.code === 'bad-length' && e.offset !== undefined && packet.bytes[e.offset + 1] === 0 && /has length 0/.test(e.message)) return true;
   if (e.layer !== 'tcp') return false;
   const tcp = packet.layers.find((l) => l.name === 'tcp' && l.offset <= e.offset! && e.offset! < l.offset + Math.max(l.length, 20));
   if (tcp === undefined) return false;

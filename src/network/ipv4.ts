@@ -378,8 +378,11 @@ function parseLayer(bytes: Uint8Array, offset: number, { end, verifyChecksum, qu
       });
     }
   }
-  // Only the first fragment carries the upper layer's header; later ones are opaque data.
-  if ((((bytes[offset + 6]! << 8) | bytes[offset + 7]!) & 0x1fff) === 0) result.next = { table: 'ip.proto', value: bytes[offset + 9]! };
+  // Only the first fragment carries the upper layer's header; later ones are opaque data. A quoted
+  // one (inside an ICMP error) is never put together, so tshark reads no fragment of it further,
+  // the first (more-fragments set) included.
+  const frag = (bytes[offset + 6]! << 8) | bytes[offset + 7]!;
+  if ((frag & 0x1fff) === 0 && !(quoted && (frag & 0x2000) !== 0)) result.next = { table: 'ip.proto', value: bytes[offset + 9]! };
   return result;
 }
 

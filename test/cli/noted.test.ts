@@ -183,3 +183,20 @@ describe('wirekit decode and stats: LOOP, Ethernet\'s configuration testing prot
     expect(want.map((l) => l.replace(/^.* LOOP \d+ ?/, ''))).toEqual(['Reply', 'Forward Data', 'Unknown function (0)', 'No valid function found', 'Unknown function (3)', '[Malformed Packet]', 'Forward Data[Malformed Packet]', 'No valid function found']);
   });
 });
+
+describe('wirekit decode and stats: ICMP quotes and Neighbor Discovery options (make-icmp-quotes.sh)', () => {
+  const file = `${dir}icmp-quotes.pcap`;
+  const want = (suffix: string) => lines(readFileSync(`${file}.${suffix}`, 'utf8'));
+
+  it('every line, frame.protocols and the io,phs tree as tshark\'s', () => {
+    const r = cli(['decode', file]);
+    expect(r.stderr).toBe('');
+    expect(lines(r.stdout)).toEqual(want('summary.txt'));
+    const protocols = lines(cli(['decode', file, '--json']).stdout).map((l) => (JSON.parse(l) as Record<string, string>)['frame.protocols']);
+    expect(protocols).toEqual(want('protocols.txt'));
+    // A quoted first fragment is read no further than its IP header; a quoted DNS query is DNS.
+    expect(protocols.slice(0, 2)).toEqual(['eth:ethertype:ip:icmp:ip:udp:dns', 'eth:ethertype:ip:icmp:ip:data']);
+    const tree = lines(cli(['stats', file]).stdout).filter((l) => / frames:\d+ bytes:\d+$/.test(l));
+    expect(tree).toEqual(want('phs.txt'));
+  });
+});
