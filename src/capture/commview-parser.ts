@@ -19,9 +19,8 @@
 // Wi-Fi frames are handed on as plain 802.11 (LINKTYPE_IEEE802_11): the header's rate, channel and
 // signal fields (tshark's `wlan_radio` layer) are not kept.
 import { fileError } from './errors.js';
-import { linkTypeName } from './link-types.js';
 import type { CaptureRecord } from './types.js';
-import type { CaptureState, UnitParser } from './unit-parser.js';
+import { interfaceForLinkType, type CaptureState, type UnitParser } from './unit-parser.js';
 
 const NCF_HEADER = 24;
 const NCFX_HEADER = 20;
@@ -144,21 +143,11 @@ export class CommviewParser implements UnitParser {
       capturedLength: size,
       originalLength: size,
       linkType,
-      interfaceId: this.interfaceFor(linkType),
+      interfaceId: interfaceForLinkType(this.state, this.linkTypes, linkType, 6),
       data: bytes.subarray(at + header, at + header + size),
     };
     this.state.onBlock?.({ type: medium, name: 'record', offset: fileOffset, length, section: 0 });
     return record;
   }
 
-  /** One interface per medium met (a file may mix them), numbered in the order they first appear. */
-  private interfaceFor(linkType: number): number {
-    let id = this.linkTypes.get(linkType);
-    if (id === undefined) {
-      id = this.linkTypes.size;
-      this.linkTypes.set(linkType, id);
-      this.state.interfaces.push({ section: 0, id, linkType, linkTypeName: linkTypeName(linkType), snaplen: 0, tsresol: 6, tsoffset: 0n });
-    }
-    return id;
-  }
 }

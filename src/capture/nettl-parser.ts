@@ -17,10 +17,9 @@
 // frame (`nettl:eth:...`, `nettl:raw:ip:...`); `wirekit decode` and `stats` do the same. Each
 // record keeps its nettl fields (`CaptureRecord.nettl`).
 import { fileError } from './errors.js';
-import { linkTypeName } from './link-types.js';
 import { secondsNanos } from './timestamp.js';
 import type { CaptureRecord } from './types.js';
-import type { CaptureState, UnitParser } from './unit-parser.js';
+import { interfaceForLinkType, type CaptureState, type UnitParser } from './unit-parser.js';
 
 /** The first five bytes of a nettl file: "TR", 0, "d", 0. */
 export const NETTL_MAGIC = [0x54, 0x52, 0x00, 0x64, 0x00];
@@ -105,22 +104,12 @@ export class NettlParser implements UnitParser {
       capturedLength: captured,
       originalLength: view.getUint32(at + 36, false),
       linkType,
-      interfaceId: this.interfaceFor(linkType),
+      interfaceId: interfaceForLinkType(this.state, this.linkTypes, linkType, 6),
       data: bytes.subarray(at + header, at + header + captured),
       nettl: { subsystem, deviceId: view.getInt32(at + 4, false), kind: view.getUint32(at + 12, false), pid: view.getInt32(at + 48, false), uid: view.getUint32(at + 60, false) },
     };
   }
 
-  /** One interface per link type met (a file may mix LAN and IP records), in the order they first appear. */
-  private interfaceFor(linkType: number): number {
-    let id = this.linkTypes.get(linkType);
-    if (id === undefined) {
-      id = this.linkTypes.size;
-      this.linkTypes.set(linkType, id);
-      this.state.interfaces.push({ section: 0, id, linkType, linkTypeName: linkTypeName(linkType), snaplen: 0, tsresol: 6, tsoffset: 0n });
-    }
-    return id;
-  }
 
   private decodeFileHeader(view: DataView, at: number, fileOffset: number): void {
     if (!isNettl(view, at)) throw fileError('nettl', 'bad-value', `file header at offset ${fileOffset} does not start with nettl's magic "TR\\0d\\0"`, fileOffset);

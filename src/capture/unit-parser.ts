@@ -5,6 +5,7 @@
 import type { CaptureRecord } from './types.js';
 import type { BlockInfo, DecryptionSecrets, InterfaceInfo, InterfaceStatistics, NameResolutionEntry, SectionInfo } from './metadata.js';
 import { fileError } from './errors.js';
+import { linkTypeName } from './link-types.js';
 import { looksLikeErf } from './erf-parser.js';
 import { pcapVariantOf } from './pcap-variant.js';
 import { isVisual } from './visual-parser.js';
@@ -193,4 +194,19 @@ export function isStandardPcap(view: DataView, at: number): boolean {
 
 function unknownMagic(hex: string, what: string): never {
   throw fileError('capture', 'unsupported', `unknown magic 0x${hex} at offset 0: ${what}`, 0);
+}
+
+/**
+ * The interface of a record of `linkType` in a format that declares no interfaces, only a medium
+ * per record: one interface per link type met, numbered in the order they first appear (`ids`
+ * holds them; each new one is added to `state.interfaces`).
+ */
+export function interfaceForLinkType(state: CaptureState, ids: Map<number, number>, linkType: number, tsresol: number): number {
+  let id = ids.get(linkType);
+  if (id === undefined) {
+    id = ids.size;
+    ids.set(linkType, id);
+    state.interfaces.push({ section: 0, id, linkType, linkTypeName: linkTypeName(linkType), snaplen: 0, tsresol, tsoffset: 0n });
+  }
+  return id;
 }

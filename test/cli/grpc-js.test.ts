@@ -19,7 +19,7 @@ describe('wirekit on a real gRPC capture (grpc-js)', () => {
   });
 
   it('decode --json: frame.protocols as tshark\'s', () => {
-    const ours = lines(cli(['decode', file, '--json']).stdout).map((l) => (JSON.parse(l) as Record<string, string>)['frame.protocols']);
+    const ours = lines(cli(['decode', file, '--json']).stdout).map((l) => (JSON.parse(l) as Record<string, string>)['frame.protocols']!);
     expect(ours).toEqual(want('protocols.txt'));
     expect(ours.some((p) => p.includes(':http:http2:http:http2:grpc:protobuf'))).toBe(true);
   });

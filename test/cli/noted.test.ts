@@ -192,7 +192,7 @@ describe('wirekit decode and stats: ICMP quotes and Neighbor Discovery options (
     const r = cli(['decode', file]);
     expect(r.stderr).toBe('');
     expect(lines(r.stdout)).toEqual(want('summary.txt'));
-    const protocols = lines(cli(['decode', file, '--json']).stdout).map((l) => (JSON.parse(l) as Record<string, string>)['frame.protocols']);
+    const protocols = lines(cli(['decode', file, '--json']).stdout).map((l) => (JSON.parse(l) as Record<string, string>)['frame.protocols']!);
     expect(protocols).toEqual(want('protocols.txt'));
     // A quoted first fragment is read no further than its IP header; a quoted DNS query is DNS.
     expect(protocols.slice(0, 2)).toEqual(['eth:ethertype:ip:icmp:ip:udp:dns', 'eth:ethertype:ip:icmp:ip:data']);
