@@ -35,6 +35,7 @@ import { geneve, GENEVE_PORT } from './network/geneve.js';
 import { igmp, IP_PROTO_IGMP } from './network/igmp.js';
 import { ah, esp, IP_PROTO_AH, IP_PROTO_ESP } from './network/ipsec.js';
 import { dhcp, DHCP_CLIENT_PORT, DHCP_SERVER_PORT } from './application/dhcp.js';
+import { dhcpv6, DHCPV6_CLIENT_PORT, DHCPV6_SERVER_PORT } from './application/dhcpv6.js';
 import { ntp, NTP_PORT } from './application/ntp.js';
 import { echo, ECHO_PORT } from './application/echo.js';
 import { pppoed, pppoes } from './link/pppoe.js';
@@ -406,6 +407,7 @@ registerProtocol(dns, [{ table: 'udp.port', value: DNS_PORT }, { table: 'tcp.por
 registerProtocol(mdns, [{ table: 'udp.port', value: MDNS_PORT }]);
 registerProtocol(llmnr, [{ table: 'udp.port', value: LLMNR_PORT }]);
 registerProtocol(dhcp, [{ table: 'udp.port', value: DHCP_SERVER_PORT }, { table: 'udp.port', value: DHCP_CLIENT_PORT }]);
+registerProtocol(dhcpv6, [{ table: 'udp.port', value: DHCPV6_SERVER_PORT }, { table: 'udp.port', value: DHCPV6_CLIENT_PORT }]);
 registerProtocol(ntp, [{ table: 'udp.port', value: NTP_PORT }]);
 registerProtocol(echo, [{ table: 'udp.port', value: ECHO_PORT }, { table: 'tcp.port', value: ECHO_PORT }]);
 for (const p of [lcp, ipcp, ipv6cp, ccp, pap, chap]) registerProtocol(p);

@@ -115,6 +115,8 @@ export { decodeEsp, decodeAh, emitEsp, emitAh, esp, ah, espEncoder, ahEncoder, a
 export type { EspHeader, AhHeader, EspInput, AhInput } from './network/ipsec.js';
 export { decodeDhcp, encodeDhcp, emitDhcp, dhcpLength, dhcpEncoder, dhcp, dhcpColumns, DhcpOption, DHCP_SERVER_PORT, DHCP_CLIENT_PORT, DHCP_MAGIC_COOKIE, BOOTP_HEADER_LENGTH } from './application/dhcp.js';
 export type { DhcpHeader, DhcpOptionField, DhcpInput } from './application/dhcp.js';
+export { decodeDhcpv6, dhcpv6, dhcpv6Info, dhcpv6MessageName, DHCPV6_CLIENT_PORT, DHCPV6_SERVER_PORT } from './application/dhcpv6.js';
+export type { Dhcpv6Message, Dhcpv6Option } from './application/dhcpv6.js';
 export { decodeNtp, encodeNtp, emitNtp, ntpLength, ntpEncoder, ntp, ntpInfo, formatNtpTimestamp, NTP_PORT, NTP_HEADER_LENGTH } from './application/ntp.js';
 export type { NtpHeader, NtpTimestamp, NtpExtensionField, NtpInput } from './application/ntp.js';
 export { echo, echoInfo, ECHO_PORT } from './application/echo.js';

@@ -45,6 +45,8 @@ import {
   type EspHeader,
   type AhHeader,
   dhcpColumns,
+  dhcpv6Info,
+  type Dhcpv6Message,
   type DhcpHeader,
   ntpInfo,
   type NtpHeader,
@@ -750,6 +752,10 @@ export class SummaryFormatter {
           break;
         case 'dhcp':
           [protocol, info] = dhcpColumns(top.header as DhcpHeader);
+          break;
+        case 'dhcpv6':
+          protocol = 'DHCPv6';
+          info = dhcpv6Info(top.header as Dhcpv6Message);
           break;
         case 'ntp':
           protocol = 'NTP';
