@@ -117,6 +117,8 @@ export { decodeDhcp, encodeDhcp, emitDhcp, dhcpLength, dhcpEncoder, dhcp, dhcpCo
 export type { DhcpHeader, DhcpOptionField, DhcpInput } from './application/dhcp.js';
 export { decodeDhcpv6, dhcpv6, dhcpv6Info, dhcpv6MessageName, DHCPV6_CLIENT_PORT, DHCPV6_SERVER_PORT } from './application/dhcpv6.js';
 export type { Dhcpv6Message, Dhcpv6Option } from './application/dhcpv6.js';
+export { decodeNbns, nbns, nbnsInfo, NBNS_PORT } from './application/nbns.js';
+export type { NbnsMessage, NbnsName, NbnsQuestion, NbnsRecord } from './application/nbns.js';
 export { decodeNtp, encodeNtp, emitNtp, ntpLength, ntpEncoder, ntp, ntpInfo, formatNtpTimestamp, NTP_PORT, NTP_HEADER_LENGTH } from './application/ntp.js';
 export type { NtpHeader, NtpTimestamp, NtpExtensionField, NtpInput } from './application/ntp.js';
 export { echo, echoInfo, ECHO_PORT } from './application/echo.js';

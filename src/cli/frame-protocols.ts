@@ -46,7 +46,7 @@ export function leavesData(packet: Packet, linkType: number, analysis: number, a
 const ICMP_ECHO = new Set([0, 8]);
 const ICMPV6_ECHO = new Set([128, 129]);
 /** Protocols whose bytes after the header are their own message (records, options, sections), not payload handed on. */
-const SELF_CONTAINED = new Set(['syslog', 'lcp', 'ipcp', 'ipv6cp', 'ccp', 'pap', 'chap', 'arp', 'esp', 'dns', 'mdns', 'llmnr', 'dhcp', 'dhcpv6', 'ntp', 'lldp', 'cdp', 'stp', 'nflog', 'pflog', 'ppi', 'trmac', 'ipnet', 'igmp', 'vrrp', 'echo']);
+const SELF_CONTAINED = new Set(['syslog', 'lcp', 'ipcp', 'ipv6cp', 'ccp', 'pap', 'chap', 'arp', 'esp', 'dns', 'mdns', 'llmnr', 'dhcp', 'dhcpv6', 'nbns', 'ntp', 'lldp', 'cdp', 'stp', 'nflog', 'pflog', 'ppi', 'trmac', 'ipnet', 'igmp', 'vrrp', 'echo']);
 
 /** Whether the capture ends inside `top`'s header: an IPv4 header's or a TCP header's options. */
 function optionsCut(packet: Packet, top: Packet['layers'][number]): boolean {

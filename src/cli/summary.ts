@@ -47,6 +47,8 @@ import {
   dhcpColumns,
   dhcpv6Info,
   type Dhcpv6Message,
+  nbnsInfo,
+  type NbnsMessage,
   type DhcpHeader,
   ntpInfo,
   type NtpHeader,
@@ -756,6 +758,10 @@ export class SummaryFormatter {
         case 'dhcpv6':
           protocol = 'DHCPv6';
           info = dhcpv6Info(top.header as Dhcpv6Message);
+          break;
+        case 'nbns':
+          protocol = 'NBNS';
+          info = nbnsInfo(top.header as NbnsMessage);
           break;
         case 'ntp':
           protocol = 'NTP';
