@@ -141,6 +141,11 @@ export class ProtocolHierarchy {
       // (tshark's tree names a CAN FD frame's protocol canfd.)
       const layerName = i < depth ? treeName(layers[i]!) : last;
       node = this.#count(node, layerName, frameLength);
+      // An MPLS label stack: tshark's tree has an mpls node per label (frame.protocols names it once).
+      if (i < depth && layers[i]!.name === 'mpls') {
+        const entries = (layers[i]!.header as { entries?: unknown[] }).entries?.length ?? 1;
+        for (let k = 1; k < entries; k++) node = this.#count(node, 'mpls', frameLength);
+      }
       // tshark's radio-information pseudo-protocol, which radiotap hands every frame to, and PPI
       // the 802.11 frames it carries.
       const name = i < depth ? layers[i]!.name : '';

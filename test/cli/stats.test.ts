@@ -103,3 +103,16 @@ describe('wirekit stats', () => {
     expect(out).toMatch(/^UDP +\[::1\]:\d+ +\[::1\]:7 +3 +/m);
   });
 });
+
+describe('wirekit stats: an MPLS label stack', () => {
+  it('has an mpls node per label, as tshark -z io,phs nests them (frame.protocols names mpls once)', () => {
+    const tree = lines(cli(['stats', `${root}test/fixtures/wire/mpls.pcap`]).stdout).filter((l) => / frames:\d+ bytes:\d+$/.test(l));
+    // tshark 4.0's tree of the fixture, as far as the IPv6 under one label (pseudowires aside).
+    expect(tree.slice(0, 20).map((l) => l.replace(/ +frames/, ' frames'))).toEqual([
+      'eth frames:16 bytes:854', '  mpls frames:15 bytes:838', '    ip frames:4 bytes:234', '      udp frames:4 bytes:234', '        data frames:4 bytes:234',
+      '    mpls frames:4 bytes:233', '      ip frames:2 bytes:122', '        icmp frames:1 bytes:60', '        udp frames:1 bytes:62', '          data frames:1 bytes:62',
+      '      mpls frames:1 bytes:89', '        mpls frames:1 bytes:89', '          ipv6 frames:1 bytes:89', '            udp frames:1 bytes:89', '              data frames:1 bytes:89',
+      '      _ws.malformed frames:1 bytes:22', '    ipv6 frames:2 bytes:152', '      icmpv6 frames:1 bytes:68', '      udp frames:1 bytes:84', '        data frames:1 bytes:84',
+    ]);
+  });
+});
