@@ -77,9 +77,14 @@ const ALERT_DESCRIPTIONS: Record<number, string> = {
 
 const WS_OPCODES: Record<number, string> = { 0: 'Continuation', 1: 'Text', 2: 'Binary', 8: 'Connection Close', 9: 'Ping', 10: 'Pong' };
 
-/** What tshark appends to an HTTP message's line for a body of this media type (measured on 4.0). */
-function mediaSuffix(type: string, body: BodyStart): { protocol?: string; text: string } {
+/**
+ * What tshark appends to an HTTP message's line for a body of this media type (measured on 4.0),
+ * or (`replace`) the text its dissector puts in place of the line: OCSP's `Request` and `Response`.
+ */
+function mediaSuffix(type: string, body: BodyStart): { protocol?: string; text: string; replace?: string } {
   if (type === 'application/octet-stream' || type.startsWith('multipart/') || type === 'application/grpc') return { text: '' };
+  if (type === 'application/ocsp-request') return { protocol: 'OCSP', text: '', replace: 'Request' };
+  if (type === 'application/ocsp-response') return { protocol: 'OCSP', text: '', replace: 'Response' };
   if (isJsonMedia(type)) {
     return { protocol: 'HTTP/JSON', text: `, JavaScript Object Notation (${type})` };
   }
@@ -788,7 +793,7 @@ export class AppLayer {
     const body = bodyOutcome(conn.dirs[d], m);
     if (type !== undefined && body.kind === 'media') {
       const media = mediaSuffix(type.split(';')[0]!.trim().toLowerCase(), body.start);
-      text += media.text;
+      text = media.replace ?? text + media.text;
       if (media.protocol !== undefined) protocol = media.protocol;
     }
     if (m.type === 'response' && m.status === 101 && (httpHeader(m.headers, 'upgrade') ?? '').toLowerCase() === 'websocket') {

@@ -72,6 +72,7 @@ function mediaNodeOf(type: string): string {
   if (type === 'image/gif') return 'image-gif';
   if (type === 'image/jpeg' || type === 'image/jpg' || type === 'image/pjpeg') return 'image-jfif';
   if (type === 'application/grpc') return 'grpc';
+  if (type === 'application/ocsp-request' || type === 'application/ocsp-response') return 'ocsp';
   if (TEXT_LINE_TYPES.has(type)) return 'data-text-lines';
   return 'media';
 }
