@@ -42,6 +42,7 @@ import {
   type WebSocketFrame,
 } from 'wirekit';
 import { Http2Session } from './app-http2.js';
+import { x509Protocols } from './x509-protocols.js';
 import { IMAGE_HEAD, imageText, isJsonMedia, mediaNode, type BodyStart } from './media-types.js';
 import { decodeContentCoding, isEncoded } from './content-coding.js';
 import { HttpExchanges, httpMessageFields, type HttpMessageLinks } from './http-fields.js';
@@ -76,6 +77,13 @@ const ALERT_DESCRIPTIONS: Record<number, string> = {
 };
 
 const WS_OPCODES: Record<number, string> = { 0: 'Continuation', 1: 'Text', 2: 'Binary', 8: 'Connection Close', 9: 'Ping', 10: 'Pong' };
+
+/** What the Certificate messages of these records add to frame.protocols (x509-protocols.ts). */
+function certificateProtocols(records: readonly TlsRecord[]): string[] {
+  const out: string[] = [];
+  for (const r of records) for (const m of r.messages ?? []) for (const cert of m.certificate?.certificates ?? []) out.push(...x509Protocols(cert));
+  return out;
+}
 
 /**
  * What tshark appends to an HTTP message's line for a body of this media type (measured on 4.0),
@@ -900,12 +908,17 @@ export class AppLayer {
         this.#nodes.push('tls');
         this.#protocols.push('tls');
       }
-      if (joined && !this.#nodes.includes('tcp.segments')) {
+      // The certificates a call's records complete: frame.protocols names the dissectors tshark
+      // hands their names, keys and extensions to, after that call's tls.
+      const again = joined && !this.#nodes.includes('tcp.segments');
+      this.#protocols.push(...certificateProtocols(again ? records.slice(0, 1) : records));
+      if (again) {
         this.#joined();
         // TLS is called again on the rest of the segment: more records, or the start of one.
         if (records.length > 1 || dec.directions[d].position > conn.dirs[d].recordEnd) {
           this.#nodes.push('tls');
           this.#protocols.push('tls');
+          this.#protocols.push(...certificateProtocols(records.slice(1)));
         }
       }
     }

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { cli, cliFixture, lines, root } from './cli-util.js';
 
 const CAPTURES = [
-  'cli/http-keepalive-loss.pcap', 'cli/tcp-loss.pcap', 'cli/dns-tcp.pcap', 'cli/tcp-analysis.pcap', 'cli/tls-loss.pcap',
+  'cli/http-keepalive-loss.pcap', 'cli/tcp-loss.pcap', 'cli/dns-tcp.pcap', 'cli/tcp-analysis.pcap', 'cli/tls-loss.pcap', 'wire/tls.pcap',
   'wire/websocket.pcap', 'wire/http2.pcap', 'wire/dns.pcap', 'wire/icmp.pcap', 'wire/icmpv6.pcap', 'wire/ipctl.pcap',
   'wire/geneve.pcap', 'wire/linktype-radiotap.pcap', 'wire/linktype-ppi.pcap', 'wire/linktype-sll2.pcap',
   'wire/linktype-raw101.pcap', 'wire/linktype-loop.pcap', 'wire/linktype-pflog.pcap', 'wire/ip-raw229.pcap',
@@ -21,6 +21,13 @@ describe('frame.protocols', () => {
   it.each(CAPTURES)('%s: every packet as tshark names it', (capture) => {
     const theirs = lines(readFileSync(cliFixture(`protocols/${capture.replaceAll('/', '_')}.txt`), 'utf8'));
     expect(protocolsOf([`${root}test/fixtures/${capture}`])).toEqual(theirs);
+  });
+
+  it('TLS certificates: the dissectors tshark hands names, keys and extensions to (make-x509.sh)', () => {
+    const ours = protocolsOf([cliFixture('x509-certs.pcap')]);
+    expect(ours).toEqual(lines(readFileSync(cliFixture('x509-certs.pcap.protocols.txt'), 'utf8')));
+    const joined = ours.join('\n');
+    for (const name of ['x509sat', 'x509ce', 'pkcs-1', 'pkix1implicit', 'pkix1explicit', 'ns_cert_exts', ':tls:pkix1explicit']) expect(joined).toContain(name);
   });
 
   it('HTTP/2 and gRPC: found through HTTP, bodies under their media dissector, gRPC messages under protobuf', () => {
