@@ -49,3 +49,26 @@ export function expectAsTshark(file: string): string[] {
   expect(tree(cli(['stats', `${dir}${file}`]).stdout)).toEqual(tree(readFileSync(`${dir}phs/cli_${file}.phs.txt`, 'utf8')));
   return want;
 }
+
+/**
+ * `file`'s summary lines, frame.protocols values and `fields` (in `.fields.tsv`, tshark's
+ * `-T fields -E occurrence=a` output in that order) equal tshark's. `same(name, ours, theirs)`
+ * makes a field's two texts comparable where tshark's fields output differs from its JSON (hex
+ * numbers, bytes without colons); by default they are compared as they are.
+ */
+export function expectFieldsAsTshark(file: string, fields: readonly string[], same: (name: string, ours: string, theirs: string) => [string, string] = (_n, o, t) => [o, t]): void {
+  const path = cliFixture(file);
+  const r = cli(['decode', path]);
+  expect(r.stderr).toBe('');
+  expect(lines(r.stdout)).toEqual(lines(readFileSync(`${path}.summary.txt`, 'utf8')));
+  const json = lines(cli(['decode', path, '--json']).stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
+  expect(json.map((p) => p['frame.protocols'])).toEqual(lines(readFileSync(`${path}.protocols.txt`, 'utf8')));
+  const tsv = lines(readFileSync(`${path}.fields.tsv`, 'utf8')).map((l) => l.split('\t'));
+  expect(json).toHaveLength(tsv.length);
+  json.forEach((p, i) => fields.forEach((n, k) => {
+    const v = p[n];
+    const ours = (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String).join(',');
+    const [a, b] = same(n, ours, tsv[i]![k] ?? '');
+    expect(a, `frame ${i + 1} ${n}`).toBe(b);
+  }));
+}
