@@ -273,6 +273,8 @@ function readName(b: Uint8Array, base: number, end: number, at: number, bitstrin
   let pos = at;
   let used = -1;
   let pointers = 0;
+  // Bytes of labels and pointers walked: a walk past as many as the message holds is revisiting them.
+  let seen = 0;
   let room = MAX_NAME_TEXT;
   // Bytes written to the text, and those of them tshark counts (labels and dots).
   let n = 0;
@@ -284,6 +286,7 @@ function readName(b: Uint8Array, base: number, end: number, at: number, bitstrin
     const kind = len & 0xc0;
     if (kind === 0) {
       if (end - pos < len) fail('truncated', `label of ${len} bytes at offset ${pos - 1} runs past the message's end at ${end}`, pos - 1, len + 1, end - pos + 1);
+      seen += len + 1;
       if (n === 0) {
         room--;
         first = b[pos]!;
@@ -332,9 +335,12 @@ function readName(b: Uint8Array, base: number, end: number, at: number, bitstrin
       const target = ((len & 0x3f) << 8) | b[pos++]!;
       pointers++;
       if (used < 0) used = pos - at;
+      seen += 2;
       // tshark's two loop tests: a pointer to the bytes just after the two it is followed by, and
-      // a chain of more pointers than a name has bytes (so a long chain is bounded work).
-      if (base + target === pos + 2 || pointers > MAX_POINTERS) return { text: DNS_LOOP_NAME, next: at + used, bytes: DNS_LOOP_NAME.length };
+      // a chain of more pointers than a name has bytes. And a bound on the work: a walk past as many
+      // bytes as the message holds revisits them (tshark would go round until its pointer count
+      // runs out and say the same), so thousands of names each walking a loop stay cheap.
+      if (base + target === pos + 2 || pointers > MAX_POINTERS || seen >= end - base) return { text: DNS_LOOP_NAME, next: at + used, bytes: DNS_LOOP_NAME.length };
       if (target >= end - base) fail('bad-value', `name pointer at offset ${pos - 2} points to ${target}, past the ${end - base}-byte message`, pos - 2);
       pos = base + target;
     } else {
