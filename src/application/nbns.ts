@@ -92,6 +92,8 @@ function readName(b: Uint8Array, base: number, end: number, at: number): { name:
   let pos = at;
   let next = -1;
   let pointers = 0;
+  // Bytes walked: more than the message holds means a loop (bounded work for any number of names).
+  let seen = 0;
   let name: NbnsName | undefined;
   let scope = '';
   for (;;) {
@@ -104,7 +106,9 @@ function readName(b: Uint8Array, base: number, end: number, at: number): { name:
     if ((len & 0xc0) === 0xc0) {
       if (end - pos < 2) fail('truncated', `name pointer at offset ${pos} is cut by the message's end`, pos);
       if (next < 0) next = pos + 2;
+      seen += 2;
       if (++pointers > MAX_POINTERS) fail('bad-value', `name at offset ${at} follows more than ${MAX_POINTERS} pointers`, pos);
+      if (seen > end - base) fail('bad-value', `name at offset ${at} walks more bytes than the message holds: its pointers loop`, pos);
       const target = base + (((len & 0x3f) << 8) | b[pos + 1]!);
       if (target >= end) fail('bad-value', `name pointer at offset ${pos} points past the message`, pos);
       pos = target;
@@ -112,6 +116,8 @@ function readName(b: Uint8Array, base: number, end: number, at: number): { name:
     }
     if ((len & 0xc0) !== 0) fail('bad-value', `label type 0x${(len & 0xc0).toString(16)} at offset ${pos} is not one NetBIOS names use`, pos);
     if (end - pos - 1 < len) fail('truncated', `label of ${len} bytes at offset ${pos} runs past the message's end at ${end}`, pos);
+    seen += len + 1;
+    if (seen > end - base) fail('bad-value', `name at offset ${at} walks more bytes than the message holds: its pointers loop`, pos);
     if (name === undefined) {
       name = len === 32 ? netbiosName(b, pos + 1) : { text: `Illegal NetBIOS name (${len >> 1} bytes long)` };
     } else {
