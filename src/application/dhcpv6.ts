@@ -38,8 +38,8 @@ const OPTION_IAADDR = 5;
 const OPTION_RELAY_MSG = 9;
 const OPTION_IA_PD = 25;
 const OPTION_IAPREFIX = 26;
-/** Relay messages nested deeper than this are kept as bytes (a crafted message could nest to its end). */
-const MAX_DEPTH = 8;
+/** Options and relayed messages nested deeper than this are kept as bytes (a crafted message could nest to its end). */
+const MAX_DEPTH = 16;
 
 export interface Dhcpv6Option {
   code: number;
@@ -106,26 +106,32 @@ function readOptions(b: Uint8Array, at: number, end: number, depth: number, insi
     }
     const to = from + length;
     const o: Dhcpv6Option = { code, length, data: b.slice(from, to) };
+    // Options nested deeper than MAX_DEPTH (IAs in addresses in IAs..., relays in relays) stay bytes.
+    if (depth >= MAX_DEPTH) {
+      out.push(o);
+      at = to;
+      continue;
+    }
     if ((code === OPTION_IA_NA || code === OPTION_IA_PD) && length >= 12) {
       o.iaid = u32(b, from);
       o.t1 = u32(b, from + 4);
       o.t2 = u32(b, from + 8);
-      o.options = readOptions(b, from + 12, to, depth, code);
+      o.options = readOptions(b, from + 12, to, depth + 1, code);
     } else if (code === OPTION_IA_TA && length >= 4) {
       o.iaid = u32(b, from);
-      o.options = readOptions(b, from + 4, to, depth, code);
+      o.options = readOptions(b, from + 4, to, depth + 1, code);
     } else if (code === OPTION_IAADDR && length >= 24 && inside !== OPTION_IA_PD) {
       o.address = formatIpv6(b, from);
       o.preferredLifetime = u32(b, from + 16);
       o.validLifetime = u32(b, from + 20);
-      o.options = readOptions(b, from + 24, to, depth, code);
+      o.options = readOptions(b, from + 24, to, depth + 1, code);
     } else if (code === OPTION_IAPREFIX && length >= 25) {
       o.preferredLifetime = u32(b, from);
       o.validLifetime = u32(b, from + 4);
       o.prefixLength = b[from + 8]!;
       o.prefix = formatIpv6(b, from + 9);
-      o.options = readOptions(b, from + 25, to, depth, code);
-    } else if (code === OPTION_RELAY_MSG && length >= 1 && depth < MAX_DEPTH) {
+      o.options = readOptions(b, from + 25, to, depth + 1, code);
+    } else if (code === OPTION_RELAY_MSG && length >= 1) {
       o.message = readMessage(b, from, to, depth + 1);
     }
     out.push(o);
