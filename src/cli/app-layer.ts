@@ -42,7 +42,7 @@ import {
   type WebSocketFrame,
 } from 'wirekit';
 import { Http2Session } from './app-http2.js';
-import { x509Protocols } from './x509-protocols.js';
+import { ocspResponseProtocols, x509Protocols } from './x509-protocols.js';
 import { IMAGE_HEAD, imageText, isJsonMedia, mediaNode, type BodyStart } from './media-types.js';
 import { decodeContentCoding, isEncoded } from './content-coding.js';
 import { HttpExchanges, httpMessageFields, type HttpMessageLinks } from './http-fields.js';
@@ -78,6 +78,11 @@ const ALERT_DESCRIPTIONS: Record<number, string> = {
 
 const WS_OPCODES: Record<number, string> = { 0: 'Continuation', 1: 'Text', 2: 'Binary', 8: 'Connection Close', 9: 'Ping', 10: 'Pong' };
 
+/** Whether a message's body is an OCSP response (application/ocsp-response). */
+function isOcspResponse(m: HttpMessage): boolean {
+  return (httpHeader(m.headers, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase() === 'application/ocsp-response';
+}
+
 /** What the Certificate messages of these records add to frame.protocols (x509-protocols.ts). */
 function certificateProtocols(records: readonly TlsRecord[]): string[] {
   const out: string[] = [];
@@ -111,14 +116,17 @@ function bodyOutcome(dir: Direction, m: HttpMessage): { kind: 'none' | 'data' | 
   // (Bytes kept for another message, one that ended in an error, are not this one's.)
   const mine = dir.bodyOf === m;
   const coded = mine ? dir.coded : [];
-  const start = { head: mine ? dir.head : EMPTY_HEAD, length: m.bodyLength };
+  const start: BodyStart = { head: mine ? dir.head : EMPTY_HEAD, length: m.bodyLength };
   dir.bodyOf = undefined;
   dir.coded = [];
   dir.codedBytes = 0;
   dir.head = EMPTY_HEAD;
   if (m.bodyLength === 0) return { kind: 'none', start };
   const coding = httpHeader(m.headers, 'content-encoding');
-  if (!isEncoded(coding)) return { kind: 'media', start };
+  if (!isEncoded(coding)) {
+    if (coded.length > 0) start.whole = coded.length === 1 ? coded[0]! : Buffer.concat(coded);
+    return { kind: 'media', start };
+  }
   const bytes = coded.length === 1 ? coded[0]! : Buffer.concat(coded);
   const decoded = decodeContentCoding(coding, bytes);
   if (decoded === undefined) return { kind: 'data', start };
@@ -754,7 +762,8 @@ export class AppLayer {
             if (dir.bodyOf !== m) {
               // A new message's body (one that ended in an error left its bytes behind).
               dir.bodyOf = m;
-              dir.bodyCoded = isEncoded(httpHeader(m.headers, 'content-encoding'));
+              // Kept: a body to decode, or an OCSP response (frame.protocols names what it holds).
+              dir.bodyCoded = isEncoded(httpHeader(m.headers, 'content-encoding')) || isOcspResponse(m);
               dir.head = EMPTY_HEAD;
               dir.coded = [];
               dir.codedBytes = 0;
@@ -823,6 +832,8 @@ export class AppLayer {
     if (media !== undefined) {
       if (type !== undefined && body.kind === 'media') this.#nodes.push(media);
       this.#protocols.push(media);
+      // An OCSP response goes on into its basic response, responder name and certificates.
+      if (media === 'ocsp' && body.start.whole !== undefined && isOcspResponse(m)) this.#protocols.push(...ocspResponseProtocols(body.start.whole));
     }
     if (joined) this.#joined();
     c.http.push(m);

@@ -24,6 +24,8 @@ export function isJsonMedia(type: string): boolean {
 export interface BodyStart {
   head: Uint8Array;
   length: number;
+  /** The whole body, where it was kept (an OCSP response, whose contents frame.protocols names). */
+  whole?: Uint8Array;
 }
 
 /** Bytes of a body the image dissectors' checks read. */

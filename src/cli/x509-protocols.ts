@@ -3,12 +3,14 @@
 // names to x509sat, the parameters of an elliptic-curve public key to pkcs-1, and each extension
 // to the dissector registered for its OID (x509ce for the id-ce arc 2.5.29, pkix1implicit for
 // Authority Information Access, pkix1explicit for the TLS Feature, ns_cert_exts for Netscape's,
-// tls for the SCT list); an extension no dissector takes adds nothing. Measured with openssl-made
-// certificates (make-x509.sh). A certificate that is not DER as expected adds what was read of it.
+// tls for the SCT list); an extension no dissector takes adds nothing; and, for an OCSP response,
+// its basic response, responder name and certificates. Measured with openssl-made
+// certificates and responses (make-x509.sh, make-ocsp.sh). What is not DER as expected adds what was read of it.
 
-/** One DER element: tag, where its content starts and ends. */
+/** One DER element: tag, where it starts, where its content starts and ends. */
 interface Element {
   tag: number;
+  at: number;
   start: number;
   end: number;
 }
@@ -26,7 +28,7 @@ function element(b: Uint8Array, at: number, end: number): Element | undefined {
     start += n;
   }
   if (end - start < len) return undefined;
-  return { tag, start, end: start + len };
+  return { tag, at, start, end: start + len };
 }
 
 /** The elements inside a constructed one. */
@@ -109,3 +111,36 @@ export function x509Protocols(cert: Uint8Array): string[] {
   }
   return out;
 }
+
+const OCSP_BASIC = '1.3.6.1.5.5.7.48.1.1';
+
+/**
+ * What an OCSP response (RFC 6960 4.2.1) adds to frame.protocols after its own ocsp: a basic
+ * response is handed to ocsp again (by its OID), then its responder's name (x509sat per attribute,
+ * when given by name) and the certificates it carries, as x509Protocols names them.
+ */
+export function ocspResponseProtocols(body: Uint8Array): string[] {
+  const out: string[] = [];
+  const top = element(body, 0, body.length);
+  if (top === undefined || top.tag !== 0x30) return out;
+  const bytes = children(body, top).find((e) => e.tag === 0xa0);
+  const wrapped = bytes === undefined ? undefined : children(body, bytes)[0];
+  const parts = wrapped?.tag === 0x30 ? children(body, wrapped) : [];
+  if (parts.length < 2 || oid(body, parts[0]!) !== OCSP_BASIC || parts[1]!.tag !== 0x04) return out;
+  out.push('ocsp');
+  const basic = element(body, parts[1]!.start, parts[1]!.end);
+  if (basic?.tag !== 0x30) return out;
+  const fields = children(body, basic);
+  const data = fields[0]?.tag === 0x30 ? children(body, fields[0]) : [];
+  // tbsResponseData: [0] version (optional), then responderID: [1] byName or [2] byKey.
+  const responder = data[0]?.tag === 0xa0 ? data[1] : data[0];
+  if (responder?.tag === 0xa1) {
+    const name = children(body, responder)[0];
+    if (name !== undefined) nameProtocols(body, name, out);
+  }
+  const certs = fields.find((e) => e.tag === 0xa0);
+  const list = certs === undefined ? undefined : children(body, certs)[0];
+  if (list?.tag === 0x30) for (const cert of children(body, list)) out.push(...x509Protocols(body.subarray(cert.at, cert.end)));
+  return out;
+}
+
