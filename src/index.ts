@@ -57,7 +57,7 @@ export { icmpv6, icmpv6Encoder, decodeIcmpv6, encodeIcmpv6, emitIcmpv6, icmpv6He
 export type { Icmpv6Header, Icmpv6Input, Icmpv6Addresses } from './network/icmpv6.js';
 export { decodeGre, encodeGre, emitGre, greHeaderLength, gre, greEncoder, GRE_MIN_HEADER_LENGTH, GRE_PROTO_TRANSPARENT_ETHERNET, GRE_PROTO_PPP, IP_PROTO_GRE } from './network/gre.js';
 export type { GreHeader, GreInput } from './network/gre.js';
-export { readNdpOptions, writeNdpOptions, ndpOptionsLength, NdpOptionType } from './network/ndp.js';
+export { readNdpOptions, writeNdpOptions, ndpOptionsLength, NdpOptionType, eui64Of as ndpEui64Address } from './network/ndp.js';
 export type { NdpOption, NdpLinkLayerAddressOption, NdpPrefixInformationOption, NdpMtuOption, NdpRawOption, NdpOptionsRead } from './network/ndp.js';
 
 // Transport layer

@@ -1,6 +1,6 @@
 // Info-column text for ICMP and ICMPv6, worded as tshark 4.0 words it (packet-icmp.c,
 // packet-icmpv6.c), so `wirekit decode` lines can be compared with `tshark -r` lines.
-import type { IcmpHeader, Icmpv6Header } from 'wirekit';
+import { ndpEui64Address, type IcmpHeader, type Icmpv6Header } from 'wirekit';
 
 const ICMP_TYPES: Record<number, string> = {
   0: 'Echo (ping) reply',
@@ -194,7 +194,7 @@ const ICMPV6_CODES: Record<number, Record<number, string>> = {
 
 function linkAddressOption(h: Icmpv6Header, type: 1 | 2): string | undefined {
   // A 2-unit option (16 bytes) holds an EUI-64 and padding, as tshark reads it (RFC 4944 section 8).
-  for (const o of h.options ?? []) if (o.type === type && 'linkAddress' in o) return o.linkAddress.split(':').length === 14 ? o.linkAddress.split(':').slice(0, 8).join(':') : o.linkAddress;
+  for (const o of h.options ?? []) if (o.type === type && 'linkAddress' in o) return ndpEui64Address(o.linkAddress) ?? o.linkAddress;
   return undefined;
 }
 

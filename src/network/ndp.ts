@@ -253,7 +253,7 @@ function hexLength(text: string): number {
 }
 
 /** An EUI-64 link address in a 2-unit option: 8 bytes and 6 of zero padding (RFC 4944 section 8). */
-function eui64Of(linkAddress: string): string | undefined {
+export function eui64Of(linkAddress: string): string | undefined {
   const parts = linkAddress.split(':');
   if (parts.length !== 14 || parts.slice(8).some((p) => p !== '00')) return undefined;
   return parts.slice(0, 8).join(':');
