@@ -229,14 +229,17 @@ interface Direction {
   wsPushed: number;
   /** Stream offset after the bytes handed on so far (-1 before any): a later chunk past it follows a hole. */
   next: number;
-  /** HTTP: the body so far of a message sent with a Content-Encoding (its first MAX_CODED_BODY bytes), to decode as tshark does. */
+  /**
+   * HTTP: the body so far (its first MAX_CODED_BODY bytes) of a message sent with a Content-Encoding,
+   * to decode as tshark does, or of an OCSP response, whose contents frame.protocols names.
+   */
   coded: Uint8Array[];
   codedBytes: number;
   /** HTTP: the first IMAGE_HEAD bytes of the body in progress (what the image dissectors check). */
   head: Uint8Array;
-  /** HTTP: the message whose body `head` and `coded` hold, and whether it has a Content-Encoding to decode. */
+  /** HTTP: the message whose body `head` and `coded` hold, and whether `coded` keeps its bytes. */
   bodyOf: HttpMessage | undefined;
-  bodyCoded: boolean;
+  bodyKept: boolean;
 }
 
 type Kind = 'unknown' | 'http' | 'tls' | 'websocket' | 'http2' | 'dns';
@@ -298,11 +301,11 @@ interface Connection {
   dns: [DnsFraming, DnsFraming] | undefined;
 }
 
-const newDirection = (): Direction => ({ exact: false, hsType: -1, hsRemaining: 0, hsHeader: [], recordEnd: 0, wsOpcode: 0, wsPushed: 0, next: -1, coded: [], codedBytes: 0, head: EMPTY_HEAD, bodyOf: undefined, bodyCoded: false });
+const newDirection = (): Direction => ({ exact: false, hsType: -1, hsRemaining: 0, hsHeader: [], recordEnd: 0, wsOpcode: 0, wsPushed: 0, next: -1, coded: [], codedBytes: 0, head: EMPTY_HEAD, bodyOf: undefined, bodyKept: false });
 
 const EMPTY_HEAD = new Uint8Array(0);
 
-/** Bytes of an encoded HTTP body kept for decoding: a prefix decides the outcome as well as the whole (content-coding.ts). */
+/** Bytes of an HTTP body kept (to decode: a prefix decides the outcome as well as the whole, content-coding.ts; or an OCSP response). */
 const MAX_CODED_BODY = 4 * 1024 * 1024;
 
 const endpoint = (address: string, port: number) => (address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`);
@@ -763,13 +766,13 @@ export class AppLayer {
               // A new message's body (one that ended in an error left its bytes behind).
               dir.bodyOf = m;
               // Kept: a body to decode, or an OCSP response (frame.protocols names what it holds).
-              dir.bodyCoded = isEncoded(httpHeader(m.headers, 'content-encoding')) || isOcspResponse(m);
+              dir.bodyKept = isEncoded(httpHeader(m.headers, 'content-encoding')) || isOcspResponse(m);
               dir.head = EMPTY_HEAD;
               dir.coded = [];
               dir.codedBytes = 0;
             }
             if (dir.head.length < IMAGE_HEAD) dir.head = Buffer.concat([dir.head, data.subarray(0, IMAGE_HEAD - dir.head.length)]);
-            if (!dir.bodyCoded || dir.codedBytes >= MAX_CODED_BODY) return;
+            if (!dir.bodyKept || dir.codedBytes >= MAX_CODED_BODY) return;
             const part = data.subarray(0, MAX_CODED_BODY - dir.codedBytes);
             dir.coded.push(part);
             dir.codedBytes += part.length;
