@@ -7,5 +7,6 @@ export { decodeBatch } from "./wire/batch";
 export { walkPcap, walkIpv6Rows } from "./wire/capture";
 export { segmentFrames } from "./wire/segment";
 export { reasmInsert, reasmAdvance } from "./reassembly/assembler";
+export { reasmPlan } from "./reassembly/plan";
 export { wsMask } from "./app/websocket";
 export { varintDecode } from "./app/varint";

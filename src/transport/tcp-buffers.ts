@@ -8,6 +8,8 @@
 // back once the bytes before them arrive. A capture without reordering never touches the region.
 import { WireError } from '../errors.js';
 import { REASM_BLOCK, REASM_BLOCK_SHIFT, REASM_TABLE, reasmAdvanceJs, reasmInsertJs, type ReasmHeap } from '../kernels/tcp-reassembly.js';
+import { BatchLayer } from '../batch.js';
+import { PLAN_COLUMNS, PLAN_PARAMS, PLAN_RECORD, planCapacity, planRun, type PlanInput, type RunPlan } from '../kernels/tcp-plan.js';
 import { REASSEMBLY_REGION_SIZE, WINDOW_SIZE, type Arena } from '../wasm/arena.js';
 import { trapToWireError } from '../wasm/trap.js';
 
@@ -59,6 +61,12 @@ export interface ReassemblyMemory {
    */
   insert(state: number, rel: number, bytes: Uint8Array, policy: number): number;
   advance(state: number, n: number): number;
+  /**
+   * Plans rows [from, to) of a decoded table for one flow and direction into `plan` (planRun's
+   * parameters): the kernel's `reasmPlan` when the table's columns live in this memory (a resident
+   * table), the twin otherwise.
+   */
+  plan(t: PlanInput, offsets: Uint32Array, size: number, from: number, to: number, src: number, dst: number, ports: number, next: number, limit: number, avail: number, defragment: boolean, plan: RunPlan): void;
 }
 
 /**
@@ -134,6 +142,64 @@ class WasmMemory implements ReassemblyMemory {
       throw trapToWireError('reasmAdvance', cause);
     }
   }
+
+  /** The last table whose columns were found in this memory, their addresses, and the buffer they were found in. */
+  #table: PlanInput | undefined;
+  #columns: number[] = [];
+  #tableBuffer: ArrayBuffer | undefined;
+
+  plan(t: PlanInput, offsets: Uint32Array, size: number, from: number, to: number, src: number, dst: number, ports: number, next: number, limit: number, avail: number, defragment: boolean, plan: RunPlan): void {
+    const a = this.#arena;
+    if (this.#table !== t || this.#tableBuffer !== a.buffer) {
+      // Column addresses once per table (`buffer` is a slow getter); none when one lives elsewhere.
+      this.#table = t;
+      this.#tableBuffer = a.buffer;
+      this.#columns = PLAN_COLUMNS.map((name) => (t[name].buffer === a.buffer ? t[name].byteOffset : -1));
+    }
+    const columns = this.#columns;
+    if (columns.includes(-1) || size > 0xffffffff) {
+      planRun(t, offsets, size, from, to, src, dst, ports, next, limit, avail, defragment, plan);
+      return;
+    }
+    // In scratch: the parameters, the rows' record offsets, then the kernel's output.
+    const cap = Math.min(to - from, planCapacity(a.scratchSize - (PLAN_PARAMS + 1) * 4));
+    const paramsPtr = a.scratchPtr;
+    const offsetsPtr = paramsPtr + (PLAN_PARAMS + 1) * 4;
+    const outPtr = offsetsPtr + cap * 4;
+    const heap = this.heap();
+    const u32 = heap.u32;
+    u32.set(offsets.subarray(from, from + cap), offsetsPtr >>> 2);
+    const p = paramsPtr >>> 2;
+    for (let i = 0; i < columns.length; i++) u32[p + i] = columns[i]!;
+    // Row k's offset is at offsetsPtr + (k - from) * 4 (the address wraps as a u32 would).
+    u32[p + 14] = (offsetsPtr - from * 4) >>> 0;
+    u32[p + 15] = size;
+    u32[p + 16] = from;
+    u32[p + 17] = from + cap;
+    u32[p + 18] = src;
+    u32[p + 19] = dst;
+    u32[p + 20] = ports;
+    u32[p + 21] = next >>> 0;
+    u32[p + 22] = limit;
+    u32[p + 23] = Math.max(0, avail);
+    u32[p + 24] = defragment ? BatchLayer.FRAGMENT : 0;
+    u32[p + 25] = cap;
+    let rows: number;
+    try {
+      rows = a.exports.reasmPlan(paramsPtr, outPtr) >>> 0;
+    } catch (cause) {
+      throw trapToWireError('reasmPlan', cause);
+    }
+    // Copied out: a handler the replay calls may run other kernels over scratch.
+    const out = outPtr >>> 2;
+    plan.rows = rows;
+    plan.stop = u32[out + 1]!;
+    plan.peak = u32[out + 2]!;
+    plan.ensure(cap);
+    const i32 = new Int32Array(heap.u32.buffer);
+    plan.record.set(i32.subarray(out + 3, out + 3 + rows * PLAN_RECORD));
+    plan.order.set(i32.subarray(out + 3 + cap * PLAN_RECORD, out + 3 + cap * PLAN_RECORD + rows));
+  }
 }
 
 /** The JS twins over an ArrayBuffer laid out like the WebAssembly region: an I/O window, then blocks. */
@@ -171,6 +237,10 @@ class JsMemory implements ReassemblyMemory {
 
   advance(state: number, n: number): number {
     return reasmAdvanceJs(this.#views, state, n);
+  }
+
+  plan(t: PlanInput, offsets: Uint32Array, size: number, from: number, to: number, src: number, dst: number, ports: number, next: number, limit: number, avail: number, defragment: boolean, plan: RunPlan): void {
+    planRun(t, offsets, size, from, to, src, dst, ports, next, limit, avail, defragment, plan);
   }
 }
 

@@ -18,6 +18,7 @@ import { REASSEMBLY_REGION_SIZE } from '../wasm/arena.js';
 import { wasmArena } from '../wasm/backend.js';
 import { REASM_BLOCK, REASM_MAX_WINDOW } from '../kernels/tcp-reassembly.js';
 import { reassemblyMemory, type ReassemblyMemory } from './tcp-buffers.js';
+import { PLAN_BLOCKS, PLAN_HANDED, PLAN_LENGTH, PLAN_MAX_ROWS, PLAN_MID, PLAN_RECORD, PLAN_START, RunPlan } from '../kernels/tcp-plan.js';
 import { TcpDirection, type DirectionHost, type GapReason, type OverlapPolicy, type TcpDirectionStats } from './tcp-stream.js';
 
 export type { GapReason, OverlapPolicy, TcpDirectionStats };
@@ -240,6 +241,12 @@ const TUNNEL_PROTOCOLS = new Set([4, 41, 47]);
 /** Ethertypes decodePacket reads and the batch decoder does not: MPLS (0x8847, 0x8848), PPPoE session (0x8864). */
 const LATER_ETHERTYPES = new Set([0x8847, 0x8848, 0x8864]);
 
+/**
+ * A planner's arrays given back by an ended reassembler, for the next one (they cost more to make
+ * than a small capture's whole run). One reassembler holds them at a time.
+ */
+let sparePlan: RunPlan | undefined;
+
 /** Protocols bound to UDP ports that carry whole frames or packets decodePacket walks into: VXLAN, Geneve. */
 const UDP_TUNNELS = new Set(['vxlan', 'geneve']);
 
@@ -313,6 +320,10 @@ export class TcpReassembler implements DirectionHost {
   readonly #defragment: boolean;
   /** Made at the first fragment. */
   #defrag: IpDefragmenter | undefined;
+  /** pushTable's run planner's arrays (tcp-plan.ts), taken at the first run and given back at end(). */
+  #plan: RunPlan | undefined;
+  /** True while #replay hands on a planned run (handlers may not push then). */
+  #replaying = false;
 
   constructor(handlers: TcpReassemblyHandlers = {}, options: TcpReassemblyOptions = {}) {
     this.#handlers = handlers;
@@ -354,6 +365,7 @@ export class TcpReassembler implements DirectionHost {
    * bytes decoded).
    */
   push(packet: Packet, timestamp: bigint, frameLength = packet.bytes.length): void {
+    this.#enter();
     this.#last = undefined;
     const layers = packet.layers;
     for (let i = 0; i < layers.length; i++) {
@@ -469,6 +481,9 @@ export class TcpReassembler implements DirectionHost {
     };
     // The columns read per row, taken once (calls in the loop keep the engine from doing it).
     const { payloadOffset, payloadLength, l3Offset, l4Offset, tcpHeaderLength, ipLength, tcpSeq, tcpAck, tcpFlags, tcpWindow, ipSrc, ipDst, srcPort, dstPort } = table;
+    /** Rows before this one were looked at by a plan already: plan none from them again. */
+    let planFrom = from;
+    this.#enter();
     for (let i = from; i < to; i++) {
       if (layers[i]! & BatchLayer.FRAGMENT && this.#defragment) {
         // Rare: the record goes through decodePacket, and push sends it to the defragmenter.
@@ -501,15 +516,25 @@ export class TcpReassembler implements DirectionHost {
         if (conn !== undefined && (flags | PSH) === (ACK | PSH) && captured >= 2 && wire <= captured && src === this.#lastSrc && dst === this.#lastDst && sp * 65536 + dp === this.#lastPorts && this.#plain(conn, this.#lastDir)) {
           // A data segment in the plain course of the previous packet's flow and direction: of
           // #packet, only what such a segment does.
-          const ts = timestamps[i]!;
           const dir = this.#lastDir;
+          const fwd = conn.directions[dir];
+          if ((tcpSeq[i]! | 0) !== fwd.next && this.zeroCopy && i >= planFrom && !fwd.holding) {
+            // A segment ahead of the stream: it and the rows of the flow up to where nothing waits
+            // any more, planned together (see tcp-plan.ts).
+            const rows = this.#planned(table, offsets, timestamps, originals, buffer, base, size, i, to, conn, dir);
+            planFrom = this.#plan!.stop + 1;
+            if (rows > 0) {
+              i += rows - 1;
+              continue;
+            }
+          }
+          const ts = timestamps[i]!;
           this.#packets++;
           this.#now = ts;
           this.#last = conn;
           conn.frames[dir]++;
           conn.frameBytes[dir] += frameLength;
           if (ts > conn.lastTimestamp) conn.lastTimestamp = ts;
-          const fwd = conn.directions[dir];
           fwd.stats.segments++;
           fwd.window = tcpWindow[i]!;
           fwd.whole(tcpSeq[i]! | 0, payload, ts);
@@ -534,8 +559,126 @@ export class TcpReassembler implements DirectionHost {
     }
   }
 
+  /** Plans rows [i, to) of the previous packet's flow and direction, and replays what it commits: the rows taken. */
+  #planned(
+    table: PacketTable,
+    offsets: Uint32Array,
+    timestamps: BigInt64Array,
+    originals: Uint32Array | undefined,
+    buffer: ArrayBufferLike,
+    base: number,
+    size: number,
+    i: number,
+    to: number,
+    conn: TcpConnection,
+    dir: 0 | 1,
+  ): number {
+    const plan = (this.#plan ??= sparePlan ?? new RunPlan());
+    sparePlan = undefined;
+    const pool = this.memory.pool;
+    const avail = Math.min(this.#maxBlocks - this.#blocks, pool.count - pool.inUse);
+    const limit = Math.min(this.window, REASM_MAX_WINDOW - REASM_BLOCK);
+    this.memory.plan(table, offsets, size, i, Math.min(to, i + PLAN_MAX_ROWS), this.#lastSrc, this.#lastDst, this.#lastPorts, conn.directions[dir].next, limit, avail, this.#defragment, plan);
+    if (plan.rows > 0) this.#replay(plan, i, conn, dir, table, buffer, base, timestamps, originals);
+    return plan.rows;
+  }
+
+  /**
+   * Does what a plan's committed rows do, row by row as the per-row path would: the counters, the
+   * bytes each row hands on (views of the records' bytes, with the row's time), what waits. The
+   * blocks a waiting direction takes are counted, not taken: every committed run ends holding
+   * nothing, and the plan stayed within what could have been taken.
+   */
+  #replay(
+    plan: RunPlan,
+    from: number,
+    conn: TcpConnection,
+    dir: 0 | 1,
+    table: PacketTable,
+    buffer: ArrayBufferLike,
+    base: number,
+    timestamps: BigInt64Array,
+    originals: Uint32Array | undefined,
+  ): void {
+    const { record, order } = plan;
+    const fwd = conn.directions[dir];
+    const stats = fwd.stats;
+    const blocks0 = this.#blocks;
+    const tcpWindow = table.tcpWindow;
+    const onData = this.#handlers.onData;
+    let at = 0;
+    this.#replaying = true;
+    try {
+      for (let r = 0; r < plan.rows; r++) {
+        const i = from + r;
+        const ts = timestamps[i]!;
+        const o = r * PLAN_RECORD;
+        this.#packets++;
+        this.#now = ts;
+        this.#last = conn;
+        conn.frames[dir]++;
+        conn.frameBytes[dir] += originals === undefined ? 0 : originals[i]!;
+        if (ts > conn.lastTimestamp) conn.lastTimestamp = ts;
+        stats.segments++;
+        fwd.window = tcpWindow[i]!;
+        const c = record[o + PLAN_HANDED]!;
+        if (c === 0) {
+          // Waits: the blocks it takes (the state block first, when the direction starts waiting).
+          stats.outOfOrder++;
+          if (fwd.blocks === 0) this.buffering(fwd, true);
+          fwd.blocks = record[o + PLAN_BLOCKS]!;
+          this.#blocks = blocks0 + fwd.blocks;
+          if (this.#blocks > this.#peakBlocks) this.#peakBlocks = this.#blocks;
+          fwd.buffered += record[o + PLAN_LENGTH]!;
+          continue;
+        }
+        for (let e = at + c; at < e; at++) {
+          const k = order[at]!;
+          const len = record[k * PLAN_RECORD + PLAN_LENGTH]!;
+          fwd.next = (fwd.next + len) | 0;
+          stats.bytes += len;
+          if (k !== r) fwd.buffered -= len;
+          // this.data, inlined.
+          if (onData !== undefined) onData(conn, dir, new Uint8Array(buffer, base + record[k * PLAN_RECORD + PLAN_START]!, len), { offset: stats.bytes + stats.gapBytes - len, timestamp: ts });
+          if (k === r && fwd.blocks !== 0) {
+            // Its bytes moved the window on: the blocks behind it given back before the held ones follow.
+            fwd.blocks = record[o + PLAN_MID]!;
+            this.#blocks = blocks0 + fwd.blocks;
+          }
+        }
+        if (fwd.blocks !== 0) {
+          fwd.blocks = record[o + PLAN_BLOCKS]!;
+          this.#blocks = blocks0 + fwd.blocks;
+          if (fwd.blocks === 0) this.buffering(fwd, false);
+        }
+      }
+    } catch (e) {
+      // A handler threw: the rows still waiting in the plan are dropped with it, and the direction
+      // left holding nothing (as the counted blocks say once given back).
+      if (fwd.blocks !== 0) this.buffering(fwd, false);
+      fwd.blocks = 0;
+      fwd.buffered = 0;
+      this.#blocks = blocks0;
+      throw e;
+    } finally {
+      this.#replaying = false;
+    }
+  }
+
+  /** A push or end from inside a handler while #replay hands on a planned run's bytes: refused. */
+  #enter(): void {
+    if (this.#replaying) {
+      throw new WireError('unsupported', 'a handler pushed to (or ended) the reassembler that called it while pushTable hands on a planned run; push from outside the handlers', { layer: 'tcp' });
+    }
+  }
+
   /** The input ended: every connection's buffered bytes are handed on (holes as gaps) and closed. */
   end(): void {
+    this.#enter();
+    if (this.#plan !== undefined) {
+      sparePlan = this.#plan;
+      this.#plan = undefined;
+    }
     for (const conn of [...this.#flows.values()]) this.#close(conn, 'end');
   }
 

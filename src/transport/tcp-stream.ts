@@ -311,6 +311,11 @@ export class TcpDirection {
     this.#host = host;
   }
 
+  /** Whether bytes are buffered (held segments waiting for earlier ones). */
+  get holding(): boolean {
+    return this.#state !== 0;
+  }
+
   /**
    * A segment wholly captured (`payload` all of it, not empty): segment(), with the commonest case
    * of zeroCopy reordering -- a segment that waits ahead of the stream, clear of every range held,

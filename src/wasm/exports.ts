@@ -76,6 +76,12 @@ export interface WasmExports {
   /** Moves a direction's window head `n` bytes on; returns the whole blocks it slid. */
   reasmAdvance(state: number, n: number): number;
   /**
+   * Plans a run of one flow's rows of a resident table (assembly/reassembly/plan.ts): parameters
+   * are the u32 table at `params` (src/kernels/tcp-plan.ts PLAN_COLUMNS, then offsets and the
+   * rest), the plan goes to `out`. Returns the rows committed.
+   */
+  reasmPlan(params: number, out: number): number;
+  /**
    * WebSocket masking (assembly/app/websocket.ts): XORs `len` bytes at `src` into `dst` (the same
    * address for in place) with the key whose bytes, in memory order, are the little-endian u32
    * `key`, starting at key byte `phase`.
