@@ -241,6 +241,17 @@ const TUNNEL_PROTOCOLS = new Set([4, 41, 47]);
 /** Ethertypes decodePacket reads and the batch decoder does not: MPLS (0x8847, 0x8848), PPPoE session (0x8864). */
 const LATER_ETHERTYPES = new Set([0x8847, 0x8848, 0x8864]);
 
+/** Where the low and high 32-bit words of a BigInt64Array element sit in an Int32Array view of it. */
+const LOW = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
+const HIGH = 1 - LOW;
+
+/** Whether time a is later than time b (elements of the BigInt64Array `words` views). */
+function later(words: Int32Array, a: number, b: number): boolean {
+  const ha = words[2 * a + HIGH]!;
+  const hb = words[2 * b + HIGH]!;
+  return ha > hb || (ha === hb && words[2 * a + LOW]! >>> 0 > words[2 * b + LOW]! >>> 0);
+}
+
 /**
  * A planner's arrays given back by an ended reassembler, for the next one (they cost more to make
  * than a small capture's whole run). One reassembler holds them at a time.
@@ -606,23 +617,26 @@ export class TcpReassembler implements DirectionHost {
     const blocks0 = this.#blocks;
     const tcpWindow = table.tcpWindow;
     const onData = this.#handlers.onData;
+    // A waiting row's time is not read as a BigInt (an allocation each): the latest of those since
+    // the last row that hands bytes on is found on the words of the times, and joins
+    // conn.lastTimestamp before the next callback (nothing reads it sooner).
+    const words = new Int32Array(timestamps.buffer, timestamps.byteOffset, timestamps.length * 2);
+    let latest = -1;
     let at = 0;
     this.#replaying = true;
     try {
       for (let r = 0; r < plan.rows; r++) {
         const i = from + r;
-        const ts = timestamps[i]!;
         const o = r * PLAN_RECORD;
         this.#packets++;
-        this.#now = ts;
         this.#last = conn;
         conn.frames[dir]++;
         conn.frameBytes[dir] += originals === undefined ? 0 : originals[i]!;
-        if (ts > conn.lastTimestamp) conn.lastTimestamp = ts;
         stats.segments++;
         fwd.window = tcpWindow[i]!;
         const c = record[o + PLAN_HANDED]!;
         if (c === 0) {
+          if (latest < 0 || later(words, i, latest)) latest = i;
           // Waits: the blocks it takes (the state block first, when the direction starts waiting).
           stats.outOfOrder++;
           if (fwd.blocks === 0) this.buffering(fwd, true);
@@ -632,6 +646,13 @@ export class TcpReassembler implements DirectionHost {
           fwd.buffered += record[o + PLAN_LENGTH]!;
           continue;
         }
+        const ts = timestamps[i]!;
+        this.#now = ts;
+        if (latest >= 0 && later(words, latest, i)) {
+          const t = timestamps[latest]!;
+          if (t > conn.lastTimestamp) conn.lastTimestamp = t;
+        } else if (ts > conn.lastTimestamp) conn.lastTimestamp = ts;
+        latest = -1;
         for (let e = at + c; at < e; at++) {
           const k = order[at]!;
           const len = record[k * PLAN_RECORD + PLAN_LENGTH]!;
