@@ -589,6 +589,15 @@ function ipv4Call(p: usize, l3: u32, len: u32, layers: u32, flags: u32, r32: usi
   }
 }
 
+/** resetChunk for rows [from, from + rows) of a chunk. */
+export function resetRows(base: usize, from: usize, rows: usize): void {
+  for (let k: usize = 0; k < U32_COLUMNS; k++) memory.fill(base + k * (4 * CHUNK + PAD) + (from << 2), 0, rows << 2);
+  for (let k: usize = 0; k < U16_COLUMNS; k++) memory.fill(base + U16_BASE + k * (2 * CHUNK + PAD) + (from << 1), 0, rows << 1);
+  for (let k: usize = 0; k < U8_COLUMNS; k++) memory.fill(base + U8_BASE + k * (CHUNK + PAD) + from, 0, rows);
+  memory.fill(base + U32_IPV6_INDEX + (from << 2), 0xff, rows << 2);
+  memory.fill(base + U8_BASE + U8_TCP_WINDOW_SCALE + from, 0xff, rows);
+}
+
 /** Zeroes a chunk's first `rows` rows of every column, then sets the two columns whose "absent" is not 0. */
 export function resetChunk(base: usize, rows: usize): void {
   if (rows == CHUNK) {
