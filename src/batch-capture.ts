@@ -11,7 +11,6 @@ import {
   finishSink,
   heapViews,
   newSink,
-  outputPtr,
   rowsOut,
   scratchPlan,
   walkSpan,
@@ -294,9 +293,11 @@ function* walkWasm(a: Arena, bytes: Uint8Array, options: CaptureBatchOptions, si
         base = at;
       }
       let got: number;
-      const out = outputPtr(p, sink, rows);
+      // A resident table's rows are written where they stay, each call's after the last's; an
+      // ordinary table's go through scratch and are copied out.
+      const out = sink.resident !== null ? sink.resident.ptr : p.out;
       try {
-        got = a.exports.walkPcap(dataPtr, dataLen, start, little, scale, maxRecord, linkType, want, idx, out, p.pool, flags, status, span) >>> 0;
+        got = a.exports.walkPcap(dataPtr, dataLen, start, little, scale, maxRecord, linkType, want, idx, out, p.pool, flags, status, span, out === p.out ? 0 : rows) >>> 0;
       } catch (cause) {
         throw trapToWireError('walkPcap', cause);
       }

@@ -178,12 +178,14 @@ function walkGroup(start: u32, span: u32): u32 {
  * times, then u32 offsets, captured lengths, original lengths); its decoded row to outPtr as
  * decodeBatch writes it, IPv6 addresses to poolPtr. `little`: the file's byte order; `scale`:
  * nanoseconds per fraction unit (1000 for microsecond files, 1 for nanosecond ones); `span`: bytes
- * per chain of a group (0: the plain walk only; at most WALK_MAX_SPAN). Returns the number of
- * records; statusPtr receives the offset where the walk stopped and why (WALK_*).
+ * per chain of a group (0: the plain walk only; at most WALK_MAX_SPAN); `firstRow`: the output row
+ * the first record's decoded row goes to (a later call filling the same table). Returns the number
+ * of records; statusPtr receives the offset where the walk stopped and why (WALK_*).
  */
 export function walkPcap(
   dataPtr: usize, dataLen: u32, start: u32, little: u32, scale: u32, maxRecord: u32, linkType: u32,
   maxRows: u32, idxPtr: usize, outPtr: usize, poolPtr: usize, flags: u32, statusPtr: usize, span: u32,
+  firstRow: u32,
 ): u32 {
   startIpv6Pool(poolPtr);
   gData = dataPtr;
@@ -219,7 +221,7 @@ export function walkPcap(
         let j: u32 = 0;
         for (; j < n && rows < maxRows; j++) {
           const rec = load<u32>(list + (<usize>j << 2));
-          emit(rec, rows, linkType, flags, scale, times, offsets, lengths, originals, outPtr, maxRows);
+          emit(rec, rows, firstRow, linkType, flags, scale, times, offsets, lengths, originals, outPtr, maxRows);
           rows++;
           at = rec + RECORD_HEADER + rd(rec, 8);
         }
@@ -245,7 +247,7 @@ export function walkPcap(
       why = WALK_SHORT_RECORD;
       break;
     }
-    emit(at, rows, linkType, flags, scale, times, offsets, lengths, originals, outPtr, maxRows);
+    emit(at, rows, firstRow, linkType, flags, scale, times, offsets, lengths, originals, outPtr, maxRows);
     at += RECORD_HEADER + cap;
     rows++;
   }
@@ -254,20 +256,23 @@ export function walkPcap(
   return rows;
 }
 
-/** Record `rec` (a checked header) as row `row`: its index entries and its decoded row. */
+/** Record `rec` (a checked header) as row `row` of the index and row firstRow + row of the output. */
 // @ts-ignore: decorator
 @inline function emit(
-  rec: u32, row: u32, linkType: u32, flags: u32, scale: u32,
+  rec: u32, row: u32, firstRow: u32, linkType: u32, flags: u32, scale: u32,
   times: usize, offsets: usize, lengths: usize, originals: usize, outPtr: usize, maxRows: u32,
 ): void {
   const cap = rd(rec, 8);
-  const c = row & (<u32>CHUNK - 1);
-  const base = outPtr + <usize>(row / <u32>CHUNK) * CHUNK_BYTES;
-  if ((c & (RESET_SLICE - 1)) == 0) {
+  const out = firstRow + row;
+  const c = out & (<u32>CHUNK - 1);
+  const base = outPtr + <usize>(out / <u32>CHUNK) * CHUNK_BYTES;
+  const into = c & (RESET_SLICE - 1);
+  if (into == 0 || row == 0) {
     // The rows ahead made ready a slice at a time: a walk that stops early (the end of a copied
     // span, a few hundred records) does not pay for zeroing all the rows it might have written.
     const left = maxRows - row;
-    resetRows(base, <usize>c, <usize>(left < RESET_SLICE ? left : RESET_SLICE));
+    const slice = RESET_SLICE - into;
+    resetRows(base, <usize>c, <usize>(left < slice ? left : slice));
   }
   const pkt = rec + RECORD_HEADER;
   store<u32>(offsets + (<usize>row << 2), pkt);

@@ -48,6 +48,7 @@ export interface WasmExports {
     flags: number,
     statusPtr: number,
     span: number,
+    firstRow: number,
   ): number;
   /** IPv6 rows the last walkPcap call wrote. */
   walkIpv6Rows(): number;
