@@ -101,7 +101,7 @@ export function reasmPlan(params: usize, out: usize): u32 {
 
   const stride = <usize>cap << 2;
   const rec = out + 12;
-  const order = rec + RECORD * stride;
+  const order = rec + <usize>RECORD * stride;
   const hAt = order + stride;
   const hEnd = hAt + stride;
   const hPrev = hEnd + stride;
