@@ -457,6 +457,12 @@ export class TcpReassembler implements DirectionHost {
    * A decoded capture, with no per-packet objects: `table` from `decodeBatch(index)` and the index
    * (or any records with the same `data`, `offsets` and `timestamps`). Rows `from` to `to`.
    *
+   * Under `zeroCopy`, the rows of a flow that waits for earlier bytes are planned together and
+   * replayed (see tcp-plan.ts): what the handlers see is what row-by-row pushing shows them, but
+   * while a planned run's bytes are handed on a handler may not push to or end this reassembler
+   * (a `WireError`, code `unsupported`), and a handler that throws there loses the segments of
+   * the run still waiting (the direction goes on holding nothing).
+   *
    * @example
    * const index = indexCapture(bytes);
    * const r = new TcpReassembler({ onData: (c, d, data) => { total += data.length; } });
