@@ -14,7 +14,7 @@ import { PLAN_COLUMNS, PLAN_RECORD, RunPlan, planRun, type PlanInput } from '../
 import { TcpReassembler, type TcpReassemblyOptions } from '../src/transport/tcp-flows.js';
 import { reassembleTcp } from '../src/transport/tcp-follow.js';
 import { ACK, PSH, SYN, frame, lcg, type Seg } from './util/tcp-traffic.js';
-import { events } from './util/reassembly-events.js';
+import { events, viaRecords, viaTable } from './util/reassembly-events.js';
 
 afterEach(() => setBackend('auto'));
 
@@ -190,24 +190,9 @@ describe.each(['wasm', 'js'] as const)('planned runs (%s)', (backend) => {
           const time = (i: number) => 1_700_000_000_000_000_000n + BigInt(i) * 1000n + (i % 7 === 3 ? BigInt((seed >>> 0) % 9) * 1_000_000_000n : 0n);
           const file = writePcap(frames.map((data, i) => ({ data, timestamp: time(i), linkType: 1, capturedLength: data.length, originalLength: data.length, interfaceId: 0 })), { precision: 'nano' });
           const index = indexCapture(file);
-          const byRecord = events((handlers, o, bind) => {
-            const r = new TcpReassembler(handlers, o);
-            bind(r);
-            for (let i = 0; i < index.count; i++) {
-              const at = index.offsets[i]!;
-              r.pushRecord({ data: file.subarray(at, at + index.lengths[i]!), linkType: 1, timestamp: index.timestamps[i]!, capturedLength: index.lengths[i]!, originalLength: index.originalLengths[i]!, interfaceId: 0 });
-            }
-            r.end();
-            return r;
-          }, options);
+          const byRecord = events(viaRecords(file, index), options);
           // The twin: a table of its own (copied out of WebAssembly memory, or made by the JS decoder).
-          const byTable = events((handlers, o, bind) => {
-            const r = new TcpReassembler(handlers, o);
-            bind(r);
-            r.pushTable(decodeBatch(index), index);
-            r.end();
-            return r;
-          }, options);
+          const byTable = events(viaTable(index), options);
           expect(byTable).toEqual(byRecord);
           if (backend === 'wasm') {
             // The kernel: a resident table, then reassembleTcp over a capture in WebAssembly memory.

@@ -8,12 +8,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { writePcap } from '../src/capture/writer.js';
 import { indexCapture } from '../src/capture/index-capture.js';
-import { decodeBatch } from '../src/batch.js';
 import { setBackend } from '../src/wasm/backend.js';
-import { TcpReassembler, type TcpConnection, type TcpReassemblyOptions } from '../src/transport/tcp-flows.js';
+import type { TcpReassemblyOptions } from '../src/transport/tcp-flows.js';
 import { reassembleTcp } from '../src/transport/tcp-follow.js';
 import { ACK, PSH, frame, randomTraffic, trafficDraws } from './util/tcp-traffic.js';
-import { events, type Handlers } from './util/reassembly-events.js';
+import { events, viaRecords, viaTable } from './util/reassembly-events.js';
 
 afterEach(() => setBackend('auto'));
 
@@ -44,29 +43,12 @@ describe.each(['wasm', 'js'] as const)('pushTable against pushRecord (%s)', (bac
           const frames = segs.map(frame);
           const file = writePcap(frames.map((data, i) => ({ data, timestamp: BigInt(i) * 1000n, linkType: 1, capturedLength: data.length, originalLength: data.length, interfaceId: 0 })));
           const index = indexCapture(file);
-          // Each record through pushRecord; `bind` (when given) sees the reassembler first.
-          const viaRecords = (handlers: Handlers, o: TcpReassemblyOptions, bind?: (r: TcpReassembler) => void) => {
-            const r = new TcpReassembler(handlers, o);
-            bind?.(r);
-            for (let i = 0; i < index.count; i++) {
-              const at = index.offsets[i]!;
-              r.pushRecord({ data: file.subarray(at, at + index.lengths[i]!), linkType: 1, timestamp: index.timestamps[i]!, capturedLength: index.lengths[i]!, originalLength: index.originalLengths[i]!, interfaceId: 0 });
-            }
-            r.end();
-            return r;
-          };
-          const byRecord = events(viaRecords, options);
-          const byTable = events((handlers, o, bind) => {
-            const r = new TcpReassembler(handlers, o);
-            bind(r);
-            r.pushTable(decodeBatch(index), index);
-            r.end();
-            return r;
-          }, options);
+          const records = viaRecords(file, index);
+          const byRecord = events(records, options);
+          const byTable = events(viaTable(index), options);
           expect(byTable).toEqual(byRecord);
           // reassembleTcp makes its own reassembler: compared with callbacks that see the connection only.
-          const records = events((handlers, o) => viaRecords(handlers, o), options);
-          expect(events((handlers, o) => reassembleTcp(file, handlers, o), options)).toEqual(records);
+          expect(events((handlers, o) => reassembleTcp(file, handlers, o), options)).toEqual(events((handlers, o) => records(handlers, o), options));
         },
       ),
       { numRuns: 150 },

@@ -12,6 +12,8 @@
 // of blocks, then `cap` row records (RECORD u32 each: handed, blocks, mid, start, length), `cap`
 // order entries, the held list's `cap`-entry arrays (at, end, prev, next) and a ring of block flags.
 
+import { param } from "../wire/bytes";
+
 const BLOCK_SHIFT: u32 = 12;
 const MAX_RUNS: u32 = 124;
 const RING: u32 = 1024;
@@ -25,11 +27,6 @@ const BLOCKS: usize = 4;
 const MID: usize = 8;
 const START: usize = 12;
 const LENGTH: usize = 16;
-
-// @ts-ignore: decorator
-@inline function param(params: usize, i: u32): u32 {
-  return load<u32>(params + (<usize>i << 2));
-}
 
 // @ts-ignore: decorator
 @inline function at32(base: usize, i: u32): u32 {

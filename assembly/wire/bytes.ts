@@ -16,6 +16,12 @@
   return bswap<u32>(load<u32>(p));
 }
 
+/** Entry i of a kernel's u32 parameter table at p. */
+// @ts-ignore: decorator
+@inline export function param(p: usize, i: u32): u32 {
+  return load<u32>(p + (<usize>i << 2));
+}
+
 /** Folds a sum of 16-bit words to 16 bits with end-around carry. */
 // @ts-ignore: decorator
 @inline export function fold16(s: u64): u32 {

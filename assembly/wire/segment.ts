@@ -8,7 +8,7 @@
 // Parameters arrive as a table of u32 at paramsPtr (indices below, mirrored in the twin), so the
 // export stays a handful of (ptr, len) numbers however many fields a template has.
 
-import { fold16 } from "./bytes";
+import { fold16, param } from "./bytes";
 
 const P_HEADER_LENGTH = 0;
 const P_IP4_AT = 1;
@@ -37,11 +37,6 @@ const P_ONLY_FLAGS = 22;
 const NONE: u32 = 0xffffffff;
 const IP4_CHECKSUM: u32 = 1;
 const L4_CHECKSUM: u32 = 2;
-
-// @ts-ignore: decorator
-@inline function param(p: usize, i: i32): u32 {
-  return load<u32>(p + (<usize>i << 2));
-}
 
 // @ts-ignore: decorator
 @inline function put16(p: usize, v: u32): void {
