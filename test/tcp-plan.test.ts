@@ -227,6 +227,31 @@ describe.each(['wasm', 'js'] as const)('planned runs (%s)', (backend) => {
     if (backend === 'wasm') expect(kernelCalls).toBeGreaterThan(16);
   });
 
+  it('hand on what pushRecord does on captures with damaged headers', () => {
+    setBackend(backend);
+    fc.assert(
+      fc.property(
+        fc.integer(),
+        fc.array(fc.record({ row: fc.nat(), at: fc.integer({ min: 0, max: 59 }), value: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 24 }),
+        (seed, hits) => {
+          const frames = shuffledFlow(seed, 30000, 1460, 16, seed >>> 0, 0.02).map(frame);
+          // Header bytes set at random (lengths, flags, sequence numbers, ports, addresses), past the handshake.
+          for (const h of hits) {
+            const f = frames[3 + (h.row % (frames.length - 3))]!;
+            if (h.at < f.length) f[h.at] = h.value;
+          }
+          const file = writePcap(frames.map((data, i) => ({ data, timestamp: BigInt(i) * 1000n, linkType: 1, capturedLength: data.length, originalLength: data.length, interfaceId: 0 })));
+          const index = indexCapture(file);
+          const options: TcpReassemblyOptions = { zeroCopy: true, maxBufferedPerFlow: 40000 };
+          const byRecord = events(viaRecords(file, index), options).map((e) => (Array.isArray(e) && e[0] !== 'end' ? stripReassembler(e) : e));
+          expect(events((handlers, o) => reassembleTcp(file, handlers, o), options).map((e) => (Array.isArray(e) && e[0] !== 'end' ? stripReassembler(e) : e))).toEqual(byRecord);
+          expect(events(viaTable(index), options).map((e) => (Array.isArray(e) && e[0] !== 'end' ? stripReassembler(e) : e))).toEqual(byRecord);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
   it('refuses a push from a handler while a planned run is handed on', () => {
     setBackend(backend);
     const isn = 5;

@@ -392,6 +392,9 @@ export class TcpReassembler implements DirectionHost {
       const o = t.offset;
       if (o + 20 > b.length) return;
       const dataOffset = (b[o + 12]! >>> 4) * 4;
+      // A header length below 20 is bogus: tshark reads such a segment no further (no connection,
+      // no data), nor does the batch decoder's row.
+      if (dataOffset < 20) return;
       // A header cut short by the snaplen leaves the layer's payload starting inside the options:
       // none of those bytes are data.
       const start = Math.max(t.payloadOffset, o + dataOffset);
