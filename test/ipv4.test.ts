@@ -250,6 +250,28 @@ describe('ipv4: decoding', () => {
   });
 });
 
+describe('ipv4: options that do not parse', () => {
+  it('are reported, and the packet decoded on past them (as tshark reads on); decodeIpv4 still throws', () => {
+    const frame = encodeFrame([{ eth: { src: '02:00:00:00:00:01', dst: '02:00:00:00:00:02' } }, { ip: { src: '10.0.0.1', dst: '10.0.0.2' } }, { tcp: { srcport: 5300, dstport: 40000, seq: 1, ack: 1, flags: 0x18 } }], new TextEncoder().encode('payload'));
+    // Four option bytes after the fixed header: type 0x9c with a length (64) past the options.
+    const bytes = new Uint8Array(frame.length + 4);
+    bytes.set(frame.subarray(0, 34));
+    bytes.set([0x9c, 0x40, 0x00, 0x50], 34);
+    bytes.set(frame.subarray(34), 38);
+    bytes[14] = 0x46;
+    const total = ((frame[16]! << 8) | frame[17]!) + 4;
+    bytes[16] = total >> 8;
+    bytes[17] = total & 0xff;
+    const p = decodePacket(bytes);
+    expect(p.layers.map((l) => l.name)).toEqual(['eth', 'ip', 'tcp']);
+    expect(p.layers[2]!.payloadLength).toBe(7);
+    expect(p.errors).toHaveLength(1);
+    expect(p.errors[0]).toMatchObject({ layer: 'ip', code: 'bad-value', offset: 34 });
+    expect(() => decodePacket(bytes, { strict: true })).toThrow(/bad options/);
+    expect(() => decodeIpv4(bytes, 14)).toThrow(/bad options/);
+  });
+});
+
 describe('ipv4: view', () => {
   const header = (): Uint8Array =>
     encodeIpv4({ src: '192.0.2.1', dst: '198.51.100.2', protocol: 6, ttl: 64, id: 0xbeef, dontFragment: true, dscp: 46, ecn: 1 }, new Uint8Array(12));

@@ -431,6 +431,8 @@ function tcpHeaderPastSegment(packet: Packet, h: TcpHeader, layer: Layer): boole
 function notedOnly(packet: Packet, e: WireError): boolean {
   // A Neighbor Discovery option of length 0: tshark notes it and stops reading options.
   if (e.layer === 'icmpv6' && e.code === 'bad-length' && e.offset !== undefined && packet.bytes[e.offset + 1] === 0 && /has length 0/.test(e.message)) return true;
+  // IPv4 options that do not parse: an expert note in tshark, which reads on into the payload.
+  if (e.layer === 'ip' && e.code === 'bad-value' && e.message.includes('bad options')) return true;
   if (e.layer !== 'tcp') return false;
   const tcp = packet.layers.find((l) => l.name === 'tcp' && l.offset <= e.offset! && e.offset! < l.offset + Math.max(l.length, 20));
   if (tcp === undefined) return false;
@@ -587,7 +589,9 @@ export class SummaryFormatter {
       // segment left out of its analysis) and says what is wrong; no length, no malformed packet.
       const info = this.tcp.info(src, dst, h, 0, number, this.#time, false, false);
       this.lastTcp = undefined;
-      return `${info.slice(0, info.indexOf(' Len='))}, bogus TCP header length (${h.dataOffset * 4}, must be at least 20)`;
+      // (tshark writes the urgent pointer after this check: not here.)
+      const cut = info.indexOf(h.flags & 0x20 ? ' Urg=' : ' Len=');
+      return `${info.slice(0, cut)}, bogus TCP header length (${h.dataOffset * 4}, must be at least 20)`;
     }
     if (!this.#snap && tcpHeaderPastSegment(packet, h, layer)) {
       // A data offset past the segment in a frame the capture did not cut: tshark gives up before

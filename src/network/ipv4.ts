@@ -347,10 +347,9 @@ function parseLayer(bytes: Uint8Array, offset: number, { end, verifyChecksum, qu
     });
     return result;
   }
-  if (problem !== undefined) {
-    result.error = new WireError('bad-value', `bad options: ${problem.message}`, { layer: LAYER, offset: problem.offset });
-    return result;
-  }
+  // Options that do not parse are reported, and the datagram read on past them, as tshark does
+  // (an expert note there; the upper layers are dissected all the same).
+  if (problem !== undefined) result.truncated = new WireError('bad-value', `bad options: ${problem.message}`, { layer: LAYER, offset: problem.offset });
   const total = (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
   if (total === 0) {
     // TCP segmentation offload: the NIC fills the length in later, so captures on the sending host

@@ -49,8 +49,8 @@ export interface Decoded<H extends object> {
   error?: WireError;
   /**
    * A problem that does not stop decoding: the layer's own length runs past the captured bytes
-   * (a snaplen-truncated capture). It is recorded (thrown under `strict`) and the upper layers are
-   * decoded from what was captured, as Wireshark does.
+   * (a snaplen-truncated capture), or IPv4 options do not parse. It is recorded (thrown under
+   * `strict`) and the upper layers are decoded from what was captured, as Wireshark does.
    */
   truncated?: WireError;
   /** True when the payload is a quoted packet (ICMP errors): it is decoded with `quoted` set. */

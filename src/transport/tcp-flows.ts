@@ -392,8 +392,8 @@ export class TcpReassembler implements DirectionHost {
       const o = t.offset;
       if (o + 20 > b.length) return;
       const dataOffset = (b[o + 12]! >>> 4) * 4;
-      // A header length below 20 is bogus: tshark reads such a segment no further (no connection,
-      // no data), nor does the batch decoder's row.
+      // A header length below 20, or past the segment's length on the wire, is bogus: tshark reads
+      // such a segment no further (no connection, no data), nor does the batch decoder's row.
       if (dataOffset < 20) return;
       // A header cut short by the snaplen leaves the layer's payload starting inside the options:
       // none of those bytes are data.
@@ -407,6 +407,7 @@ export class TcpReassembler implements DirectionHost {
         const plen = (b[ip.offset + 4]! << 8) | b[ip.offset + 5]!;
         wire = plen === 0 ? captured : plen - (o - ip.offset - 40) - dataOffset;
       }
+      if (wire < 0) return;
       const seg: Segment = {
         seq: ((b[o + 4]! << 24) | (b[o + 5]! << 16) | (b[o + 6]! << 8) | b[o + 7]!) >>> 0,
         ack: ((b[o + 8]! << 24) | (b[o + 9]! << 16) | (b[o + 10]! << 8) | b[o + 11]!) >>> 0,
