@@ -5,9 +5,9 @@
 // TcpDirection's (whole, segment, #ahead, #place, #drain, #advance), each case a plan cannot follow
 // ends it, and only rows up to where the direction holds nothing again are committed.
 //
-// Parameters are a u32 table at `params` (PLAN_PARAM in the twin): the column addresses (each
-// column's row 0), the bytes' size, the rows [from, to), the flow, the stream's next sequence
-// number, the window limit, the blocks available, the fragment bit to skip, and the rows the
+// Parameters are a u32 table at `params` (PLAN_COLUMNS, PLAN_PARAMS in the twin): the column
+// addresses (each column's row 0), the bytes' size, the rows [from, to), the flow, the stream's next
+// sequence number, the window limit, the blocks available, the fragment bit to skip, and the rows the
 // output arrays hold. The output at `out`: rows committed, the row the plan stopped at, the peak
 // of blocks, then `cap` row records (RECORD u32 each: handed, blocks, mid, start, length), `cap`
 // order entries, the held list's `cap`-entry arrays (at, end, prev, next) and a ring of block flags.
